@@ -1,0 +1,231 @@
+"""Demand: arrival streams as non-homogeneous Poisson processes.
+
+A stream in the network config::
+
+    ae_ambulance:
+      to: ae                         # a destination or a routing spec (sim.routing)
+      arrival_mode: ambulance        # the patient's arrival_mode
+      rate_per_1000: {age_0_17: 38, ...}   # annual rate per 1,000 residents by age band
+      # or rate_per_day: 12.5        # an absolute rate, people drawn from the population
+      profile:                       # relative factors, each averaging 1
+        hours: [24 numbers]
+        days: {mon: 1.12, tue: 0.98, ...}
+        months: {jan: 0.98, ...}
+        sinusoid: {amplitude: 0.5, period_days: 7}   # 1 + a sin(2 pi t / period)
+      crisis: true                   # thinned for people on a caseload (CrisisRegistry)
+      balks: false                   # turned away, not queued, when no place is free
+      patience: {dist: uniform, low: 0, high: 0.5}   # how long they wait for their first place ...
+      renege_to: cancelled                            # ... and where they go if it runs out
+      care_home_rate_ratio: 4.0      # care-home residents' rate relative to others of their age
+      risk_rate_ratio: {low: .., medium: .., high: ..}   # default: place.risk.rate_ratio
+
+The intensity is ``rate x hours[h] x days[d] x months[m] x (1 + a sin(2 pi t/P))``:
+arrivals are generated a week at a time by thinning a homogeneous Poisson
+process at the peak rate (exact for this intensity), vectorised in numpy;
+the person behind each arrival (locality and age band in proportion to
+population x rate, then risk tier and care-home residence) is drawn at the
+same time.  Only the next arrival of each stream sits on the event queue.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from typing import Any, Mapping
+
+import numpy as np
+from simpy.events import Timeout
+
+from .errors import ConfigError
+from .population import AGE_BANDS, CARE_HOME, RISK_TIERS, Population, _shares
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+CHUNK_DAYS = 7.0
+
+
+def _profile_vector(spec, keys, where):
+    if spec is None:
+        return np.ones(len(keys))
+    if isinstance(spec, Mapping):
+        values = _shares(spec, keys, where, total=None)
+    else:
+        values = np.asarray(list(spec), dtype=float)
+        if values.shape != (len(keys),) or not np.isfinite(values).all() or (values < 0).any():
+            raise ConfigError(where, list(spec), f"{len(keys)} non-negative numbers")
+    if values.mean() <= 0:
+        raise ConfigError(where, values.tolist(), "factors with a positive mean")
+    return values / values.mean()
+
+
+class Calendar:
+    """Maps simulation days to clock hour, weekday and month; day 0 is ``start``."""
+
+    def __init__(self, start: date):
+        self.start = start
+
+    def hourly(self, hours: int):
+        """Hour of day, weekday (0 = Monday) and month (0 = January) for each hour from the start."""
+        k = np.arange(hours)
+        days = k // 24
+        base = np.datetime64(self.start.isoformat(), "D")
+        dates = base + days
+        weekday = (dates.astype("datetime64[D]").view("int64") - 4) % 7  # 1970-01-01 was a Thursday
+        month = dates.astype("datetime64[M]").astype(int) % 12
+        return k % 24, weekday, month
+
+    def date_of(self, day: int) -> date:
+        return self.start + timedelta(days=int(day))
+
+
+class ArrivalStream:
+    """One demand stream: generates arrivals and offers each patient to its first destination."""
+
+    def __init__(self, model, name: str, spec: Mapping[str, Any], population: Population, calendar: Calendar,
+                 horizon_days: float, rate_multiplier=None):
+        where = f"network.streams.{name}"
+        self.model = model
+        self.name = name
+        self.arrival_mode = str(spec.get("arrival_mode", name))
+        self.crisis = bool(spec.get("crisis", False))
+        self.balks = bool(spec.get("balks", False))
+        self.population = population
+        self.rng = model.streams.generator(f"arrivals:{name}")
+        self.avert_stream = model.streams[f"avert:{name}"]
+        self.horizon = float(horizon_days)
+
+        people = population.people                       # (L, A)
+        if "rate_per_1000" in spec and "rate_per_day" in spec:
+            raise ConfigError(where, "rate_per_1000 and rate_per_day", "one of rate_per_1000 or rate_per_day")
+        if "rate_per_1000" in spec:
+            annual = _shares(spec["rate_per_1000"], AGE_BANDS, f"{where}.rate_per_1000", total=None)
+            if rate_multiplier is not None:
+                annual = annual * np.array([rate_multiplier.get(a, 1.0) for a in AGE_BANDS])
+            weights = people * annual / 1000.0 / 365.0   # arrivals per day by cell
+        elif "rate_per_day" in spec:
+            lam = spec["rate_per_day"]
+            if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not math.isfinite(lam) or lam < 0:
+                raise ConfigError(f"{where}.rate_per_day", lam, "a non-negative finite number of arrivals per day")
+            weights = people / people.sum() * float(lam)
+        else:
+            raise ConfigError(where, sorted(spec), "rate_per_1000 (by age band) or rate_per_day")
+        self.rate_per_day = float(weights.sum())
+        self.cell_p = (weights / self.rate_per_day).ravel() if self.rate_per_day > 0 else None
+
+        ratio = spec.get("risk_rate_ratio")
+        risk_ratio = population.risk_rate_ratio if ratio is None else _shares(ratio, RISK_TIERS, f"{where}.risk_rate_ratio", total=None)
+        tier_w = population.risk_prevalence * risk_ratio  # (A, 3)
+        self.tier_cum = np.cumsum(tier_w / tier_w.sum(axis=1, keepdims=True), axis=1)
+        self.tier_cum[:, -1] = np.inf  # rounding must never push a draw past the last tier
+        ch_ratio = spec.get("care_home_rate_ratio", 1.0)
+        if isinstance(ch_ratio, bool) or not isinstance(ch_ratio, (int, float)) or ch_ratio < 0:
+            raise ConfigError(f"{where}.care_home_rate_ratio", ch_ratio, "a non-negative number")
+        share = population.care_home_share
+        self.care_home_p = share * ch_ratio / (share * ch_ratio + (1 - share))
+
+        profile = spec.get("profile") or {}
+        unknown = sorted(set(profile) - {"hours", "days", "months", "sinusoid"})
+        if unknown:
+            raise ConfigError(f"{where}.profile.{unknown[0]}", profile[unknown[0]], "one of hours, days, months, sinusoid")
+        hours = _profile_vector(profile.get("hours"), range(24), f"{where}.profile.hours")
+        days = _profile_vector(profile.get("days"), DAYS, f"{where}.profile.days")
+        months = _profile_vector(profile.get("months"), MONTHS, f"{where}.profile.months")
+        n_hours = int(math.ceil(self.horizon * 24)) + 24
+        h, d, m = calendar.hourly(n_hours)
+        self.hourly = hours[h] * days[d] * months[m]
+        sinusoid = profile.get("sinusoid")
+        if sinusoid:
+            self.amplitude = float(sinusoid.get("amplitude", 0.0))
+            self.period = float(sinusoid.get("period_days", 1.0))
+            if not 0 <= self.amplitude <= 1:
+                raise ConfigError(f"{where}.profile.sinusoid.amplitude", self.amplitude, "a number in [0, 1]")
+            if self.period <= 0:
+                raise ConfigError(f"{where}.profile.sinusoid.period_days", self.period, "a number > 0")
+        else:
+            self.amplitude, self.period = 0.0, 1.0
+        self.peak = float(self.hourly.max()) * (1.0 + self.amplitude)
+
+        self.router = None      # wired by the model
+        self.patience = None    # wired by the model (a distribution) with renege_to
+        self.renege_to = None
+        self.generated = 0      # arrivals generated (before thinning)
+        self.averted = 0        # crisis arrivals averted by a caseload
+        self._chunk_end = 0.0
+        self._times: list = []
+        self._cells: list = []
+        self._tiers: list = []
+        self._homes: list = []
+        self._i = 0
+
+    def intensity(self, t):
+        """Arrivals per day at time(s) ``t`` (vectorised)."""
+        t = np.asarray(t, dtype=float)
+        factor = self.hourly[(t * 24).astype(int)]
+        if self.amplitude:
+            factor = factor * (1.0 + self.amplitude * np.sin(2 * np.pi * t / self.period))
+        return self.rate_per_day * factor
+
+    def _generate(self):
+        """Generate the next chunk of arrivals (thinning at the peak rate)."""
+        t0 = self._chunk_end
+        t1 = min(t0 + CHUNK_DAYS, self.horizon)
+        self._chunk_end = t1
+        rng = self.rng
+        n = rng.poisson(self.rate_per_day * self.peak * (t1 - t0))
+        times = np.sort(rng.uniform(t0, t1, n))
+        keep = rng.random(n) * self.rate_per_day * self.peak < self.intensity(times)
+        times = times[keep]
+        k = len(times)
+        cells = rng.choice(len(self.cell_p), size=k, p=self.cell_p)
+        ages = cells % len(AGE_BANDS)
+        tiers = (rng.random(k)[:, None] >= self.tier_cum[ages]).sum(axis=1)
+        homes = (rng.random(k) < self.care_home_p[ages]).astype(int)
+        self._times, self._cells, self._tiers, self._homes = times.tolist(), cells.tolist(), tiers.tolist(), homes.tolist()
+        self._i = 0
+
+    def start(self):
+        if self.rate_per_day > 0:
+            self._schedule_next()
+
+    def _schedule_next(self):
+        while self._i >= len(self._times):
+            if self._chunk_end >= self.horizon:
+                return
+            self._generate()
+        env = self.model.env
+        Timeout(env, self._times[self._i] - env._now).callbacks.append(self._arrive)
+
+    def _arrive(self, event):
+        i = self._i
+        self._i = i + 1
+        cell, tier, home = self._cells[i], self._tiers[i], self._homes[i]
+        self._schedule_next()
+        self.generated += 1
+        pop = self.population
+        locality = pop.localities[cell // len(AGE_BANDS)]
+        age = AGE_BANDS[cell % len(AGE_BANDS)]
+        risk = RISK_TIERS[tier]
+        if self.crisis:
+            mass = self.model.registry.mass.get((locality, age, risk))
+            if mass and self.avert_stream.random() * pop.cell_people[locality, age, risk] < mass:
+                self.averted += 1
+                return
+        patient = self.model.new_patient(age, locality, risk, CARE_HOME[home], self.arrival_mode, self.name, self.balks)
+        if self.patience is not None:
+            patient.patience, patient.renege_to = self.patience, self.renege_to
+        self.router.choose(patient).offer(patient, None)
+
+    def sample_people(self, n: int, rng: np.random.Generator, localities=None):
+        """``n`` people with this stream's mix of attributes (to seed services at time zero),
+        optionally only from the given ``localities``."""
+        p = self.cell_p.reshape(len(self.population.localities), len(AGE_BANDS))
+        if localities is not None:
+            mask = np.array([loc in localities for loc in self.population.localities])
+            p = p * mask[:, None]
+        p = (p / p.sum()).ravel()
+        cells = rng.choice(len(p), size=n, p=p)
+        ages = cells % len(AGE_BANDS)
+        tiers = (rng.random(n)[:, None] >= self.tier_cum[ages]).sum(axis=1)
+        homes = (rng.random(n) < self.care_home_p[ages]).astype(int)
+        pop = self.population
+        return [(AGE_BANDS[c % len(AGE_BANDS)], pop.localities[c // len(AGE_BANDS)], RISK_TIERS[t], CARE_HOME[h])
+                for c, t, h in zip(cells.tolist(), tiers.tolist(), homes.tolist())]

@@ -1,0 +1,217 @@
+"""Turn one replication's raw statistics into named metrics.
+
+Three families, all in one flat ``{metric: value}`` mapping per replication:
+
+* per-service statistics ``<service>.<statistic>`` for every service, every
+  partition instance (``ihct_north``) and every partitioned group (``ihct``,
+  pooled over its instances) -- see :data:`SERVICE_STATISTICS`;
+* the pathway's named metrics, declared in ``network.metrics``::
+
+      nel_admissions: {service: acute, stat: arrivals, exclude_origins: [elective]}
+      ic_wait_days_mean: {service: [ic_bed, ic_home], stat: wait_mean}
+      elective_cancellations: {sink: cancelled}
+      crises_averted: {stream: [ae_walk_in, ae_ambulance], stat: averted}
+
+  A metric over several services pools them (sums numerators and
+  denominators), so a pooled mean wait is the mean over all their patients;
+* costs: ``network.cost_lines`` multiply a metric by a unit cost from the
+  ``costs`` group (keys ending ``_gbp``), giving ``cost_<setting>_gbp``,
+  ``cost_commissioner_<commissioner>_gbp`` and ``total_cost_gbp``.
+
+All volumes are totals over the results period (after warm-up).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from .errors import ConfigError, did_you_mean
+
+PERIOD = "period"
+
+#: statistic -> (numerator counter, denominator counter or PERIOD or None, scale)
+SERVICE_STATISTICS = {
+    "arrivals": ("arrived", None, 1.0),
+    "offered": ("offered", None, 1.0),
+    "lost": ("lost", None, 1.0),
+    "reneged": ("reneged", None, 1.0),
+    "started": ("started", None, 1.0),
+    "departures": ("left", None, 1.0),
+    "readmissions": ("readmissions", None, 1.0),
+    "wait_mean": ("wait_sum", "started", 1.0),
+    "p_wait": ("waited", "started", 1.0),
+    "p_loss": ("lost", "offered", 1.0),
+    "occupancy_mean": ("area_place", PERIOD, 1.0),
+    "occupancy_pct": ("area_place", "area_capacity", 100.0),
+    "capacity_mean": ("area_capacity", PERIOD, 1.0),
+    "queue_mean": ("area_waiting", PERIOD, 1.0),
+    "blocked_mean": ("area_blocked", PERIOD, 1.0),
+    "place_days": ("area_place", None, 1.0),
+    "blocked_days": ("area_blocked", None, 1.0),
+    "waiting_days": ("area_waiting", None, 1.0),
+    "blocked_days_mean": ("blocked_sum", "left", 1.0),
+    "p_blocked": ("blocked_n", "left", 1.0),
+    "sojourn_mean": ("sojourn_sum", "left", 1.0),
+}
+
+
+def _ratio(num: float, den: float | None, scale: float) -> float:
+    if den is None:
+        return num * scale
+    return num / den * scale if den else math.nan
+
+
+def service_statistics(raw: Mapping[str, float], period: float) -> dict[str, float]:
+    """All statistics of one service (or a pooled group) from its raw counters."""
+    out = {}
+    for stat, (num, den, scale) in SERVICE_STATISTICS.items():
+        out[stat] = _ratio(raw[num], period if den == PERIOD else (raw[den] if den else None), scale)
+    for key, value in raw.items():
+        if key.startswith("over_"):                      # time in service over a limit
+            label = key[len("over_"):]
+            out[f"over_{label}"] = float(value)
+            out[f"within_{label}_pct"] = _ratio(raw["left"] - value, raw["left"], 100.0)
+        elif key.startswith("wait_within_"):
+            out[f"{key}_pct"] = _ratio(value, raw["started"], 100.0)
+    return out
+
+
+def pooled(raws: list[Mapping[str, Any]]) -> dict:
+    """Sum the raw counters of several services."""
+    total: dict[str, Any] = {}
+    for raw in raws:
+        for key, value in raw.items():
+            if isinstance(value, Mapping):
+                bucket = total.setdefault(key, {})
+                for k, v in value.items():
+                    bucket[k] = bucket.get(k, 0) + v
+            else:
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+class MetricSet:
+    """The metric and cost definitions of a network, checked once, applied to each replication."""
+
+    def __init__(self, network: Mapping[str, Any], costs: Mapping[str, Any] | None):
+        self.services = set(network.get("services") or {})
+        self.sinks = set(network.get("sinks") or {}) | {"diverted"}
+        self.streams = set(network.get("streams") or {})
+        self.metrics = dict(network.get("metrics") or {})
+        self.cost_lines = list(network.get("cost_lines") or [])
+        self.unit_costs = {k: v for k, v in (costs or {}).items() if str(k).endswith("_gbp")}
+        for name, spec in self.metrics.items():
+            self._check_metric(name, spec)
+        for i, line in enumerate(self.cost_lines):
+            self._check_cost_line(i, line)
+
+    def _names(self, value):
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _check_metric(self, name, spec):
+        where = f"network.metrics.{name}"
+        if not isinstance(spec, Mapping):
+            raise ConfigError(where, spec, "a mapping with service, sink or stream")
+        allowed = {"service", "sink", "stream", "stat", "origins", "exclude_origins", "label", "unit"}
+        for key in spec:
+            if key not in allowed:
+                raise ConfigError(f"{where}.{key}", spec[key], f"a known key{did_you_mean(key, allowed)}")
+        if "service" in spec:
+            for s in self._names(spec["service"]):
+                if s not in self.services:
+                    raise ConfigError(f"{where}.service", s, f"a service{did_you_mean(s, self.services)}")
+            stat = spec.get("stat")
+            dynamic = isinstance(stat, str) and (stat.startswith(("over_", "within_", "wait_within_")))
+            if stat not in SERVICE_STATISTICS and not dynamic:
+                raise ConfigError(f"{where}.stat", stat, f"one of {sorted(SERVICE_STATISTICS)} or over_<h>h, within_<h>h_pct, wait_within_<h>h_pct")
+            if ("origins" in spec or "exclude_origins" in spec) and stat != "arrivals":
+                raise ConfigError(f"{where}.stat", stat, "arrivals (origins filter arrivals only)")
+        elif "sink" in spec:
+            for s in self._names(spec["sink"]):
+                if s not in self.sinks:
+                    raise ConfigError(f"{where}.sink", s, f"a sink{did_you_mean(s, self.sinks)}")
+            if spec.get("stat", "count") not in ("count", "returned"):
+                raise ConfigError(f"{where}.stat", spec.get("stat"), "count or returned")
+            if "origins" in spec and spec.get("stat", "count") != "count":
+                raise ConfigError(f"{where}.stat", spec.get("stat"), "count (origins filter the count only)")
+        elif "stream" in spec:
+            if "origins" in spec or "exclude_origins" in spec:
+                raise ConfigError(f"{where}.origins", spec.get("origins"), "no origins filter on a stream metric")
+            for s in self._names(spec["stream"]):
+                if s not in self.streams:
+                    raise ConfigError(f"{where}.stream", s, f"a stream{did_you_mean(s, self.streams)}")
+            if spec.get("stat") not in ("generated", "averted"):
+                raise ConfigError(f"{where}.stat", spec.get("stat"), "generated or averted")
+        else:
+            raise ConfigError(where, dict(spec), "one of service, sink or stream")
+
+    def _check_cost_line(self, i, line):
+        where = f"network.cost_lines[{i}]"
+        if not isinstance(line, Mapping):
+            raise ConfigError(where, line, "{metric, unit_cost, setting, commissioner}")
+        for key in ("metric", "unit_cost", "setting", "commissioner"):
+            if key not in line:
+                raise ConfigError(f"{where}.{key}", None, "a value")
+        if line["metric"] not in self.metrics:
+            raise ConfigError(f"{where}.metric", line["metric"], f"a metric of network.metrics{did_you_mean(line['metric'], self.metrics)}")
+        if line["unit_cost"] not in self.unit_costs:
+            raise ConfigError(f"{where}.unit_cost", line["unit_cost"], f"a key of the costs group ending _gbp{did_you_mean(line['unit_cost'], self.unit_costs)}")
+        value = self.unit_costs[line["unit_cost"]]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"costs.{line['unit_cost']}", value, "a non-negative number of pounds")
+
+    def evaluate(self, result: Mapping[str, Any]) -> dict[str, float]:
+        """Every metric of one replication."""
+        period = result["period_days"]
+        raw_services = result["services"]
+        out: dict[str, float] = {}
+        group_raw = {}
+        for group, members in result["groups"].items():
+            group_raw[group] = raw_services[group] if members == [group] else pooled([raw_services[m] for m in members])
+            for stat, value in service_statistics(group_raw[group], period).items():
+                out[f"{group}.{stat}"] = value
+            if members != [group]:
+                for member in members:
+                    for stat, value in service_statistics(raw_services[member], period).items():
+                        out[f"{member}.{stat}"] = value
+        for name, spec in self.metrics.items():
+            out[name] = self._metric(spec, result, group_raw, period)
+        self._costs(out)
+        return out
+
+    def _metric(self, spec, result, group_raw, period):
+        if "service" in spec:
+            raw = pooled([group_raw[s] for s in self._names(spec["service"])])
+            if "origins" in spec or "exclude_origins" in spec:
+                by_origin = raw.get("by_origin", {})
+                if "origins" in spec:
+                    return float(sum(by_origin.get(o, 0) for o in self._names(spec["origins"])))
+                excluded = set(self._names(spec["exclude_origins"]))
+                return float(sum(v for o, v in by_origin.items() if o not in excluded))
+            stats = service_statistics(raw, period)
+            if spec["stat"] not in stats:
+                raise ConfigError("network.metrics", spec["stat"], f"a statistic the service records: {sorted(stats)}")
+            return stats[spec["stat"]]
+        if "sink" in spec:
+            sinks = [result["sinks"].get(s, {}) for s in self._names(spec["sink"])]
+            if "origins" in spec:
+                origins = self._names(spec["origins"])
+                return float(sum(s.get("by_origin", {}).get(o, 0) for s in sinks for o in origins))
+            stat = spec.get("stat", "count")
+            return float(sum(s.get(stat, 0) for s in sinks))
+        return float(sum(result["streams"][s][spec["stat"]] for s in self._names(spec["stream"])))
+
+    def _costs(self, out):
+        if not self.cost_lines:
+            return
+        settings: dict[str, float] = {}
+        commissioners: dict[str, float] = {}
+        for line in self.cost_lines:
+            cost = out[line["metric"]] * float(self.unit_costs[line["unit_cost"]])
+            settings[line["setting"]] = settings.get(line["setting"], 0.0) + cost
+            commissioners[line["commissioner"]] = commissioners.get(line["commissioner"], 0.0) + cost
+        for setting, cost in settings.items():
+            out[f"cost_{setting}_gbp"] = cost
+        for commissioner, cost in commissioners.items():
+            out[f"cost_commissioner_{commissioner}_gbp"] = cost
+        out["total_cost_gbp"] = sum(settings.values())

@@ -1,0 +1,119 @@
+"""Write a run's tables and manifest to its output directory.
+
+Files (all written atomically: to a temporary name, then renamed, so an
+interrupted run never leaves a truncated file that looks complete):
+
+``summary.csv``       scenario, metric, mean, ci_low, ci_high, replications
+``replications.csv``  scenario, replication, metric, value
+``daily.csv``         daily mean occupancy, waiting list and blocked places per service and replication
+``flows.csv``         patients arriving at each service from each origin, per replication
+``manifest.json``     resolved config, seed, package versions, git commit, command, conservation ledger
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PACKAGES = ("carepath", "simpy", "numpy", "scipy", "pandas", "hydra-core", "omegaconf", "joblib")
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(file_path)`` on a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def write_json(data: Any, path: Path) -> None:
+    def dump(tmp):
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=2, default=_json_default)
+            f.write("\n")
+    atomic_write(path, dump)
+
+
+def _json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_commit() -> dict[str, Any]:
+    """The commit of the source tree ``sim`` was imported from, and whether it had local changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                                    capture_output=True, text=True, timeout=10).stdout.strip())
+        return {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def manifest(results, command: str | None = None, extra: dict | None = None) -> dict:
+    run = results.config["run"]
+    return {
+        "carepath": "carepath",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command if command is not None else " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+        "scenario": results.scenario,
+        "seed": run["seed"],
+        "replications": int(run["replications"]),
+        "n_jobs": results.n_jobs,
+        "horizon_days": run["horizon_days"],
+        "warmup_days": run["warmup_days"],
+        "results_days": float(run["horizon_days"]) - float(run["warmup_days"]),
+        "git": git_commit(),
+        "packages": package_versions(),
+        "seconds_per_replication": [round(s, 3) for s in results.seconds],
+        "conservation": results.conservation(),
+        "config": results.config,
+        **(extra or {}),
+    }
+
+
+def write_all(results, out_dir: Path, command: str | None = None, extra: dict | None = None) -> dict[str, Path]:
+    """Write every output file of ``results`` to ``out_dir``; return their paths."""
+    out_dir = Path(out_dir)
+    paths = {name: out_dir / name for name in ("summary.csv", "replications.csv", "daily.csv", "flows.csv", "manifest.json")}
+    write_csv(results.summary, paths["summary.csv"])
+    write_csv(results.replications, paths["replications.csv"])
+    write_csv(results.daily, paths["daily.csv"])
+    write_csv(results.flows, paths["flows.csv"])
+    write_json(manifest(results, command, extra), paths["manifest.json"])
+    return paths

@@ -1,0 +1,44 @@
+"""The patient: the entity that moves through the pathway."""
+from __future__ import annotations
+
+
+class Patient:
+    """One person's journey through the pathway.
+
+    Attributes that routing tables and length-of-stay tables may key on
+    (``by:`` in config) are strings: ``age_band``, ``locality``, ``site``,
+    ``risk_tier``, ``care_home`` (``resident`` or ``community``),
+    ``arrival_mode`` (set by the arrival stream, e.g. ``ambulance``) and
+    ``pathway`` (the discharge pathway ``P0``-``P3`` once discharged from a
+    service that labels it; ``none`` before).
+
+    The remaining fields are bookkeeping for the service the patient is in.
+    """
+
+    __slots__ = (
+        "id", "age_band", "locality", "site", "risk_tier", "care_home", "arrival_mode", "pathway",
+        "balks", "patience", "renege_to", "origin", "joined", "entered", "finished", "last_discharge", "first_arrival",
+    )
+
+    def __init__(self, pid, age_band, locality, site, risk_tier, care_home, arrival_mode, origin, now, balks=False,
+                 patience=None, renege_to=None):
+        self.id = pid
+        self.age_band = age_band
+        self.locality = locality
+        self.site = site
+        self.risk_tier = risk_tier
+        self.care_home = care_home
+        self.arrival_mode = arrival_mode
+        self.pathway = "none"
+        self.balks = balks          # leaves at once, instead of queueing, if no place is free
+        self.patience = patience    # how long they will wait for their first place (a distribution), if limited
+        self.renege_to = renege_to  # where they go when that patience runs out
+        self.origin = origin        # the stream or service the patient last came from
+        self.joined = now           # when the patient joined the service now being sought
+        self.entered = now          # when the patient arrived at the service now occupied
+        self.finished = now         # when the patient finished service (start of any blocking)
+        self.last_discharge = -1e18  # when the patient last left a service that counts readmissions
+        self.first_arrival = now    # when the current episode of care began
+
+    def __repr__(self):
+        return f"Patient({self.id}, {self.age_band}, {self.locality}, {self.risk_tier}, {self.arrival_mode})"

@@ -1,0 +1,42 @@
+"""The short summary table printed at the end of a run."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:,.1f}"
+    return f"{x:,.3g}"
+
+
+def table(summary: pd.DataFrame, metrics: list[str]) -> str:
+    """Rows ``metric  mean  [ci_low, ci_high]`` for the chosen metrics, in order."""
+    rows = summary.set_index("metric")
+    lines = []
+    width = max((len(m) for m in metrics), default=10)
+    n = int(summary["replications"].max()) if len(summary) else 0
+    lines.append(f"{'metric':<{width}}  {'mean':>14}  95% interval ({n} replications)")
+    for metric in metrics:
+        if metric not in rows.index:
+            continue
+        r = rows.loc[metric]
+        interval = "" if math.isnan(r["ci_low"]) else f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+        lines.append(f"{metric:<{width}}  {_fmt(r['mean']):>14}  {interval}")
+    return "\n".join(lines)
+
+
+def headline_metrics(cfg, summary: pd.DataFrame) -> list[str]:
+    """The network's named metrics and costs; for networks without any, every service's core statistics."""
+    named = list((cfg["network"].get("metrics") or {}).keys())
+    costs = [m for m in summary["metric"] if m.startswith("cost_") or m == "total_cost_gbp"]
+    if named:
+        return named + costs
+    core = ("arrivals", "wait_mean", "p_wait", "p_loss", "occupancy_mean", "blocked_days_mean")
+    return [m for m in summary["metric"] if m.rsplit(".", 1)[-1] in core]

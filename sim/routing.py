@@ -1,0 +1,122 @@
+"""Routing: where a patient goes next, by probabilities that may depend on attributes.
+
+A routing spec in config is one of
+
+* a destination name: ``acute``;
+* probabilities per destination: ``{home: 0.7, acute: 0.3}`` (summing to 1);
+* a table keyed by a patient attribute: ``{by: risk_tier, values: {low: {...}, medium: {...}, high: {...}}}``,
+  whose entries are routing specs themselves (so tables nest: ``by: arrival_mode`` then ``by: age_band``).
+
+Destinations are services, partitioned services (routed to the patient's own
+locality or site) and sinks (``home``, ``death``, ...).
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from typing import Any, Callable, Mapping
+
+from .attributes import ATTRIBUTES, complete_table
+from .errors import ConfigError, did_you_mean
+
+TOLERANCE = 1e-6
+
+
+class _Choice:
+    """Destinations with cumulative probabilities."""
+
+    __slots__ = ("destinations", "cumulative", "only")
+
+    def __init__(self, destinations, probabilities):
+        self.destinations = destinations
+        total, cumulative = 0.0, []
+        for p in probabilities:
+            total += p
+            cumulative.append(total)
+        cumulative[-1] = math.inf  # guard against rounding: u < 1 always lands somewhere
+        self.cumulative = cumulative
+        self.only = destinations[0] if len(destinations) == 1 else None
+
+
+class Router:
+    """Chooses the next destination for a patient.
+
+    ``resolve(name, key)`` turns a destination name into the node object;
+    ``labels`` maps attributes to their allowed values for checking tables.
+    """
+
+    def __init__(self, spec: Any, stream, where: str, resolve: Callable, labels: Mapping[str, list]):
+        self.stream = stream
+        self.where = where
+        self._root = self._compile(spec, where, resolve, labels)
+        self.destinations = sorted(self._names(self._root))
+
+    def _compile(self, spec, where, resolve, labels):
+        if isinstance(spec, str):
+            return _Choice([resolve(spec, where)], [1.0])
+        if not isinstance(spec, Mapping) or not spec:
+            raise ConfigError(where, spec, "a destination name, probabilities per destination, or {by: attribute, values: {...}}")
+        if "by" in spec:
+            attribute = spec["by"]
+            if attribute not in ATTRIBUTES:
+                raise ConfigError(f"{where}.by", attribute, f"one of {', '.join(ATTRIBUTES)}")
+            values = spec.get("values")
+            if not isinstance(values, Mapping) or not values:
+                raise ConfigError(f"{where}.values", values, f"a routing table for each {attribute}")
+            extra = sorted(set(spec) - {"by", "values"})
+            if extra:
+                raise ConfigError(f"{where}.{extra[0]}", spec[extra[0]], "only 'by' and 'values' beside a routing table")
+            table = {str(k): self._compile(v, f"{where}.values.{k}", resolve, labels) for k, v in values.items()}
+            return (attribute, complete_table(table, attribute, labels.get(attribute), f"{where}.values"))
+        names, probabilities = [], []
+        for name, p in spec.items():
+            key = f"{where}.{name}"
+            if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0.0 <= p <= 1.0):
+                raise ConfigError(key, p, "a probability in [0, 1]")
+            if p > 0:
+                names.append(resolve(name, key))
+                probabilities.append(float(p))
+        total = sum(float(p) for p in spec.values() if isinstance(p, (int, float)))
+        if abs(total - 1.0) > TOLERANCE:
+            raise ConfigError(where, dict(spec), f"probabilities summing to 1 (they sum to {total:.6g})")
+        return _Choice(names, probabilities)
+
+    def _names(self, node):
+        if isinstance(node, _Choice):
+            return {d.name for d in node.destinations}
+        return set().union(*(self._names(child) for child in node[1].values()))
+
+    def choose(self, patient):
+        node = self._root
+        while not isinstance(node, _Choice):
+            node = node[1][getattr(patient, node[0])]
+        if node.only is not None:
+            return node.only
+        return node.destinations[bisect_right(node.cumulative, self.stream.random())]
+
+
+class AttributeTable:
+    """A number that may depend on patient attributes: ``0.12`` or ``{by: pathway, values: {...}}``."""
+
+    def __init__(self, spec: Any, where: str, labels: Mapping[str, list], low=0.0, high=1.0):
+        self._root = self._compile(spec, where, labels, low, high)
+
+    def _compile(self, spec, where, labels, low, high):
+        if isinstance(spec, Mapping):
+            attribute = spec.get("by")
+            if attribute not in ATTRIBUTES:
+                raise ConfigError(f"{where}.by", attribute, f"one of {', '.join(ATTRIBUTES)}")
+            values = spec.get("values")
+            if not isinstance(values, Mapping) or not values:
+                raise ConfigError(f"{where}.values", values, f"a number for each {attribute}")
+            table = {str(k): self._compile(v, f"{where}.values.{k}", labels, low, high) for k, v in values.items()}
+            return (attribute, complete_table(table, attribute, labels.get(attribute), f"{where}.values"))
+        if isinstance(spec, bool) or not isinstance(spec, (int, float)) or not (low <= spec <= high):
+            raise ConfigError(where, spec, f"a number in [{low}, {high}]")
+        return float(spec)
+
+    def __call__(self, patient) -> float:
+        node = self._root
+        while not isinstance(node, float):
+            node = node[1][getattr(patient, node[0])]
+        return node

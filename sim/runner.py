@@ -1,0 +1,135 @@
+"""Run replications (in parallel with joblib) and gather their results as tables.
+
+``run(cfg)`` takes a resolved configuration (a plain dict: ``place``,
+``network``, ``capacity``, ``scenario``, ``costs``, ``run``) and returns
+:class:`Results`.  Each replication is independent and seeded only by
+``(run.seed, replication, process name)`` (see :mod:`sim.randomness`), so
+results are identical for any ``run.n_jobs``.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pandas as pd
+from joblib import Parallel, delayed
+
+from .errors import ConfigError
+from .metrics import MetricSet
+from .model import Model, simulation_start
+from .statistics import summarise
+
+
+def available_cores() -> int:
+    """Cores this process may use (respects CPU affinity and cgroup-limited containers)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_jobs(n_jobs: Any, replications: int) -> int:
+    """Worker processes for ``n_jobs`` (an integer >= 1 or ``auto``), never more than replications."""
+    if n_jobs in (None, "auto"):
+        n = available_cores()
+    elif isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ConfigError("run.n_jobs", n_jobs, "an integer >= 1 or auto")
+    else:
+        n = n_jobs
+    return max(1, min(n, replications))
+
+
+def check(cfg: Mapping[str, Any]) -> MetricSet:
+    """Build everything once without running, so bad input fails before any work starts."""
+    run = cfg.get("run") or {}
+    for key in ("seed", "horizon_days", "warmup_days", "replications", "year"):
+        if key not in run:
+            raise ConfigError(f"run.{key}", None, "a value")
+    horizon, warmup = run["horizon_days"], run["warmup_days"]
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, float)) or horizon <= 0:
+        raise ConfigError("run.horizon_days", horizon, "a number of days > 0")
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < horizon:
+        raise ConfigError("run.warmup_days", warmup, f"a number of days in [0, horizon_days={horizon})")
+    reps = run["replications"]
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise ConfigError("run.replications", reps, "a positive integer")
+    resolve_jobs(run.get("n_jobs", 1), reps)
+    metric_set = MetricSet(cfg["network"], cfg.get("costs"))
+    Model(cfg, 0)
+    return metric_set
+
+
+def run_replication(cfg: Mapping[str, Any], replication: int) -> dict:
+    """One replication: its metrics, daily series, flows and conservation ledger."""
+    started = time.perf_counter()
+    raw = Model(cfg, replication).run()
+    metrics = MetricSet(cfg["network"], cfg.get("costs")).evaluate(raw)
+    flows = {(origin, group): n for group, members in raw["groups"].items()
+             for m in members for origin, n in raw["services"][m]["by_origin"].items()}
+    return {"replication": replication, "metrics": metrics, "daily": raw["daily"], "flows": flows,
+            "ledger": raw["ledger"], "seconds": time.perf_counter() - started}
+
+
+@dataclass
+class Results:
+    """Everything one configuration's replications produced."""
+
+    scenario: str
+    config: dict
+    replications: pd.DataFrame          # scenario, replication, metric, value
+    summary: pd.DataFrame               # scenario, metric, mean, ci_low, ci_high, replications
+    daily: pd.DataFrame                 # scenario, replication, day, date, service, occupancy/queue/blocked means
+    flows: pd.DataFrame                 # scenario, replication, origin, destination, patients
+    ledgers: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    n_jobs: int = 1
+
+    @property
+    def balanced(self) -> bool:
+        return all(ledger["balanced"] for ledger in self.ledgers)
+
+    def conservation(self) -> dict:
+        """Per-service arrived / left / present at the end, for every replication."""
+        return {"balanced": self.balanced,
+                "replications": [{"replication": i, **ledger} for i, ledger in enumerate(self.ledgers)]}
+
+
+def run(cfg: Mapping[str, Any], progress: bool = True) -> Results:
+    """Run ``run.replications`` replications of ``cfg`` and tabulate them."""
+    check(cfg)
+    run_cfg = cfg["run"]
+    reps = int(run_cfg["replications"])
+    n_jobs = resolve_jobs(run_cfg.get("n_jobs", 1), reps)
+    scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
+    tasks = (delayed(run_replication)(cfg, r) for r in range(reps))
+    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    if progress:
+        from tqdm.auto import tqdm
+        outputs = tqdm(outputs, total=reps, desc=f"{scenario}: replications", unit="rep", leave=False)
+    results = sorted(outputs, key=lambda r: r["replication"])
+    return tabulate(cfg, scenario, results, n_jobs)
+
+
+def tabulate(cfg, scenario, results, n_jobs=1) -> Results:
+    rows = [(scenario, r["replication"], metric, value) for r in results for metric, value in r["metrics"].items()]
+    replications = pd.DataFrame(rows, columns=["scenario", "replication", "metric", "value"])
+    warmup = float(cfg["run"]["warmup_days"])
+    start = pd.Timestamp(simulation_start(int(cfg["run"]["year"]), warmup))
+    frames = []
+    for r in results:
+        for service, (occupancy, queue, blocked) in r["daily"].items():
+            n = len(occupancy)
+            frames.append(pd.DataFrame({
+                "scenario": scenario, "replication": r["replication"], "day": range(n),
+                "service": service, "occupancy_mean": occupancy, "queue_mean": queue, "blocked_mean": blocked}))
+    daily = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not daily.empty:
+        daily.insert(3, "date", (start + pd.to_timedelta(daily["day"], unit="D")).dt.date)
+        daily.insert(4, "period", ["warmup" if d < warmup else "results" for d in daily["day"]])
+    flows = pd.DataFrame([(scenario, r["replication"], o, d, n) for r in results for (o, d), n in r["flows"].items()],
+                         columns=["scenario", "replication", "origin", "destination", "patients"])
+    return Results(scenario=scenario, config=dict(cfg), replications=replications, summary=summarise(replications),
+                   daily=daily, flows=flows, ledgers=[r["ledger"] for r in results],
+                   seconds=[r["seconds"] for r in results], n_jobs=n_jobs)

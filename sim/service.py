@@ -1,0 +1,360 @@
+"""Service nodes: finite places, a waiting list, blocking after service, statistics.
+
+Every setting in the pathway (A&E cubicles, acute beds, community beds,
+reablement places, an integrated team's caseload, single-point-of-access
+coordinators, home care packages, care-home places) is one :class:`Service`
+configured from data.  The rules, in the order the engine applies them when a
+patient is offered to a service:
+
+1. **A free place and nobody waiting ahead**: the patient takes the place at
+   once.  If they were holding a place upstream (see *blocking*), that place
+   is released at the same instant.
+2. **Coming from a blocking service** (one with ``blocking: true``, such as
+   acute beds): the patient stays where they are, holding that upstream place
+   (a delayed discharge, or A&E boarding), and joins this service's waiting
+   list.  They take the first place that frees up in their turn.  This is
+   blocking after service (Type I blocking in queueing terms).
+3. **Balking patients** (``balks``, e.g. planned admissions that are
+   cancelled when no bed is free) and **a full waiting list**
+   (``queue_capacity`` reached; ``0`` means no waiting list, as in a loss
+   system): the patient is turned away (*lost*) to the service's ``overflow``
+   destination.
+4. Otherwise the patient joins the waiting list without holding a place
+   (waiting at home, in the waiting room).  With ``patience`` set, a patient
+   still waiting when their patience runs out *reneges* to ``renege_to``.
+   A patient may bring their own patience from their arrival stream (a
+   planned admission waits hours, not days, for a bed); it applies to the
+   first place they seek and overrides the service's.
+
+The waiting list is served in order of ``priority`` (by the node the patient
+came from; lower first) and then first come, first served.  Capacity may
+follow an hourly ``rota``; when it falls below the places in use nobody is
+turned out, but nobody new starts until a place is free.
+
+When service ends the patient is routed (see :mod:`sim.routing`).  A blocking
+service keeps the patient in their place until the next service takes them;
+a non-blocking service lets them go at once.
+
+Scheduling uses SimPy's event queue with callbacks rather than one generator
+process per patient: the same semantics at about a quarter of the cost
+(200,000 M/M/c customers in 0.46 s instead of 1.97 s on one core).
+
+Statistics are streamed, never per-patient lists: counters and time
+integrals that only grow.  The model snapshots them at the end of warm-up and
+reports the difference, so warm-up needs no resetting and the whole-run totals
+remain for the conservation ledger.
+"""
+from __future__ import annotations
+
+import heapq
+
+from simpy.events import Timeout
+
+COUNTERS = (
+    "offered", "arrived", "lost", "reneged", "started", "finished", "left", "readmissions",
+    "wait_sum", "waited", "blocked_sum", "blocked_n", "sojourn_sum",
+    "area_place", "area_blocked", "area_waiting", "area_capacity",
+)
+
+
+class Service:
+    """A pathway setting with ``capacity`` places and a waiting list."""
+
+    def __init__(self, env, name, capacity, los, *, blocking=False, queue_capacity=None, priority=None,
+                 default_priority=1, patience=None, label=None, registry=None, crisis_reduction=0.0,
+                 readmission_days=None, pathway_labels=None, sojourn_limits=None, wait_limits=None):
+        self.env = env
+        self.name = name
+        self.label = label or name
+        self.capacity = int(capacity)
+        self.los = los
+        self.blocking = bool(blocking)
+        self.queue_capacity = float("inf") if queue_capacity is None else int(queue_capacity)
+        self.priority = dict(priority or {})
+        self.default_priority = default_priority
+        self.patience = patience
+        self.registry = registry if crisis_reduction else None
+        self.crisis_reduction = crisis_reduction
+        self.readmission_days = readmission_days
+        self.pathway_labels = pathway_labels or None
+        # {label: days}: count departures whose time here exceeded each limit, and
+        # starts whose wait was within each limit (e.g. {"4h": 4 / 24}).
+        self.sojourn_limits = dict(sojourn_limits or {})
+        self.wait_limits = dict(wait_limits or {})
+        self._sojourn_days = tuple(self.sojourn_limits.values())
+        self._wait_days = tuple(self.wait_limits.values())
+        # Wired by the model once every node exists.
+        self.router = None
+        self.overflow = None
+        self.renege_to = None
+        # State.
+        self.in_place = 0     # places occupied: in service or blocked
+        self.blocked = 0      # finished, holding the place until the next service takes them
+        self.waiting = 0      # on the waiting list without holding a place elsewhere
+        self.queued = 0       # live entries on the waiting list (waiting + blocked elsewhere)
+        self._queue = []
+        self._seq = 0
+        self._t = 0.0
+        # Monotone statistics (see COUNTERS).
+        for counter in COUNTERS:
+            setattr(self, counter, 0 if not counter.startswith(("area", "wait_sum", "blocked_sum", "sojourn")) else 0.0)
+        self.sojourn_over = [0] * len(self.sojourn_limits)
+        self.wait_within = [0] * len(self.wait_limits)
+        self.by_origin: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ flow
+    def offer(self, patient, holder=None):
+        """A patient asks for a place; ``holder`` is the service whose place they still hold."""
+        self.offered += 1
+        patient.joined = self.env._now
+        if self.in_place < self.capacity and not self.queued:
+            self._count_arrival(patient)
+            self._admit(patient, holder)
+        elif holder is not None:
+            self._enqueue(patient, holder)
+        elif patient.balks or self.waiting >= self.queue_capacity:
+            self.lost += 1
+            self.overflow.offer(patient, None)
+        else:
+            self._count_arrival(patient)
+            self._advance()
+            self.waiting += 1
+            entry = self._enqueue(patient, None)
+            patience = patient.patience or self.patience
+            if patience is not None:
+                Timeout(self.env, patience.draw(patient), entry).callbacks.append(self._renege)
+
+    def _count_arrival(self, patient):
+        self.arrived += 1
+        origin = patient.origin
+        self.by_origin[origin] = self.by_origin.get(origin, 0) + 1
+        if self.readmission_days is not None and self.env._now - patient.last_discharge <= self.readmission_days:
+            self.readmissions += 1
+
+    def _enqueue(self, patient, holder):
+        self._seq += 1
+        entry = [self.priority.get(patient.origin, self.default_priority), self._seq, patient, holder, True]
+        heapq.heappush(self._queue, entry)
+        self.queued += 1
+        return entry
+
+    def _admit(self, patient, holder):
+        """Give ``patient`` a place now (reserving it before releasing any upstream place)."""
+        now = self.env._now
+        self._advance()
+        self.in_place += 1
+        if holder is not None:
+            holder.depart(patient)
+        patient.entered = patient.joined
+        patient.origin = self.name
+        patient.patience = None
+        wait = now - patient.joined
+        self.started += 1
+        if wait > 0:
+            self.waited += 1
+            self.wait_sum += wait
+        for i, limit in enumerate(self._wait_days):
+            if wait <= limit:
+                self.wait_within[i] += 1
+        if self.registry is not None:
+            self.registry.add(patient, self.crisis_reduction)
+        Timeout(self.env, self.los.draw(patient), patient).callbacks.append(self._finish)
+
+    def _finish(self, event):
+        patient = event._value
+        self.finished += 1
+        patient.finished = self.env._now
+        destination = self.router.choose(patient)
+        if self.pathway_labels is not None:
+            patient.pathway = self.pathway_labels.get(destination.name, patient.pathway)
+        if self.blocking:
+            self._advance()
+            self.blocked += 1
+            destination.offer(patient, self)
+        else:
+            self.depart(patient)
+            destination.offer(patient, None)
+
+    def depart(self, patient):
+        """``patient`` leaves their place here (called by the node that takes them)."""
+        now = self.env._now
+        self._advance()
+        self.in_place -= 1
+        self.left += 1
+        if self.blocking:
+            self.blocked -= 1
+            delay = now - patient.finished
+            if delay > 0:
+                self.blocked_n += 1
+                self.blocked_sum += delay
+        sojourn = now - patient.entered
+        self.sojourn_sum += sojourn
+        for i, limit in enumerate(self._sojourn_days):
+            if sojourn > limit:
+                self.sojourn_over[i] += 1
+        if self.readmission_days is not None:
+            patient.last_discharge = now
+        if self.registry is not None:
+            self.registry.remove(patient, self.crisis_reduction)
+        self._pull()
+
+    def _pull(self):
+        """Fill free places from the waiting list."""
+        queue = self._queue
+        while self.in_place < self.capacity and self.queued:
+            entry = heapq.heappop(queue)
+            if not entry[4]:
+                continue  # reneged
+            entry[4] = False
+            self.queued -= 1
+            patient, holder = entry[2], entry[3]
+            if holder is None:
+                self._advance()
+                self.waiting -= 1
+            else:
+                self._count_arrival(patient)
+            self._admit(patient, holder)
+
+    def _renege(self, event):
+        entry = event._value
+        if not entry[4]:
+            return
+        entry[4] = False
+        self.queued -= 1
+        self._advance()
+        self.waiting -= 1
+        self.reneged += 1
+        patient = entry[2]
+        (patient.renege_to or self.renege_to).offer(patient, None)
+
+    def set_capacity(self, capacity):
+        """Change the number of places (a rota); nobody is turned out."""
+        self._advance()
+        self.capacity = capacity
+        self._pull()
+
+    def _advance(self):
+        now = self.env._now
+        dt = now - self._t
+        if dt > 0:
+            self.area_place += self.in_place * dt
+            self.area_blocked += self.blocked * dt
+            self.area_waiting += self.waiting * dt
+            self.area_capacity += self.capacity * dt
+            self._t = now
+
+    # -------------------------------------------------------- initial state
+    def seed_patient(self, patient, waiting=False):
+        """Place a patient here at time zero: in service with a residual stay, or waiting."""
+        patient.origin = "initial"
+        self._count_arrival(patient)
+        if waiting:
+            self.waiting += 1
+            self._enqueue(patient, None)
+            return
+        self.in_place += 1
+        self.started += 1
+        if self.registry is not None:
+            self.registry.add(patient, self.crisis_reduction)
+        patient.origin = self.name
+        Timeout(self.env, self.los.residual(patient), patient).callbacks.append(self._finish)
+
+    # ----------------------------------------------------------- statistics
+    def snapshot(self) -> dict:
+        """All monotone statistics now (areas brought up to date)."""
+        self._advance()
+        snap = {c: getattr(self, c) for c in COUNTERS}
+        for label, n in zip(self.sojourn_limits, self.sojourn_over):
+            snap[f"over_{label}"] = n
+        for label, n in zip(self.wait_limits, self.wait_within):
+            snap[f"wait_within_{label}"] = n
+        snap["by_origin"] = dict(self.by_origin)
+        return snap
+
+    def present(self) -> int:
+        """Patients here now: in a place (serving or blocked) or on the waiting list."""
+        return self.in_place + self.waiting
+
+
+class Sink:
+    """Where a journey ends (home, death, signposting...), optionally with a later return.
+
+    ``returns`` sends a share of the patients leaving here back into the pathway
+    after a delay (30-day readmissions): probability by attribute, delay
+    distribution, destination and the ``arrival_mode`` they come back with.
+    """
+
+    def __init__(self, env, name, label=None):
+        self.env = env
+        self.name = name
+        self.label = label or name
+        self.count = 0
+        self.returned = 0
+        self.pending = 0
+        self.by_origin: dict[str, int] = {}
+        self.return_probability = None
+
+    def configure_returns(self, probability, delay, destination, arrival_mode, stream):
+        self.return_probability = probability
+        self.return_delay = delay
+        self.return_to = destination
+        self.return_mode = arrival_mode
+        self.stream = stream
+
+    def offer(self, patient, holder=None):
+        if holder is not None:
+            holder.depart(patient)
+        self.count += 1
+        self.by_origin[patient.origin] = self.by_origin.get(patient.origin, 0) + 1
+        if self.return_probability is not None and self.stream.random() < self.return_probability(patient):
+            self.pending += 1
+            Timeout(self.env, self.return_delay.draw(patient), patient).callbacks.append(self._return)
+
+    def _return(self, event):
+        patient = event._value
+        self.pending -= 1
+        self.returned += 1
+        patient.arrival_mode = self.return_mode
+        patient.origin = self.name
+        patient.first_arrival = self.env._now
+        self.return_to.offer(patient, None)
+
+    def snapshot(self) -> dict:
+        return {"count": self.count, "returned": self.returned, "by_origin": dict(self.by_origin)}
+
+
+class Partition:
+    """One service per locality (or site): a patient is offered to their own."""
+
+    def __init__(self, name, attribute, instances: dict):
+        self.name = name
+        self.attribute = attribute
+        self.instances = instances
+
+    def offer(self, patient, holder=None):
+        self.instances[getattr(patient, self.attribute)].offer(patient, holder)
+
+
+class CrisisRegistry:
+    """Who is on a caseload now, by (locality, age band, risk tier).
+
+    A service with ``crisis_reduction: f`` registers the patients it holds;
+    an arrival from a crisis stream in a cell of the population is averted
+    with probability (sum of f over that cell's registered patients) / (people
+    in the cell): exactly the thinning of the cell's Poisson process that
+    lowers each registered person's crisis rate by the factor f.
+    """
+
+    def __init__(self):
+        self.mass: dict[tuple, float] = {}
+
+    def add(self, patient, reduction):
+        key = (patient.locality, patient.age_band, patient.risk_tier)
+        self.mass[key] = self.mass.get(key, 0.0) + reduction
+
+    def remove(self, patient, reduction):
+        key = (patient.locality, patient.age_band, patient.risk_tier)
+        self.mass[key] -= reduction
+
+    def reduction(self, locality, age_band, risk_tier) -> float:
+        return self.mass.get((locality, age_band, risk_tier), 0.0)

@@ -1,0 +1,56 @@
+"""Confidence intervals over replications, and paired differences between scenarios."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CONFIDENCE = 0.95
+
+
+def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float, int]:
+    """(mean, low, high, n) of the t-interval for the mean of ``values``; NaNs are ignored.
+
+    With fewer than two values the interval is undefined (NaN bounds).
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(x.mean())
+    if n < 2:
+        return mean, math.nan, math.nan, n
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return mean, mean - half, mean + half, n
+
+
+def summarise(replications: pd.DataFrame) -> pd.DataFrame:
+    """Long summary ``scenario, metric, mean, ci_low, ci_high, replications`` from long replications."""
+    rows = []
+    for (scenario, metric), group in replications.groupby(["scenario", "metric"], sort=False):
+        mean, low, high, n = t_interval(group["value"].to_numpy())
+        rows.append((scenario, metric, mean, low, high, n))
+    return pd.DataFrame(rows, columns=["scenario", "metric", "mean", "ci_low", "ci_high", "replications"])
+
+
+def paired_differences(replications: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Scenario minus ``baseline``, replication by replication (common random numbers), with t-intervals.
+
+    Columns: ``scenario, baseline, metric, difference, ci_low, ci_high, relative_pct, replications``.
+    """
+    wide = replications.pivot_table(index=["metric", "replication"], columns="scenario", values="value")
+    rows = []
+    for scenario in wide.columns:
+        if scenario == baseline:
+            continue
+        for metric, group in wide.groupby(level="metric"):
+            diff = (group[scenario] - group[baseline]).to_numpy()
+            mean, low, high, n = t_interval(diff)
+            base = float(np.nanmean(group[baseline].to_numpy()))
+            relative = 100.0 * mean / base if base else math.nan
+            rows.append((scenario, baseline, metric, mean, low, high, relative, n))
+    return pd.DataFrame(rows, columns=["scenario", "baseline", "metric", "difference", "ci_low", "ci_high",
+                                       "relative_pct", "replications"])

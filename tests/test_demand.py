@@ -1,0 +1,88 @@
+"""Arrival streams: rates, time-of-day and seasonal profiles, and who arrives."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.demand import Calendar
+from sim.model import Model
+from sim.population import AGE_BANDS
+
+from .conftest import make_cfg
+
+
+def arrivals(stream_spec, horizon=364.0):
+    cfg = make_cfg({"ward": {"capacity": 100000, "los": {"dist": "fixed", "value": 0.001}, "next": "home"}},
+                   {"s": {"to": "ward", **stream_spec}}, horizon=horizon, warmup=0)
+    model = Model(cfg, 0)
+    stream = model.arrivals["s"]
+    times, cells, tiers = [], [], []
+    while True:
+        stream._generate()
+        times.extend(stream._times)
+        cells.extend(stream._cells)
+        tiers.extend(stream._tiers)
+        if stream._chunk_end >= stream.horizon:
+            break
+    stream.all_cells, stream.all_tiers = np.array(cells), np.array(tiers)
+    return model, stream, np.array(times)
+
+
+def test_rate_per_1000_by_age_gives_the_annual_volume():
+    rates = {"age_0_17": 100, "age_18_64": 200, "age_65_74": 300, "age_75_84": 400, "age_85_plus": 500}
+    model, stream, times = arrivals({"rate_per_1000": rates}, horizon=365.0)
+    expected = sum(model.population.people.sum(axis=0)[i] * rates[a] / 1000 for i, a in enumerate(AGE_BANDS))
+    assert stream.rate_per_day * 365 == pytest.approx(expected)
+    assert len(times) == pytest.approx(expected, rel=4 / np.sqrt(expected))
+
+
+def test_hour_of_day_profile_is_followed():
+    hours = [0.2] * 8 + [2.0] * 8 + [0.8] * 8
+    _, _, times = arrivals({"rate_per_day": 200.0, "profile": {"hours": hours}})
+    counts = np.bincount(((times % 1.0) * 24).astype(int), minlength=24)
+    expected = np.array(hours) / np.mean(hours) * 200 * 364 / 24
+    assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected))
+
+
+def test_day_of_week_and_month_profiles():
+    days = {"mon": 2.0, "tue": 1.0, "wed": 1.0, "thu": 1.0, "fri": 1.0, "sat": 0.0, "sun": 0.0}
+    model, _, times = arrivals({"rate_per_day": 100.0, "profile": {"days": days}})
+    hour, weekday, _ = model.calendar.hourly(int(364 * 24))
+    per_day = np.bincount(weekday[(times * 24).astype(int)], minlength=7)
+    assert per_day[5] == 0 and per_day[6] == 0
+    assert per_day[0] / per_day[1:5].mean() == pytest.approx(2.0, rel=0.06)
+
+
+def test_sinusoidal_intensity():
+    _, stream, times = arrivals({"rate_per_day": 100.0, "profile": {"sinusoid": {"amplitude": 0.8, "period_days": 10}}},
+                                horizon=400.0)
+    phase = (times % 10) / 10
+    first_half = ((phase > 0) & (phase < 0.5)).sum()
+    second_half = len(times) - first_half
+    # integral of 1 + 0.8 sin over each half: 0.5 +- 0.8/pi
+    assert first_half / second_half == pytest.approx((0.5 + 0.8 / np.pi) / (0.5 - 0.8 / np.pi), rel=0.05)
+
+
+def test_calendar_weekday_and_month():
+    cal = Calendar(__import__("datetime").date(2017, 4, 1))   # a Saturday
+    hour, weekday, month = cal.hourly(48)
+    assert weekday[0] == 5 and weekday[24] == 6
+    assert month[0] == 3 and hour[25] == 1
+
+
+def test_attributes_follow_population_and_rates():
+    rates = {"age_0_17": 0, "age_18_64": 0, "age_65_74": 0, "age_75_84": 0, "age_85_plus": 1000}
+    _, stream, times = arrivals({"rate_per_1000": rates}, horizon=1000)
+    assert len(times) > 1000
+    ages = stream.all_cells % len(AGE_BANDS)
+    assert set(ages.tolist()) == {4}
+    # risk tiers: prevalence x rate ratio (0.7x0.5, 0.2x1.5, 0.1x4)
+    tiers = np.bincount(stream.all_tiers, minlength=3) / len(stream.all_tiers)
+    w = np.array([0.35, 0.3, 0.4])
+    assert tiers == pytest.approx(w / w.sum(), abs=0.05)
+
+
+def test_streams_end_at_the_horizon():
+    _, _, times = arrivals({"rate_per_day": 50.0}, horizon=30.0)
+    assert times.max() < 30.0 and times.min() >= 0.0
+    assert np.all(np.diff(times) >= 0)

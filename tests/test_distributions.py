@@ -1,0 +1,81 @@
+"""Duration distributions: means, shapes, units, residual (stationary excess) draws."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import distributions
+from sim.errors import ConfigError
+from sim.patient import Patient
+from sim.randomness import Stream
+
+N = 60_000
+
+
+def draws(spec, residual=False, patient=None):
+    d = distributions.build(spec, Stream(7, 0, "test"), "d")
+    f = d.residual if residual else d.draw
+    return np.array([f(patient) for _ in range(N)])
+
+
+@pytest.mark.parametrize("spec, mean", [
+    ({"dist": "exponential", "mean": 3.0}, 3.0),
+    ({"dist": "lognormal", "mean": 5.0, "cv": 1.3}, 5.0),
+    ({"dist": "gamma", "mean": 2.0, "cv": 0.5}, 2.0),
+    ({"dist": "uniform", "low": 1.0, "high": 3.0}, 2.0),
+    ({"dist": "fixed", "value": 4.0}, 4.0),
+    ({"dist": "lognormal", "mean": 6.0, "cv": 0.8, "unit": "hours"}, 0.25),
+])
+def test_mean(spec, mean):
+    x = draws(spec)
+    assert x.mean() == pytest.approx(mean, rel=0.03)
+
+
+def test_lognormal_coefficient_of_variation():
+    x = draws({"dist": "lognormal", "mean": 5.0, "cv": 0.8})
+    assert x.std() / x.mean() == pytest.approx(0.8, rel=0.05)
+
+
+def test_mean_cv_is_exponential_exactly_at_cv_one():
+    d = distributions.build({"dist": "mean_cv", "mean": 2.0, "cv": 1.0}, Stream(1, 0, "x"), "d")
+    assert isinstance(d, distributions.Exponential)
+    d = distributions.build({"dist": "mean_cv", "mean": 2.0, "cv": 0.5}, Stream(1, 0, "x"), "d")
+    assert isinstance(d, distributions.Lognormal)
+
+
+@pytest.mark.parametrize("spec, ex, ex2", [
+    ({"dist": "exponential", "mean": 3.0}, 3.0, 18.0),
+    ({"dist": "lognormal", "mean": 2.0, "cv": 1.2}, 2.0, 4.0 * (1 + 1.44)),
+    ({"dist": "gamma", "mean": 2.0, "cv": 0.5}, 2.0, 4.0 * 1.25),
+    ({"dist": "uniform", "low": 1.0, "high": 3.0}, 2.0, (27 - 1) / 6),
+    ({"dist": "fixed", "value": 4.0}, 4.0, 16.0),
+])
+def test_residual_has_the_stationary_excess_mean(spec, ex, ex2):
+    """Time still to go for someone found in service: E[L^2] / (2 E[L])."""
+    x = draws(spec, residual=True)
+    assert x.mean() == pytest.approx(ex2 / (2 * ex), rel=0.04)
+
+
+def test_by_attribute_with_default():
+    spec = {"dist": "fixed", "by": "age_band", "values": {"age_85_plus": {"value": 9.0}, "default": {"value": 1.0}}}
+    labels = {"age_band": ["age_0_17", "age_85_plus"]}
+    d = distributions.build(spec, Stream(1, 0, "x"), "d", labels)
+    old = Patient(1, "age_85_plus", "n", "s", "low", "community", "walk_in", "x", 0.0)
+    young = Patient(2, "age_0_17", "n", "s", "low", "community", "walk_in", "x", 0.0)
+    assert d.draw(old) == 9.0 and d.draw(young) == 1.0
+
+
+@pytest.mark.parametrize("spec, key", [
+    ({"dist": "lognormal", "mean": -1, "cv": 1}, "d.mean"),
+    ({"dist": "lognormal", "mean": 1}, "d.cv"),
+    ({"dist": "lognormal", "mean": 1, "cv": -0.1}, "d.cv"),
+    ({"dist": "weibull", "mean": 1}, "d.dist"),
+    ({"dist": "exponential", "mean": 1, "unit": "weeks"}, "d.unit"),
+    ({"dist": "uniform", "low": 3, "high": 1}, "d.high"),
+    ({"dist": "exponential", "mean": float("inf")}, "d.mean"),
+    ({"dist": "exponential", "mean": 1, "sd": 2}, "d.sd"),
+])
+def test_bad_specs_name_the_key(spec, key):
+    with pytest.raises(ConfigError) as info:
+        distributions.build(spec, Stream(1, 0, "x"), "d")
+    assert info.value.key == key
