@@ -321,11 +321,11 @@ class Model:
 
     def _record_day(self):
         for name, service in self.services.items():
-            service._advance()
+            place, blocked, waiting, _ = service.areas()
             row = self._daily[name]
-            row[0].append(service.area_place)
-            row[1].append(service.area_waiting)
-            row[2].append(service.area_blocked)
+            row[0].append(place)
+            row[1].append(waiting)
+            row[2].append(blocked)
 
     def _on_day(self, event):
         self._record_day()

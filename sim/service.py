@@ -42,7 +42,10 @@ process per patient: the same semantics at about a quarter of the cost
 Statistics are streamed, never per-patient lists: counters and time
 integrals that only grow.  The model snapshots them at the end of warm-up and
 reports the difference, so warm-up needs no resetting and the whole-run totals
-remain for the conservation ledger.
+remain for the conservation ledger.  A time integral of a level (places in
+use, blocked, waiting, capacity) is kept as ``level x now - sum(t x change)``:
+each change adds one term for the level that changed, so no other level needs
+touching.
 """
 from __future__ import annotations
 
@@ -53,8 +56,8 @@ from simpy.events import Timeout
 COUNTERS = (
     "offered", "arrived", "lost", "reneged", "started", "finished", "left", "readmissions",
     "wait_sum", "waited", "blocked_sum", "blocked_n", "sojourn_sum",
-    "area_place", "area_blocked", "area_waiting", "area_capacity",
 )
+AREAS = ("area_place", "area_blocked", "area_waiting", "area_capacity")
 
 
 class Service:
@@ -94,10 +97,11 @@ class Service:
         self.queued = 0       # live entries on the waiting list (waiting + blocked elsewhere)
         self._queue = []
         self._seq = 0
-        self._t = 0.0
+        # sum(t x change) of each level, for its time integral (see module docstring).
+        self._tw_place = self._tw_blocked = self._tw_waiting = self._tw_capacity = 0.0
         # Monotone statistics (see COUNTERS).
         for counter in COUNTERS:
-            setattr(self, counter, 0 if not counter.startswith(("area", "wait_sum", "blocked_sum", "sojourn")) else 0.0)
+            setattr(self, counter, 0.0 if counter.endswith("_sum") else 0)
         self.sojourn_over = [0] * len(self.sojourn_limits)
         self.wait_within = [0] * len(self.wait_limits)
         self.by_origin: dict[str, int] = {}
@@ -117,8 +121,8 @@ class Service:
             self.overflow.offer(patient, None)
         else:
             self._count_arrival(patient)
-            self._advance()
             self.waiting += 1
+            self._tw_waiting += self.env._now
             entry = self._enqueue(patient, None)
             patience = patient.patience or self.patience
             if patience is not None:
@@ -141,8 +145,8 @@ class Service:
     def _admit(self, patient, holder):
         """Give ``patient`` a place now (reserving it before releasing any upstream place)."""
         now = self.env._now
-        self._advance()
         self.in_place += 1
+        self._tw_place += now
         if holder is not None:
             holder.depart(patient)
         patient.entered = patient.joined
@@ -153,9 +157,10 @@ class Service:
         if wait > 0:
             self.waited += 1
             self.wait_sum += wait
-        for i, limit in enumerate(self._wait_days):
-            if wait <= limit:
-                self.wait_within[i] += 1
+        if self._wait_days:
+            for i, limit in enumerate(self._wait_days):
+                if wait <= limit:
+                    self.wait_within[i] += 1
         if self.registry is not None:
             self.registry.add(patient, self.crisis_reduction)
         Timeout(self.env, self.los.draw(patient), patient).callbacks.append(self._finish)
@@ -168,8 +173,8 @@ class Service:
         if self.pathway_labels is not None:
             patient.pathway = self.pathway_labels.get(destination.name, patient.pathway)
         if self.blocking:
-            self._advance()
             self.blocked += 1
+            self._tw_blocked += patient.finished
             destination.offer(patient, self)
         else:
             self.depart(patient)
@@ -178,20 +183,22 @@ class Service:
     def depart(self, patient):
         """``patient`` leaves their place here (called by the node that takes them)."""
         now = self.env._now
-        self._advance()
         self.in_place -= 1
+        self._tw_place -= now
         self.left += 1
         if self.blocking:
             self.blocked -= 1
+            self._tw_blocked -= now
             delay = now - patient.finished
             if delay > 0:
                 self.blocked_n += 1
                 self.blocked_sum += delay
         sojourn = now - patient.entered
         self.sojourn_sum += sojourn
-        for i, limit in enumerate(self._sojourn_days):
-            if sojourn > limit:
-                self.sojourn_over[i] += 1
+        if self._sojourn_days:
+            for i, limit in enumerate(self._sojourn_days):
+                if sojourn > limit:
+                    self.sojourn_over[i] += 1
         if self.readmission_days is not None:
             patient.last_discharge = now
         if self.registry is not None:
@@ -209,8 +216,8 @@ class Service:
             self.queued -= 1
             patient, holder = entry[2], entry[3]
             if holder is None:
-                self._advance()
                 self.waiting -= 1
+                self._tw_waiting -= self.env._now
             else:
                 self._count_arrival(patient)
             self._admit(patient, holder)
@@ -221,38 +228,37 @@ class Service:
             return
         entry[4] = False
         self.queued -= 1
-        self._advance()
         self.waiting -= 1
+        self._tw_waiting -= self.env._now
         self.reneged += 1
         patient = entry[2]
         (patient.renege_to or self.renege_to).offer(patient, None)
 
     def set_capacity(self, capacity):
         """Change the number of places (a rota); nobody is turned out."""
-        self._advance()
+        self._tw_capacity += (capacity - self.capacity) * self.env._now
         self.capacity = capacity
         self._pull()
 
-    def _advance(self):
+    def areas(self) -> tuple[float, float, float, float]:
+        """Time integrals so far of places in use, blocked places, waiting list and capacity."""
         now = self.env._now
-        dt = now - self._t
-        if dt > 0:
-            self.area_place += self.in_place * dt
-            self.area_blocked += self.blocked * dt
-            self.area_waiting += self.waiting * dt
-            self.area_capacity += self.capacity * dt
-            self._t = now
+        return (self.in_place * now - self._tw_place, self.blocked * now - self._tw_blocked,
+                self.waiting * now - self._tw_waiting, self.capacity * now - self._tw_capacity)
 
     # -------------------------------------------------------- initial state
     def seed_patient(self, patient, waiting=False):
         """Place a patient here at time zero: in service with a residual stay, or waiting."""
         patient.origin = "initial"
         self._count_arrival(patient)
+        now = self.env._now
         if waiting:
             self.waiting += 1
+            self._tw_waiting += now
             self._enqueue(patient, None)
             return
         self.in_place += 1
+        self._tw_place += now
         self.started += 1
         if self.registry is not None:
             self.registry.add(patient, self.crisis_reduction)
@@ -261,9 +267,9 @@ class Service:
 
     # ----------------------------------------------------------- statistics
     def snapshot(self) -> dict:
-        """All monotone statistics now (areas brought up to date)."""
-        self._advance()
+        """All monotone statistics now, time integrals included."""
         snap = {c: getattr(self, c) for c in COUNTERS}
+        snap.update(zip(AREAS, self.areas()))
         for label, n in zip(self.sojourn_limits, self.sojourn_over):
             snap[f"over_{label}"] = n
         for label, n in zip(self.wait_limits, self.wait_within):

@@ -16,8 +16,8 @@ def test_free_place_starts_at_once_and_fifo_waits(line, patient):
     assert ward.started == 3 and ward.left == 3
     assert ward.wait_sum == pytest.approx(4.5)
     assert ward.waited == 2
-    assert ward.area_place == pytest.approx(6.0)       # busy 0-6
-    assert ward.area_waiting == pytest.approx(1.5 + 3.0)
+    assert ward.snapshot()["area_place"] == pytest.approx(6.0)       # busy 0-6
+    assert ward.snapshot()["area_waiting"] == pytest.approx(1.5 + 3.0)
 
 
 def test_full_downstream_keeps_patient_in_acute_bed(line, patient):
@@ -31,11 +31,11 @@ def test_full_downstream_keeps_patient_in_acute_bed(line, patient):
     # p1: acute 0-1, step-down 1-6. p2: acute 1-2, blocked 2-6, step-down 6-11.
     assert acute.blocked_sum == pytest.approx(4.0)
     assert acute.blocked_n == 1
-    assert acute.area_blocked == pytest.approx(4.0)
-    assert acute.area_place == pytest.approx(6.0)      # occupied 0-6 including the delayed days
+    assert acute.snapshot()["area_blocked"] == pytest.approx(4.0)
+    assert acute.snapshot()["area_place"] == pytest.approx(6.0)      # occupied 0-6 including the delayed days
     assert step_down.started == 2
     assert step_down.wait_sum == pytest.approx(4.0)    # p2 waited for step-down while holding the acute bed
-    assert step_down.waiting == 0 and step_down.area_waiting == 0  # ... so never on step-down's own waiting list
+    assert step_down.waiting == 0 and step_down.snapshot()["area_waiting"] == 0  # ... so never on step-down's own waiting list
 
 
 def test_blocked_patient_frees_the_upstream_place_for_the_next(line, patient):
@@ -56,7 +56,7 @@ def test_non_blocking_service_releases_before_the_next_queue(line, patient):
     line.arrive(0.0, "spa", patient)
     line.arrive(0.0, "spa", patient)
     line.env.run(until=1)
-    assert spa.in_place == 0 and spa.area_blocked == 0
+    assert spa.in_place == 0 and spa.snapshot()["area_blocked"] == 0
     assert team.in_place == 1 and team.waiting == 1      # the second referral waits at home
 
 
@@ -113,7 +113,7 @@ def test_patience_runs_out_on_the_waiting_list(line, patient):
     line.arrive(0.0, "ward", patient)
     line.env.run(until=10)
     assert ward.reneged == 1 and gave_up.count == 1
-    assert ward.area_waiting == pytest.approx(1.0)
+    assert ward.snapshot()["area_waiting"] == pytest.approx(1.0)
     assert ward.started == 1
 
 
