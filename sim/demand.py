@@ -18,6 +18,9 @@ A stream in the network config::
       renege_to: cancelled                            # ... and where they go if it runs out
       care_home_rate_ratio: 4.0      # care-home residents' rate relative to others of their age
       risk_rate_ratio: {low: .., medium: .., high: ..}   # default: place.risk.rate_ratio
+      cohort: {age_band: [..], risk_tier: [high], care_home: [resident]}
+                                     # arrivals only from this cohort; rate_per_1000 is then per 1,000
+                                     # people of the age band who are in the cohort
 
 The intensity is ``rate x hours[h] x days[d] x months[m] x (1 + a sin(2 pi t/P))``:
 arrivals are generated a week at a time by thinning a homogeneous Poisson
@@ -57,6 +60,26 @@ def _profile_vector(spec, keys, where):
     return values / values.mean()
 
 
+def _cohort(spec, where) -> dict:
+    """The cohort a stream draws from: allowed values of age_band, risk_tier and care_home (default: all)."""
+    allowed = {"age_band": AGE_BANDS, "risk_tier": RISK_TIERS, "care_home": CARE_HOME}
+    spec = spec or {}
+    if not isinstance(spec, Mapping):
+        raise ConfigError(where, spec, f"a mapping with keys among {list(allowed)}")
+    cohort = {}
+    for key, values in allowed.items():
+        chosen = spec.get(key, list(values))
+        chosen = [chosen] if isinstance(chosen, str) else list(chosen)
+        unknown = [v for v in chosen if v not in values]
+        if unknown or not chosen:
+            raise ConfigError(f"{where}.{key}", spec.get(key), f"a non-empty list of {list(values)}")
+        cohort[key] = chosen
+    extra = sorted(set(spec) - set(allowed))
+    if extra:
+        raise ConfigError(f"{where}.{extra[0]}", spec[extra[0]], f"one of {list(allowed)}")
+    return cohort
+
+
 class Calendar:
     """Maps simulation days to clock hour, weekday and month; day 0 is ``start``."""
 
@@ -94,6 +117,14 @@ class ArrivalStream:
         self.horizon = float(horizon_days)
 
         people = population.people                       # (L, A)
+        cohort = _cohort(spec.get("cohort"), f"{where}.cohort")
+        in_risk = np.array([[t in cohort["risk_tier"] for t in RISK_TIERS]], dtype=float)       # (1, 3)
+        in_age = np.array([a in cohort["age_band"] for a in AGE_BANDS], dtype=float)            # (A,)
+        share = population.care_home_share
+        residents, others = "resident" in cohort["care_home"], "community" in cohort["care_home"]
+        # Share of each age band inside the cohort (risk tiers and residence taken as independent).
+        cohort_share = in_age * (population.risk_prevalence * in_risk).sum(axis=1) * (share * residents + (1 - share) * others)
+        people = people * cohort_share
         if "rate_per_1000" in spec and "rate_per_day" in spec:
             raise ConfigError(where, "rate_per_1000 and rate_per_day", "one of rate_per_1000 or rate_per_day")
         if "rate_per_1000" in spec:
@@ -105,22 +136,25 @@ class ArrivalStream:
             lam = spec["rate_per_day"]
             if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not math.isfinite(lam) or lam < 0:
                 raise ConfigError(f"{where}.rate_per_day", lam, "a non-negative finite number of arrivals per day")
-            weights = people / people.sum() * float(lam)
+            weights = people / people.sum() * float(lam) if people.sum() > 0 else people * 0.0
         else:
             raise ConfigError(where, sorted(spec), "rate_per_1000 (by age band) or rate_per_day")
         self.rate_per_day = float(weights.sum())
+        if not math.isfinite(self.rate_per_day):
+            raise ConfigError(where, self.rate_per_day, "a finite arrival rate")
         self.cell_p = (weights / self.rate_per_day).ravel() if self.rate_per_day > 0 else None
 
         ratio = spec.get("risk_rate_ratio")
         risk_ratio = population.risk_rate_ratio if ratio is None else _shares(ratio, RISK_TIERS, f"{where}.risk_rate_ratio", total=None)
-        tier_w = population.risk_prevalence * risk_ratio  # (A, 3)
-        self.tier_cum = np.cumsum(tier_w / tier_w.sum(axis=1, keepdims=True), axis=1)
+        tier_w = population.risk_prevalence * risk_ratio * in_risk  # (A, 3)
+        totals = tier_w.sum(axis=1, keepdims=True)
+        self.tier_cum = np.cumsum(np.divide(tier_w, totals, out=np.full_like(tier_w, 1 / 3), where=totals > 0), axis=1)
         self.tier_cum[:, -1] = np.inf  # rounding must never push a draw past the last tier
         ch_ratio = spec.get("care_home_rate_ratio", 1.0)
         if isinstance(ch_ratio, bool) or not isinstance(ch_ratio, (int, float)) or ch_ratio < 0:
             raise ConfigError(f"{where}.care_home_rate_ratio", ch_ratio, "a non-negative number")
-        share = population.care_home_share
-        self.care_home_p = share * ch_ratio / (share * ch_ratio + (1 - share))
+        mixed = share * ch_ratio / np.maximum(share * ch_ratio + (1 - share), 1e-300)
+        self.care_home_p = mixed if residents and others else np.full(len(AGE_BANDS), 1.0 if residents else 0.0)
 
         profile = spec.get("profile") or {}
         unknown = sorted(set(profile) - {"hours", "days", "months", "sinusoid"})
@@ -204,12 +238,13 @@ class ArrivalStream:
         locality = pop.localities[cell // len(AGE_BANDS)]
         age = AGE_BANDS[cell % len(AGE_BANDS)]
         risk = RISK_TIERS[tier]
+        home = CARE_HOME[home]
         if self.crisis:
-            mass = self.model.registry.mass.get((locality, age, risk))
-            if mass and self.avert_stream.random() * pop.cell_people[locality, age, risk] < mass:
+            mass = self.model.registry.mass.get((locality, age, risk, home))
+            if mass and self.avert_stream.random() * pop.cell_people[locality, age, risk, home] < mass:
                 self.averted += 1
                 return
-        patient = self.model.new_patient(age, locality, risk, CARE_HOME[home], self.arrival_mode, self.name, self.balks)
+        patient = self.model.new_patient(age, locality, risk, home, self.arrival_mode, self.name, self.balks)
         if self.patience is not None:
             patient.patience, patient.renege_to = self.patience, self.renege_to
         self.router.choose(patient).offer(patient, None)

@@ -15,8 +15,11 @@ Three families, all in one flat ``{metric: value}`` mapping per replication:
   A metric over several services pools them (sums numerators and
   denominators), so a pooled mean wait is the mean over all their patients;
 * costs: ``network.cost_lines`` multiply a metric by a unit cost from the
-  ``costs`` group (keys ending ``_gbp``), giving ``cost_<setting>_gbp``,
-  ``cost_commissioner_<commissioner>_gbp`` and ``total_cost_gbp``.
+  ``costs`` group (keys ending ``_gbp``), or charge a fixed ``annual_gbp``
+  (pro rata to the results period), giving ``cost_<setting>_gbp``,
+  ``cost_commissioner_<commissioner>_gbp`` and ``total_cost_gbp``.  Unit costs
+  are stated in ``costs.price_year`` prices and reported in
+  ``costs.report_price_year`` prices, restated at ``costs.inflation_per_year``.
 
 All volumes are totals over the results period (after warm-up).
 """
@@ -47,6 +50,7 @@ SERVICE_STATISTICS = {
     "queue_mean": ("area_waiting", PERIOD, 1.0),
     "blocked_mean": ("area_blocked", PERIOD, 1.0),
     "place_days": ("area_place", None, 1.0),
+    "capacity_days": ("area_capacity", None, 1.0),
     "blocked_days": ("area_blocked", None, 1.0),
     "waiting_days": ("area_waiting", None, 1.0),
     "blocked_days_mean": ("blocked_sum", "left", 1.0),
@@ -90,6 +94,21 @@ def pooled(raws: list[Mapping[str, Any]]) -> dict:
     return total
 
 
+def _price_factor(costs: Mapping[str, Any]) -> float:
+    """Multiplier restating unit costs from ``price_year`` to ``report_price_year`` prices."""
+    base = costs.get("price_year")
+    report = costs.get("report_price_year", base)
+    if base is None or report is None or report == base:
+        return 1.0
+    rate = costs.get("inflation_per_year", 0.0)
+    for key, value in (("price_year", base), ("report_price_year", report)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"costs.{key}", value, "a financial year such as 2017 (for 2017/18)")
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not -0.5 < rate < 1.0:
+        raise ConfigError("costs.inflation_per_year", rate, "a yearly rate such as 0.03")
+    return (1.0 + rate) ** (report - base)
+
+
 class MetricSet:
     """The metric and cost definitions of a network, checked once, applied to each replication."""
 
@@ -100,6 +119,7 @@ class MetricSet:
         self.metrics = dict(network.get("metrics") or {})
         self.cost_lines = list(network.get("cost_lines") or [])
         self.unit_costs = {k: v for k, v in (costs or {}).items() if str(k).endswith("_gbp")}
+        self.price_factor = _price_factor(costs or {})
         for name, spec in self.metrics.items():
             self._check_metric(name, spec)
         for i, line in enumerate(self.cost_lines):
@@ -148,8 +168,16 @@ class MetricSet:
     def _check_cost_line(self, i, line):
         where = f"network.cost_lines[{i}]"
         if not isinstance(line, Mapping):
-            raise ConfigError(where, line, "{metric, unit_cost, setting, commissioner}")
-        for key in ("metric", "unit_cost", "setting", "commissioner"):
+            raise ConfigError(where, line, "{metric, unit_cost, setting, commissioner} or {annual_gbp, setting, commissioner}")
+        for key in ("setting", "commissioner"):
+            if not isinstance(line.get(key), str):
+                raise ConfigError(f"{where}.{key}", line.get(key), "a name")
+        if "annual_gbp" in line:
+            value = line["annual_gbp"]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ConfigError(f"{where}.annual_gbp", value, "a non-negative number of pounds a year")
+            return
+        for key in ("metric", "unit_cost"):
             if key not in line:
                 raise ConfigError(f"{where}.{key}", None, "a value")
         if line["metric"] not in self.metrics:
@@ -162,7 +190,7 @@ class MetricSet:
 
     def evaluate(self, result: Mapping[str, Any]) -> dict[str, float]:
         """Every metric of one replication."""
-        period = result["period_days"]
+        period = self.period = result["period_days"]
         raw_services = result["services"]
         out: dict[str, float] = {}
         group_raw = {}
@@ -207,7 +235,11 @@ class MetricSet:
         settings: dict[str, float] = {}
         commissioners: dict[str, float] = {}
         for line in self.cost_lines:
-            cost = out[line["metric"]] * float(self.unit_costs[line["unit_cost"]])
+            if "annual_gbp" in line:
+                cost = float(line["annual_gbp"]) * self.period / 365.0
+            else:
+                cost = out[line["metric"]] * float(self.unit_costs[line["unit_cost"]])
+            cost *= self.price_factor
             settings[line["setting"]] = settings.get(line["setting"], 0.0) + cost
             commissioners[line["commissioner"]] = commissioners.get(line["commissioner"], 0.0) + cost
         for setting, cost in settings.items():

@@ -33,7 +33,7 @@ SERVICE_KEYS = {
     "sojourn_limits_hours", "wait_limits_hours", "initial", "setting",
 }
 STREAM_KEYS = {"to", "arrival_mode", "rate_per_1000", "rate_per_day", "profile", "crisis", "balks",
-               "patience", "renege_to", "care_home_rate_ratio", "risk_rate_ratio", "label"}
+               "patience", "renege_to", "care_home_rate_ratio", "risk_rate_ratio", "cohort", "label"}
 SINK_KEYS = {"label", "returns"}
 
 

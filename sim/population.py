@@ -83,10 +83,12 @@ class Population:
         if (self.care_home_share > 1).any():
             raise ConfigError(f"{where}.care_home.share", dict(care.get("share")), "shares in [0, 1]")
 
+        # People in each (locality, age band, risk tier, residence) cell; tier and residence independent.
+        residence = {"community": 1.0 - self.care_home_share, "resident": self.care_home_share}
         self.cell_people = {
-            (loc, age, tier): float(self.people[l, a] * self.risk_prevalence[a, t])
+            (loc, age, tier, home): float(self.people[l, a] * self.risk_prevalence[a, t] * residence[home][a])
             for l, loc in enumerate(self.localities) for a, age in enumerate(AGE_BANDS)
-            for t, tier in enumerate(RISK_TIERS)}
+            for t, tier in enumerate(RISK_TIERS) for home in CARE_HOME}
 
     @property
     def total(self) -> float:

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import pandas as pd
 from joblib import Parallel, delayed
 
+from . import levers
 from .errors import ConfigError
 from .metrics import MetricSet
 from .model import Model, simulation_start
@@ -56,8 +57,9 @@ def check(cfg: Mapping[str, Any]) -> MetricSet:
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
         raise ConfigError("run.replications", reps, "a positive integer")
     resolve_jobs(run.get("n_jobs", 1), reps)
-    metric_set = MetricSet(cfg["network"], cfg.get("costs"))
-    Model(cfg, 0)
+    built = levers.apply(cfg)
+    metric_set = MetricSet(built["network"], built.get("costs"))
+    Model(built, 0)
     return metric_set
 
 
@@ -103,7 +105,8 @@ def run(cfg: Mapping[str, Any], progress: bool = True) -> Results:
     reps = int(run_cfg["replications"])
     n_jobs = resolve_jobs(run_cfg.get("n_jobs", 1), reps)
     scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
-    tasks = (delayed(run_replication)(cfg, r) for r in range(reps))
+    built = levers.apply(cfg)
+    tasks = (delayed(run_replication)(built, r) for r in range(reps))
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     if progress:
         from tqdm.auto import tqdm

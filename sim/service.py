@@ -243,8 +243,9 @@ class Service:
     def areas(self) -> tuple[float, float, float, float]:
         """Time integrals so far of places in use, blocked places, waiting list and capacity."""
         now = self.env._now
-        return (self.in_place * now - self._tw_place, self.blocked * now - self._tw_blocked,
-                self.waiting * now - self._tw_waiting, self.capacity * now - self._tw_capacity)
+        # Rounded to a millionth of a day: the sums cancel exactly in theory, not in floating point.
+        return (round(self.in_place * now - self._tw_place, 6), round(self.blocked * now - self._tw_blocked, 6),
+                round(self.waiting * now - self._tw_waiting, 6), round(self.capacity * now - self._tw_capacity, 6))
 
     # -------------------------------------------------------- initial state
     def seed_patient(self, patient, waiting=False):
@@ -342,7 +343,7 @@ class Partition:
 
 
 class CrisisRegistry:
-    """Who is on a caseload now, by (locality, age band, risk tier).
+    """Who is on a caseload now, by (locality, age band, risk tier, care-home residence).
 
     A service with ``crisis_reduction: f`` registers the patients it holds;
     an arrival from a crisis stream in a cell of the population is averted
@@ -355,12 +356,9 @@ class CrisisRegistry:
         self.mass: dict[tuple, float] = {}
 
     def add(self, patient, reduction):
-        key = (patient.locality, patient.age_band, patient.risk_tier)
+        key = (patient.locality, patient.age_band, patient.risk_tier, patient.care_home)
         self.mass[key] = self.mass.get(key, 0.0) + reduction
 
     def remove(self, patient, reduction):
-        key = (patient.locality, patient.age_band, patient.risk_tier)
+        key = (patient.locality, patient.age_band, patient.risk_tier, patient.care_home)
         self.mass[key] -= reduction
-
-    def reduction(self, locality, age_band, risk_tier) -> float:
-        return self.mass.get((locality, age_band, risk_tier), 0.0)

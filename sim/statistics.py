@@ -49,8 +49,9 @@ def paired_differences(replications: pd.DataFrame, baseline: str) -> pd.DataFram
         for metric, group in wide.groupby(level="metric"):
             diff = (group[scenario] - group[baseline]).to_numpy()
             mean, low, high, n = t_interval(diff)
-            base = float(np.nanmean(group[baseline].to_numpy()))
-            relative = 100.0 * mean / base if base else math.nan
+            base_values = group[baseline].to_numpy(dtype=float)
+            base = float(base_values[np.isfinite(base_values)].mean()) if np.isfinite(base_values).any() else math.nan
+            relative = 100.0 * mean / base if base and math.isfinite(base) else math.nan
             rows.append((scenario, baseline, metric, mean, low, high, relative, n))
     return pd.DataFrame(rows, columns=["scenario", "baseline", "metric", "difference", "ci_low", "ci_high",
                                        "relative_pct", "replications"])
