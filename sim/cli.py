@@ -13,7 +13,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from . import outputs, report, runner
+from . import objective, outputs, report, runner
 from .config import to_plain
 from .errors import ConfigError, ConfigErrors
 
@@ -45,3 +45,14 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None):
     print(f"\nconservation of patients: {status}; {len(results.ledgers)} replications in {elapsed:.1f} s "
           f"on {results.n_jobs} worker(s)\noutputs: {paths['summary.csv'].parent}")
     return results
+
+
+def objective_value(cfg: DictConfig, results) -> float | None:
+    """The optimiser's objective for this job, when the config defines one (see sim.objective)."""
+    spec = to_plain(cfg).get("objective")
+    if not spec:
+        return None
+    objective.check(spec, results.summary["metric"])
+    result = objective.value(spec, results.summary)
+    print(f"objective: {result:,.0f}")
+    return result

@@ -29,7 +29,8 @@ Effects (every size is scaled by the lever's intensity in the run year):
 ``annual_cost: {gbp, setting, commissioner}``
     a fixed running cost of the scheme (a hub, a programme team).
 
-Levers ramp in linearly from ``start_year`` (a first tenth of the effect when
+A scenario-wide ``intensity`` (default 1) scales every lever at once, for
+sweeps over "how much shift-left".  Levers ramp in linearly from ``start_year`` (a first tenth of the effect when
 there are ten years to go) to the full effect in ``full_year``; before
 ``start_year`` they have no effect, so one scenario serves every projection
 year.  The scenario's ``capacity`` block sets places per 1,000 residents or
@@ -51,7 +52,7 @@ from .population import AGE_BANDS, Population
 EFFECTS = ("divert", "shift", "los", "capacity", "crisis_reduction", "referrals", "annual_cost")
 COHORT_ATTRIBUTES = ("age_band", "risk_tier", "care_home")
 LEVER_KEYS = {"label", "description", "source", "intensity", "cohort", "effects", "resource"}
-SCENARIO_KEYS = {"name", "description", "start_year", "full_year", "levers", "capacity", "source"}
+SCENARIO_KEYS = {"name", "description", "start_year", "full_year", "levers", "capacity", "source", "intensity"}
 
 
 def ramp(scenario: Mapping[str, Any], year: int) -> float:
@@ -163,7 +164,7 @@ def apply(cfg: Mapping[str, Any]) -> dict:
     population = Population(out["place"])
     labels = population.labels()
     year = int(out["run"]["year"])
-    progress = ramp(scenario, year)
+    progress = ramp(scenario, year) * _number(scenario.get("intensity", 1.0), "scenario.intensity", 0.0, 1.0)
     for name, lever in levers.items():
         where = f"scenario.levers.{name}"
         if not isinstance(lever, Mapping):
@@ -187,7 +188,7 @@ def apply(cfg: Mapping[str, Any]) -> dict:
 def intensities(cfg: Mapping[str, Any]) -> dict[str, float]:
     """Each lever's effective intensity in the run year (its intensity x the ramp)."""
     scenario = cfg.get("scenario") or {}
-    progress = ramp(scenario, int(cfg["run"]["year"]))
+    progress = ramp(scenario, int(cfg["run"]["year"])) * float(scenario.get("intensity", 1.0))
     return {name: float((lever or {}).get("intensity", 1.0)) * progress
             for name, lever in (scenario.get("levers") or {}).items()}
 
