@@ -24,8 +24,20 @@ def test_walsall_ledger_balances_for_every_service(walsall_short):
         assert system["created"] > 10_000
 
 
-def test_every_walsall_service_is_used(walsall_short):
+def test_every_walsall_service_with_places_is_used(walsall_short):
     raw = Model(walsall_short, 0).run()
+    capacity = walsall_short["network"]["services"]
+    idle = [name for name, s in raw["services"].items() if s["arrived"] == 0]
+    # The shift-left schemes have no places in 2017/18: only they may be idle.
+    assert set(idle) == {"gp_extended", "social_prescribing", "care_home_in_reach"}
+    assert all(capacity[name]["capacity"] == 0 for name in idle)
+
+
+def test_a_shift_left_scenario_uses_every_service():
+    from sim import levers
+    from sim.config import load
+    cfg = load(["scenario=uk_comparator", "run.year=2027", "run.horizon_days=40", "run.warmup_days=10"])
+    raw = Model(levers.apply(cfg), 0).run()
     idle = [name for name, s in raw["services"].items() if s["arrived"] == 0]
     assert not idle, idle
 
