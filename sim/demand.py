@@ -104,7 +104,7 @@ class ArrivalStream:
     """One demand stream: generates arrivals and offers each patient to its first destination."""
 
     def __init__(self, model, name: str, spec: Mapping[str, Any], population: Population, calendar: Calendar,
-                 horizon_days: float, rate_multiplier=None):
+                 horizon_days: float, trend: float = 1.0):
         where = f"network.streams.{name}"
         self.model = model
         self.name = name
@@ -129,14 +129,12 @@ class ArrivalStream:
             raise ConfigError(where, "rate_per_1000 and rate_per_day", "one of rate_per_1000 or rate_per_day")
         if "rate_per_1000" in spec:
             annual = _shares(spec["rate_per_1000"], AGE_BANDS, f"{where}.rate_per_1000", total=None)
-            if rate_multiplier is not None:
-                annual = annual * np.array([rate_multiplier.get(a, 1.0) for a in AGE_BANDS])
-            weights = people * annual / 1000.0 / 365.0   # arrivals per day by cell
+            weights = people * annual * trend / 1000.0 / 365.0   # arrivals per day by cell
         elif "rate_per_day" in spec:
             lam = spec["rate_per_day"]
             if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not math.isfinite(lam) or lam < 0:
                 raise ConfigError(f"{where}.rate_per_day", lam, "a non-negative finite number of arrivals per day")
-            weights = people / people.sum() * float(lam) if people.sum() > 0 else people * 0.0
+            weights = people / people.sum() * float(lam) * trend if people.sum() > 0 else people * 0.0
         else:
             raise ConfigError(where, sorted(spec), "rate_per_1000 (by age band) or rate_per_day")
         self.rate_per_day = float(weights.sum())

@@ -17,7 +17,9 @@ Three families, all in one flat ``{metric: value}`` mapping per replication:
 * costs: ``network.cost_lines`` multiply a metric by a unit cost from the
   ``costs`` group (keys ending ``_gbp``), or charge a fixed ``annual_gbp``
   (pro rata to the results period), giving ``cost_<setting>_gbp``,
-  ``cost_commissioner_<commissioner>_gbp`` and ``total_cost_gbp``.  Unit costs
+  ``cost_commissioner_<commissioner>_gbp``, ``total_cost_gbp`` and each
+  setting's and commissioner's share of the total, ``cost_share_<...>_pct``
+  (what share of a pooled budget each setting consumes).  Unit costs
   are stated in ``costs.price_year`` prices and reported in
   ``costs.report_price_year`` prices, restated at ``costs.inflation_per_year``.
 
@@ -242,8 +244,11 @@ class MetricSet:
             cost *= self.price_factor
             settings[line["setting"]] = settings.get(line["setting"], 0.0) + cost
             commissioners[line["commissioner"]] = commissioners.get(line["commissioner"], 0.0) + cost
+        total = sum(settings.values())
         for setting, cost in settings.items():
             out[f"cost_{setting}_gbp"] = cost
+            out[f"cost_share_{setting}_pct"] = 100.0 * cost / total if total else math.nan
         for commissioner, cost in commissioners.items():
             out[f"cost_commissioner_{commissioner}_gbp"] = cost
-        out["total_cost_gbp"] = sum(settings.values())
+            out[f"cost_share_commissioner_{commissioner}_pct"] = 100.0 * cost / total if total else math.nan
+        out["total_cost_gbp"] = total

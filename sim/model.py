@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from . import distributions
+from . import demography, distributions
 from .demand import DAYS, ArrivalStream, Calendar
 from .errors import ConfigError, did_you_mean
 from .patient import Patient
@@ -85,8 +85,10 @@ class Model:
         self.created = 0
 
         place = cfg["place"]
-        self.population = Population(place)
-        self.start_date = simulation_start(int(run["year"]), self.warmup)
+        self.year = run["year"]
+        localities = list((place.get("localities") or {}).keys())
+        self.population = Population(place, demography.population_scale(place, localities, self.year))
+        self.start_date = simulation_start(int(self.year), self.warmup)
         self.calendar = Calendar(self.start_date)
         self.labels = self.population.labels()
         self.labels["pathway"] = list(PATHWAYS)
@@ -104,6 +106,7 @@ class Model:
 
         self.nodes: dict[str, Any] = {}
         self.services: dict[str, Service] = {}      # every service instance
+        self.part_of: dict[str, str] = {}           # partition instance -> its locality or site
         self.groups: dict[str, list[str]] = {}      # configured name -> instance names
         self.sinks: dict[str, Sink] = {}
         for name, spec in sinks_spec.items():
@@ -116,7 +119,8 @@ class Model:
         for name, spec in streams_spec.items():
             where = f"network.streams.{name}"
             _check_keys(spec, STREAM_KEYS, where)
-            stream = ArrivalStream(self, name, spec, self.population, self.calendar, self.horizon)
+            stream = ArrivalStream(self, name, spec, self.population, self.calendar, self.horizon,
+                                   trend=demography.trend_factor(place, name, self.year))
             if "to" not in spec:
                 raise ConfigError(f"{where}.to", None, "the first destination (a service or routing spec)")
             stream.router = Router(spec["to"], self.streams[f"route:{name}"], f"{where}.to", self._resolve, self.labels)
@@ -181,12 +185,18 @@ class Model:
             self.groups[name] = [name]
             return
         parts = self.labels[partition]
+        if isinstance(capacity, Mapping):
+            unknown = [k for k in capacity if k not in parts]
+            if unknown:
+                raise ConfigError(f"{where}.capacity.{unknown[0]}", capacity[unknown[0]], f"one of the {partition}s {parts}")
         instances = {}
         for part in parts:
             cap = capacity.get(part) if isinstance(capacity, Mapping) else capacity
             key = f"{where}.capacity" + (f".{part}" if isinstance(capacity, Mapping) else "")
-            instance = Service(self.env, f"{name}_{part}", _count(cap, key), los, **common)
+            # A place with a single site or locality keeps the service's own name.
+            instance = Service(self.env, name if len(parts) == 1 else f"{name}_{part}", _count(cap, key), los, **common)
             instances[part] = self.services[instance.name] = instance
+            self.part_of[instance.name] = part
         self.groups[name] = [i.name for i in instances.values()]
         self.nodes[name] = Partition(name, partition, instances)
 
@@ -246,7 +256,7 @@ class Model:
         rng = self.streams.generator(f"initial:{name}")
         for instance in self.groups[name]:
             service = self.services[instance]
-            part = instance[len(name) + 1:] if instance != name else None
+            part = self.part_of.get(instance)
             for key, waiting in (("occupancy", False), ("waiting", True)):
                 value = initial.get(key, 0)
                 if isinstance(value, Mapping):

@@ -37,7 +37,7 @@ def _shares(spec, keys, where, total=1.0):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
             raise ConfigError(f"{where}.{k}", v, "a non-negative finite number")
         values.append(float(v))
-    if total is not None and abs(sum(values) - total) > 1e-6:
+    if total is not None and abs(sum(values) - total) > 1e-4:
         raise ConfigError(where, dict(spec), f"shares summing to {total} (they sum to {sum(values):.6g})")
     return np.array(values)
 
@@ -45,7 +45,8 @@ def _shares(spec, keys, where, total=1.0):
 class Population:
     """People by (locality, age band); the attributes arrivals are drawn from."""
 
-    def __init__(self, place: Mapping[str, Any], scale_by_age: Mapping[str, float] | None = None):
+    def __init__(self, place: Mapping[str, Any], scale=None):
+        """``scale``: optional multiplier of the people in each (locality, age band), e.g. for a projection year."""
         where = "place"
         localities = place.get("localities")
         if not isinstance(localities, Mapping) or not localities:
@@ -69,8 +70,8 @@ class Population:
             ages = _shares(pop.get("age_shares"), AGE_BANDS, f"{where}.population.age_shares")
             locs = _shares(pop.get("locality_shares"), self.localities, f"{where}.population.locality_shares")
             people = float(total) * np.outer(locs, ages)
-        if scale_by_age is not None:
-            people = people * np.array([scale_by_age[a] for a in AGE_BANDS])
+        if scale is not None:
+            people = people * scale
         self.people = people  # shape (localities, age bands)
 
         risk = place.get("risk") or {}

@@ -35,7 +35,7 @@ def table(summary: pd.DataFrame, metrics: list[str]) -> str:
 def headline_metrics(cfg, summary: pd.DataFrame) -> list[str]:
     """The network's named metrics and costs; for networks without any, every service's core statistics."""
     named = list((cfg["network"].get("metrics") or {}).keys())
-    costs = [m for m in summary["metric"] if m.startswith("cost_") or m == "total_cost_gbp"]
+    costs = [m for m in summary["metric"] if (m.startswith("cost_") and not m.startswith("cost_share_")) or m == "total_cost_gbp"]
     if named:
         return named + costs
     core = ("arrivals", "wait_mean", "p_wait", "p_loss", "occupancy_mean", "blocked_days_mean")

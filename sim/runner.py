@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import pandas as pd
 from joblib import Parallel, delayed
 
-from . import levers
+from . import calibration, levers
 from .errors import ConfigError
 from .metrics import MetricSet
 from .model import Model, simulation_start
@@ -42,6 +42,11 @@ def resolve_jobs(n_jobs: Any, replications: int) -> int:
     return max(1, min(n, replications))
 
 
+def prepare(cfg: Mapping[str, Any]) -> dict:
+    """The configuration a replication runs: calibration factors applied, then the scenario's levers."""
+    return levers.apply(calibration.apply(cfg))
+
+
 def check(cfg: Mapping[str, Any]) -> MetricSet:
     """Build everything once without running, so bad input fails before any work starts."""
     run = cfg.get("run") or {}
@@ -57,7 +62,7 @@ def check(cfg: Mapping[str, Any]) -> MetricSet:
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
         raise ConfigError("run.replications", reps, "a positive integer")
     resolve_jobs(run.get("n_jobs", 1), reps)
-    built = levers.apply(cfg)
+    built = prepare(cfg)
     metric_set = MetricSet(built["network"], built.get("costs"))
     Model(built, 0)
     return metric_set
@@ -105,7 +110,7 @@ def run(cfg: Mapping[str, Any], progress: bool = True) -> Results:
     reps = int(run_cfg["replications"])
     n_jobs = resolve_jobs(run_cfg.get("n_jobs", 1), reps)
     scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
-    built = levers.apply(cfg)
+    built = prepare(cfg)
     tasks = (delayed(run_replication)(built, r) for r in range(reps))
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     if progress:

@@ -16,6 +16,8 @@ AGES = {"age_0_17": 0.2, "age_18_64": 0.5, "age_65_74": 0.15, "age_75_84": 0.1, 
 
 PLACE = {
     "name": "test",
+    "base_year": 2017,
+    "projection": {"growth_per_year": {a: 0.0 for a in AGES}},   # a flat population, so any year runs
     "localities": {"north": {"site": "one"}, "south": {"site": "one"}},
     "population": {"total": 10000, "age_shares": AGES, "locality_shares": {"north": 0.5, "south": 0.5}},
     "risk": {"prevalence": {a: {"low": 0.7, "medium": 0.2, "high": 0.1} for a in AGES},

@@ -1,0 +1,289 @@
+"""The parameter register: every number in the system's configs with its unit, source and status.
+
+    python -m sim.params            # print the register and write docs/parameters.md
+    python -m sim.params --check    # exit 1 if docs/parameters.md is stale or any parameter lacks a source
+
+Sources are written beside the values in the YAML files, as comments or
+``source:`` keys, so a planner reads them where they edit.  The register
+finds each number's source in this order: the comment on its own line; a
+``source:`` key of an enclosing mapping; the comment on an enclosing key's
+line; the comment block just above it or above an enclosing key; the file's
+header comment.  The source's wording gives the status:
+
+* ``calibrated`` -- fitted to documented targets by ``python -m sim.calibrate``;
+* ``assumption`` -- a judgement, with its reason;
+* ``document`` -- a figure from the source documents (``seed NNN Lx``);
+* ``public reference`` -- a public figure with its year (PARAMETERS.md and others);
+* ``unsourced`` -- none of these: a defect the tests reject.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+REGISTER = ROOT / "docs" / "parameters.md"
+#: config files that describe the modelled systems (run settings and textbook networks are not parameters)
+SCOPE = ("place/*.yaml", "rates/*.yaml", "network/integrated_care.yaml", "capacity/*.yaml", "costs/*.yaml",
+         "scenario/*.yaml", "scenario/capacity/*.yaml", "calibration/*.yaml")
+STATUSES = ("document", "public reference", "assumption", "calibrated", "unsourced")
+STRUCTURAL = {"name", "label", "description", "dist", "unit", "by", "base_year", "partition", "blocking",
+              "crisis", "balks", "arrival_mode", "source", "setting", "commissioner", "metric", "unit_cost",
+              "stat", "service", "sink", "stream", "from", "to", "renege_to", "overflow", "attributes_from", "site"}
+YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+@dataclass
+class Parameter:
+    file: str
+    key: str
+    value: str
+    unit: str
+    source: str
+    status: str
+
+
+def _comment(line: str) -> str:
+    """The comment of a YAML line (text after a # that is not inside quotes)."""
+    quote = None
+    for i, ch in enumerate(line):
+        if ch in "\"'" and quote in (None, ch):
+            quote = None if quote else ch
+        elif ch == "#" and quote is None and (i == 0 or line[i - 1] in " \t"):
+            return line[i + 1:].strip()
+    return ""
+
+
+def _block_above(lines: list[str], index: int) -> str:
+    """Contiguous full-line comments immediately above line ``index``."""
+    block = []
+    i = index - 1
+    while i >= 0 and lines[i].strip().startswith("#"):
+        block.insert(0, lines[i].strip().lstrip("#").strip())
+        i -= 1
+    return " ".join(block)
+
+
+def _block_below(lines: list[str], index: int) -> str:
+    """Contiguous full-line comments immediately below line ``index`` (the start of a block)."""
+    block = []
+    i = index + 1
+    while i < len(lines) and lines[i].strip().startswith("#"):
+        block.append(lines[i].strip().lstrip("#").strip())
+        i += 1
+    return " ".join(block)
+
+
+def _header(lines: list[str]) -> str:
+    header = []
+    for line in lines:
+        if line.strip().startswith("#"):
+            header.append(line.strip().lstrip("#").strip())
+        elif line.strip():
+            break
+    return " ".join(header)
+
+
+def status_of(source: str) -> str:
+    text = source.lower()
+    if not text:
+        return "unsourced"
+    if "calibrated" in text:
+        return "calibrated"
+    if "assumption" in text:
+        return "assumption"
+    if re.search(r"seed 0\d\d", text):
+        return "document"
+    if "parameters.md" in text or YEAR.search(text):
+        return "public reference"
+    return "unsourced"
+
+
+def unit_of(path: list[str], parent: dict) -> str:
+    key = path[-1]
+    joined = ".".join(path)
+    if key.endswith("_gbp") or "annual_cost" in joined or key == "gbp":
+        return "£"
+    if "rate_per_1000" in joined or "demand" in path:
+        return "per 1,000 residents a year"
+    if key == "rate_per_day":
+        return "arrivals a day"
+    if key in ("cv", "los_cv"):
+        return "coefficient of variation"
+    if key in ("mean", "value", "low", "high"):
+        return parent.get("unit", "days") if isinstance(parent, dict) else "days"
+    if key.endswith("_hours"):
+        return "hours"
+    if key.endswith("_days") or key == "readmission_days":
+        return "days"
+    if "growth" in joined or "inflation" in joined:
+        return "fraction a year"
+    if "profile" in path or "profiles" in path or "rota" in path:
+        return "relative factor"
+    if "rate_ratio" in joined:
+        return "relative rate"
+    if any(k in joined for k in ("shares", "share", "prevalence", "occupancy_fraction", "crisis_reduction")):
+        return "fraction"
+    if any(k in path for k in ("next", "to", "probability")) or key == "factor":
+        return "probability" if "factor" != key else "multiplier"
+    if "year" in key:
+        return "year"
+    if "per_1000" in path:
+        return "places per 1,000 residents"
+    if path[0] == "capacity" or key in ("capacity", "add"):
+        return "places"
+    if "population" in path:
+        return "people"
+    if "targets" in path:
+        return parent.get("unit", "") if isinstance(parent, dict) else ""
+    if key in ("intensity", "scale") or "scale" in path:
+        return "multiplier"
+    return ""
+
+
+def _is_number(node) -> bool:
+    if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":bool") or node.style in ("'", '"'):
+        return False
+    try:
+        float(node.value)
+        return node.value.strip().lower() not in ("nan", "inf", ".inf", "-.inf", "true", "false")
+    except ValueError:
+        return False
+
+
+def register_file(path: Path) -> list[Parameter]:
+    """Every numeric parameter of one config file (a one-line collection counts as one entry)."""
+    text = path.read_text()
+    lines = text.splitlines()
+    root = yaml.compose(text)
+    rel = str(path.relative_to(CONFIGS))
+    header = _header(lines)
+    out: list[Parameter] = []
+    data = yaml.safe_load(text) or {}
+
+    def lookup(keys):
+        node = data
+        for k in keys:
+            node = node.get(k, {}) if isinstance(node, dict) else (node[int(k)] if isinstance(node, list) and k.isdigit() and int(k) < len(node) else {})
+        return node
+
+    def source_for(line: int, keys: list[str], key_lines: list[int]) -> str:
+        own = _comment(lines[line]) or _block_above(lines, line)   # a value's own comment wins
+        if own:
+            return own
+        for depth in range(len(key_lines), 0, -1):     # enclosing keys, innermost first
+            container = lookup(keys[:depth])
+            if isinstance(container, dict) and isinstance(container.get("source"), str):
+                return str(container["source"])
+            kl = key_lines[depth - 1]
+            attached = " ".join(filter(None, [_comment(lines[kl]), _block_below(lines, kl), _block_above(lines, kl)]))
+            if attached:
+                return attached
+        if isinstance(data, dict) and isinstance(data.get("source"), str):
+            return str(data["source"])
+        return header
+
+    def walk(node, keys, key_lines):
+        if keys and keys[-1] in STRUCTURAL:
+            return
+        if isinstance(node, yaml.MappingNode):
+            if node.flow_style and any(_is_number(v) or isinstance(v, yaml.CollectionNode) for _, v in node.value):
+                if _has_number(node):
+                    emit(node, keys, key_lines)
+                return
+            for k, v in node.value:
+                walk(v, keys + [str(k.value)], key_lines + [k.start_mark.line])
+        elif isinstance(node, yaml.SequenceNode):
+            if node.flow_style:
+                if _has_number(node):
+                    emit(node, keys, key_lines)
+                return
+            for i, v in enumerate(node.value):
+                walk(v, keys + [str(i)], key_lines + [v.start_mark.line])
+        elif _is_number(node):
+            emit(node, keys, key_lines)
+
+    def emit(node, keys, key_lines):
+        line = node.start_mark.line
+        if isinstance(node, yaml.ScalarNode):
+            value = node.value
+        else:
+            value = text[node.start_mark.index:node.end_mark.index]
+            value = re.sub(r"\s+", " ", value)
+        own = lookup(keys) if isinstance(node, yaml.MappingNode) else None
+        if isinstance(own, dict) and isinstance(own.get("source"), str):
+            source = own["source"]             # a one-line mapping carrying its own source
+        else:
+            source = source_for(line, keys, key_lines[:-1] if key_lines else [])
+        parent = lookup(keys[:-1]) if keys else {}
+        group = rel.split("/")[0]          # the config group gives units their context (capacity -> places)
+        out.append(Parameter(rel, ".".join(keys), value, unit_of([group, *keys], parent), source, status_of(source)))
+
+    walk(root, [], [])
+    return out
+
+
+def _has_number(node) -> bool:
+    if isinstance(node, yaml.ScalarNode):
+        return _is_number(node)
+    if isinstance(node, yaml.MappingNode):
+        return any(_has_number(v) for _, v in node.value)
+    return any(_has_number(v) for v in node.value)
+
+
+def register() -> list[Parameter]:
+    files = sorted({p for pattern in SCOPE for p in CONFIGS.glob(pattern)})
+    return [param for path in files for param in register_file(path)]
+
+
+def markdown(params: list[Parameter]) -> str:
+    counts = {s: sum(p.status == s for p in params) for s in STATUSES}
+    lines = ["# Parameter register", "",
+             "Every number in the configs that describe the modelled systems, with its unit, source and status. "
+             "Generated by `python -m sim.params` from the sources written beside the values in `configs/`; "
+             "a test regenerates it, so it cannot go stale.", "",
+             "| status | parameters |", "|---|---|"] + [f"| {s} | {n} |" for s, n in counts.items()] + [""]
+    for file in dict.fromkeys(p.file for p in params):
+        lines += [f"## configs/{file}", "", "| key | value | unit | status | source |", "|---|---|---|---|---|"]
+        for p in (q for q in params if q.file == file):
+            cell = lambda s: str(s).replace("|", "\\|")
+            lines.append(f"| `{cell(p.key)}` | `{cell(p.value)}` | {cell(p.unit)} | {p.status} | {cell(p.source)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.params", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the committed register is stale or incomplete")
+    parser.add_argument("--out", type=Path, default=REGISTER, help=f"where to write (default {REGISTER.relative_to(ROOT)})")
+    parser.add_argument("--quiet", action="store_true", help="do not print the register")
+    args = parser.parse_args(argv)
+    params = register()
+    text = markdown(params)
+    missing = [p for p in params if p.status == "unsourced"]
+    for p in missing:
+        print(f"unsourced: configs/{p.file}: {p.key} = {p.value}", file=sys.stderr)
+    if args.check:
+        stale = not args.out.is_file() or args.out.read_text() != text
+        if stale:
+            print(f"{args.out} is out of date: run python -m sim.params", file=sys.stderr)
+        return 1 if stale or missing else 0
+    if not args.quiet:
+        for p in params:
+            print(f"{p.file:32} {p.key:60} {p.value:>12} {p.unit:28} {p.status:16} {p.source[:80]}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    from .outputs import atomic_write
+    atomic_write(args.out, lambda tmp: Path(tmp).write_text(text))
+    print(f"{len(params)} parameters ({', '.join(f'{n} {s}' for s, n in ((s, sum(p.status == s for p in params)) for s in STATUSES) if n)}); "
+          f"written to {args.out}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

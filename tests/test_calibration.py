@@ -1,0 +1,92 @@
+"""Calibration factors and the calibration command."""
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim import calibrate, calibration, runner
+from sim.config import load
+from sim.errors import ConfigError
+
+
+def cfg_with(parameters):
+    return {"place": {"calibration": {"parameters": parameters}, "demand": {"x": {"a": 10.0, "b": 20.0}}},
+            "network": {"services": {"ae": {"next": {"by": "age_band", "values": {
+                "old": {"acute": 0.4, "home": 0.6}, "young": {"acute": 0.1, "home": 0.8, "sdec": 0.1}}}},
+                "los": {"mean": 2.0, "cv": 1.0}}}}
+
+
+def test_scale_multiplies_every_number_or_only_the_keys():
+    cfg = cfg_with({"rate": {"paths": ["place.demand.x"], "mode": "scale", "factor": 1.5},
+                    "los": {"paths": ["network.services.los"], "mode": "scale", "keys": ["mean"], "factor": 0.5}})
+    out = calibration.apply(cfg)
+    assert out["place"]["demand"]["x"] == {"a": 15.0, "b": 30.0}
+    assert out["network"]["services"]["los"] == {"mean": 1.0, "cv": 1.0}
+    assert cfg["place"]["demand"]["x"] == {"a": 10.0, "b": 20.0}      # the input is not changed
+
+
+def test_probability_mode_keeps_rows_summing_to_one():
+    cfg = cfg_with({"conv": {"paths": ["network.services.ae.next"], "mode": "probability", "key": "acute",
+                             "balance": "home", "factor": 0.5}})
+    table = calibration.apply(cfg)["network"]["services"]["ae"]["next"]["values"]
+    assert table["old"] == {"acute": 0.2, "home": pytest.approx(0.8)}
+    assert sum(table["young"].values()) == pytest.approx(1.0)
+
+
+def test_impossible_factor_is_a_clear_error():
+    cfg = cfg_with({"conv": {"paths": ["network.services.ae.next"], "mode": "probability", "key": "acute",
+                             "balance": "home", "factor": 3.0}})
+    with pytest.raises(ConfigError) as info:
+        calibration.apply(cfg)
+    assert info.value.key == "place.calibration.parameters.conv.factor"
+
+
+def test_every_place_carries_the_calibration():
+    for place in ("walsall", "wirral", "black_country"):
+        cfg = load([f"place={place}"])
+        assert set(cfg["place"]["calibration"]["parameters"]) >= {"ae_attendance_rate", "acute_length_of_stay"}
+        runner.check(cfg)
+
+
+def test_every_calibration_path_exists():
+    cfg = load()
+    for name, spec in cfg["place"]["calibration"]["parameters"].items():
+        for path in spec["paths"]:
+            node = cfg
+            for part in path.split("."):
+                node = node[part]
+        assert spec["target"] in cfg["place"]["calibration"]["targets"]
+
+
+def test_write_factors_keeps_comments(tmp_path):
+    copy = tmp_path / "cal.yaml"
+    shutil.copy(calibrate.CALIBRATION, copy)
+    calibrate.write_factors({"utc_rate": 1.2345}, copy)
+    text = copy.read_text()
+    assert "factor: 1.2345" in text and "calibrated: fitted" in text
+    assert yaml.safe_load(text)["parameters"]["utc_rate"]["factor"] == 1.2345
+    assert len(text.splitlines()) == len(calibrate.CALIBRATION.read_text().splitlines())
+
+
+def test_calibration_command_on_a_short_horizon(tmp_path):
+    code = calibrate.main(["--replications", "2", "--horizon-days", "40", "--warmup-days", "10", "--out", str(tmp_path)])
+    assert code == 0
+    targets = pd.read_csv(tmp_path / "targets.csv")
+    assert set(targets["target"]) == set(load()["place"]["calibration"]["targets"])
+    assert {"value", "model_mean", "model_ci_low", "model_ci_high", "met"} <= set(targets.columns)
+    spend = pd.read_csv(tmp_path / "spend.csv")
+    assert set(spend["spend_line"]) == {"acute", "intermediate_and_continuing_healthcare", "community_services",
+                                         "adult_social_care"}
+    assert (tmp_path / "manifest.json").is_file() and (tmp_path / "README.md").is_file()
+
+
+def test_factors_apply_only_to_the_network_they_were_fitted_to():
+    cfg = cfg_with({"rate": {"paths": ["place.demand.x"], "mode": "scale", "factor": 1.5}})
+    cfg["place"]["calibration"]["network"] = "integrated_care"
+    cfg["network"]["name"] = "mmc"
+    assert calibration.apply(cfg)["place"]["demand"]["x"] == {"a": 10.0, "b": 20.0}
+    cfg["network"]["name"] = "integrated_care"
+    assert calibration.apply(cfg)["place"]["demand"]["x"] == {"a": 15.0, "b": 30.0}

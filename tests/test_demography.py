@@ -1,0 +1,63 @@
+"""Projection years: population growth by age band and trend growth by stream."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from sim import demography, runner
+from sim.config import load
+from sim.errors import ConfigError
+from sim.model import Model
+
+
+@pytest.mark.parametrize("year", [2014, 2041, "2027"])
+def test_years_outside_the_supported_range(year):
+    cfg = load()
+    cfg["run"]["year"] = year
+    with pytest.raises(ConfigError) as info:
+        runner.check(cfg)
+    assert info.value.key == "run.year" and "2015 to 2040" in info.value.allowed
+
+
+def test_a_place_without_projection_runs_only_in_its_base_year():
+    cfg = load(["run.year=2020"])
+    del cfg["place"]["projection"]
+    with pytest.raises(ConfigError) as info:
+        runner.check(cfg)
+    assert info.value.key == "run.year" and "no population projection" in info.value.allowed
+
+
+def test_population_grows_by_age_band():
+    place = load()["place"]
+    scale = demography.population_scale(place, list(place["localities"]), 2027)
+    growth = place["projection"]["growth_per_year"]
+    assert scale[0, 4] == pytest.approx((1 + growth["age_85_plus"]) ** 10)
+    assert scale[0, 0] == pytest.approx((1 + growth["age_0_17"]) ** 10)
+    earlier = demography.population_scale(place, list(place["localities"]), 2015)
+    assert earlier[0, 4] == pytest.approx((1 + growth["age_85_plus"]) ** -2)
+
+
+def test_by_locality_projection():
+    place = load(["place=black_country"])["place"]
+    scale = demography.population_scale(place, list(place["localities"]), 2027)
+    assert scale.shape == (5, 5)
+    assert scale[2, 1] < 1 < scale[3, 1]        # Dudley's working-age population falls, Sandwell's grows
+
+
+def test_demand_grows_with_population_and_trend():
+    base = Model(load(), 0).arrivals["ae_walk_in"].rate_per_day
+    later = Model(load(["run.year=2027"]), 0).arrivals["ae_walk_in"].rate_per_day
+    place = load()["place"]
+    trend = (1 + place["trend_growth"]["ae_walk_in"]) ** 10
+    assert later / base > trend          # trend growth and an ageing population on top
+    assert later / base < trend * 1.15
+
+
+def test_trend_growth_must_be_a_sensible_rate():
+    cfg = load(["run.year=2027"])
+    cfg["place"]["trend_growth"]["ae_walk_in"] = 2.0
+    with pytest.raises(ConfigError) as info:
+        runner.check(cfg)
+    assert info.value.key == "place.trend_growth.ae_walk_in"
