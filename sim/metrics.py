@@ -58,6 +58,10 @@ SERVICE_STATISTICS = {
     "blocked_days_mean": ("blocked_sum", "left", 1.0),
     "p_blocked": ("blocked_n", "left", 1.0),
     "sojourn_mean": ("sojourn_sum", "left", 1.0),
+    "place_time_mean": ("place_sum", "left", 1.0),
+    # Little's law, L = lambda W: departures per day x their mean time in a place, to set beside
+    # occupancy_mean (equal in expectation in steady state; tests/test_theory.py checks it).
+    "departures_x_place_time": ("place_sum", PERIOD, 1.0),
 }
 
 

@@ -134,6 +134,7 @@ class Model:
 
         for name, spec in services_spec.items():
             self._wire_service(str(name), spec)
+        _check_overflow_chains(services_spec)
         for name, spec in sinks_spec.items():
             self._wire_sink(name, spec or {})
         for name, spec in services_spec.items():
@@ -180,7 +181,9 @@ class Model:
         )
         capacity = spec.get("capacity")
         if partition is None:
-            service = Service(self.env, name, _count(capacity, f"{where}.capacity"), los, **common)
+            if capacity is None and spec.get("rota"):
+                raise ConfigError(f"{where}.rota", spec["rota"], "no rota on a service without a capacity (unlimited)")
+            service = Service(self.env, name, _count(capacity, f"{where}.capacity", allow_none=True), los, **common)
             self.services[name] = self.nodes[name] = service
             self.groups[name] = [name]
             return
@@ -376,6 +379,7 @@ class Model:
                 "arrived": s.arrived, "left": s.left, "reneged": s.reneged, "lost": s.lost,
                 "in_service_end": s.in_place - s.blocked, "blocked_end": s.blocked, "waiting_end": s.waiting,
                 "balanced": s.arrived == s.left + s.reneged + present,
+                "little_gap": s.little_gap(),
             }
         entered = self.created + sum(s.returned for s in self.sinks.values())
         exited = sum(s.count for s in self.sinks.values())
@@ -387,7 +391,24 @@ class Model:
             "balanced": entered == exited + present,
         }
         return {"services": services, "system": system,
-                "balanced": system["balanced"] and all(v["balanced"] for v in services.values())}
+                "balanced": system["balanced"] and all(v["balanced"] for v in services.values()),
+                # Little's identity (place-days = patients' days in a place) to a millionth of a day per event
+                "little_balanced": all(abs(v["little_gap"]) <= 1e-6 * (1 + s.arrived)
+                                       for v, s in zip(services.values(), self.services.values()))}
+
+
+def _check_overflow_chains(services_spec) -> None:
+    """A patient turned away follows ``overflow`` at once, so every overflow chain must end at a
+    sink or at a service that can hold them; a loop of full services would pass them round forever."""
+    for name in services_spec:
+        chain = [str(name)]
+        following = str(services_spec[name].get("overflow", "diverted"))
+        while following in services_spec:
+            if following in chain:
+                raise ConfigError(f"network.services.{chain[-1]}.overflow", following,
+                                  f"an overflow chain that ends at a sink (this one loops: {' -> '.join(chain + [following])})")
+            chain.append(following)
+            following = str(services_spec[following].get("overflow", "diverted"))
 
 
 def _difference(end: dict, start: dict) -> dict:

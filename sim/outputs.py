@@ -101,6 +101,7 @@ def manifest(results, command: str | None = None, extra: dict | None = None) -> 
         "git": git_commit(),
         "packages": package_versions(),
         "seconds_per_replication": [round(s, 3) for s in results.seconds],
+        "output_analysis": results.analysis,
         "conservation": results.conservation(),
         "config": results.config,
         **(extra or {}),

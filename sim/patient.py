@@ -17,7 +17,7 @@ class Patient:
 
     __slots__ = (
         "id", "age_band", "locality", "site", "risk_tier", "care_home", "arrival_mode", "pathway",
-        "balks", "patience", "renege_to", "origin", "joined", "entered", "finished", "last_discharge", "first_arrival",
+        "balks", "patience", "renege_to", "origin", "joined", "entered", "admitted", "finished", "last_discharge", "first_arrival",
     )
 
     def __init__(self, pid, age_band, locality, site, risk_tier, care_home, arrival_mode, origin, now, balks=False,
@@ -36,6 +36,7 @@ class Patient:
         self.origin = origin        # the stream or service the patient last came from
         self.joined = now           # when the patient joined the service now being sought
         self.entered = now          # when the patient arrived at the service now occupied
+        self.admitted = now         # when the patient took the place now held
         self.finished = now         # when the patient finished service (start of any blocking)
         self.last_discharge = -1e18  # when the patient last left a service that counts readmissions
         self.first_arrival = now    # when the current episode of care began

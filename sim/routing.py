@@ -4,6 +4,8 @@ A routing spec in config is one of
 
 * a destination name: ``acute``;
 * probabilities per destination: ``{home: 0.7, acute: 0.3}`` (summing to 1);
+  one destination may take ``rest``, the probability the others leave:
+  ``{step_down: 0.3, exit: rest}``;
 * a table keyed by a patient attribute: ``{by: risk_tier, values: {low: {...}, medium: {...}, high: {...}}}``,
   whose entries are routing specs themselves (so tables nest: ``by: arrival_mode`` then ``by: age_band``).
 
@@ -20,6 +22,7 @@ from .attributes import ATTRIBUTES, complete_table
 from .errors import ConfigError, did_you_mean
 
 TOLERANCE = 1e-6
+REST = "rest"        # the probability the other destinations of a row leave
 
 
 class _Choice:
@@ -68,15 +71,21 @@ class Router:
                 raise ConfigError(f"{where}.{extra[0]}", spec[extra[0]], "only 'by' and 'values' beside a routing table")
             table = {str(k): self._compile(v, f"{where}.values.{k}", resolve, labels) for k, v in values.items()}
             return (attribute, complete_table(table, attribute, labels.get(attribute), f"{where}.values"))
+        rest = [name for name, p in spec.items() if p == REST]
+        if len(rest) > 1:
+            raise ConfigError(f"{where}.{rest[1]}", REST, f"a probability ('{REST}' may stand for at most one destination)")
+        stated = sum(float(p) for p in spec.values() if p != REST and isinstance(p, (int, float)) and not isinstance(p, bool))
         names, probabilities = [], []
         for name, p in spec.items():
             key = f"{where}.{name}"
+            if p == REST:
+                p = max(0.0, 1.0 - stated)   # whatever the others leave, so a swept probability keeps the row whole
             if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0.0 <= p <= 1.0):
-                raise ConfigError(key, p, "a probability in [0, 1]")
+                raise ConfigError(key, p, f"a probability in [0, 1] or '{REST}'")
             if p > 0:
                 names.append(resolve(name, key))
                 probabilities.append(float(p))
-        total = sum(float(p) for p in spec.values() if isinstance(p, (int, float)))
+        total = sum(probabilities) if rest else stated
         if abs(total - 1.0) > TOLERANCE:
             raise ConfigError(where, dict(spec), f"probabilities summing to 1 (they sum to {total:.6g})")
         return _Choice(names, probabilities)

@@ -16,11 +16,13 @@ from typing import Any, Mapping
 import pandas as pd
 from joblib import Parallel, delayed
 
-from . import calibration, levers
+from . import calibration, levers, output_analysis
 from .errors import ConfigError
 from .metrics import MetricSet
 from .model import Model, simulation_start
 from .statistics import summarise
+
+AUTO = "auto"
 
 
 def available_cores() -> int:
@@ -56,12 +58,16 @@ def check(cfg: Mapping[str, Any]) -> MetricSet:
     horizon, warmup = run["horizon_days"], run["warmup_days"]
     if isinstance(horizon, bool) or not isinstance(horizon, (int, float)) or horizon <= 0:
         raise ConfigError("run.horizon_days", horizon, "a number of days > 0")
-    if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < horizon:
-        raise ConfigError("run.warmup_days", warmup, f"a number of days in [0, horizon_days={horizon})")
+    if warmup != AUTO and (isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < horizon):
+        raise ConfigError("run.warmup_days", warmup, f"a number of days in [0, horizon_days={horizon}) or auto (MSER-5)")
     reps = run["replications"]
-    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
-        raise ConfigError("run.replications", reps, "a positive integer")
-    resolve_jobs(run.get("n_jobs", 1), reps)
+    if reps != AUTO and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 1):
+        raise ConfigError("run.replications", reps, "a positive integer or auto (until the precision target)")
+    options = output_analysis.settings(run)
+    resolve_jobs(run.get("n_jobs", 1), options["max_replications"] if reps == AUTO else reps)
+    if warmup == AUTO or reps == AUTO:
+        cfg = {**cfg, "run": {**run, "warmup_days": 0 if warmup == AUTO else warmup,
+                              "replications": options["replication_batch"] if reps == AUTO else reps}}
     built = prepare(cfg)
     metric_set = MetricSet(built["network"], built.get("costs"))
     Model(built, 0)
@@ -92,10 +98,11 @@ class Results:
     ledgers: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
     n_jobs: int = 1
+    analysis: dict = field(default_factory=dict)   # warm-up and replications chosen automatically, if any
 
     @property
     def balanced(self) -> bool:
-        return all(ledger["balanced"] for ledger in self.ledgers)
+        return all(ledger["balanced"] and ledger["little_balanced"] for ledger in self.ledgers)
 
     def conservation(self) -> dict:
         """Per-service arrived / left / present at the end, for every replication."""
@@ -104,20 +111,46 @@ class Results:
 
 
 def run(cfg: Mapping[str, Any], progress: bool = True) -> Results:
-    """Run ``run.replications`` replications of ``cfg`` and tabulate them."""
+    """Run the replications of ``cfg`` and tabulate them.
+
+    ``run.warmup_days: auto`` and ``run.replications: auto`` choose the warm-up and the number of
+    replications first (see :mod:`sim.output_analysis`); ``Results.analysis`` says what was chosen."""
     check(cfg)
-    run_cfg = cfg["run"]
-    reps = int(run_cfg["replications"])
-    n_jobs = resolve_jobs(run_cfg.get("n_jobs", 1), reps)
+    run_cfg = dict(cfg["run"])
     scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
+    analysis: dict = {}
+    if run_cfg["warmup_days"] == AUTO:
+        pilot_reps = output_analysis.settings(run_cfg)["pilot_replications"]
+        pilot = _replicate({**cfg, "run": {**run_cfg, "warmup_days": 0}}, range(pilot_reps), scenario, False)
+        pilot_table = tabulate({**cfg, "run": {**run_cfg, "warmup_days": 0}}, scenario, pilot)
+        warmup, per_service = output_analysis.choose_warmup(pilot_table.daily)
+        analysis["warmup"] = {"method": "MSER-5 on daily occupancy, longest over services",
+                              "pilot_replications": pilot_reps, "warmup_days": warmup,
+                              "results_days": float(run_cfg["horizon_days"]) - warmup, "per_service": per_service}
+        run_cfg["warmup_days"] = warmup
+    cfg = {**cfg, "run": run_cfg}
+    if run_cfg["replications"] == AUTO:
+        outputs, analysis["replications"] = output_analysis.replicate_until_precise(
+            lambda reps: _replicate(cfg, reps, scenario, progress), run_cfg,
+            lambda outs: tabulate(cfg, scenario, outs))
+        run_cfg["replications"] = len(outputs)
+    else:
+        outputs = _replicate(cfg, range(int(run_cfg["replications"])), scenario, progress)
+    results = tabulate(cfg, scenario, outputs, resolve_jobs(run_cfg.get("n_jobs", 1), len(outputs)))
+    results.analysis = analysis
+    return results
+
+
+def _replicate(cfg, replications: range, scenario: str, progress: bool) -> list:
+    """Run the given replications (in parallel), in replication order."""
+    n_jobs = resolve_jobs(cfg["run"].get("n_jobs", 1), len(replications))
     built = prepare(cfg)
-    tasks = (delayed(run_replication)(built, r) for r in range(reps))
+    tasks = (delayed(run_replication)(built, r) for r in replications)
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     if progress:
         from tqdm.auto import tqdm
-        outputs = tqdm(outputs, total=reps, desc=f"{scenario}: replications", unit="rep", leave=False)
-    results = sorted(outputs, key=lambda r: r["replication"])
-    return tabulate(cfg, scenario, results, n_jobs)
+        outputs = tqdm(outputs, total=len(replications), desc=f"{scenario}: replications", unit="rep", leave=False)
+    return sorted(outputs, key=lambda r: r["replication"])
 
 
 def tabulate(cfg, scenario, results, n_jobs=1) -> Results:

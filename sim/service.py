@@ -50,13 +50,15 @@ touching.
 from __future__ import annotations
 
 import heapq
+import math
 
 from simpy.events import Timeout
 
 COUNTERS = (
     "offered", "arrived", "lost", "reneged", "started", "finished", "left", "readmissions",
-    "wait_sum", "waited", "blocked_sum", "blocked_n", "sojourn_sum",
+    "wait_sum", "waited", "blocked_sum", "blocked_n", "sojourn_sum", "place_sum",
 )
+UNLIMITED = 2 ** 62   # places of an uncapacitated service: more than any run can fill
 AREAS = ("area_place", "area_blocked", "area_waiting", "area_capacity")
 
 
@@ -69,7 +71,9 @@ class Service:
         self.env = env
         self.name = name
         self.label = label or name
-        self.capacity = int(capacity)
+        # No capacity (None) is an infinite-server setting: everyone starts at once.
+        self.unlimited = capacity is None
+        self.capacity = UNLIMITED if self.unlimited else int(capacity)
         self.los = los
         self.blocking = bool(blocking)
         self.queue_capacity = float("inf") if queue_capacity is None else int(queue_capacity)
@@ -99,6 +103,7 @@ class Service:
         self._seq = 0
         # sum(t x change) of each level, for its time integral (see module docstring).
         self._tw_place = self._tw_blocked = self._tw_waiting = self._tw_capacity = 0.0
+        self._admitted_sum = 0.0   # sum of the admission times of the patients in a place now
         # Monotone statistics (see COUNTERS).
         for counter in COUNTERS:
             setattr(self, counter, 0.0 if counter.endswith("_sum") else 0)
@@ -149,6 +154,8 @@ class Service:
         self._tw_place += now
         if holder is not None:
             holder.depart(patient)
+        patient.admitted = now
+        self._admitted_sum += now
         patient.entered = patient.joined
         patient.origin = self.name
         patient.patience = None
@@ -193,6 +200,8 @@ class Service:
             if delay > 0:
                 self.blocked_n += 1
                 self.blocked_sum += delay
+        self.place_sum += now - patient.admitted
+        self._admitted_sum -= patient.admitted
         sojourn = now - patient.entered
         self.sojourn_sum += sojourn
         if self._sojourn_days:
@@ -245,7 +254,8 @@ class Service:
         now = self.env._now
         # Rounded to a millionth of a day: the sums cancel exactly in theory, not in floating point.
         return (round(self.in_place * now - self._tw_place, 6), round(self.blocked * now - self._tw_blocked, 6),
-                round(self.waiting * now - self._tw_waiting, 6), round(self.capacity * now - self._tw_capacity, 6))
+                round(self.waiting * now - self._tw_waiting, 6),
+                math.nan if self.unlimited else round(self.capacity * now - self._tw_capacity, 6))
 
     # -------------------------------------------------------- initial state
     def seed_patient(self, patient, waiting=False):
@@ -260,6 +270,8 @@ class Service:
             return
         self.in_place += 1
         self._tw_place += now
+        patient.admitted = now
+        self._admitted_sum += now
         self.started += 1
         if self.registry is not None:
             self.registry.add(patient, self.crisis_reduction)
@@ -277,6 +289,14 @@ class Service:
             snap[f"wait_within_{label}"] = n
         snap["by_origin"] = dict(self.by_origin)
         return snap
+
+    def little_gap(self) -> float:
+        """Little's identity over the run so far: the time integral of places in use minus the sum,
+        over every patient who has held a place, of the time they held it (to now for those still
+        here).  Zero up to rounding when the level and the patients agree."""
+        now = self.env._now
+        held = self.place_sum + self.in_place * now - self._admitted_sum
+        return self.areas()[0] - held
 
     def present(self) -> int:
         """Patients here now: in a place (serving or blocked) or on the waiting list."""

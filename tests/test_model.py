@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim import runner
+from sim.config import load
+from sim.errors import ConfigError
 from sim.model import Model
 
 from .conftest import make_cfg
@@ -164,3 +167,34 @@ def test_partitioned_service_routes_patients_to_their_own_locality():
     model.run()
     for locality in ("north", "south"):
         assert model.services[f"team_{locality}"].by_origin   # both localities got patients
+
+
+@pytest.mark.parametrize("network", ["mmc", "erlang_loss", "tandem_blocking", "mt_g_inf"])
+def test_textbook_networks_run_on_the_same_engine(network):
+    cfg = load([f"network={network}", "run.horizon_days=30", "run.warmup_days=5", "run.replications=2", "run.n_jobs=1",
+                "network.lam=3"])
+    results = runner.run(cfg, progress=False)
+    summary = results.summary.set_index("metric")
+    first = "acute" if network == "tandem_blocking" else "ward"
+    for stat in ("wait_mean", "p_wait", "p_loss", "occupancy_mean", "blocked_days_mean"):
+        assert f"{first}.{stat}" in summary.index
+    assert results.balanced
+
+
+def test_rest_takes_what_the_other_destinations_leave():
+    cfg = load(["network=tandem_blocking", "network.p_down=0.3", "run.horizon_days=200", "run.warmup_days=5",
+                "run.replications=2", "run.n_jobs=1", "network.c2=50"])
+    summary = runner.run(cfg, progress=False).summary.set_index("metric")["mean"]
+    assert summary["step_down.arrivals"] / summary["acute.departures"] == pytest.approx(0.3, abs=0.05)
+    cfg["network"]["services"]["acute"]["next"] = {"step_down": "rest", "discharged": "rest"}
+    with pytest.raises(ConfigError) as info:
+        runner.run(cfg, progress=False)
+    assert info.value.key == "network.services.acute.next.discharged"
+
+
+def test_unlimited_capacity_never_queues():
+    cfg = load(["network=mt_g_inf", "network.lam=50", "run.horizon_days=20", "run.warmup_days=2",
+                "run.replications=1", "run.n_jobs=1"])
+    summary = runner.run(cfg, progress=False).summary.set_index("metric")["mean"]
+    assert summary["ward.p_wait"] == 0 and summary["ward.occupancy_mean"] > 50
+    assert np.isnan(summary["ward.occupancy_pct"])       # no capacity, so no percentage of it
