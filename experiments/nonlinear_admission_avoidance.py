@@ -68,9 +68,25 @@ def _answer(data, beds, intensities):
         parts.append(f"at {bed} beds, avoiding {avoided:.1f}% of emergency admissions moves occupancy from {occ0:.1f}% to "
                      f"{occ1:.1f}%, A&E boarding per patient by {_pct(board0, board1)} and delayed bed-days by "
                      f"{_pct(delayed0, delayed1)}")
+    tight, loose = beds[0], beds[-1]
+    avoided = m.loc[("nel_admissions", tight, top), "admissions_avoided_pct"]
+    drops = {bed: _change(m, "ae.blocked_days_mean", bed, 0.0, top) for bed in (tight, loose)}
+    faster = "faster" if abs(drops[tight]) > avoided else "no faster"
+    # What a straight line through the first two points predicts at full intensity.
+    second = intensities[1]
+    first_v, second_v = (m.loc[("acute_delayed_bed_days", tight, i), "mean"] for i in (0.0, second))
+    linear = first_v + (second_v - first_v) / second * top
+    actual = m.loc[("acute_delayed_bed_days", tight, top), "mean"]
+    error = f"{100 * (linear / actual - 1):+.0f}%" if actual else "n/a"
     return ("A spreadsheet scales bed use in proportion to admissions. The model does not: " + "; ".join(parts) +
-            ". Boarding and delays fall far faster than admissions where beds are tight and hardly move where they are "
-            "not -- the same scheme is worth most where the system is fullest.")
+            f". At {tight} beds, A&E boarding changes by {drops[tight]:+.0f}% for {avoided:.1f}% fewer admissions -- "
+            f"{faster} than admissions -- against {drops[loose]:+.0f}% at {loose} beds; a straight line through the "
+            f"first two intensities misstates delayed bed-days at full intensity by {error} at {tight} beds.")
+
+
+def _change(m, metric, bed, low, high):
+    before, after = m.loc[(metric, bed, low), "mean"], m.loc[(metric, bed, high), "mean"]
+    return 100 * (after / before - 1) if before else float("nan")
 
 
 def _pct(before, after):

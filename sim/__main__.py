@@ -1,13 +1,14 @@
 """``python -m sim``: run the configured pathway (Hydra entry point)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from .cli import objective_value, run_job
+from .cli import check_command_line, objective_value, run_job
 
 CONFIGS = str(Path(__file__).resolve().parent.parent / "configs")
 
@@ -19,4 +20,9 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    problems = check_command_line(sys.argv[1:])
+    if problems:
+        for problem in problems:
+            print(f"carepath: invalid configuration: {problem}", file=sys.stderr)
+        sys.exit(2)
     main()

@@ -17,15 +17,25 @@ class ConfigError(ValueError):
         super().__init__(f"{key}: got {value!r}; expected {allowed}")
 
 
-class ConfigErrors(ValueError):
-    """Several :class:`ConfigError` found in one pass, reported together."""
+class ConfigErrors(ConfigError):
+    """Several :class:`ConfigError` found in one pass, reported together.
+
+    It is itself a ``ConfigError`` (of the first problem), so callers that catch one catch both;
+    ``errors`` lists them all and ``str()`` gives one line each."""
 
     def __init__(self, errors: list[ConfigError]):
         self.errors = list(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
+        first = self.errors[0]
+        ValueError.__init__(self, "\n".join(str(e) for e in self.errors))
+        self.key, self.value, self.allowed = first.key, first.value, first.allowed
 
 
 def did_you_mean(name, known) -> str:
     """`` (did you mean 'x'?)`` for the closest known name, or nothing."""
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class OverloadError(RuntimeError):
+    """A replication stopped because a queue or its run time passed the configured cap
+    (``run.max_queue``, ``run.max_seconds``): offered load exceeds capacity."""

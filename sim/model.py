@@ -9,6 +9,7 @@ behaviour lives in :mod:`sim.service`, :mod:`sim.demand` and
 from __future__ import annotations
 
 import math
+import time
 from datetime import date, timedelta
 from typing import Any, Mapping
 
@@ -18,7 +19,7 @@ from simpy.events import Timeout
 
 from . import demography, distributions
 from .demand import DAYS, ArrivalStream, Calendar
-from .errors import ConfigError, did_you_mean
+from .errors import ConfigError, OverloadError, did_you_mean
 from .patient import Patient
 from .population import Population, _shares
 from .randomness import Streams
@@ -79,6 +80,8 @@ class Model:
         self.horizon = float(run["horizon_days"])
         self.warmup = float(run["warmup_days"])
         self.period = self.horizon - self.warmup
+        self.max_queue = run.get("max_queue")
+        self.max_seconds = run.get("max_seconds")
         self.env = simpy.Environment()
         self.streams = Streams(self.seed, self.replication)
         self.registry = CrisisRegistry()
@@ -342,12 +345,27 @@ class Model:
 
     def _on_day(self, event):
         self._record_day()
+        self._check_overload()
         following = self.env._now + 1.0
         if following < self.horizon:
             Timeout(self.env, 1.0).callbacks.append(self._on_day)
 
+    def _check_overload(self):
+        """Stop a runaway replication (see ``run.max_queue`` and ``run.max_seconds``)."""
+        if self.max_queue is not None:
+            for name, service in self.services.items():
+                if service.queued > self.max_queue:      # on the waiting list, or blocked upstream
+                    raise OverloadError(
+                        f"network.services.{name}: {service.queued} patients waiting on day "
+                        f"{self.env._now:.0f} of replication {self.replication}, over run.max_queue={self.max_queue}: "
+                        "offered load exceeds capacity (add capacity, reduce demand, or raise the cap)")
+        if self.max_seconds is not None and time.perf_counter() - self._started > self.max_seconds:
+            raise OverloadError(f"replication {self.replication} passed run.max_seconds={self.max_seconds} on day "
+                                f"{self.env._now:.0f} of {self.horizon:g}: queues are probably growing without bound")
+
     def run(self) -> dict:
         """Run to the horizon; return statistics for the results period and the ledger."""
+        self._started = time.perf_counter()
         for stream in self.arrivals.values():
             stream.start()
         self._warm = None

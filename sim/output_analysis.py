@@ -7,6 +7,13 @@ and the warm-up is the number of leading batches whose removal minimises the squ
 error of the remaining mean (searched over the first half of the run only, as the rule requires).
 The longest warm-up over the services is used; the results period is the rest of the horizon.
 
+**Overload.** ``unstable_<service>`` is 1 in a replication whose waiting list for the service grew
+through the results period without levelling off: the mean over its last fifth is more than
+twice the mean over its first fifth plus ten patients.  A stable queue fluctuates about a level; one
+fed faster than it is served grows roughly linearly, which this catches within a year.  (The
+printed summary warns when it holds in at least half the replications; ``run.max_queue`` and
+``run.max_seconds`` stop a runaway replication outright.)
+
 ``run.replications: auto`` -- replications are added ``run.replication_batch`` at a time until the
 95% half-width of every precision metric is within ``run.precision`` of its mean (default 5%),
 up to ``run.max_replications``.  Precision metrics are ``run.precision_metrics`` or, by default,
@@ -106,3 +113,17 @@ def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str
             return outputs, {"replications": len(outputs), "precision_target": options["precision"],
                              "precision_reached": reached, "relative_half_widths": widths,
                              "widest": worst}
+
+
+def unstable_flags(daily: Mapping[str, tuple], warmup: float) -> dict[str, float]:
+    """``unstable_<service>``: 1.0 where the service's waiting list grows through the results period."""
+    flags = {}
+    start = int(math.ceil(warmup))
+    for service, (_, queue, _) in daily.items():
+        q = np.asarray(queue, dtype=float)[start:]
+        fifth = len(q) // 5
+        if fifth < 2:
+            continue
+        first, last = q[:fifth].mean(), q[-fifth:].mean()
+        flags[f"unstable_{service}"] = float(last > 2 * first + 10)
+    return flags

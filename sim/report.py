@@ -40,3 +40,12 @@ def headline_metrics(cfg, summary: pd.DataFrame) -> list[str]:
         return named + costs
     core = ("arrivals", "wait_mean", "p_wait", "p_loss", "occupancy_mean", "blocked_days_mean")
     return [m for m in summary["metric"] if m.rsplit(".", 1)[-1] in core]
+
+
+def overload_warnings(summary: pd.DataFrame) -> list[str]:
+    """One warning per service whose waiting list grew without bound in at least half the replications."""
+    flags = summary[summary["metric"].str.startswith("unstable_")]
+    return [f"the waiting list for {row.metric[len('unstable_'):]} grew without levelling off in "
+            f"{100 * row.mean:.0f}% of replications: offered load exceeds capacity, so its waits and the delays "
+            f"behind it depend on the run length (see unstable_* in summary.csv)"
+            for row in flags.itertuples() if row.mean >= 0.5]

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import pandas as pd
 from joblib import Parallel, delayed
 
-from . import calibration, levers, output_analysis
+from . import calibration, levers, output_analysis, schema
 from .errors import ConfigError
 from .metrics import MetricSet
 from .model import Model, simulation_start
@@ -51,18 +51,9 @@ def prepare(cfg: Mapping[str, Any]) -> dict:
 
 def check(cfg: Mapping[str, Any]) -> MetricSet:
     """Build everything once without running, so bad input fails before any work starts."""
-    run = cfg.get("run") or {}
-    for key in ("seed", "horizon_days", "warmup_days", "replications", "year"):
-        if key not in run:
-            raise ConfigError(f"run.{key}", None, "a value")
-    horizon, warmup = run["horizon_days"], run["warmup_days"]
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, float)) or horizon <= 0:
-        raise ConfigError("run.horizon_days", horizon, "a number of days > 0")
-    if warmup != AUTO and (isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < horizon):
-        raise ConfigError("run.warmup_days", warmup, f"a number of days in [0, horizon_days={horizon}) or auto (MSER-5)")
-    reps = run["replications"]
-    if reps != AUTO and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 1):
-        raise ConfigError("run.replications", reps, "a positive integer or auto (until the precision target)")
+    schema.validate(cfg)                       # every problem of shape and range, reported together
+    run = cfg["run"]
+    warmup, reps = run["warmup_days"], run["replications"]
     options = output_analysis.settings(run)
     resolve_jobs(run.get("n_jobs", 1), options["max_replications"] if reps == AUTO else reps)
     if warmup == AUTO or reps == AUTO:
@@ -79,6 +70,7 @@ def run_replication(cfg: Mapping[str, Any], replication: int) -> dict:
     started = time.perf_counter()
     raw = Model(cfg, replication).run()
     metrics = MetricSet(cfg["network"], cfg.get("costs")).evaluate(raw)
+    metrics.update(output_analysis.unstable_flags(raw["daily"], float(cfg["run"]["warmup_days"])))
     flows = {(origin, group): n for group, members in raw["groups"].items()
              for m in members for origin, n in raw["services"][m]["by_origin"].items()}
     return {"replication": replication, "metrics": metrics, "daily": raw["daily"], "flows": flows,

@@ -60,7 +60,7 @@ def test_multirun_sweeps_a_capacity(tmp_path):
 
 
 @pytest.mark.parametrize("override, key", [
-    ("capacity.acute_beds=-3", "network.services.acute.capacity"),
+    ("capacity.acute_beds=-3", "capacity.acute_beds"),
     ("run.warmup_days=1000", "run.warmup_days"),
     ("run.n_jobs=0", "run.n_jobs"),
 ])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import levers, runner
@@ -178,3 +179,20 @@ def test_levers_avert_crises_and_cost_community_capacity():
     assert shift["crises_averted"] > base["crises_averted"]
     assert shift["cost_community_gbp"] > base["cost_community_gbp"]
     assert shift["gp_extended_attendances"] > 0 == base["gp_extended_attendances"]
+
+
+@pytest.mark.slow
+def test_uk_comparator_reproduces_the_comparator_in_2027():
+    """seed 000 L896-925: A&E -34%, emergency admissions -10% to -30%, with fewer bed-days and lower cost;
+    the international comparator saves more."""
+    from sim.statistics import paired_differences
+    frames = [runner.run(load([f"scenario={s}", "run.year=2027", "run.replications=3"]), progress=False).replications
+              for s in ("do_nothing", "uk_comparator", "international_comparator")]
+    diff = paired_differences(pd.concat(frames), "do_nothing").set_index(["scenario", "metric"])
+    uk = diff.loc["uk_comparator"]
+    assert abs(uk.loc["ae_attendances", "relative_pct"] + 34) <= 5
+    assert -30 <= uk.loc["nel_admissions", "relative_pct"] <= -10
+    assert uk.loc["acute_bed_days", "ci_high"] < 0
+    assert uk.loc["total_cost_gbp", "ci_high"] < 0
+    intl = diff.loc["international_comparator"]
+    assert intl.loc["total_cost_gbp", "difference"] < uk.loc["total_cost_gbp", "difference"]
