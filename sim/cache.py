@@ -20,6 +20,7 @@ import pandas as pd
 from .outputs import git_commit, package_versions
 
 FILES = ("summary.csv", "replications.csv", "daily.csv", "flows.csv", "manifest.json")
+OPTIONAL = ("events.parquet",)        # written with run.event_log=true
 DEFAULT_DIR = ".carepath-cache"
 
 
@@ -41,8 +42,9 @@ def restore(store: Path, out_dir: Path) -> bool:
         return False
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in FILES:
-        shutil.copy2(store / name, out_dir / name)
+    for name in FILES + OPTIONAL:
+        if (store / name).is_file():
+            shutil.copy2(store / name, out_dir / name)
     return True
 
 
@@ -54,8 +56,9 @@ def save(out_dir: Path, store: Path) -> None:
     staging = store.parent / f".{store.name}.{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    for name in FILES:
-        shutil.copy2(Path(out_dir) / name, staging / name)
+    for name in FILES + OPTIONAL:
+        if (Path(out_dir) / name).is_file():
+            shutil.copy2(Path(out_dir) / name, staging / name)
     try:
         os.replace(staging, store)
     except OSError:              # another job finished the same configuration first

@@ -83,6 +83,31 @@ def targets(data, path="") -> list[tuple[str, Any]]:
     return found
 
 
+def job_cores() -> int:
+    """Cores this job may use for its replications: all of the machine's for a single run, the
+    job's share when a launcher runs several jobs side by side (Ray: the CPUs Ray gave the job;
+    joblib: the machine's cores divided by the launcher's parallel jobs), so sweeps never
+    oversubscribe."""
+    cores = runner.available_cores()
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        launcher = HydraConfig.get().launcher
+    except (ImportError, ValueError):
+        return cores
+    target = str(launcher.get("_target_", ""))
+    if "ray_launcher" in target:
+        import ray
+        if ray.is_initialized():
+            assigned = ray.get_runtime_context().get_assigned_resources().get("CPU")
+            if assigned:
+                return max(1, int(assigned))
+    if "joblib_launcher" in target:
+        parallel = int(launcher.get("n_jobs", -1) or -1)
+        parallel = cores if parallel < 0 else parallel
+        return max(1, cores // max(1, parallel))
+    return cores
+
+
 def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None):
     """Resolve, run and write one job; return its :class:`~sim.runner.Results`.
 
@@ -102,6 +127,8 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None):
         fail([e], out_dir)
     except OmegaConfBaseException as e:
         fail([str(e).splitlines()[0]], out_dir)
+    if data["run"].get("n_jobs", "auto") in ("auto", None):
+        data["run"]["n_jobs"] = job_cores()
     key = cache.key(data)
     run_cfg = data["run"]
     store = cache.folder(run_cfg, key)

@@ -12,8 +12,8 @@ lands in ``results/<name>/``::
       *.csv            tables
       *.png, *.txt     figures and their captions
 
-``python -m sim.reproduce results/<name>`` re-runs the command and checks the
-numbers against the committed tables.
+``python -m sim.reproduce results/<name>`` re-runs every recorded run from its
+resolved configuration and checks the numbers against ``runs.csv``.
 """
 from __future__ import annotations
 
@@ -33,6 +33,20 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"
 
 
+def command_line(argv) -> str:
+    """The command as typed from the repository root: ``python -m sim.<module>`` for package
+    modules, a path relative to the root for scripts."""
+    script = Path(argv[0]).resolve()
+    if script.parent == ROOT / "sim":
+        head = ["python", "-m", f"sim.{script.stem}"]
+    else:
+        try:
+            head = ["python", str(script.relative_to(ROOT))]
+        except ValueError:
+            head = ["python", argv[0]]
+    return " ".join(shlex.quote(a) for a in [*head, *argv[1:]])
+
+
 @dataclass
 class Experiment:
     """Runs, tables and figures of one experiment, written under ``results/<name>``."""
@@ -45,12 +59,13 @@ class Experiment:
     runs: dict = field(default_factory=dict)
     tables: list = field(default_factory=list)
     figures: list = field(default_factory=list)
+    summaries: list = field(default_factory=list)
 
     def __post_init__(self):
         self.out_dir = Path(self.out_dir) if self.out_dir else RESULTS / self.name
         self.out_dir.mkdir(parents=True, exist_ok=True)
         if not self.command:
-            self.command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
+            self.command = command_line(sys.argv)
         self.started = time.perf_counter()
 
     def run(self, label: str, overrides: Sequence[str] = ()) -> runner.Results:
@@ -62,6 +77,7 @@ class Experiment:
                             "conservation_balanced": results.balanced, "seconds": round(sum(results.seconds), 2)}
         if not results.balanced:
             raise RuntimeError(f"run {label!r}: patients not conserved (see its ledger)")
+        self.summaries.append(results.summary.drop(columns="scenario").assign(run=label))
         return results
 
     def table(self, name: str, frame: pd.DataFrame, description: str) -> Path:
@@ -77,6 +93,10 @@ class Experiment:
 
     def finish(self, answer: str, method: str = "") -> Path:
         """Write the manifest and the README (question, command, answer, tables, figures)."""
+        if self.summaries:
+            self.table("runs", pd.concat(self.summaries, ignore_index=True)[
+                ["run", "metric", "mean", "ci_low", "ci_high", "replications"]],
+                "every run's summary (mean and 95% interval of each metric): what `python -m sim.reproduce` checks")
         manifest = {
             "experiment": self.name, "question": self.question, "command": self.command,
             "git": outputs.git_commit(), "packages": outputs.package_versions(),

@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")  # figures are files; never open a window
+# No backend is forced: matplotlib picks a file-only one on a machine without a display, and a
+# notebook's inline backend shows the figures where they are drawn.
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

@@ -19,6 +19,7 @@ from simpy.events import Timeout
 
 from . import demography, distributions
 from .demand import DAYS, ArrivalStream, Calendar
+from .event_log import EventLog
 from .errors import ConfigError, OverloadError, did_you_mean
 from .patient import Patient
 from .population import Population, _shares
@@ -138,6 +139,13 @@ class Model:
         for name, spec in services_spec.items():
             self._wire_service(str(name), spec)
         _check_overflow_chains(services_spec)
+        self.event_log = None
+        if run.get("event_log"):
+            self.event_log = EventLog(self.env, self.replication)
+            for service in self.services.values():
+                self.event_log.attach_service(service)
+            for sink in self.sinks.values():
+                self.event_log.attach_sink(sink)
         for name, spec in sinks_spec.items():
             self._wire_sink(name, spec or {})
         for name, spec in services_spec.items():
@@ -386,6 +394,7 @@ class Model:
             "groups": self.groups,
             "daily": {n: tuple(np.diff(np.asarray(a), prepend=0.0) for a in rows) for n, rows in self._daily.items()},
             "ledger": self.ledger(),
+            "events": self.event_log.frame() if self.event_log is not None else None,
         }
 
     def ledger(self) -> dict:

@@ -116,5 +116,8 @@ def write_all(results, out_dir: Path, command: str | None = None, extra: dict | 
     write_csv(results.replications, paths["replications.csv"])
     write_csv(results.daily, paths["daily.csv"])
     write_csv(results.flows, paths["flows.csv"])
-    write_json(manifest(results, command, extra), paths["manifest.json"])
+    if results.events is not None:
+        paths["events.parquet"] = out_dir / "events.parquet"
+        atomic_write(paths["events.parquet"], lambda tmp: results.events.to_parquet(tmp, index=False))
+    write_json(manifest(results, command, extra), paths["manifest.json"])   # last: its presence means complete
     return paths

@@ -73,7 +73,7 @@ def run_replication(cfg: Mapping[str, Any], replication: int) -> dict:
     metrics.update(output_analysis.unstable_flags(raw["daily"], float(cfg["run"]["warmup_days"])))
     flows = {(origin, group): n for group, members in raw["groups"].items()
              for m in members for origin, n in raw["services"][m]["by_origin"].items()}
-    return {"replication": replication, "metrics": metrics, "daily": raw["daily"], "flows": flows,
+    return {"replication": replication, "metrics": metrics, "daily": raw["daily"], "flows": flows, "events": raw["events"],
             "ledger": raw["ledger"], "seconds": time.perf_counter() - started}
 
 
@@ -91,6 +91,7 @@ class Results:
     seconds: list = field(default_factory=list)
     n_jobs: int = 1
     analysis: dict = field(default_factory=dict)   # warm-up and replications chosen automatically, if any
+    events: pd.DataFrame | None = None   # per-patient event log, with run.event_log=true (sim.event_log)
 
     @property
     def balanced(self) -> bool:
@@ -163,6 +164,8 @@ def tabulate(cfg, scenario, results, n_jobs=1) -> Results:
         daily.insert(4, "period", ["warmup" if d < warmup else "results" for d in daily["day"]])
     flows = pd.DataFrame([(scenario, r["replication"], o, d, n) for r in results for (o, d), n in r["flows"].items()],
                          columns=["scenario", "replication", "origin", "destination", "patients"])
+    logs = [r["events"] for r in results if r.get("events") is not None]
     return Results(scenario=scenario, config=dict(cfg), replications=replications, summary=summarise(replications),
+                   events=pd.concat(logs, ignore_index=True) if logs else None,
                    daily=daily, flows=flows, ledgers=[r["ledger"] for r in results],
                    seconds=[r["seconds"] for r in results], n_jobs=n_jobs)

@@ -20,7 +20,7 @@ YEARS = (2015, 2040)   # the demography's supported range (sim.demography)
 RUN_KEYS = {
     "horizon_days", "warmup_days", "replications", "seed", "n_jobs", "year", "pilot_replications",
     "replication_batch", "max_replications", "precision", "precision_metrics", "force", "cache_dir",
-    "max_queue", "max_seconds",
+    "max_queue", "max_seconds", "event_log",
 }
 PLACE_KEYS = {"name", "label", "base_year", "localities", "population", "projection", "risk", "care_home",
               "demand", "trend_growth", "calibration", "source", "description", "sites"}
@@ -62,6 +62,7 @@ def _run(run: Mapping, errors: list) -> None:
     check("year", lambda v: count(0)(v) and YEARS[0] <= v <= YEARS[1],
           f"a financial year from {YEARS[0]} to {YEARS[1]} (2017 = 2017/18)")
     check("force", lambda v: isinstance(v, bool), "true or false")
+    check("event_log", lambda v: isinstance(v, bool), "true or false")
     check("max_queue", lambda v: v is None or count(1)(v), "a positive number of patients, or null (no cap)")
     check("max_seconds", lambda v: v is None or (_number(v) and v > 0), "a positive number of seconds, or null (no cap)")
     for key in ("horizon_days", "warmup_days", "replications", "seed", "year"):

@@ -271,8 +271,6 @@ CHECKS = {"mmc": check_mmc, "erlang_b": check_erlang_b, "mt_g_inf": check_mt_g_i
 
 def figure(profiles: dict, table: pd.DataFrame):
     """Mt/G/inf occupancy over the period against m(t), and every check's model/theory ratio."""
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(profiles) + 1, figsize=(5 * (len(profiles) + 1), 4))
     for ax, (label, (profile, settings)) in zip(axes, profiles.items()):

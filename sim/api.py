@@ -1,0 +1,101 @@
+"""Run carepath from Python (notebooks, scripts) with the command line's configs and overrides.
+
+    from sim import api
+    base = api.run("run.replications=5")
+    more = api.run("run.replications=5", "capacity.ic_beds=80")
+    more.compare(base)                       # paired differences with 95% intervals
+    more.plot_occupancy(["acute", "ic_bed"])  # seaborn figure with interval bands
+
+:func:`run` composes the same Hydra configuration as ``python -m sim <overrides>`` and runs it
+through the same :func:`sim.runner.run`, so a result here is the result there, number for number.
+Bad input raises :class:`~sim.errors.ConfigError` naming the key, before anything runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from . import figures, runner
+from .config import load
+from .statistics import paired_differences
+
+
+@dataclass
+class Run:
+    """One configuration's results: tables as pandas DataFrames, comparison and plots."""
+
+    results: runner.Results
+    overrides: tuple[str, ...]
+
+    @property
+    def config(self) -> dict:
+        """The resolved configuration that ran."""
+        return self.results.config
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """``metric, mean, ci_low, ci_high, replications`` (95% t-intervals over replications)."""
+        return self.results.summary
+
+    @property
+    def replications(self) -> pd.DataFrame:
+        """``replication, metric, value``: one row per metric per replication."""
+        return self.results.replications
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        """Daily time series per service and replication (occupancy, queue, blocked)."""
+        return self.results.daily
+
+    @property
+    def flows(self) -> pd.DataFrame:
+        return self.results.flows
+
+    def metric(self, *names: str) -> pd.DataFrame:
+        """Rows of the summary for the named metrics, in the order given."""
+        table = self.summary.set_index("metric")
+        return table.loc[list(names), ["mean", "ci_low", "ci_high", "replications"]]
+
+    def compare(self, baseline: "Run", metrics: Sequence[str] | None = None) -> pd.DataFrame:
+        """This run minus ``baseline``, replication by replication (common random numbers): the
+        difference, its 95% interval and the relative change, for every (or the named) metric."""
+        mine = self.replications.assign(scenario="this")
+        theirs = baseline.replications.assign(scenario="baseline")
+        diff = paired_differences(pd.concat([mine, theirs], ignore_index=True), "baseline")
+        diff = diff.drop(columns=["scenario", "baseline"]).set_index("metric")
+        return diff.loc[list(metrics)] if metrics is not None else diff
+
+    def plot_occupancy(self, services: Iterable[str], capacity: dict[str, float] | None = None):
+        """Places in use each day (mean over replications, 95% band) for the given services."""
+        return figures.occupancy_over_time(self.daily, list(services), capacity)
+
+    def plot_compare(self, baseline: "Run", metrics: Sequence[str], title: str = "Change from the baseline"):
+        """Each metric's difference from ``baseline`` with its 95% interval."""
+        comparison = self.compare(baseline, metrics).reset_index().assign(scenario="this")
+        return figures.differences(comparison, list(metrics), title=title)
+
+
+def run(*overrides: str, progress: bool = False) -> Run:
+    """Run the configuration ``python -m sim *overrides`` would run, and return its results."""
+    cfg = load(list(overrides))
+    return Run(runner.run(cfg, progress=progress), tuple(overrides))
+
+
+def sweep(setting: str, values: Iterable, *overrides: str) -> pd.DataFrame:
+    """Run once per value of ``setting`` (like ``-m setting=a,b,c``); the summaries stacked with a
+    column named after the setting."""
+    frames = []
+    for value in values:
+        result = run(*overrides, f"{setting}={value}")
+        frames.append(result.summary.assign(**{setting: value}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def scenarios(names: Sequence[str], *overrides: str, baseline: str = "do_nothing") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run each scenario with the same seeds; return (summaries, paired differences from ``baseline``)."""
+    runs = {name: run(f"scenario={name}", *overrides) for name in names}
+    summaries = pd.concat([r.summary for r in runs.values()], ignore_index=True)
+    replications = pd.concat([r.replications for r in runs.values()], ignore_index=True)
+    return summaries, paired_differences(replications, baseline)
