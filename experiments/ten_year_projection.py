@@ -52,14 +52,23 @@ def main():
     growth = 100 * (m[("do_nothing", last, "total_cost_gbp")] / m[("do_nothing", years[0], "total_cost_gbp")] - 1)
     d = diffs[(diffs["year"] == last)].set_index(["scenario", "metric"])
     uk, intl = d.loc[("uk_comparator", "total_cost_gbp")], d.loc[("international_comparator", "total_cost_gbp")]
-    answer = (f"Doing nothing, the modelled cost rises {growth:+.1f}% from {years[0]}/{years[0] - 1999} to {last}/{last - 1999} "
-              f"against the business case's +{DOCUMENT_GROWTH_PCT}%. The model grows demand with the population by age "
-              f"(older people grow fastest and use beds most) at fixed capacity, so occupancy and delays rise non-linearly; "
-              f"the business case extrapolated budgets that had been cut (seed 000 L973-976). In {last}/{last - 1999} the UK "
-              f"comparator changes cost by {uk['relative_pct']:+.1f}% (95% interval {uk['ci_low'] / 1e6:+.1f} to "
-              f"{uk['ci_high'] / 1e6:+.1f} £m) and the international comparator by {intl['relative_pct']:+.1f}% "
-              f"({intl['ci_low'] / 1e6:+.1f} to {intl['ci_high'] / 1e6:+.1f} £m) against doing nothing; "
-              f"acute bed-days change by {d.loc[('uk_comparator', 'acute_bed_days'), 'relative_pct']:+.1f}% and "
+    first, fy = years[0], lambda y: f"{y}/{str(y + 1)[2:]}"
+
+    def change(metric):
+        return 100 * (m[("do_nothing", last, metric)] / m[("do_nothing", first, metric)] - 1)
+    answer = (f"Doing nothing, the modelled cost rises {growth:+.1f}% from {fy(first)} to {fy(last)} against the business "
+              f"case's +{DOCUMENT_GROWTH_PCT}%. Demand grows (A&E attendances {change('ae_attendances'):+.1f}%), but capacity "
+              f"is held at its {fy(first)} level and most modelled cost is capacity (beds and places paid for whether used "
+              f"or not), so emergency admissions change by only {change('nel_admissions'):+.1f}% and acute bed-days by "
+              f"{change('acute_bed_days'):+.1f}%: the excess waits instead -- acute occupancy "
+              f"{m[('do_nothing', last, 'acute_occupancy_mean')]:.1f}% and A&E 4-hour performance "
+              f"{m[('do_nothing', last, 'ae_4h_pct')]:.1f}% in {fy(last)} (from {m[('do_nothing', first, 'ae_4h_pct')]:.1f}%). "
+              f"The business case's figure is not a demand model: it extends the 2017-2019 spending trend (2.8% over two "
+              f"years, seed 000 L974), which buys the capacity the model holds fixed. In {fy(last)} the UK comparator "
+              f"changes cost by {uk['relative_pct']:+.1f}% (95% interval {uk['ci_low'] / 1e6:+.1f} to {uk['ci_high'] / 1e6:+.1f} "
+              f"£m) and the international comparator by {intl['relative_pct']:+.1f}% ({intl['ci_low'] / 1e6:+.1f} to "
+              f"{intl['ci_high'] / 1e6:+.1f} £m) against doing nothing; acute bed-days change by "
+              f"{d.loc[('uk_comparator', 'acute_bed_days'), 'relative_pct']:+.1f}% and "
               f"{d.loc[('international_comparator', 'acute_bed_days'), 'relative_pct']:+.1f}%.")
     exp.finish(answer)
 

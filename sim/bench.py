@@ -142,9 +142,11 @@ def parallel_speedup(replications: int, days: float) -> float:
 
 
 def peak_rss_mb(place: str, days: float) -> float:
-    """Peak resident memory of one replication in a fresh child process."""
+    """Peak resident memory of one replication in a fresh child process (no queue cap: the worst case,
+    queues that grow for the whole run included)."""
     code = ("import resource, sys; from sim import runner; from sim.config import load; from sim.model import Model; "
-            f"cfg = runner.prepare(load(['place={place}', 'run.year=2017', 'run.horizon_days={days}', 'run.warmup_days=0'])); "
+            f"cfg = runner.prepare(load(['place={place}', 'run.year=2017', 'run.horizon_days={days}', 'run.warmup_days=0', "
+            "'run.max_queue=null'])); "
             "Model(cfg, 0).run(); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024.0      # Linux reports kilobytes

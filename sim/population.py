@@ -3,7 +3,8 @@
 Place config (``configs/place/*.yaml``) gives either an explicit table
 ``population.by_locality.<locality>.<age_band>`` or a total with age and
 locality shares (``population.total``, ``population.age_shares``,
-``population.locality_shares``).  ``risk.prevalence`` gives the share of each
+``population.locality_shares``), or a CSV file of people by locality and age band
+(``population.csv``, see :mod:`sim.data_files`).  ``risk.prevalence`` gives the share of each
 age band in each risk tier, ``risk.rate_ratio`` the relative crisis rate of
 each tier, and ``care_home.share`` the share of each age band living in a
 care home.  Demand streams give rates per 1,000 people by age band; these
@@ -15,6 +16,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .data_files import population_table
 from .errors import ConfigError
 
 AGE_BANDS = ("age_0_17", "age_18_64", "age_65_74", "age_75_84", "age_85_plus")
@@ -55,7 +57,9 @@ class Population:
         self.site_of = {str(k): str((v or {}).get("site", place.get("name", "site"))) for k, v in localities.items()}
         self.sites = tuple(dict.fromkeys(self.site_of.values()))
         pop = place.get("population") or {}
-        if "by_locality" in pop:
+        if "csv" in pop:
+            people = population_table(pop["csv"], self.localities, AGE_BANDS, f"{where}.population.csv")
+        elif "by_locality" in pop:
             table = pop["by_locality"]
             rows = []
             for loc in self.localities:
