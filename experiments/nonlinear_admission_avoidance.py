@@ -66,7 +66,7 @@ def _answer(data, beds, intensities):
         board0, board1 = m.loc[("ae.blocked_days_mean", bed, 0.0), "mean"], m.loc[("ae.blocked_days_mean", bed, top), "mean"]
         occ0, occ1 = m.loc[("acute_occupancy_mean", bed, 0.0), "mean"], m.loc[("acute_occupancy_mean", bed, top), "mean"]
         parts.append(f"at {bed} beds, avoiding {avoided:.1f}% of emergency admissions moves occupancy from {occ0:.1f}% to "
-                     f"{occ1:.1f}%, A&E boarding per patient by {_pct(board0, board1)} and delayed bed-days by "
+                     f"{occ1:.1f}%, A&E boarding per patient from {24 * board0:.2f} to {24 * board1:.2f} hours and delayed bed-days by "
                      f"{_pct(delayed0, delayed1)}")
     tight, loose = beds[0], beds[-1]
     avoided = m.loc[("nel_admissions", tight, top), "admissions_avoided_pct"]
@@ -77,9 +77,11 @@ def _answer(data, beds, intensities):
     linear = first_v + (second_v - first_v) / second * top
     actual = m.loc[("acute_delayed_bed_days", tight, top), "mean"]
     return ("A spreadsheet scales bed use in proportion to admissions. The model does not: " + "; ".join(parts) +
-            f". A&E boarding per patient falls from {hours[tight][0]:.2f} to {hours[tight][1]:.2f} hours at {tight} beds "
-            f"but only from {hours[loose][0]:.2f} to {hours[loose][1]:.2f} hours at {loose} beds: the same scheme is worth "
-            f"most where beds are tightest. Delayed bed-days fall steeply for the first quarter of the scheme and then "
+            ". On boarding, "
+            + ("the same scheme is worth most where beds are tightest. "
+               if hours[tight][0] - hours[tight][1] > hours[loose][0] - hours[loose][1]
+               else "the scheme does no more for boarding where beds are tight. ") +
+            f"Delayed bed-days fall steeply for the first quarter of the scheme and then "
             f"level off (they are set by intermediate and social care capacity, not acute beds): a straight line through "
             f"the first two intensities predicts {linear:,.0f} delayed bed-days at full intensity at {tight} beds where "
             f"the model gives {actual:,.0f}.")
