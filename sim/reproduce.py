@@ -74,7 +74,10 @@ def reproduce(folder: Path, only: list[str] | None = None, log=print) -> bool:
     same_packages = manifest.get("packages") == outputs.package_versions()
     log(f"{manifest['experiment']}: committed with git {str(manifest.get('git', {}).get('commit'))[:10]} "
         f"({'same' if same_commit else 'different'} commit now), packages {'same' if same_packages else 'different'}")
-    runs = manifest.get("runs") or {}
+    # Recorded model runs carry their resolved config; other entries (an optimiser's settings, a
+    # validation's scale) describe work the command itself must redo.
+    runs = {label: spec for label, spec in (manifest.get("runs") or {}).items()
+            if isinstance(spec, dict) and "config" in spec}
     if not runs:
         verdicts = _tables_by_command(folder, manifest)
     else:

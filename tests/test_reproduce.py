@@ -53,3 +53,20 @@ def test_api_matches_the_command_line_code_path_and_compares():
     assert fig.axes and fig.axes[0].lines
     fig = more.plot_compare(base, ["ic_bed_days", "acute_delayed_bed_days"])
     assert fig.axes
+
+
+def test_an_experiment_without_recorded_runs_is_reproduced_by_its_command(tmp_path, monkeypatch):
+    import json
+    folder = tmp_path / "by_command"
+    folder.mkdir()
+    pd.DataFrame({"x": [1.0, 2.0]}).to_csv(folder / "t.csv", index=False)
+    script = tmp_path / "make.py"
+    script.write_text("import sys, pathlib, pandas as pd\n"
+                      "out = pathlib.Path(sys.argv[sys.argv.index('--out') + 1])\n"
+                      "pd.DataFrame({'x': [1.0, 2.0]}).to_csv(out / 't.csv', index=False)\n")
+    (folder / "manifest.json").write_text(json.dumps({
+        "experiment": "by_command", "command": f"python {script}", "runs": {"scale": {"replications": 3}},
+        "tables": [{"file": "t.csv"}]}))
+    assert reproduce.main([str(folder)]) == 0
+    pd.DataFrame({"x": [1.0, 2.5]}).to_csv(folder / "t.csv", index=False)
+    assert reproduce.main([str(folder)]) == 1
