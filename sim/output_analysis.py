@@ -97,16 +97,18 @@ def precision_reached(replications: pd.DataFrame, metrics: list[str] | None, pre
     return all(w <= precision for w in widths.values()), widths
 
 
-def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str, Any], tabulate: Callable) -> tuple[list, dict]:
+def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str, Any],
+                            table: Callable[[list], pd.DataFrame]) -> tuple[list, dict]:
     """Run batches of replications until the precision target is met (or the cap); return the
-    raw replications and a report of the half-widths reached."""
+    raw replications and a report of the half-widths reached.  ``table`` turns the raw
+    replications into the long ``metric, value`` table the precision is judged on."""
     options = settings(run)
     outputs: list = []
     while True:
         start = len(outputs)
         size = min(options["replication_batch"], options["max_replications"] - start)
         outputs += run_batch(range(start, start + size))
-        reached, widths = precision_reached(tabulate(outputs).replications, options["precision_metrics"],
+        reached, widths = precision_reached(table(outputs), options["precision_metrics"],
                                             options["precision"])
         if reached or len(outputs) >= options["max_replications"]:
             worst = max(widths, key=widths.get) if widths else None

@@ -111,33 +111,33 @@ def run(cfg: Mapping[str, Any], progress: bool = True) -> Results:
     check(cfg)
     run_cfg = dict(cfg["run"])
     scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
+    built = prepare(cfg)          # calibration and levers do not depend on the warm-up or replications
     analysis: dict = {}
     if run_cfg["warmup_days"] == AUTO:
         pilot_reps = output_analysis.settings(run_cfg)["pilot_replications"]
-        pilot = _replicate({**cfg, "run": {**run_cfg, "warmup_days": 0}}, range(pilot_reps), scenario, False)
-        pilot_table = tabulate({**cfg, "run": {**run_cfg, "warmup_days": 0}}, scenario, pilot)
-        warmup, per_service = output_analysis.choose_warmup(pilot_table.daily)
+        pilot_run = {**run_cfg, "warmup_days": 0}
+        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, False)
+        warmup, per_service = output_analysis.choose_warmup(tabulate({**cfg, "run": pilot_run}, scenario, pilot).daily)
         analysis["warmup"] = {"method": "MSER-5 on daily occupancy, longest over services",
                               "pilot_replications": pilot_reps, "warmup_days": warmup,
                               "results_days": float(run_cfg["horizon_days"]) - warmup, "per_service": per_service}
         run_cfg["warmup_days"] = warmup
-    cfg = {**cfg, "run": run_cfg}
+    cfg, built = {**cfg, "run": run_cfg}, {**built, "run": run_cfg}
     if run_cfg["replications"] == AUTO:
         outputs, analysis["replications"] = output_analysis.replicate_until_precise(
-            lambda reps: _replicate(cfg, reps, scenario, progress), run_cfg,
-            lambda outs: tabulate(cfg, scenario, outs))
+            lambda reps: _replicate(built, reps, scenario, progress), run_cfg,
+            lambda outs: replication_table(scenario, outs))
         run_cfg["replications"] = len(outputs)
     else:
-        outputs = _replicate(cfg, range(int(run_cfg["replications"])), scenario, progress)
+        outputs = _replicate(built, range(int(run_cfg["replications"])), scenario, progress)
     results = tabulate(cfg, scenario, outputs, resolve_jobs(run_cfg.get("n_jobs", 1), len(outputs)))
     results.analysis = analysis
     return results
 
 
-def _replicate(cfg, replications: range, scenario: str, progress: bool) -> list:
-    """Run the given replications (in parallel), in replication order."""
-    n_jobs = resolve_jobs(cfg["run"].get("n_jobs", 1), len(replications))
-    built = prepare(cfg)
+def _replicate(built, replications: range, scenario: str, progress: bool) -> list:
+    """Run the given replications of a prepared configuration (in parallel), in replication order."""
+    n_jobs = resolve_jobs(built["run"].get("n_jobs", 1), len(replications))
     tasks = (delayed(run_replication)(built, r) for r in replications)
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     if progress:
@@ -146,9 +146,14 @@ def _replicate(cfg, replications: range, scenario: str, progress: bool) -> list:
     return sorted(outputs, key=lambda r: r["replication"])
 
 
-def tabulate(cfg, scenario, results, n_jobs=1) -> Results:
+def replication_table(scenario, results) -> pd.DataFrame:
+    """``scenario, replication, metric, value``: one row per metric per replication."""
     rows = [(scenario, r["replication"], metric, value) for r in results for metric, value in r["metrics"].items()]
-    replications = pd.DataFrame(rows, columns=["scenario", "replication", "metric", "value"])
+    return pd.DataFrame(rows, columns=["scenario", "replication", "metric", "value"])
+
+
+def tabulate(cfg, scenario, results, n_jobs=1) -> Results:
+    replications = replication_table(scenario, results)
     warmup = float(cfg["run"]["warmup_days"])
     start = pd.Timestamp(simulation_start(int(cfg["run"]["year"]), warmup))
     frames = []

@@ -39,38 +39,41 @@ def mmc_wait_mean(lam: float, c: int, mean_los: float) -> float:
 
 
 def _stay_survival(mean_los: float, los_cv: float):
-    if los_cv == 1.0:
-        return lambda u: math.exp(-u / mean_los)
     sigma2 = math.log(1.0 + los_cv ** 2)
     dist = stats.lognorm(s=math.sqrt(sigma2), scale=mean_los / math.sqrt(1.0 + los_cv ** 2))
     return dist.sf
 
 
-def infinite_server_mean(t, lam: float, amplitude: float, period_days: float, mean_los: float,
-                         los_cv: float = 1.0) -> np.ndarray:
-    """Mean occupancy m(t) of Mt/G/inf with arrival rate lam (1 + amplitude sin(2 pi t / period)),
-    started long ago.  m(t) = integral over u of lam(t - u) P(stay > u)."""
-    t = np.atleast_1d(np.asarray(t, dtype=float))
-    omega = 2 * math.pi / period_days
+def _survival_transforms(omega: float, mean_los: float, los_cv: float) -> tuple[float, float]:
+    """(I_s, I_c): the sine and cosine transforms at ``omega`` of the stay's survival function,
+    closed form for exponential stays (cv exactly 1) and by quadrature for lognormal ones."""
     if los_cv == 1.0:
         mu = 1.0 / mean_los
-        return lam / mu + lam * amplitude * (mu * np.sin(omega * t) - omega * np.cos(omega * t)) / (mu ** 2 + omega ** 2)
+        return omega / (mu ** 2 + omega ** 2), mu / (mu ** 2 + omega ** 2)
     survival = _stay_survival(mean_los, los_cv)
-    # m(t) = lam E[S] + lam a (cos(wt) I_s - sin(wt) I_c), with I_s, I_c the sine and cosine
-    # transforms of the survival function.
     upper = mean_los * 200
     i_sin = integrate.quad(survival, 0, upper, weight="sin", wvar=omega, limit=400)[0]
     i_cos = integrate.quad(survival, 0, upper, weight="cos", wvar=omega, limit=400)[0]
+    return i_sin, i_cos
+
+
+def infinite_server_mean(t, lam: float, amplitude: float, period_days: float, mean_los: float,
+                         los_cv: float = 1.0) -> np.ndarray:
+    """Mean occupancy m(t) of Mt/G/inf with arrival rate lam (1 + amplitude sin(2 pi t / period)),
+    started long ago.  m(t) = integral over u of lam(t - u) P(stay > u)
+    = lam E[S] + lam a (sin(wt) I_c - cos(wt) I_s); for exponential stays
+    lam / mu + lam a (mu sin wt - w cos wt) / (mu^2 + w^2)."""
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    omega = 2 * math.pi / period_days
+    i_sin, i_cos = _survival_transforms(omega, mean_los, los_cv)
     return lam * mean_los + lam * amplitude * (np.sin(omega * t) * i_cos - np.cos(omega * t) * i_sin)
 
 
 def infinite_server_peak_lag(period_days: float, mean_los: float, los_cv: float = 1.0) -> float:
-    """Days from the peak of the arrival rate to the peak of mean occupancy in Mt/G/inf."""
+    """Days from the peak of the arrival rate to the peak of mean occupancy in Mt/G/inf:
+    sin(wt) I_c - cos(wt) I_s = R sin(wt - phi) with phi = atan2(I_s, I_c)."""
     omega = 2 * math.pi / period_days
-    # m(t) - lam E[S] is proportional to sin(wt) I_c - cos(wt) I_s = R sin(wt - phi), phi = atan2(I_s, I_c).
-    probe = infinite_server_mean(np.array([0.0, period_days / 4]), 1.0, 1.0, period_days, mean_los, los_cv)
-    base = infinite_server_mean(np.array([0.0]), 1.0, 0.0, period_days, mean_los, los_cv)[0]
-    i_sin, i_cos = base - probe[0], probe[1] - base
+    i_sin, i_cos = _survival_transforms(omega, mean_los, los_cv)
     return math.atan2(i_sin, i_cos) / omega
 
 
