@@ -36,7 +36,6 @@ from datetime import date, timedelta
 from typing import Any, Mapping
 
 import numpy as np
-from simpy.events import Timeout
 
 from .errors import ConfigError
 from .population import AGE_BANDS, CARE_HOME, RISK_TIERS, Population, _shares
@@ -183,10 +182,13 @@ class ArrivalStream:
         self.averted = 0        # crisis arrivals averted by a caseload
         self._chunk_end = 0.0
         self._times: list = []
-        self._cells: list = []
-        self._tiers: list = []
-        self._homes: list = []
+        self._people: list = []   # (locality, age band, risk tier, residence) of each arrival in the chunk
         self._i = 0
+        # Attribute names by index, so a chunk's arrivals are labelled in one vectorised step.
+        self._locality_names = np.array(population.localities, dtype=object)
+        self._age_names = np.array(AGE_BANDS, dtype=object)
+        self._tier_names = np.array(RISK_TIERS, dtype=object)
+        self._home_names = np.array(CARE_HOME, dtype=object)
 
     def intensity(self, t):
         """Arrivals per day at time(s) ``t`` (vectorised)."""
@@ -206,13 +208,18 @@ class ArrivalStream:
         times = np.sort(rng.uniform(t0, t1, n))
         keep = rng.random(n) * self.rate_per_day * self.peak < self.intensity(times)
         times = times[keep]
-        k = len(times)
-        cells = rng.choice(len(self.cell_p), size=k, p=self.cell_p)
-        ages = cells % len(AGE_BANDS)
-        tiers = (rng.random(k)[:, None] >= self.tier_cum[ages]).sum(axis=1)
-        homes = (rng.random(k) < self.care_home_p[ages]).astype(int)
-        self._times, self._cells, self._tiers, self._homes = times.tolist(), cells.tolist(), tiers.tolist(), homes.tolist()
+        self._times = times.tolist()
+        self._people = self._people_in(rng.choice(len(self.cell_p), size=len(times), p=self.cell_p), rng)
         self._i = 0
+
+    def _people_in(self, cells, rng) -> list[tuple]:
+        """``(locality, age band, risk tier, residence)`` of a person drawn in each of ``cells``
+        (locality x age band): risk tier and residence drawn for their age band."""
+        ages = cells % len(AGE_BANDS)
+        tiers = (rng.random(len(cells))[:, None] >= self.tier_cum[ages]).sum(axis=1)
+        homes = (rng.random(len(cells)) < self.care_home_p[ages]).astype(int)
+        return list(zip(self._locality_names[cells // len(AGE_BANDS)].tolist(), self._age_names[ages].tolist(),
+                        self._tier_names[tiers].tolist(), self._home_names[homes].tolist()))
 
     def start(self):
         if self.rate_per_day > 0:
@@ -224,41 +231,30 @@ class ArrivalStream:
                 return
             self._generate()
         env = self.model.env
-        Timeout(env, self._times[self._i] - env._now).callbacks.append(self._arrive)
+        env.call_later(self._times[self._i] - env._now, self._arrive)
 
-    def _arrive(self, event):
-        i = self._i
-        self._i = i + 1
-        cell, tier, home = self._cells[i], self._tiers[i], self._homes[i]
+    def _arrive(self, _):
+        person = self._people[self._i]     # (locality, age band, risk tier, residence): the registry's key
+        self._i += 1
         self._schedule_next()
         self.generated += 1
-        pop = self.population
-        locality = pop.localities[cell // len(AGE_BANDS)]
-        age = AGE_BANDS[cell % len(AGE_BANDS)]
-        risk = RISK_TIERS[tier]
-        home = CARE_HOME[home]
         if self.crisis:
-            mass = self.model.registry.mass.get((locality, age, risk, home))
-            if mass and self.avert_stream.random() * pop.cell_people[locality, age, risk, home] < mass:
+            mass = self.model.registry.mass.get(person)
+            if mass and self.avert_stream.random() * self.population.cell_people[person] < mass:
                 self.averted += 1
                 return
+        locality, age, risk, home = person
         patient = self.model.new_patient(age, locality, risk, home, self.arrival_mode, self.name, self.balks)
         if self.patience is not None:
             patient.patience, patient.renege_to = self.patience, self.renege_to
         self.router.choose(patient).offer(patient, None)
 
     def sample_people(self, n: int, rng: np.random.Generator, localities=None):
-        """``n`` people with this stream's mix of attributes (to seed services at time zero),
-        optionally only from the given ``localities``."""
+        """``n`` people ``(locality, age band, risk tier, residence)`` with this stream's mix of
+        attributes (to seed services at time zero), optionally only from the given ``localities``."""
         p = self.cell_p.reshape(len(self.population.localities), len(AGE_BANDS))
         if localities is not None:
             mask = np.array([loc in localities for loc in self.population.localities])
             p = p * mask[:, None]
         p = (p / p.sum()).ravel()
-        cells = rng.choice(len(p), size=n, p=p)
-        ages = cells % len(AGE_BANDS)
-        tiers = (rng.random(n)[:, None] >= self.tier_cum[ages]).sum(axis=1)
-        homes = (rng.random(n) < self.care_home_p[ages]).astype(int)
-        pop = self.population
-        return [(AGE_BANDS[c % len(AGE_BANDS)], pop.localities[c // len(AGE_BANDS)], RISK_TIERS[t], CARE_HOME[h])
-                for c, t, h in zip(cells.tolist(), tiers.tolist(), homes.tolist())]
+        return self._people_in(rng.choice(len(p), size=n, p=p), rng)

@@ -38,19 +38,18 @@ class EventLog:
         setattr(node, method, logged)
 
     def attach_service(self, service) -> None:
-        first = lambda args: args[0]                       # noqa: E731 - offer(patient), _admit(patient), depart(patient)
+        first = lambda args: args[0]                       # noqa: E731 - offer(patient), _admit(patient), _finish(patient), depart(patient)
         self._wrap(service, "offer", "offered", first)
         self._wrap(service, "_admit", "start", first)
         self._wrap(service, "depart", "leave", first)
-        self._wrap(service, "_finish", "finish", lambda args: args[0]._value)
+        self._wrap(service, "_finish", "finish", first)
         original_renege = service._renege
         rows, env, name, replication = self.rows, self.env, service.name, self.replication
 
-        def renege(event):
-            entry = event._value
+        def renege(entry):
             if entry[4]:                                   # still waiting: this renege takes effect
                 rows.append((replication, env._now, entry[2].id, name, "renege"))
-            return original_renege(event)
+            return original_renege(entry)
         service._renege = renege
 
     def attach_sink(self, sink) -> None:

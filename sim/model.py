@@ -14,10 +14,9 @@ from datetime import date, timedelta
 from typing import Any, Mapping
 
 import numpy as np
-import simpy
-from simpy.events import Timeout
 
 from . import demography, distributions
+from .clock import Clock
 from .demand import DAYS, ArrivalStream, Calendar
 from .event_log import EventLog
 from .errors import ConfigError, OverloadError, did_you_mean
@@ -83,7 +82,7 @@ class Model:
         self.period = self.horizon - self.warmup
         self.max_queue = run.get("max_queue")
         self.max_seconds = run.get("max_seconds")
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.streams = Streams(self.seed, self.replication)
         self.registry = CrisisRegistry()
         self.created = 0
@@ -208,7 +207,8 @@ class Model:
             cap = capacity.get(part) if isinstance(capacity, Mapping) else capacity
             key = f"{where}.capacity" + (f".{part}" if isinstance(capacity, Mapping) else "")
             # A place with a single site or locality keeps the service's own name.
-            instance = Service(self.env, name if len(parts) == 1 else f"{name}_{part}", _count(cap, key), los, **common)
+            instance = Service(self.env, name if len(parts) == 1 else f"{name}_{part}", _count(cap, key), los,
+                               group=name, **common)
             instances[part] = self.services[instance.name] = instance
             self.part_of[instance.name] = part
         self.groups[name] = [i.name for i in instances.values()]
@@ -286,7 +286,7 @@ class Model:
                     localities = [l for l in self.population.localities
                                   if (l if attribute == "locality" else self.population.site_of[l]) == part]
                 people = stream.sample_people(n, rng, localities)
-                for age, locality, risk, home in people:
+                for locality, age, risk, home in people:
                     patient = self.new_patient(age, locality, risk, home, stream.arrival_mode, "initial", False)
                     service.seed_patient(patient, waiting=waiting)
 
@@ -316,16 +316,16 @@ class Model:
         self._rota_changes = changes
         self._rota_i = 0
         if changes:
-            Timeout(self.env, changes[0][0]).callbacks.append(self._rota_tick)
+            self.env.call_later(changes[0][0], self._rota_tick)
 
-    def _rota_tick(self, event):
+    def _rota_tick(self, _):
         changes, i, now = self._rota_changes, self._rota_i, self.env._now
         while i < len(changes) and changes[i][0] <= now:
             self.services[changes[i][1]].set_capacity(changes[i][2])
             i += 1
         self._rota_i = i
         if i < len(changes):
-            Timeout(self.env, changes[i][0] - now).callbacks.append(self._rota_tick)
+            self.env.call_later(changes[i][0] - now, self._rota_tick)
 
     def new_patient(self, age, locality, risk, care_home, mode, origin, balks):
         self.created += 1
@@ -340,7 +340,7 @@ class Model:
             "streams": {n: {"generated": s.generated, "averted": s.averted} for n, s in self.arrivals.items()},
         }
 
-    def _on_warmup(self, event):
+    def _on_warmup(self, _):
         self._warm = self._snapshot()
 
     def _record_day(self):
@@ -351,12 +351,12 @@ class Model:
             row[1].append(waiting)
             row[2].append(blocked)
 
-    def _on_day(self, event):
+    def _on_day(self, _):
         self._record_day()
         self._check_overload()
         following = self.env._now + 1.0
         if following < self.horizon:
-            Timeout(self.env, 1.0).callbacks.append(self._on_day)
+            self.env.call_later(1.0, self._on_day)
 
     def _check_overload(self):
         """Stop a runaway replication (see ``run.max_queue`` and ``run.max_seconds``)."""
@@ -377,10 +377,10 @@ class Model:
         for stream in self.arrivals.values():
             stream.start()
         self._warm = None
-        Timeout(self.env, self.warmup).callbacks.append(self._on_warmup)
+        self.env.call_later(self.warmup, self._on_warmup)
         self._daily = {name: ([], [], []) for name in self.services}
         if self.horizon > 1.0:
-            Timeout(self.env, 1.0).callbacks.append(self._on_day)
+            self.env.call_later(1.0, self._on_day)
         self.env.run(until=self.horizon)
         self._record_day()   # the last (possibly partial) day ends at the horizon
         end = self._snapshot()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-import simpy
 
+from sim.clock import Clock
 from sim.config import load
 from sim.distributions import Fixed
 from sim.randomness import Streams
@@ -45,10 +45,10 @@ def walsall_short():
 
 
 class Line:
-    """A hand-wired line of services on one SimPy environment, for exact timing tests."""
+    """A hand-wired line of services on the model's clock, for exact timing tests."""
 
     def __init__(self):
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.streams = Streams(0, 0)
         self.nodes = {"home": Sink(self.env, "home")}
 
@@ -72,9 +72,9 @@ class Line:
 
     def arrive(self, at, service, patient_factory, **attrs):
         """Offer a new patient to ``service`` at time ``at``."""
-        def go(event):
+        def go(_):
             self.nodes[service].offer(patient_factory(self.env.now, **attrs), None)
-        simpy.events.Timeout(self.env, at).callbacks.append(go)
+        self.env.call_later(at, go)
 
 
 @pytest.fixture

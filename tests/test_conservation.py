@@ -60,9 +60,9 @@ def test_no_patient_is_lost_or_duplicated(cfg):
         net[patient.id] += 1
         return offer(self, patient, holder)
 
-    def returning(self, event):
-        net[event._value.id] -= 1
-        return come_back(self, event)
+    def returning(self, patient):
+        net[patient.id] -= 1
+        return come_back(self, patient)
 
     Sink.offer, Sink._return = absorbing, returning
     try:

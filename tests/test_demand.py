@@ -6,7 +6,7 @@ import pytest
 
 from sim.demand import Calendar
 from sim.model import Model
-from sim.population import AGE_BANDS
+from sim.population import AGE_BANDS, RISK_TIERS
 
 from .conftest import make_cfg
 
@@ -16,15 +16,14 @@ def arrivals(stream_spec, horizon=364.0):
                    {"s": {"to": "ward", **stream_spec}}, horizon=horizon, warmup=0)
     model = Model(cfg, 0)
     stream = model.arrivals["s"]
-    times, cells, tiers = [], [], []
+    times, people = [], []
     while True:
         stream._generate()
         times.extend(stream._times)
-        cells.extend(stream._cells)
-        tiers.extend(stream._tiers)
+        people.extend(stream._people)        # (locality, age band, risk tier, residence)
         if stream._chunk_end >= stream.horizon:
             break
-    stream.all_cells, stream.all_tiers = np.array(cells), np.array(tiers)
+    stream.people = people
     return model, stream, np.array(times)
 
 
@@ -74,10 +73,9 @@ def test_attributes_follow_population_and_rates():
     rates = {"age_0_17": 0, "age_18_64": 0, "age_65_74": 0, "age_75_84": 0, "age_85_plus": 1000}
     _, stream, times = arrivals({"rate_per_1000": rates}, horizon=1000)
     assert len(times) > 1000
-    ages = stream.all_cells % len(AGE_BANDS)
-    assert set(ages.tolist()) == {4}
+    assert {age for _, age, _, _ in stream.people} == {"age_85_plus"}
     # risk tiers: prevalence x rate ratio (0.7x0.5, 0.2x1.5, 0.1x4)
-    tiers = np.bincount(stream.all_tiers, minlength=3) / len(stream.all_tiers)
+    tiers = np.array([sum(risk == tier for _, _, risk, _ in stream.people) for tier in RISK_TIERS]) / len(stream.people)
     w = np.array([0.35, 0.3, 0.4])
     assert tiers == pytest.approx(w / w.sum(), abs=0.05)
 

@@ -156,6 +156,20 @@ def test_priority_serves_step_down_before_step_up(line, patient):
     assert order == [1, 3, 2]
 
 
+def test_priority_names_the_service_not_its_site_instance(line, patient):
+    """A step-down from one site's acute beds (``acute_manor``) comes from ``acute``: it keeps its priority."""
+    acute_manor = line.service("acute_manor", 1, 1.0, next_="ic", blocking=True, group="acute")
+    ic = line.service("ic", 1, 5.0, priority={"acute": 0})
+    line.wire()
+    line.arrive(0.0, "ic", patient)                  # in the bed 0-5
+    line.arrive(0.5, "ic", patient, origin="spa")    # step-up, waiting from 0.5
+    line.arrive(0.0, "acute_manor", patient)         # medically fit at 1, waits in the acute bed
+    line.env.run(until=20)
+    assert ic.by_origin == {"stream": 1, "spa": 1, "acute": 1}
+    assert acute_manor.blocked_sum == pytest.approx(4.0)    # step-down first at 5 ...
+    assert ic.wait_sum == pytest.approx(4.0 + 9.5)          # ... the step-up patient at 10
+
+
 def test_rota_capacity_change_starts_waiting_patients(line, patient):
     ward = line.service("ward", 0, 1.0)
     line.wire()
