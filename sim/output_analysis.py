@@ -9,8 +9,10 @@ The longest warm-up over the services is used; the results period is the rest of
 
 **Overload.** ``unstable_<service>`` is 1 in a replication whose waiting list for the service grew
 through the results period without levelling off: the mean over its last fifth is more than
-twice the mean over its first fifth plus ten patients.  A stable queue fluctuates about a level; one
-fed faster than it is served grows roughly linearly, which this catches within a year.  (The
+twice the mean over its first fifth plus ten patients.  A stable queue fluctuates about a level;
+one fed faster than it is served grows roughly linearly, which this catches within a year.
+``queue_growth_<service>``, the difference of those two means, is a smooth measure of the same
+thing (the calibration holds it near zero).  (The
 printed summary warns when it holds in at least half the replications; ``run.max_queue`` and
 ``run.max_seconds`` stop a runaway replication outright.)
 
@@ -118,7 +120,9 @@ def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str
 
 
 def unstable_flags(daily: Mapping[str, tuple], warmup: float) -> dict[str, float]:
-    """``unstable_<service>``: 1.0 where the service's waiting list grows through the results period."""
+    """Per service, ``queue_growth_<service>``: the mean waiting list over the last fifth of the results
+    period minus that over its first fifth (patients); and ``unstable_<service>``: 1.0 where that
+    growth is more than the first fifth's level plus ten patients (the list grows without levelling off)."""
     flags = {}
     start = int(math.ceil(warmup))
     for service, (_, queue, _) in daily.items():
@@ -127,5 +131,6 @@ def unstable_flags(daily: Mapping[str, tuple], warmup: float) -> dict[str, float
         if fifth < 2:
             continue
         first, last = q[:fifth].mean(), q[-fifth:].mean()
+        flags[f"queue_growth_{service}"] = float(last - first)
         flags[f"unstable_{service}"] = float(last > 2 * first + 10)
     return flags

@@ -90,3 +90,22 @@ def test_factors_apply_only_to_the_network_they_were_fitted_to():
     assert calibration.apply(cfg)["place"]["demand"]["x"] == {"a": 10.0, "b": 20.0}
     cfg["network"]["name"] = "integrated_care"
     assert calibration.apply(cfg)["place"]["demand"]["x"] == {"a": 15.0, "b": 30.0}
+
+
+def test_stationarity_targets_count_growth_only_and_join_the_fit():
+    targets = {"queue_growth_home_care": {"value": 0, "kind": "stationary", "source": "steady state"},
+               "ae_attendances": {"value": 100.0, "kind": "volume", "source": "x"}}
+    summary = pd.DataFrame({"mean": [25.0, 100.0], "ci_low": [5.0, 99.0], "ci_high": [45.0, 101.0]},
+                           index=["queue_growth_home_care", "ae_attendances"])
+    table = calibrate.target_table(summary, targets).set_index("target")
+    assert not table.loc["queue_growth_home_care", "met"] and table.loc["ae_attendances", "met"]
+    assert table.loc["queue_growth_home_care", "difference"] == "+25.0 patients"
+    residuals = calibrate._residuals(summary, targets, ["queue_growth_home_care", "ae_attendances"])
+    assert residuals.tolist() == [2.5, 0.0]          # growth in units of the 10-patient tolerance
+    shrinking = summary.assign(mean=[-30.0, 100.0], ci_low=[-50.0, 99.0])
+    assert calibrate._residuals(shrinking, targets, ["queue_growth_home_care"]).tolist() == [0.0]
+    assert calibrate.target_table(shrinking, targets).set_index("target").loc["queue_growth_home_care", "met"]
+    # Every stationarity target of the shipped calibration is a measured metric.
+    spec = load()["place"]["calibration"]
+    steady = [t for t, v in spec["targets"].items() if v["kind"] == "stationary"]
+    assert steady and all(t.startswith("queue_growth_") for t in steady)

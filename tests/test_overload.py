@@ -18,6 +18,8 @@ MMC = ["network=mmc", "run.horizon_days=200", "run.warmup_days=10", "run.replica
 def test_a_growing_queue_is_flagged_and_warned():
     overloaded = runner.run(load(MMC + ["network.lam=11", "network.c=10"]), progress=False).summary.set_index("metric")
     assert overloaded.loc["unstable_ward", "mean"] == 1.0
+    # Offered 11 a day against 10 served: the list grows by about one a day, ~110 between the fifths' centres.
+    assert 60 < overloaded.loc["queue_growth_ward", "mean"] < 160
     warnings = report.overload_warnings(overloaded.reset_index())
     assert len(warnings) == 1 and "ward" in warnings[0]
 
@@ -26,6 +28,7 @@ def test_a_growing_queue_is_flagged_and_warned():
 def test_a_stable_queue_is_not_flagged(lam):
     summary = runner.run(load(MMC + [f"network.lam={lam}", "network.c=10"]), progress=False).summary.set_index("metric")
     assert summary.loc["unstable_ward", "mean"] == 0.0
+    assert abs(summary.loc["queue_growth_ward", "mean"]) < 10
 
 
 def test_queue_cap_stops_a_runaway_replication():

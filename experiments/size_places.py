@@ -1,0 +1,126 @@
+"""Size each place's services to its own modelled demand, at Walsall's places per unit of demand.
+
+The other places have no published counts of A&E cubicles, intermediate care places or social care
+packages, and their populations differ from Walsall's in age and size, so places per resident
+leave some sites overloaded and others idle.  This experiment runs every place once with
+generous capacity (three times its current places, so nothing queues and the demand each
+service would carry is visible) and sizes each service as
+
+    places = Walsall's places x (the site's unconstrained mean load / Walsall's unconstrained mean load)
+
+so each site's services run about as full as Walsall's calibrated 2017/18 services (Walsall Manor, in
+a place that includes it, keeps Walsall's places: the same people use it).  Services with
+no places in 2017/18 (schemes not yet running) and the integrated teams (sized per locality, per
+resident) are left as they are.  ``--write`` puts the sizes into ``configs/capacity/<place>.yaml``
+(each line's comment kept).
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import options, run_settings  # noqa: E402
+
+import pandas as pd  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
+
+from sim.config import CONFIG_DIR, compose, load  # noqa: E402
+from sim.experiment import Experiment  # noqa: E402
+
+REFERENCE = "walsall"
+PLACES = ["wolverhampton", "dudley", "sandwell_west_birmingham", "wirral", "black_country"]
+GENEROUS = 3
+
+
+def sized_services(place: str) -> dict[str, str]:
+    """{capacity key: service} for the site-partitioned services whose places come from the capacity group."""
+    network = compose([f"place={place}"]).network.services
+    out = {}
+    for name, spec in network.items():
+        raw = OmegaConf.to_container(spec, resolve=False)
+        match = re.fullmatch(r"\$\{capacity\.(\w+)\}", str(raw.get("capacity")))
+        if match and raw.get("partition", "site") == "site":
+            out[match.group(1)] = str(name)
+    return out
+
+
+def generous(place: str, services: dict[str, str]) -> list[str]:
+    """Overrides giving every sized service ``GENEROUS`` times its places; a service that starts
+    part-full keeps the patients it starts with (a fraction of the larger capacity would start it overfull)."""
+    cfg = load([f"place={place}"])
+    out = []
+    for key, service in services.items():
+        value = cfg["capacity"][key]
+        fraction = (cfg["network"]["services"][service].get("initial") or {}).get("occupancy_fraction")
+        if isinstance(value, dict):
+            out.append(f"capacity.{key}={_mapping({k: v * GENEROUS for k, v in value.items()})}")
+            start = _mapping({k: round(fraction * v) for k, v in value.items()}) if fraction is not None else None
+        else:
+            out.append(f"capacity.{key}={value * GENEROUS}")
+            start = round(fraction * value) if fraction is not None else None
+        if start is not None:
+            out += [f"~network.services.{service}.initial.occupancy_fraction",
+                    f"+network.services.{service}.initial.occupancy={start}"]
+    return out
+
+
+def _mapping(values: dict) -> str:
+    return "{" + ",".join(f"{k}:{v}" for k, v in values.items()) + "}"
+
+
+def write(place: str, sizes: dict) -> None:
+    path = CONFIG_DIR / "capacity" / f"{place}.yaml"
+    text = path.read_text()
+    for key, value in sizes.items():
+        new = (f"{{{', '.join(f'{k}: {v}' for k, v in value.items())}}}" if isinstance(value, dict) else str(value))
+        text = re.sub(rf"^({key}:\s*)(\{{[^}}]*\}}|\d+)", lambda m: m.group(1) + new, text, count=1, flags=re.M)
+    path.write_text(text)
+
+
+def main():
+    args = options(__doc__, {"--write": "write the sizes into configs/capacity/<place>.yaml"})
+    exp = Experiment("size_places", out_dir=args.out,
+                     question="How many places does each site need to run its services about as full as Walsall's?")
+    settings = run_settings(args, 3)
+    services = sized_services(REFERENCE)
+    reference_cfg = load([f"place={REFERENCE}"])
+    reference = reference_cfg["capacity"]
+    reference_site = next(iter(reference_cfg["place"]["localities"].values()))["site"]
+    keys = [key for key in services if reference[key] > 0]
+    mean = exp.run(REFERENCE, [f"place={REFERENCE}", *settings, *generous(REFERENCE, {k: services[k] for k in keys})]).summary.set_index("metric")["mean"]
+    reference_load = {key: float(mean[f"{services[key]}.occupancy_mean"]) for key in keys}
+    rows = []
+    for place in PLACES:
+        current = load([f"place={place}"])["capacity"]
+        mean = exp.run(place, [f"place={place}", *settings, *generous(place, {k: services[k] for k in keys})]).summary.set_index("metric")["mean"]
+        sizes = {}
+        for key in keys:
+            sites = current[key] if isinstance(current[key], dict) else {None: current[key]}
+            sized = {}
+            for site, places in sites.items():
+                # A place with one site keeps the service's own name (see sim.model).
+                instance = services[key] if len(sites) == 1 else f"{services[key]}_{site}"
+                demand = float(mean[f"{instance}.occupancy_mean"])
+                # Walsall's own site in a larger place serves the same people: it keeps Walsall's places.
+                own_site = site == reference_site
+                sized[site] = reference[key] if own_site else max(1, round(reference[key] * demand / reference_load[key]))
+                rows.append({"place": place, "capacity": key, "site": site or "", "unconstrained_load": demand,
+                             "walsall_load": reference_load[key], "walsall_places": reference[key],
+                             "places_before": places, "places": sized[site]})
+            sizes[key] = sized if isinstance(current[key], dict) else sized[None]
+        if args.write:
+            write(place, sizes)
+    table = pd.DataFrame(rows)
+    exp.table("sizes", table, "places per service and site: Walsall's places scaled by the site's unconstrained load")
+    changed = table[table["places"] != table["places_before"]]
+    exp.finish(f"{len(changed)} of {len(table)} service places change; largest changes: "
+               + "; ".join(f"{r.place} {r.capacity}{' ' + r.site if r.site else ''} {r.places_before} -> {r.places}"
+                           for r in changed.assign(change=(changed["places"] / changed["places_before"] - 1).abs())
+                           .nlargest(5, "change").itertuples())
+               + (" (written to configs/capacity/)" if args.write else " (not written: run with --write)"))
+
+
+if __name__ == "__main__":
+    main()
