@@ -21,9 +21,10 @@ each target's tolerance (5% for volumes, 3 percentage points for occupancy and p
 **Stationarity.** A delay target can be matched by a waiting list that never stops growing, which
 makes the delay depend on the run length.  Targets of kind ``stationary`` (``queue_growth_<service>``,
 the mean waiting list over the last fifth of the year minus that over the first fifth) hold the
-social care waiting lists steady: they enter the least squares as extra residuals (growth beyond
-zero, in units of ten patients) that no single factor owns, and the table reports them as met
-when the growth is at most ten patients.
+waiting lists behind delayed discharges (assessment, home care, care homes, intermediate care)
+steady: they enter the least squares as extra residuals (growth beyond zero, in units of ten
+patients) that no single factor owns, and the table reports them as met when the growth is at
+most ten patients.
 """
 from __future__ import annotations
 
@@ -221,7 +222,7 @@ def main(argv=None) -> int:
               "fitted calibration factors and the prior values each multiplies")
     exp.figure("targets", _figure(table), "Model mean and 95% interval as a ratio to each calibration target; "
                                           "the band shows the tolerance (5% for volumes, 3 points for percentages). Right: "
-                                          "growth of each social care waiting list over the year (tolerance 10 patients).")
+                                          "growth of each waiting list behind delayed discharges over the year (tolerance 10 patients).")
     pd.set_option("display.width", 200)
     print(table[["target", "value", "model_mean", "model_ci_low", "model_ci_high", "difference", "met"]].to_string(index=False))
     print()
@@ -258,7 +259,7 @@ def _figure(table: pd.DataFrame):
         axis.invert_yaxis()
         axis.set_xlabel(xlabel)
     ax.set_title("Walsall 2017/18: model / target")
-    ax_steady.set_title("Social care waiting lists: steady?")
+    ax_steady.set_title("Waiting lists behind delayed discharges: steady?")
     fig.tight_layout()
     return fig
 
