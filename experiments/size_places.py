@@ -3,8 +3,8 @@
 The other places have no published counts of A&E cubicles, intermediate care places or social care
 packages, and their populations differ from Walsall's in age and size, so places per resident
 leave some sites overloaded and others idle.  This experiment runs every place once with
-generous capacity (three times its current places, so nothing queues and the demand each
-service would carry is visible) and sizes each service as
+generous capacity (three times Walsall's places per resident, so nothing queues and the demand
+each service would carry is visible) and sizes each service as
 
     places = Walsall's places x (the site's unconstrained mean load / Walsall's unconstrained mean load)
 
@@ -26,12 +26,15 @@ from _common import options, run_settings  # noqa: E402
 import pandas as pd  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
+from sim import demography  # noqa: E402
 from sim.config import CONFIG_DIR, compose, load  # noqa: E402
 from sim.experiment import Experiment  # noqa: E402
+from sim.population import Population  # noqa: E402
 
 REFERENCE = "walsall"
 PLACES = ["wolverhampton", "dudley", "sandwell_west_birmingham", "wirral", "black_country"]
 GENEROUS = 3
+LONG_WARMUP = 730
 
 
 def sized_services(place: str) -> dict[str, str]:
@@ -46,23 +49,36 @@ def sized_services(place: str) -> dict[str, str]:
     return out
 
 
-def generous(place: str, services: dict[str, str]) -> list[str]:
-    """Overrides giving every sized service ``GENEROUS`` times its places; a service that starts
-    part-full keeps the patients it starts with (a fraction of the larger capacity would start it overfull)."""
+def site_people(place: str) -> dict[str, float]:
+    """Residents served by each acute site of ``place`` in the modelled year."""
     cfg = load([f"place={place}"])
+    localities = list(cfg["place"]["localities"])
+    population = Population(cfg["place"], demography.population_scale(cfg["place"], localities, cfg["run"]["year"]))
+    people: dict[str, float] = {}
+    for locality, residents in zip(population.localities, population.people.sum(axis=1)):
+        site = population.site_of[locality]
+        people[site] = people.get(site, 0.0) + float(residents)
+    return people
+
+
+def generous(place: str, services: dict[str, str]) -> list[str]:
+    """Overrides giving every sized service ``GENEROUS`` times Walsall's places per resident, starting
+    from Walsall's starting level per resident.  Neither depends on the place's current places, so
+    re-running the sizing gives the same sizes."""
+    cfg, reference = load([f"place={place}"]), load([f"place={REFERENCE}"])
+    per_resident = 1.0 / sum(site_people(REFERENCE).values())
+    people = site_people(place)
     out = []
     for key, service in services.items():
-        value = cfg["capacity"][key]
+        base = {site: reference["capacity"][key] * n * per_resident for site, n in people.items()}
         fraction = (cfg["network"]["services"][service].get("initial") or {}).get("occupancy_fraction")
-        if isinstance(value, dict):
-            out.append(f"capacity.{key}={_mapping({k: v * GENEROUS for k, v in value.items()})}")
-            start = _mapping({k: round(fraction * v) for k, v in value.items()}) if fraction is not None else None
-        else:
-            out.append(f"capacity.{key}={value * GENEROUS}")
-            start = round(fraction * value) if fraction is not None else None
-        if start is not None:
+        single = not isinstance(cfg["capacity"][key], dict)
+        places = {site: round(GENEROUS * b) for site, b in base.items()}
+        out.append(f"capacity.{key}={next(iter(places.values())) if single else _mapping(places)}")
+        if fraction is not None:
+            start = {site: round(fraction * b) for site, b in base.items()}
             out += [f"~network.services.{service}.initial.occupancy_fraction",
-                    f"+network.services.{service}.initial.occupancy={start}"]
+                    f"+network.services.{service}.initial.occupancy={next(iter(start.values())) if single else _mapping(start)}"]
     return out
 
 
@@ -84,17 +100,28 @@ def main():
     exp = Experiment("size_places", out_dir=args.out,
                      question="How many places does each site need to run its services about as full as Walsall's?")
     settings = run_settings(args, 3)
+    if not args.quick:
+        # Care home and home care stays last months: two years of warm-up let the inflow, not the
+        # starting stock, set the load that is measured over the third year.
+        settings += [f"run.warmup_days={LONG_WARMUP}", f"run.horizon_days={LONG_WARMUP + 365}"]
     services = sized_services(REFERENCE)
     reference_cfg = load([f"place={REFERENCE}"])
     reference = reference_cfg["capacity"]
     reference_site = next(iter(reference_cfg["place"]["localities"].values()))["site"]
     keys = [key for key in services if reference[key] > 0]
-    mean = exp.run(REFERENCE, [f"place={REFERENCE}", *settings, *generous(REFERENCE, {k: services[k] for k in keys})]).summary.set_index("metric")["mean"]
+    sized_here = {key: services[key] for key in keys}
+
+    def unconstrained_load(place: str):
+        """Each service instance's mean load with generous capacity (``<instance>.occupancy_mean``)."""
+        overrides = [f"place={place}", *settings, *generous(place, sized_here)]
+        return exp.run(place, overrides).summary.set_index("metric")["mean"]
+
+    mean = unconstrained_load(REFERENCE)
     reference_load = {key: float(mean[f"{services[key]}.occupancy_mean"]) for key in keys}
     rows = []
     for place in PLACES:
         current = load([f"place={place}"])["capacity"]
-        mean = exp.run(place, [f"place={place}", *settings, *generous(place, {k: services[k] for k in keys})]).summary.set_index("metric")["mean"]
+        mean = unconstrained_load(place)
         sizes = {}
         for key in keys:
             sites = current[key] if isinstance(current[key], dict) else {None: current[key]}
@@ -104,8 +131,8 @@ def main():
                 instance = services[key] if len(sites) == 1 else f"{services[key]}_{site}"
                 demand = float(mean[f"{instance}.occupancy_mean"])
                 # Walsall's own site in a larger place serves the same people: it keeps Walsall's places.
-                own_site = site == reference_site
-                sized[site] = reference[key] if own_site else max(1, round(reference[key] * demand / reference_load[key]))
+                sized[site] = (reference[key] if site == reference_site
+                               else max(1, round(reference[key] * demand / reference_load[key])))
                 rows.append({"place": place, "capacity": key, "site": site or "", "unconstrained_load": demand,
                              "walsall_load": reference_load[key], "walsall_places": reference[key],
                              "places_before": places, "places": sized[site]})

@@ -53,6 +53,9 @@ class Router:
         self.where = where
         self._root = self._compile(spec, where, resolve, labels)
         self.destinations = sorted(self._names(self._root))
+        # Most routes are one destination or one row of probabilities: choose those without the table walk.
+        if isinstance(self._root, _Choice):
+            self.choose = self._fixed if self._root.only is not None else self._row
 
     def _compile(self, spec, where, resolve, labels):
         if isinstance(spec, str):
@@ -95,7 +98,15 @@ class Router:
             return {d.name for d in node.destinations}
         return set().union(*(self._names(child) for child in node[1].values()))
 
+    def _fixed(self, patient):
+        return self._root.only
+
+    def _row(self, patient):
+        root = self._root
+        return root.destinations[bisect_right(root.cumulative, self.stream.random())]
+
     def choose(self, patient):
+        """The patient's next destination."""
         node = self._root
         while not isinstance(node, _Choice):
             node = node[1][getattr(patient, node[0])]

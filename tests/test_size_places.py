@@ -20,13 +20,18 @@ def test_sized_services_follow_the_capacity_group():
     assert "ihct_caseload" not in services          # sized per locality, per resident: left alone
 
 
-def test_generous_capacity_keeps_the_starting_patients():
+def test_generous_capacity_is_walsalls_per_resident_whatever_the_current_places():
     services = size_places.sized_services("black_country")
-    overrides = size_places.generous("black_country", {"home_care_packages": services["home_care_packages"]})
-    cfg = load(["place=black_country", *overrides])
-    before = load(["place=black_country"])["capacity"]["home_care_packages"]
-    assert cfg["capacity"]["home_care_packages"] == {k: 3 * v for k, v in before.items()}
-    assert cfg["network"]["services"]["home_care"]["initial"]["occupancy"] == before   # occupancy_fraction 1.0 of the old places
+    home_care = {"home_care_packages": services["home_care_packages"]}
+    cfg = load(["place=black_country", *size_places.generous("black_country", home_care)])
+    people, walsall = size_places.site_people("black_country"), size_places.site_people("walsall")
+    per_resident = load(["place=walsall"])["capacity"]["home_care_packages"] / sum(walsall.values())
+    generous = cfg["capacity"]["home_care_packages"]
+    assert generous["manor"] == 3 * load(["place=walsall"])["capacity"]["home_care_packages"]   # Manor serves Walsall
+    assert generous == {site: round(3 * per_resident * n) for site, n in people.items()}
+    fraction = load(["place=black_country"])["network"]["services"]["home_care"]["initial"]["occupancy_fraction"]
+    start = cfg["network"]["services"]["home_care"]["initial"]["occupancy"]
+    assert start == {site: round(fraction * per_resident * n) for site, n in people.items()}
 
 
 def test_sizing_runs_and_scales_every_site(tmp_path):
