@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,6 +38,12 @@ GENEROUS = 3
 LONG_WARMUP = 730
 
 
+@lru_cache(maxsize=None)
+def _config(place: str) -> dict:
+    """The place's resolved configuration, composed once (read it, do not change it)."""
+    return load([f"place={place}"])
+
+
 def sized_services(place: str) -> dict[str, str]:
     """{capacity key: service} for the site-partitioned services whose places come from the capacity group."""
     network = compose([f"place={place}"]).network.services
@@ -51,7 +58,7 @@ def sized_services(place: str) -> dict[str, str]:
 
 def site_people(place: str) -> dict[str, float]:
     """Residents served by each acute site of ``place`` in the modelled year."""
-    cfg = load([f"place={place}"])
+    cfg = _config(place)
     localities = list(cfg["place"]["localities"])
     population = Population(cfg["place"], demography.population_scale(cfg["place"], localities, cfg["run"]["year"]))
     people: dict[str, float] = {}
@@ -65,32 +72,34 @@ def generous(place: str, services: dict[str, str]) -> list[str]:
     """Overrides giving every sized service ``GENEROUS`` times Walsall's places per resident, starting
     from Walsall's starting level per resident.  Neither depends on the place's current places, so
     re-running the sizing gives the same sizes."""
-    cfg, reference = load([f"place={place}"]), load([f"place={REFERENCE}"])
+    cfg, reference = _config(place), _config(REFERENCE)
     per_resident = 1.0 / sum(site_people(REFERENCE).values())
     people = site_people(place)
     out = []
     for key, service in services.items():
         base = {site: reference["capacity"][key] * n * per_resident for site, n in people.items()}
-        fraction = (cfg["network"]["services"][service].get("initial") or {}).get("occupancy_fraction")
         single = not isinstance(cfg["capacity"][key], dict)
-        places = {site: round(GENEROUS * b) for site, b in base.items()}
-        out.append(f"capacity.{key}={next(iter(places.values())) if single else _mapping(places)}")
+        out.append(f"capacity.{key}={_flow({site: round(GENEROUS * b) for site, b in base.items()}, single)}")
+        fraction = (cfg["network"]["services"][service].get("initial") or {}).get("occupancy_fraction")
         if fraction is not None:
-            start = {site: round(fraction * b) for site, b in base.items()}
+            start = _flow({site: round(fraction * b) for site, b in base.items()}, single)
             out += [f"~network.services.{service}.initial.occupancy_fraction",
-                    f"+network.services.{service}.initial.occupancy={next(iter(start.values())) if single else _mapping(start)}"]
+                    f"+network.services.{service}.initial.occupancy={start}"]
     return out
 
 
-def _mapping(values: dict) -> str:
-    return "{" + ",".join(f"{k}:{v}" for k, v in values.items()) + "}"
+def _flow(values: dict, single: bool = False) -> str:
+    """Places per site as written in YAML and in overrides: ``{a: 1, b: 2}``, or the one number."""
+    if single:
+        return str(next(iter(values.values())))
+    return "{" + ", ".join(f"{k}: {v}" for k, v in values.items()) + "}"
 
 
 def write(place: str, sizes: dict) -> None:
     path = CONFIG_DIR / "capacity" / f"{place}.yaml"
     text = path.read_text()
     for key, value in sizes.items():
-        new = (f"{{{', '.join(f'{k}: {v}' for k, v in value.items())}}}" if isinstance(value, dict) else str(value))
+        new = _flow(value) if isinstance(value, dict) else str(value)
         text = re.sub(rf"^({key}:\s*)(\{{[^}}]*\}}|\d+)", lambda m: m.group(1) + new, text, count=1, flags=re.M)
     path.write_text(text)
 
@@ -105,7 +114,7 @@ def main():
         # starting stock, set the load that is measured over the third year.
         settings += [f"run.warmup_days={LONG_WARMUP}", f"run.horizon_days={LONG_WARMUP + 365}"]
     services = sized_services(REFERENCE)
-    reference_cfg = load([f"place={REFERENCE}"])
+    reference_cfg = _config(REFERENCE)
     reference = reference_cfg["capacity"]
     reference_site = next(iter(reference_cfg["place"]["localities"].values()))["site"]
     keys = [key for key in services if reference[key] > 0]
@@ -120,7 +129,7 @@ def main():
     reference_load = {key: float(mean[f"{services[key]}.occupancy_mean"]) for key in keys}
     rows = []
     for place in PLACES:
-        current = load([f"place={place}"])["capacity"]
+        current = _config(place)["capacity"]
         mean = unconstrained_load(place)
         sizes = {}
         for key in keys:
@@ -142,10 +151,10 @@ def main():
     table = pd.DataFrame(rows)
     exp.table("sizes", table, "places per service and site: Walsall's places scaled by the site's unconstrained load")
     changed = table[table["places"] != table["places_before"]]
-    exp.finish(f"{len(changed)} of {len(table)} service places change; largest changes: "
-               + "; ".join(f"{r.place} {r.capacity}{' ' + r.site if r.site else ''} {r.places_before} -> {r.places}"
-                           for r in changed.assign(change=(changed["places"] / changed["places_before"] - 1).abs())
-                           .nlargest(5, "change").itertuples())
+    largest = changed.assign(change=(changed["places"] / changed["places_before"] - 1).abs()).nlargest(5, "change")
+    listed = "; ".join(f"{r.place} {r.capacity}{' ' + r.site if r.site else ''} {r.places_before} -> {r.places}"
+                       for r in largest.itertuples())
+    exp.finish(f"{len(changed)} of {len(table)} service places change" + (f"; largest changes: {listed}" if listed else "")
                + (" (written to configs/capacity/)" if args.write else " (not written: run with --write)"))
 
 

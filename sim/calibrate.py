@@ -75,18 +75,17 @@ def target_table(summary: pd.DataFrame, targets: dict) -> pd.DataFrame:
         row = summary.loc[metric]
         target, kind = float(spec["value"]), spec["kind"]
         mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-        if kind == "volume":
-            within_tolerance = abs(mean / target - 1) <= TOLERANCE[kind]
-            difference = f"{100 * (mean / target - 1):+.1f}%"
-        elif kind == "stationary":   # the waiting list may shrink, and grow by at most the tolerance
+        if kind == "stationary":   # the waiting list may shrink, and grow by at most the tolerance
             within_tolerance = mean - target <= TOLERANCE[kind]
             difference = f"{mean - target:+.1f} patients"
-        else:
-            within_tolerance = abs(mean - target) <= TOLERANCE[kind]
-            difference = f"{mean - target:+.1f} points"
-        if kind == "stationary":
             near_interval = low <= target + TOLERANCE[kind]
         else:
+            if kind == "volume":
+                within_tolerance = abs(mean / target - 1) <= TOLERANCE[kind]
+                difference = f"{100 * (mean / target - 1):+.1f}%"
+            else:
+                within_tolerance = abs(mean - target) <= TOLERANCE[kind]
+                difference = f"{mean - target:+.1f} points"
             near_interval = (low * 0.95 <= target <= high * 1.05) if math.isfinite(low) else within_tolerance
         rows.append({"target": metric, "kind": kind, "unit": spec.get("unit", ""), "value": target, "model_mean": mean,
                      "model_ci_low": low, "model_ci_high": high, "difference": difference,
