@@ -1,14 +1,10 @@
 """Experiment 1: the Walsall health and care system in 2017/18 as the model sees it."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from _common import options, run_settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import options, run_settings  # noqa: E402
-
-from sim import figures  # noqa: E402
-from sim.experiment import Experiment  # noqa: E402
+from sim.analysis import figures
+from sim.jobs.experiment import Experiment
 
 HEADLINE = ["ae_attendances", "ae_admissions", "ae_4h_pct", "ae_12h_waits", "nel_admissions", "acute_bed_days",
             "acute_occupancy_mean", "acute_delayed_bed_days", "ic_bed_days", "ic_home_days", "ic_wait_days_mean",

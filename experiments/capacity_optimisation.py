@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import options  # noqa: E402
+import pandas as pd
+import yaml
+from _common import options
 
-import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
-
-from sim import figures  # noqa: E402
-from sim.experiment import ROOT, Experiment  # noqa: E402
+from sim.analysis import figures
+from sim.common.paths import ROOT
+from sim.jobs.experiment import Experiment
 
 TRIALS = 40
 

@@ -1,17 +1,12 @@
 """Experiment 4: the non-linear response of occupancy, boarding and delays to admission avoidance at different bed levels."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import numpy as np
+import pandas as pd
+from _common import options, run_settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import options, run_settings  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from sim import figures  # noqa: E402
-from sim.experiment import Experiment  # noqa: E402
+from sim.analysis import figures
+from sim.jobs.experiment import Experiment
 
 INTENSITIES = [0.0, 0.25, 0.5, 0.75, 1.0]
 BEDS = [500, 550, 600]

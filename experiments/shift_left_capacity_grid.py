@@ -1,17 +1,12 @@
 """Experiment 3: shift left x capacity -- delayed bed-days, 4-hour performance and net cost over a grid (2027/28)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pandas as pd
+from _common import options, run_settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import options, run_settings  # noqa: E402
-
-import pandas as pd  # noqa: E402
-
-from sim import figures  # noqa: E402
-from sim.experiment import Experiment  # noqa: E402
-from sim.statistics import paired_differences  # noqa: E402
+from sim.analysis import figures
+from sim.analysis.statistics import paired_differences
+from sim.jobs.experiment import Experiment
 
 BEDS = ["beds_2_0", "beds_2_75", "beds_2_8"]            # acute beds per 1,000 residents (seed 004 L796)
 IC = ["ic_minus_25", "current", "ic_plus_25", "ic_plus_50"]

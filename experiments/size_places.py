@@ -17,20 +17,17 @@ resident) are left as they are.  ``--write`` puts the sizes into ``configs/capac
 from __future__ import annotations
 
 import re
-import sys
-from functools import lru_cache
-from pathlib import Path
+from functools import cache
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import options, run_settings  # noqa: E402
+import pandas as pd
+from _common import options, run_settings
+from omegaconf import OmegaConf
 
-import pandas as pd  # noqa: E402
-from omegaconf import OmegaConf  # noqa: E402
-
-from sim import demography  # noqa: E402
-from sim.config import CONFIG_DIR, compose, load  # noqa: E402
-from sim.experiment import Experiment  # noqa: E402
-from sim.population import Population  # noqa: E402
+from sim.common.paths import CONFIG_DIR
+from sim.engine import demography
+from sim.engine.population import Population
+from sim.inputs.config import compose, load
+from sim.jobs.experiment import Experiment
 
 REFERENCE = "walsall"
 PLACES = ["wolverhampton", "dudley", "sandwell_west_birmingham", "wirral", "black_country"]
@@ -38,7 +35,7 @@ GENEROUS = 3
 LONG_WARMUP = 730
 
 
-@lru_cache(maxsize=None)
+@cache
 def _config(place: str) -> dict:
     """The place's resolved configuration, composed once (read it, do not change it)."""
     return load([f"place={place}"])
@@ -100,7 +97,7 @@ def write(place: str, sizes: dict) -> None:
     text = path.read_text()
     for key, value in sizes.items():
         new = _flow(value) if isinstance(value, dict) else str(value)
-        text = re.sub(rf"^({key}:\s*)(\{{[^}}]*\}}|\d+)", lambda m: m.group(1) + new, text, count=1, flags=re.M)
+        text = re.sub(rf"^({key}:\s*)(\{{[^}}]*\}}|\d+)", lambda m, new=new: m.group(1) + new, text, count=1, flags=re.M)
     path.write_text(text)
 
 
@@ -136,7 +133,7 @@ def main():
             sites = current[key] if isinstance(current[key], dict) else {None: current[key]}
             sized = {}
             for site, places in sites.items():
-                # A place with one site keeps the service's own name (see sim.model).
+                # A place with one site keeps the service's own name (see sim.engine.network).
                 instance = services[key] if len(sites) == 1 else f"{services[key]}_{site}"
                 demand = float(mean[f"{instance}.occupancy_mean"])
                 # Walsall's own site in a larger place serves the same people: it keeps Walsall's places.

@@ -1,17 +1,12 @@
 """Experiment 2: ten-year projection 2017/18 to 2027/28 -- do nothing vs the UK and international comparators."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pandas as pd
+from _common import options, run_settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import options, run_settings  # noqa: E402
-
-import pandas as pd  # noqa: E402
-
-from sim import figures  # noqa: E402
-from sim.experiment import Experiment  # noqa: E402
-from sim.statistics import paired_differences  # noqa: E402
+from sim.analysis import figures
+from sim.analysis.statistics import paired_differences
+from sim.jobs.experiment import Experiment
 
 SCENARIOS = ["do_nothing", "uk_comparator", "international_comparator"]
 DOCUMENT_GROWTH_PCT = 12.83   # do-nothing system spend 2017/18 -> 2027/28 (seed 000 L974)

@@ -8,12 +8,11 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from .cli import check_command_line, objective_value, run_job
+from .common.paths import CONFIG_DIR
+from .jobs.cli import check_command_line, objective_value, run_job
 
-CONFIGS = str(Path(__file__).resolve().parent.parent / "configs")
 
-
-@hydra.main(version_base="1.3", config_path=CONFIGS, config_name="config")
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def main(cfg: DictConfig) -> float | None:
     results = run_job(cfg, Path(HydraConfig.get().runtime.output_dir))
     return objective_value(cfg, results)   # for optimising sweepers (None otherwise)

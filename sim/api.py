@@ -7,19 +7,20 @@
     more.plot_occupancy(["acute", "ic_bed"])  # seaborn figure with interval bands
 
 :func:`run` composes the same Hydra configuration as ``python -m sim <overrides>`` and runs it
-through the same :func:`sim.runner.run`, so a result here is the result there, number for number.
-Bad input raises :class:`~sim.errors.ConfigError` naming the key, before anything runs.
+through the same :func:`sim.jobs.runner.run`, so a result here is the result there, number for number.
+Bad input raises :class:`~sim.common.errors.ConfigError` naming the key, before anything runs.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import pandas as pd
 
-from . import figures, runner
-from .config import load
-from .statistics import paired_differences
+from .analysis import figures
+from .analysis.statistics import paired_differences
+from .inputs.config import load
+from .jobs import runner
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Run:
         table = self.summary.set_index("metric")
         return table.loc[list(names), ["mean", "ci_low", "ci_high", "replications"]]
 
-    def compare(self, baseline: "Run", metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    def compare(self, baseline: Run, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """This run minus ``baseline``, replication by replication (common random numbers): the
         difference, its 95% interval and the relative change, for every (or the named) metric."""
         mine = self.replications.assign(scenario="this")
@@ -71,7 +72,7 @@ class Run:
         """Places in use each day (mean over replications, 95% band) for the given services."""
         return figures.occupancy_over_time(self.daily, list(services), capacity)
 
-    def plot_compare(self, baseline: "Run", metrics: Sequence[str], title: str = "Change from the baseline"):
+    def plot_compare(self, baseline: Run, metrics: Sequence[str], title: str = "Change from the baseline"):
         """Each metric's difference from ``baseline`` with its 95% interval."""
         comparison = self.compare(baseline, metrics).reset_index().assign(scenario="this")
         return figures.differences(comparison, list(metrics), title=title)

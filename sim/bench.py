@@ -22,8 +22,6 @@ disturbed).  This is a benchmark, not a test: nothing here runs in the test suit
 from __future__ import annotations
 
 import argparse
-import math
-import resource
 import subprocess
 import sys
 import time
@@ -32,9 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import runner
-from .config import load
-from .model import Model
+from .common.checks import is_whole
+from .engine.model import Model
+from .inputs.config import load
+from .inputs.prepare import prepare
+from .jobs import runner
 
 TARGETS = {"walsall_year_seconds": ("<=", 2.0), "black_country_year_seconds": ("<=", 10.0),
            "engine_vs_simpy_ratio": (">=", 0.7), "engine_vs_ciw_ratio": (">=", 3.0),
@@ -54,7 +54,7 @@ def _best(fn, repeats: int) -> float:
 
 def year_seconds(place: str, repeats: int, days: float = 365.0) -> float:
     """Wall seconds per simulated year: one replication, one core, no warm-up."""
-    cfg = runner.prepare(load([f"place={place}", f"run.horizon_days={days}", "run.warmup_days=0"]))
+    cfg = prepare(load([f"place={place}", f"run.horizon_days={days}", "run.warmup_days=0"]))
     return _best(lambda: Model(cfg, 0).run(), repeats) * 365.0 / days
 
 
@@ -94,7 +94,7 @@ def ciw_mmc(lam: float, c: int, mean_los: float, horizon: float, seed: int = 1) 
 
 
 def engine_ratios(horizon: float, repeats: int) -> dict[str, float]:
-    cfg = runner.prepare(load(["network=mmc", f"network.lam={MMC['lam']}", f"network.c={MMC['c']}",
+    cfg = prepare(load(["network=mmc", f"network.lam={MMC['lam']}", f"network.c={MMC['c']}",
                                f"network.mean_los={MMC['mean_los']}", f"run.horizon_days={horizon}",
                                "run.warmup_days=0"]))
     served = {}
@@ -123,9 +123,9 @@ def scaling_exponent(factors, days: float, repeats: int) -> tuple[float, dict]:
     for f in factors:
         overrides = [f"place.population.total={total * f}", f"run.horizon_days={days}", "run.warmup_days=0"]
         overrides += [f"capacity.{k}={max(0, round(v * f))}" for k, v in base["capacity"].items()
-                      if isinstance(v, int) and not isinstance(v, bool)]
-        cfg = runner.prepare(load(overrides))
-        times[f] = _best(lambda: Model(cfg, 0).run(), repeats)
+                      if is_whole(v)]
+        cfg = prepare(load(overrides))
+        times[f] = _best(lambda cfg=cfg: Model(cfg, 0).run(), repeats)
     slope = float(np.polyfit(np.log(list(times)), np.log(list(times.values())), 1)[0])
     return slope, times
 
@@ -141,8 +141,9 @@ def parallel_speedup(replications: int, days: float, repeats: int) -> float:
 def peak_rss_mb(place: str, days: float) -> float:
     """Peak resident memory of one replication in a fresh child process (no queue cap: the worst case,
     queues that grow for the whole run included)."""
-    code = ("import resource, sys; from sim import runner; from sim.config import load; from sim.model import Model; "
-            f"cfg = runner.prepare(load(['place={place}', 'run.year=2017', 'run.horizon_days={days}', 'run.warmup_days=0', "
+    code = ("import resource; from sim.inputs.config import load; from sim.inputs.prepare import prepare; "
+            "from sim.engine.model import Model; "
+            f"cfg = prepare(load(['place={place}', 'run.year=2017', 'run.horizon_days={days}', 'run.warmup_days=0', "
             "'run.max_queue=null'])); "
             "Model(cfg, 0).run(); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -184,7 +185,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     table = measure(args.quick, args.repeats)
     args.out.mkdir(parents=True, exist_ok=True)
-    from .outputs import write_csv
+    from .common.files import write_csv
     write_csv(table, args.out / "bench.csv")
     print(f"\n{int(table['met'].fillna(True).sum())} of {len(table)} rows meet their target; written to {args.out / 'bench.csv'}")
     return 0

@@ -40,9 +40,10 @@ import pandas as pd
 import yaml
 from scipy.optimize import least_squares
 
-from . import runner
-from .config import CONFIG_DIR, load
-from .errors import ConfigError
+from .common.errors import ConfigError
+from .common.paths import CONFIG_DIR
+from .inputs.config import load
+from .jobs import runner
 
 CALIBRATION = CONFIG_DIR / "calibration" / "walsall_2017.yaml"
 # Relative for volumes; percentage points for % measures; patients of waiting-list growth for stationarity.
@@ -157,8 +158,9 @@ def fit(cfg: dict, spec: dict, replications: int, rounds: int, trust: float = TR
         hi = np.minimum(upper, theta + trust)
         # A damped Newton step on the surrogate: the targets' misfits plus a small ridge on the move,
         # which keeps the step sensible where the surrogate is nearly singular.
-        solution = least_squares(lambda x: np.concatenate([r0 + jac @ (x - theta), RIDGE * (x - theta)]),
-                                 theta, bounds=(lo, hi))
+        def surrogate(x, r0=r0, jac=jac, theta=theta):
+            return np.concatenate([r0 + jac @ (x - theta), RIDGE * (x - theta)])
+        solution = least_squares(surrogate, theta, bounds=(lo, hi))
         theta = solution.x
         log(f"  factors {dict(zip(names, np.round(np.exp(theta), 4).tolist()))}")
     return dict(zip(names, np.exp(best_theta)))
@@ -175,8 +177,8 @@ def write_factors(factors: dict[str, float], path: Path = CALIBRATION) -> None:
             continue
         factor_node = next(v for k, v in node.value if k.value == "factor")
         i = factor_node.start_mark.line
-        lines[i] = re.sub(r"(factor:\s*)[-+0-9.eE]+", lambda m: f"{m.group(1)}{factors[key.value]:.4f}", lines[i], count=1)
-    from .outputs import atomic_write
+        lines[i] = re.sub(r"(factor:\s*)[-+0-9.eE]+", lambda m, key=key: f"{m.group(1)}{factors[key.value]:.4f}", lines[i], count=1)
+    from .common.files import atomic_write
     atomic_write(path, lambda tmp: Path(tmp).write_text("".join(lines)))
 
 
@@ -191,8 +193,7 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup-days", type=float, default=10, help="warm-up with --horizon-days")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default results/calibration)")
     args = parser.parse_args(argv)
-    from .experiment import Experiment
-    from . import figures
+    from .jobs.experiment import Experiment
     spec = yaml.safe_load(CALIBRATION.read_text())
     try:
         cfg = load(_settings(args))
@@ -215,7 +216,8 @@ def main(argv=None) -> int:
     table = target_table(summary, spec["targets"])
     spend = spend_table(summary, spec["spend"])
     exp.table("targets", table, "each calibration target: model mean and 95% interval against the target, and whether it is met")
-    exp.table("spend", spend, "business case spend lines 2017/18 (seed 000 Table 3) against the modelled cost of the part represented")
+    exp.table("spend", spend, "business case spend lines 2017/18 [@walsall-cabinet-2018, App. 1 §3.3 Table 3] "
+                              "against the modelled cost of the part represented")
     exp.table("factors", pd.DataFrame([{"parameter": k, "factor": v["factor"], "scales": ", ".join(v["paths"]),
                                         "fitted_to": v["target"]} for k, v in spec["parameters"].items()]),
               "fitted calibration factors and the prior values each multiplies")
@@ -239,7 +241,8 @@ def main(argv=None) -> int:
 def _figure(table: pd.DataFrame):
     """Left: each level target as model / target; right: each stationarity target's waiting-list growth."""
     import matplotlib.pyplot as plt
-    from . import figures
+
+    from .analysis import figures
     figures.apply_style()
     levels, steady = table[table["kind"] != "stationary"], table[table["kind"] == "stationary"]
     fig, (ax, ax_steady) = plt.subplots(1, 2, figsize=(12, 0.45 * len(levels) + 1.8),

@@ -26,9 +26,10 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = ROOT / "configs"
-REGISTER = ROOT / "docs" / "parameters.md"
+from .common.paths import CONFIG_DIR, DOCS, ROOT
+
+CONFIGS = CONFIG_DIR
+REGISTER = DOCS / "parameters.md"
 #: config files that describe the modelled systems (run settings and textbook networks are not parameters)
 SCOPE = ("place/*.yaml", "rates/*.yaml", "network/integrated_care.yaml", "capacity/*.yaml", "costs/*.yaml",
          "scenario/*.yaml", "scenario/capacity/*.yaml", "calibration/*.yaml")
@@ -278,7 +279,7 @@ def main(argv=None) -> int:
         for p in params:
             print(f"{p.file:32} {p.key:60} {p.value:>12} {p.unit:28} {p.status:16} {p.source[:80]}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    from .outputs import atomic_write
+    from .common.files import atomic_write
     atomic_write(args.out, lambda tmp: Path(tmp).write_text(text))
     print(f"{len(params)} parameters ({', '.join(f'{n} {s}' for s, n in ((s, sum(p.status == s for p in params)) for s in STATUSES) if n)}); "
           f"written to {args.out}")

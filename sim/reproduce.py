@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import outputs, runner
+from .common.paths import ROOT
+from .jobs import outputs, runner
 
 RTOL = 1e-9
 
@@ -57,7 +58,7 @@ def _tables_by_command(folder: Path, manifest: dict) -> list[tuple[str, str, lis
         args[0] = sys.executable
     verdicts = []
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([*args, "--out", tmp], check=True, cwd=Path(__file__).resolve().parent.parent,
+        subprocess.run([*args, "--out", tmp], check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
         for table in manifest.get("tables", []):
             old, new = pd.read_csv(folder / table["file"]), pd.read_csv(Path(tmp) / table["file"])

@@ -35,9 +35,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import runner, theory
-from .config import load
-from .statistics import t_interval
+from .analysis import theory
+from .analysis.statistics import t_interval
+from .inputs.config import load
+from .jobs import runner
 
 PASS_CONFIDENCE = 0.999
 
@@ -187,7 +188,7 @@ def ciw_tandem(lam, c, mean_los, cv, c2, mean_los2, cv2, p_down, horizon, warmup
         left = acute[acute["exit_date"] >= warmup]
         period = horizon - warmup
 
-        def occupancy(frame):   # time in a place (service + blocked) within the results period
+        def occupancy(frame, period=period):   # time in a place (service + blocked) within the results period
             begin = frame["service_start_date"].clip(lower=warmup)
             end = frame["exit_date"].clip(upper=horizon)
             return float((end - begin).clip(lower=0).sum()) / period
@@ -314,7 +315,7 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", choices=sorted(CHECKS), help="run only these checks")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default results/validation)")
     args = parser.parse_args(argv)
-    from .experiment import Experiment
+    from .jobs.experiment import Experiment
     scale = QUICK if args.quick else FULL
     exp = Experiment("validation", out_dir=args.out,
                      question="Does the engine reproduce queueing theory (Erlang B and C, Little's law, the "

@@ -5,24 +5,26 @@ import copy
 
 import pytest
 
-from sim.clock import Clock
-from sim.config import load
-from sim.distributions import Fixed
-from sim.randomness import Streams
-from sim.routing import Router
-from sim.service import Service, Sink
+from sim.engine.clock import Clock
+from sim.engine.distributions import Fixed
+from sim.engine.randomness import RandomSources
+from sim.engine.routing import Router
+from sim.engine.service import Service
+from sim.engine.sink import Sink
+from sim.engine.spec import ServiceSpec
+from sim.inputs.config import load
 
 AGES = {"age_0_17": 0.2, "age_18_64": 0.5, "age_65_74": 0.15, "age_75_84": 0.1, "age_85_plus": 0.05}
 
 PLACE = {
     "name": "test",
     "base_year": 2017,
-    "projection": {"growth_per_year": {a: 0.0 for a in AGES}},   # a flat population, so any year runs
+    "projection": {"growth_per_year": dict.fromkeys(AGES, 0.0)},   # a flat population, so any year runs
     "localities": {"north": {"site": "one"}, "south": {"site": "one"}},
     "population": {"total": 10000, "age_shares": AGES, "locality_shares": {"north": 0.5, "south": 0.5}},
     "risk": {"prevalence": {a: {"low": 0.7, "medium": 0.2, "high": 0.1} for a in AGES},
              "rate_ratio": {"low": 0.5, "medium": 1.5, "high": 4.0}},
-    "care_home": {"share": {a: 0.0 for a in AGES}},
+    "care_home": {"share": dict.fromkeys(AGES, 0.0)},
 }
 
 
@@ -49,11 +51,11 @@ class Line:
 
     def __init__(self):
         self.env = Clock()
-        self.streams = Streams(0, 0)
+        self.random = RandomSources(0, 0)
         self.nodes = {"home": Sink(self.env, "home")}
 
     def service(self, name, capacity, los_days, next_="home", **kwargs):
-        s = Service(self.env, name, capacity, Fixed(self.streams[name], los_days), **kwargs)
+        s = Service(self.env, ServiceSpec(name, capacity, Fixed(self.random[name], los_days), **kwargs))
         self.nodes[name] = s
         s._next = next_
         return s
@@ -65,7 +67,7 @@ class Line:
     def wire(self):
         for node in self.nodes.values():
             if isinstance(node, Service):
-                node.router = Router(node._next, self.streams[f"r:{node.name}"], node.name, lambda n, w: self.nodes[n], {})
+                node.router = Router(node._next, self.random[f"r:{node.name}"], node.name, lambda n, w: self.nodes[n], {})
                 node.overflow = node.overflow or self.nodes.get("lost") or self.nodes["home"]
                 node.renege_to = node.renege_to or self.nodes.get("reneged") or self.nodes["home"]
         return self
@@ -84,7 +86,7 @@ def line():
 
 @pytest.fixture
 def patient():
-    from sim.patient import Patient
+    from sim.engine.patient import Patient
     counter = {"n": 0}
 
     def make(now, balks=False, patience=None, renege_to=None, origin="stream"):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sim import cli, runner
-from sim.config import load
-from sim.errors import ConfigError, ConfigErrors
+from sim.common.errors import ConfigError, ConfigErrors
+from sim.inputs.config import load
+from sim.jobs import cli, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = ["run.horizon_days=30", "run.warmup_days=5", "run.replications=2", "run.n_jobs=1"]
@@ -45,7 +45,8 @@ CASES = [
     ("network.streams.ae_walk_in.rate_per_1000=-5", "network.streams.ae_walk_in.rate_per_1000", ""),
     ("+place.populaton=1", "place.populaton", "did you mean 'population'"),
     ("scenario=uk_comparator +scenario.intensity=-1", "scenario.intensity", ""),
-    ("scenario=uk_comparator +scenario.levers.ambulatory_care.efects=[]", "scenario.levers.ambulatory_care.efects", "did you mean 'effects'"),
+    ("scenario=uk_comparator +scenario.levers.ambulatory_care.efects=[]", "scenario.levers.ambulatory_care.efects",
+     "did you mean 'effects'"),
     ("+network.services.acute.crisis_reduction=2", "network.services.acute.crisis_reduction", "[0, 1]"),
     ("costs.price_year=abc", "costs.price_year", "financial year"),
 ]
@@ -90,7 +91,7 @@ def test_command_line_exits_2_without_traceback_or_files(tmp_path, args, key):
 
 def test_targets_outside_the_allow_list_are_refused():
     assert cli.check_command_line(["+hydra.callbacks.x._target_=os.system"])
-    assert not cli.check_command_line(["hydra.callbacks.scenario_comparison._target_=sim.callbacks.ScenarioComparison"])
+    assert not cli.check_command_line(["hydra.callbacks.scenario_comparison._target_=sim.jobs.callbacks.ScenarioComparison"])
     assert cli.targets({"a": {"_target_": "os.system"}, "b": [{"_target_": "x"}]}) == [("a._target_", "os.system"),
                                                                                        ("b.0._target_", "x")]
 

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import calibrate, calibration, runner
-from sim.config import load
-from sim.errors import ConfigError
+from sim import calibrate
+from sim.common.errors import ConfigError
+from sim.inputs import calibration
+from sim.inputs.config import load
+from sim.jobs import runner
 
 
 def cfg_with(parameters):
@@ -53,7 +55,7 @@ def test_every_place_carries_the_calibration():
 
 def test_every_calibration_path_exists():
     cfg = load()
-    for name, spec in cfg["place"]["calibration"]["parameters"].items():
+    for _name, spec in cfg["place"]["calibration"]["parameters"].items():
         for path in spec["paths"]:
             node = cfg
             for part in path.split("."):

@@ -4,7 +4,7 @@ import pytest
 import simpy
 from simpy.events import Timeout
 
-from sim.clock import Clock
+from sim.engine.clock import Clock
 
 
 def _order(env, schedule_call, delays):

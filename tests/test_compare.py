@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.compare import compare, write_comparison
+from sim.analysis.comparison import compare, write_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,9 +5,9 @@ import copy
 
 import pytest
 
-from sim import runner
-from sim.config import load
-from sim.errors import ConfigError
+from sim.common.errors import ConfigError
+from sim.inputs.config import load
+from sim.jobs import runner
 
 from .conftest import make_cfg
 

@@ -6,8 +6,8 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import Model
-from sim.service import Sink
+from sim.engine.model import Model
+from sim.engine.sink import Sink
 
 from .conftest import make_cfg
 
@@ -85,13 +85,14 @@ def test_no_patient_is_lost_or_duplicated(cfg):
     # No duplicates: nobody is absorbed twice without returning in between, and everyone created
     # is either absorbed (net once) or still in a service.
     assert set(net.values()) <= {0, 1}
-    assert all(1 <= pid <= model.created for pid in net)
-    assert sum(net.values()) == model.created - present
+    assert all(1 <= pid <= model.context.patients.created for pid in net)
+    assert sum(net.values()) == model.context.patients.created - present
 
 
 def test_an_overflow_loop_is_a_clear_error():
     import pytest
-    from sim.errors import ConfigError
+
+    from sim.common.errors import ConfigError
     services = {"a": {"capacity": 1, "queue_capacity": 0, "los": {"dist": "fixed", "value": 1.0}, "next": "home", "overflow": "b"},
                 "b": {"capacity": 1, "queue_capacity": 0, "los": {"dist": "fixed", "value": 1.0}, "next": "home", "overflow": "a"}}
     with pytest.raises(ConfigError) as info:

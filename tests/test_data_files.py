@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from sim import runner
-from sim.config import load
-from sim.errors import ConfigError, ConfigErrors
-from sim.population import AGE_BANDS
+from sim.common.errors import ConfigError, ConfigErrors
+from sim.engine.population import AGE_BANDS
+from sim.inputs.config import load
+from sim.jobs import runner
 
 LOCALITIES = ["north", "south", "east", "west"]
 SHORT = ["run.horizon_days=20", "run.warmup_days=2", "run.replications=1", "run.n_jobs=1"]

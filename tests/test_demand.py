@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.demand import Calendar
-from sim.model import Model
-from sim.population import AGE_BANDS, RISK_TIERS
+from sim.engine.calendar import Calendar
+from sim.engine.model import Model
+from sim.engine.population import AGE_BANDS, RISK_TIERS
 
 from .conftest import make_cfg
 
@@ -15,7 +15,7 @@ def arrivals(stream_spec, horizon=364.0):
     cfg = make_cfg({"ward": {"capacity": 100000, "los": {"dist": "fixed", "value": 0.001}, "next": "home"}},
                    {"s": {"to": "ward", **stream_spec}}, horizon=horizon, warmup=0)
     model = Model(cfg, 0)
-    stream = model.arrivals["s"]
+    stream = model.network.arrivals["s"]
     times, people = [], []
     while True:
         stream._generate()
@@ -30,7 +30,7 @@ def arrivals(stream_spec, horizon=364.0):
 def test_rate_per_1000_by_age_gives_the_annual_volume():
     rates = {"age_0_17": 100, "age_18_64": 200, "age_65_74": 300, "age_75_84": 400, "age_85_plus": 500}
     model, stream, times = arrivals({"rate_per_1000": rates}, horizon=365.0)
-    expected = sum(model.population.people.sum(axis=0)[i] * rates[a] / 1000 for i, a in enumerate(AGE_BANDS))
+    expected = sum(model.context.population.people.sum(axis=0)[i] * rates[a] / 1000 for i, a in enumerate(AGE_BANDS))
     assert stream.rate_per_day * 365 == pytest.approx(expected)
     assert len(times) == pytest.approx(expected, rel=4 / np.sqrt(expected))
 
@@ -46,14 +46,14 @@ def test_hour_of_day_profile_is_followed():
 def test_day_of_week_and_month_profiles():
     days = {"mon": 2.0, "tue": 1.0, "wed": 1.0, "thu": 1.0, "fri": 1.0, "sat": 0.0, "sun": 0.0}
     model, _, times = arrivals({"rate_per_day": 100.0, "profile": {"days": days}})
-    hour, weekday, _ = model.calendar.hourly(int(364 * 24))
+    _hour, weekday, _ = model.context.calendar.hourly(364 * 24)
     per_day = np.bincount(weekday[(times * 24).astype(int)], minlength=7)
     assert per_day[5] == 0 and per_day[6] == 0
     assert per_day[0] / per_day[1:5].mean() == pytest.approx(2.0, rel=0.06)
 
 
 def test_sinusoidal_intensity():
-    _, stream, times = arrivals({"rate_per_day": 100.0, "profile": {"sinusoid": {"amplitude": 0.8, "period_days": 10}}},
+    _, _stream, times = arrivals({"rate_per_day": 100.0, "profile": {"sinusoid": {"amplitude": 0.8, "period_days": 10}}},
                                 horizon=400.0)
     phase = (times % 10) / 10
     first_half = ((phase > 0) & (phase < 0.5)).sum()

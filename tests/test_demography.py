@@ -1,15 +1,13 @@
 """Projection years: population growth by age band and trend growth by stream."""
 from __future__ import annotations
 
-import copy
-
-import numpy as np
 import pytest
 
-from sim import demography, runner
-from sim.config import load
-from sim.errors import ConfigError
-from sim.model import Model
+from sim.common.errors import ConfigError
+from sim.engine import demography
+from sim.engine.model import Model
+from sim.inputs.config import load
+from sim.jobs import runner
 
 
 @pytest.mark.parametrize("year", [2014, 2041, "2027"])
@@ -47,8 +45,8 @@ def test_by_locality_projection():
 
 
 def test_demand_grows_with_population_and_trend():
-    base = Model(load(), 0).arrivals["ae_walk_in"].rate_per_day
-    later = Model(load(["run.year=2027"]), 0).arrivals["ae_walk_in"].rate_per_day
+    base = Model(load(), 0).network.arrivals["ae_walk_in"].rate_per_day
+    later = Model(load(["run.year=2027"]), 0).network.arrivals["ae_walk_in"].rate_per_day
     place = load()["place"]
     trend = (1 + place["trend_growth"]["ae_walk_in"]) ** 10
     assert later / base > trend          # trend growth and an ageing population on top

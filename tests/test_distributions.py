@@ -4,16 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import distributions
-from sim.errors import ConfigError
-from sim.patient import Patient
-from sim.randomness import Stream
+from sim.common.errors import ConfigError
+from sim.engine import distributions
+from sim.engine.patient import Patient
+from sim.engine.randomness import RandomSource
 
 N = 60_000
 
 
 def draws(spec, residual=False, patient=None):
-    d = distributions.build(spec, Stream(7, 0, "test"), "d")
+    d = distributions.build(spec, RandomSource(7, 0, "test"), "d")
     f = d.residual if residual else d.draw
     return np.array([f(patient) for _ in range(N)])
 
@@ -37,9 +37,9 @@ def test_lognormal_coefficient_of_variation():
 
 
 def test_mean_cv_is_exponential_exactly_at_cv_one():
-    d = distributions.build({"dist": "mean_cv", "mean": 2.0, "cv": 1.0}, Stream(1, 0, "x"), "d")
+    d = distributions.build({"dist": "mean_cv", "mean": 2.0, "cv": 1.0}, RandomSource(1, 0, "x"), "d")
     assert isinstance(d, distributions.Exponential)
-    d = distributions.build({"dist": "mean_cv", "mean": 2.0, "cv": 0.5}, Stream(1, 0, "x"), "d")
+    d = distributions.build({"dist": "mean_cv", "mean": 2.0, "cv": 0.5}, RandomSource(1, 0, "x"), "d")
     assert isinstance(d, distributions.Lognormal)
 
 
@@ -59,7 +59,7 @@ def test_residual_has_the_stationary_excess_mean(spec, ex, ex2):
 def test_by_attribute_with_default():
     spec = {"dist": "fixed", "by": "age_band", "values": {"age_85_plus": {"value": 9.0}, "default": {"value": 1.0}}}
     labels = {"age_band": ["age_0_17", "age_85_plus"]}
-    d = distributions.build(spec, Stream(1, 0, "x"), "d", labels)
+    d = distributions.build(spec, RandomSource(1, 0, "x"), "d", labels)
     old = Patient(1, "age_85_plus", "n", "s", "low", "community", "walk_in", "x", 0.0)
     young = Patient(2, "age_0_17", "n", "s", "low", "community", "walk_in", "x", 0.0)
     assert d.draw(old) == 9.0 and d.draw(young) == 1.0
@@ -77,5 +77,5 @@ def test_by_attribute_with_default():
 ])
 def test_bad_specs_name_the_key(spec, key):
     with pytest.raises(ConfigError) as info:
-        distributions.build(spec, Stream(1, 0, "x"), "d")
+        distributions.build(spec, RandomSource(1, 0, "x"), "d")
     assert info.value.key == key

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import runner
-from sim.config import load
+from sim.inputs.config import load
+from sim.jobs import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 

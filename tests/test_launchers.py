@@ -35,5 +35,5 @@ def test_two_job_sweep_on_the_ray_launcher(tmp_path):
 def test_joblib_launcher_shares_the_cores_between_jobs(tmp_path):
     manifests = sweep(tmp_path, "joblib", "hydra.launcher.n_jobs=2")
     assert sorted(m["config"]["network"]["services"]["acute"]["capacity"] for m in manifests) == [450, 550]
-    from sim.runner import available_cores
+    from sim.jobs.runner import available_cores
     assert all(m["n_jobs"] == max(1, available_cores() // 2) for m in manifests)

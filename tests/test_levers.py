@@ -1,16 +1,14 @@
 """Shift-left levers: each effect changes the pathway data as described, only for its cohort."""
 from __future__ import annotations
 
-import copy
-
-import numpy as np
 import pandas as pd
 import pytest
 
-from sim import levers, runner
-from sim.config import load
-from sim.errors import ConfigError
-from sim.model import Model
+from sim.common.errors import ConfigError
+from sim.engine.model import Model
+from sim.inputs import levers
+from sim.inputs.config import load
+from sim.jobs import runner
 
 from .conftest import make_cfg
 
@@ -122,7 +120,7 @@ def test_referrals_switch_on_a_proactive_stream_for_the_cohort():
     model.run()
     team = model.services["team"]
     assert team.arrived > 0
-    stream = model.arrivals["finding"]
+    stream = model.network.arrivals["finding"]
     # only high-risk people aged 65+: 10% of the 30% of 10,000 residents aged 65+, 100 per 1,000 a year
     assert stream.rate_per_day * 365 == pytest.approx(0.1 * 0.3 * 10000 * 0.1)
 
@@ -185,7 +183,7 @@ def test_levers_avert_crises_and_cost_community_capacity():
 def test_uk_comparator_reproduces_the_comparator_in_2027():
     """seed 000 L896-925: A&E -34%, emergency admissions -10% to -30%, with fewer bed-days and lower cost;
     the international comparator saves more."""
-    from sim.statistics import paired_differences
+    from sim.analysis.statistics import paired_differences
     frames = [runner.run(load([f"scenario={s}", "run.year=2027", "run.replications=3"]), progress=False).replications
               for s in ("do_nothing", "uk_comparator", "international_comparator")]
     diff = paired_differences(pd.concat(frames), "do_nothing").set_index(["scenario", "metric"])

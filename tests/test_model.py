@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import runner
-from sim.config import load
-from sim.errors import ConfigError
-from sim.model import Model
+from sim.common.errors import ConfigError
+from sim.engine.model import Model
+from sim.inputs.config import load
+from sim.jobs import runner
 
 from .conftest import make_cfg
 
@@ -37,8 +37,8 @@ def test_every_walsall_service_with_places_is_used(walsall_short):
 
 
 def test_a_shift_left_scenario_uses_every_service():
-    from sim import levers
-    from sim.config import load
+    from sim.inputs import levers
+    from sim.inputs.config import load
     cfg = load(["scenario=uk_comparator", "run.year=2027", "run.horizon_days=40", "run.warmup_days=10"])
     raw = Model(levers.apply(cfg), 0).run()
     idle = [name for name, s in raw["services"].items() if s["arrived"] == 0]
@@ -102,8 +102,8 @@ def test_crisis_arrivals_averted_for_people_on_a_caseload():
     )
     model = Model(cfg, 0)
     # Put every resident on the caseload: the registry then holds the whole population of each cell.
-    for key, people in model.population.cell_people.items():
-        model.registry.mass[key] = people
+    for key, people in model.context.population.cell_people.items():
+        model.context.registry.mass[key] = people
     raw = model.run()
     streams = raw["streams"]["crisis"]
     assert streams["generated"] > 300 and streams["averted"] == streams["generated"]
@@ -117,8 +117,8 @@ def test_partial_caseload_thins_in_proportion():
         horizon=200, warmup=0,
     )
     model = Model(cfg, 0)
-    for key, people in model.population.cell_people.items():
-        model.registry.mass[key] = 0.3 * people
+    for key, people in model.context.population.cell_people.items():
+        model.context.registry.mass[key] = 0.3 * people
     raw = model.run()
     s = raw["streams"]["crisis"]
     share = s["averted"] / s["generated"]
@@ -138,7 +138,7 @@ def test_daily_series_cover_the_horizon_and_integrate_to_place_days():
     services = {"ward": {"capacity": 5, "los": {"dist": "exponential", "mean": 2.0}, "next": "home"}}
     streams = {"in": {"to": "ward", "rate_per_day": 2.0}}
     raw = Model(make_cfg(services, streams, horizon=30.5, warmup=0), 0).run()
-    occupancy, queue, blocked = raw["daily"]["ward"]
+    occupancy, _queue, _blocked = raw["daily"]["ward"]
     assert len(occupancy) == 31
     assert sum(occupancy) == pytest.approx(raw["services"]["ward"]["area_place"])
 

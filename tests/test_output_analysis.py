@@ -5,9 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import output_analysis, runner
-from sim.config import load
-from sim.errors import ConfigError
+from sim.analysis import output_analysis
+from sim.common.errors import ConfigError
+from sim.inputs.config import load
+from sim.jobs import runner
 
 
 def test_mser5_cuts_the_transient_and_leaves_a_stationary_series():

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import report, runner
-from sim.config import load
-from sim.errors import OverloadError
+from sim.analysis import report
+from sim.common.errors import OverloadError
+from sim.inputs.config import load
+from sim.jobs import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 MMC = ["network=mmc", "run.horizon_days=200", "run.warmup_days=10", "run.replications=3", "run.n_jobs=1"]

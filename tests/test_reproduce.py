@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim import api, reproduce
-from sim.experiment import Experiment, command_line
+from sim.jobs.experiment import Experiment, command_line
 
 SHORT = ["run.horizon_days=40", "run.warmup_days=5", "run.replications=3", "run.n_jobs=1"]
 
@@ -34,7 +34,7 @@ def test_reproduce_is_exact_then_catches_a_changed_number(tmp_path):
 
 
 def test_command_is_recorded_as_typed_from_the_root():
-    from sim.experiment import ROOT
+    from sim.jobs.experiment import ROOT
     assert command_line([str(ROOT / "sim" / "validate.py"), "--quick"]) == "python -m sim.validate --quick"
     assert command_line([str(ROOT / "experiments" / "baseline_2017.py")]) == "python experiments/baseline_2017.py"
 

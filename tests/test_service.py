@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.distributions import Fixed
+from sim.engine.distributions import Fixed
 
 
 def test_free_place_starts_at_once_and_fifo_waits(line, patient):
@@ -106,7 +106,7 @@ def test_queue_capacity_limits_the_waiting_list(line, patient):
 
 
 def test_patience_runs_out_on_the_waiting_list(line, patient):
-    ward = line.service("ward", 1, 5.0, patience=Fixed(line.streams["p"], 1.0))
+    ward = line.service("ward", 1, 5.0, patience=Fixed(line.random["p"], 1.0))
     gave_up = line.sink("reneged")
     line.wire()
     line.arrive(0.0, "ward", patient)
@@ -121,7 +121,7 @@ def test_patients_own_patience_overrides_and_applies_once(line, patient):
     ward = line.service("ward", 1, 5.0)
     cancelled = line.sink("cancelled")
     line.wire()
-    fixed = Fixed(line.streams["q"], 0.5)
+    fixed = Fixed(line.random["q"], 0.5)
     line.arrive(0.0, "ward", patient)
     line.arrive(0.0, "ward", patient, patience=fixed, renege_to=cancelled)
     line.env.run(until=10)
@@ -196,12 +196,12 @@ def test_reduced_capacity_turns_nobody_out(line, patient):
 
 
 def test_sink_returns_patients_for_readmission(line, patient):
-    from sim.routing import AttributeTable
+    from sim.engine.routing import AttributeTable
     acute = line.service("acute", 5, 1.0, readmission_days=30)
     home = line.nodes["home"]
     line.wire()
-    home.configure_returns(AttributeTable(1.0, "p", {}), Fixed(line.streams["d"], 10.0), acute, "readmission",
-                           line.streams["ret"])
+    home.configure_returns(AttributeTable(1.0, "p", {}), Fixed(line.random["d"], 10.0), acute, "readmission",
+                           line.random["ret"])
     line.arrive(0.0, "acute", patient)
     line.env.run(until=15)
     assert acute.arrived == 2 and acute.readmissions == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.config import load
+from sim.inputs.config import load
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "experiments"))

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.statistics import paired_differences, summarise, t_interval
+from sim.analysis.statistics import paired_differences, summarise, t_interval
 
 
 def test_t_interval_matches_scipy():
@@ -21,7 +21,7 @@ def test_t_interval_matches_scipy():
 
 def test_t_interval_edge_cases():
     assert math.isnan(t_interval([])[0])
-    mean, low, high, n = t_interval([2.0])
+    mean, low, _high, n = t_interval([2.0])
     assert mean == 2.0 and math.isnan(low) and n == 1
     assert t_interval([1.0, float("nan"), 3.0])[3] == 2
 

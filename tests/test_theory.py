@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import theory, validate
+from sim import validate
+from sim.analysis import theory
 
 
 def test_erlang_formulas_against_known_values():

@@ -1,0 +1,257 @@
+"""Turn one replication's raw statistics into named metrics.
+
+Three families, all in one flat ``{metric: value}`` mapping per replication:
+
+* per-service statistics ``<service>.<statistic>`` for every service, every
+  partition instance (``ihct_north``) and every partitioned group (``ihct``,
+  pooled over its instances) -- see :data:`SERVICE_STATISTICS`;
+* the pathway's named metrics, declared in ``network.metrics``::
+
+      nel_admissions: {service: acute, stat: arrivals, exclude_origins: [elective]}
+      ic_wait_days_mean: {service: [ic_bed, ic_home], stat: wait_mean}
+      elective_cancellations: {sink: cancelled}
+      crises_averted: {stream: [ae_walk_in, ae_ambulance], stat: averted}
+
+  A metric over several services pools them (sums numerators and
+  denominators), so a pooled mean wait is the mean over all their patients;
+* costs: ``network.cost_lines`` multiply a metric by a unit cost from the
+  ``costs`` group (keys ending ``_gbp``), or charge a fixed ``annual_gbp``
+  (pro rata to the results period), giving ``cost_<setting>_gbp``,
+  ``cost_commissioner_<commissioner>_gbp``, ``total_cost_gbp`` and each
+  setting's and commissioner's share of the total, ``cost_share_<...>_pct``
+  (what share of a pooled budget each setting consumes).  Unit costs
+  are stated in ``costs.price_year`` prices and reported in
+  ``costs.report_price_year`` prices, restated at ``costs.inflation_per_year``.
+
+All volumes are totals over the results period (after warm-up).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ..common.checks import check_keys, is_whole, number
+from ..common.errors import ConfigError, did_you_mean
+
+PERIOD = "period"
+METRIC_KEYS = {"service", "sink", "stream", "stat", "origins", "exclude_origins", "label", "unit"}
+
+#: statistic -> (numerator counter, denominator counter or PERIOD or None, scale)
+SERVICE_STATISTICS = {
+    "arrivals": ("arrived", None, 1.0),
+    "offered": ("offered", None, 1.0),
+    "lost": ("lost", None, 1.0),
+    "reneged": ("reneged", None, 1.0),
+    "started": ("started", None, 1.0),
+    "departures": ("left", None, 1.0),
+    "readmissions": ("readmissions", None, 1.0),
+    "wait_mean": ("wait_sum", "started", 1.0),
+    "p_wait": ("waited", "started", 1.0),
+    "p_loss": ("lost", "offered", 1.0),
+    "occupancy_mean": ("area_place", PERIOD, 1.0),
+    "occupancy_pct": ("area_place", "area_capacity", 100.0),
+    "capacity_mean": ("area_capacity", PERIOD, 1.0),
+    "queue_mean": ("area_waiting", PERIOD, 1.0),
+    "blocked_mean": ("area_blocked", PERIOD, 1.0),
+    "place_days": ("area_place", None, 1.0),
+    "capacity_days": ("area_capacity", None, 1.0),
+    "blocked_days": ("area_blocked", None, 1.0),
+    "waiting_days": ("area_waiting", None, 1.0),
+    "blocked_days_mean": ("blocked_sum", "left", 1.0),
+    "p_blocked": ("blocked_n", "left", 1.0),
+    "sojourn_mean": ("sojourn_sum", "left", 1.0),
+    "place_time_mean": ("place_sum", "left", 1.0),
+    # Little's law, L = lambda W: departures per day x their mean time in a place, to set beside
+    # occupancy_mean (equal in expectation in steady state; tests/test_theory.py checks it).
+    "departures_x_place_time": ("place_sum", PERIOD, 1.0),
+}
+
+
+def _ratio(num: float, den: float | None, scale: float) -> float:
+    if den is None:
+        return num * scale
+    return num / den * scale if den else math.nan
+
+
+def service_statistics(raw: Mapping[str, float], period: float) -> dict[str, float]:
+    """All statistics of one service (or a pooled group) from its raw counters."""
+    out = {}
+    for stat, (num, den, scale) in SERVICE_STATISTICS.items():
+        out[stat] = _ratio(raw[num], period if den == PERIOD else (raw[den] if den else None), scale)
+    for key, value in raw.items():
+        if key.startswith("over_"):                      # time in service over a limit
+            label = key[len("over_"):]
+            out[f"over_{label}"] = float(value)
+            out[f"within_{label}_pct"] = _ratio(raw["left"] - value, raw["left"], 100.0)
+        elif key.startswith("wait_within_"):
+            out[f"{key}_pct"] = _ratio(value, raw["started"], 100.0)
+    return out
+
+
+def pooled(raws: list[Mapping[str, Any]]) -> dict:
+    """Sum the raw counters of several services."""
+    total: dict[str, Any] = {}
+    for raw in raws:
+        for key, value in raw.items():
+            if isinstance(value, Mapping):
+                bucket = total.setdefault(key, {})
+                for k, v in value.items():
+                    bucket[k] = bucket.get(k, 0) + v
+            else:
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+def _price_factor(costs: Mapping[str, Any]) -> float:
+    """Multiplier restating unit costs from ``price_year`` to ``report_price_year`` prices."""
+    base = costs.get("price_year")
+    report = costs.get("report_price_year", base)
+    if base is None or report is None or report == base:
+        return 1.0
+    rate = costs.get("inflation_per_year", 0.0)
+    for key, value in (("price_year", base), ("report_price_year", report)):
+        if not is_whole(value):
+            raise ConfigError(f"costs.{key}", value, "a financial year such as 2017 (for 2017/18)")
+    number(rate, "costs.inflation_per_year", low=-0.5, high=1.0, low_open=True, high_open=True,
+           allowed="a yearly rate such as 0.03")
+    return (1.0 + rate) ** (report - base)
+
+
+class MetricSet:
+    """The metric and cost definitions of a network, checked once, applied to each replication."""
+
+    def __init__(self, network: Mapping[str, Any], costs: Mapping[str, Any] | None):
+        self.services = set(network.get("services") or {})
+        self.sinks = set(network.get("sinks") or {}) | {"diverted"}
+        self.streams = set(network.get("streams") or {})
+        self.metrics = dict(network.get("metrics") or {})
+        self.cost_lines = list(network.get("cost_lines") or [])
+        self.unit_costs = {k: v for k, v in (costs or {}).items() if str(k).endswith("_gbp")}
+        self.price_factor = _price_factor(costs or {})
+        for name, spec in self.metrics.items():
+            self._check_metric(name, spec)
+        for i, line in enumerate(self.cost_lines):
+            self._check_cost_line(i, line)
+
+    def _names(self, value):
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _check_metric(self, name, spec):
+        where = f"network.metrics.{name}"
+        if not isinstance(spec, Mapping):
+            raise ConfigError(where, spec, "a mapping with service, sink or stream")
+        check_keys(spec, METRIC_KEYS, where)
+        if "service" in spec:
+            for s in self._names(spec["service"]):
+                if s not in self.services:
+                    raise ConfigError(f"{where}.service", s, f"a service{did_you_mean(s, self.services)}")
+            stat = spec.get("stat")
+            dynamic = isinstance(stat, str) and (stat.startswith(("over_", "within_", "wait_within_")))
+            if stat not in SERVICE_STATISTICS and not dynamic:
+                raise ConfigError(f"{where}.stat", stat,
+                                  f"one of {sorted(SERVICE_STATISTICS)} or over_<h>h, within_<h>h_pct, wait_within_<h>h_pct")
+            if ("origins" in spec or "exclude_origins" in spec) and stat != "arrivals":
+                raise ConfigError(f"{where}.stat", stat, "arrivals (origins filter arrivals only)")
+        elif "sink" in spec:
+            for s in self._names(spec["sink"]):
+                if s not in self.sinks:
+                    raise ConfigError(f"{where}.sink", s, f"a sink{did_you_mean(s, self.sinks)}")
+            if spec.get("stat", "count") not in ("count", "returned"):
+                raise ConfigError(f"{where}.stat", spec.get("stat"), "count or returned")
+            if "origins" in spec and spec.get("stat", "count") != "count":
+                raise ConfigError(f"{where}.stat", spec.get("stat"), "count (origins filter the count only)")
+        elif "stream" in spec:
+            if "origins" in spec or "exclude_origins" in spec:
+                raise ConfigError(f"{where}.origins", spec.get("origins"), "no origins filter on a stream metric")
+            for s in self._names(spec["stream"]):
+                if s not in self.streams:
+                    raise ConfigError(f"{where}.stream", s, f"a stream{did_you_mean(s, self.streams)}")
+            if spec.get("stat") not in ("generated", "averted"):
+                raise ConfigError(f"{where}.stat", spec.get("stat"), "generated or averted")
+        else:
+            raise ConfigError(where, dict(spec), "one of service, sink or stream")
+
+    def _check_cost_line(self, i, line):
+        where = f"network.cost_lines[{i}]"
+        if not isinstance(line, Mapping):
+            raise ConfigError(where, line, "{metric, unit_cost, setting, commissioner} or {annual_gbp, setting, commissioner}")
+        for key in ("setting", "commissioner"):
+            if not isinstance(line.get(key), str):
+                raise ConfigError(f"{where}.{key}", line.get(key), "a name")
+        if "annual_gbp" in line:
+            number(line["annual_gbp"], f"{where}.annual_gbp", low=0.0, allowed="a non-negative number of pounds a year")
+            return
+        for key in ("metric", "unit_cost"):
+            if key not in line:
+                raise ConfigError(f"{where}.{key}", None, "a value")
+        metric, unit_cost = line["metric"], line["unit_cost"]
+        if metric not in self.metrics:
+            raise ConfigError(f"{where}.metric", metric, f"a metric of network.metrics{did_you_mean(metric, self.metrics)}")
+        if unit_cost not in self.unit_costs:
+            raise ConfigError(f"{where}.unit_cost", unit_cost,
+                              f"a key of the costs group ending _gbp{did_you_mean(unit_cost, self.unit_costs)}")
+        number(self.unit_costs[unit_cost], f"costs.{unit_cost}", low=0.0, allowed="a non-negative number of pounds")
+
+    def evaluate(self, result: Mapping[str, Any]) -> dict[str, float]:
+        """Every metric of one replication."""
+        period = self.period = result["period_days"]
+        raw_services = result["services"]
+        out: dict[str, float] = {}
+        group_raw = {}
+        for group, members in result["groups"].items():
+            group_raw[group] = raw_services[group] if members == [group] else pooled([raw_services[m] for m in members])
+            for stat, value in service_statistics(group_raw[group], period).items():
+                out[f"{group}.{stat}"] = value
+            if members != [group]:
+                for member in members:
+                    for stat, value in service_statistics(raw_services[member], period).items():
+                        out[f"{member}.{stat}"] = value
+        for name, spec in self.metrics.items():
+            out[name] = self._metric(spec, result, group_raw, period)
+        self._costs(out)
+        return out
+
+    def _metric(self, spec, result, group_raw, period):
+        if "service" in spec:
+            raw = pooled([group_raw[s] for s in self._names(spec["service"])])
+            if "origins" in spec or "exclude_origins" in spec:
+                by_origin = raw.get("by_origin", {})
+                if "origins" in spec:
+                    return float(sum(by_origin.get(o, 0) for o in self._names(spec["origins"])))
+                excluded = set(self._names(spec["exclude_origins"]))
+                return float(sum(v for o, v in by_origin.items() if o not in excluded))
+            stats = service_statistics(raw, period)
+            if spec["stat"] not in stats:
+                raise ConfigError("network.metrics", spec["stat"], f"a statistic the service records: {sorted(stats)}")
+            return stats[spec["stat"]]
+        if "sink" in spec:
+            sinks = [result["sinks"].get(s, {}) for s in self._names(spec["sink"])]
+            if "origins" in spec:
+                origins = self._names(spec["origins"])
+                return float(sum(s.get("by_origin", {}).get(o, 0) for s in sinks for o in origins))
+            stat = spec.get("stat", "count")
+            return float(sum(s.get(stat, 0) for s in sinks))
+        return float(sum(result["streams"][s][spec["stat"]] for s in self._names(spec["stream"])))
+
+    def _costs(self, out):
+        if not self.cost_lines:
+            return
+        settings: dict[str, float] = {}
+        commissioners: dict[str, float] = {}
+        for line in self.cost_lines:
+            if "annual_gbp" in line:
+                cost = float(line["annual_gbp"]) * self.period / 365.0
+            else:
+                cost = out[line["metric"]] * float(self.unit_costs[line["unit_cost"]])
+            cost *= self.price_factor
+            settings[line["setting"]] = settings.get(line["setting"], 0.0) + cost
+            commissioners[line["commissioner"]] = commissioners.get(line["commissioner"], 0.0) + cost
+        total = sum(settings.values())
+        for setting, cost in settings.items():
+            out[f"cost_{setting}_gbp"] = cost
+            out[f"cost_share_{setting}_pct"] = 100.0 * cost / total if total else math.nan
+        for commissioner, cost in commissioners.items():
+            out[f"cost_commissioner_{commissioner}_gbp"] = cost
+            out[f"cost_share_commissioner_{commissioner}_pct"] = 100.0 * cost / total if total else math.nan
+        out["total_cost_gbp"] = total

@@ -1,0 +1,136 @@
+"""Output analysis: how long a warm-up, how many replications.
+
+``run.warmup_days: auto`` -- MSER-5 (White 1997; White, Cobb and Spratt 2000) on the daily
+occupancy of every service: a pilot of ``run.pilot_replications`` replications runs with no
+warm-up; each service's daily series, averaged over the pilot, is cut into batches of five days,
+and the warm-up is the number of leading batches whose removal minimises the squared standard
+error of the remaining mean (searched over the first half of the run only, as the rule requires).
+The longest warm-up over the services is used; the results period is the rest of the horizon.
+
+**Overload.** ``unstable_<service>`` is 1 in a replication whose waiting list for the service grew
+through the results period without levelling off: the mean over its last fifth is more than
+twice the mean over its first fifth plus ten patients.  A stable queue fluctuates about a level;
+one fed faster than it is served grows roughly linearly, which this catches within a year.
+``queue_growth_<service>``, the difference of those two means, is a smooth measure of the same
+thing (the calibration holds it near zero).  (The
+printed summary warns when it holds in at least half the replications; ``run.max_queue`` and
+``run.max_seconds`` stop a runaway replication outright.)
+
+``run.replications: auto`` -- replications are added ``run.replication_batch`` at a time until the
+95% half-width of every precision metric is within ``run.precision`` of its mean (default 5%),
+up to ``run.max_replications``.  Precision metrics are ``run.precision_metrics`` or, by default,
+every service's ``occupancy_mean`` of at least one place.  Replication ``r`` is seeded by ``r``
+alone, so an automatic run gives exactly the result of a fixed run with the number it reports.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..common.checks import is_whole, number
+from ..common.errors import ConfigError
+from .statistics import t_interval
+
+BATCH_DAYS = 5
+DEFAULTS = {"pilot_replications": 5, "replication_batch": 5, "max_replications": 100, "precision": 0.05,
+            "precision_metrics": None}
+
+
+def settings(run: Mapping[str, Any]) -> dict:
+    """The output-analysis settings of ``run``, checked."""
+    out = {key: run.get(key, default) for key, default in DEFAULTS.items()}
+    out["precision_metrics"] = out["precision_metrics"] or None
+    for key in ("pilot_replications", "replication_batch", "max_replications"):
+        if not is_whole(out[key]) or out[key] < 2:
+            raise ConfigError(f"run.{key}", out[key], "an integer >= 2")
+    number(out["precision"], "run.precision", low=0.0, high=1.0, low_open=True, high_open=True,
+           allowed="a relative half-width in (0, 1), such as 0.05")
+    metrics = out["precision_metrics"]
+    if metrics is not None and (not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics)):
+        raise ConfigError("run.precision_metrics", metrics, "a list of metric names, or null for every service's occupancy")
+    return out
+
+
+def mser(series, batch: int = BATCH_DAYS) -> int:
+    """MSER-``batch`` truncation point, in observations, of one output series."""
+    y = np.asarray(series, dtype=float)
+    k = len(y) // batch
+    if k < 4:
+        return 0
+    z = y[: k * batch].reshape(k, batch).mean(axis=1)
+    best, best_d = math.inf, 0
+    for d in range(k // 2 + 1):          # never truncate more than half the run
+        rest = z[d:]
+        statistic = float(((rest - rest.mean()) ** 2).sum()) / len(rest) ** 2
+        if statistic < best:
+            best, best_d = statistic, d
+    return best_d * batch
+
+
+def choose_warmup(daily: pd.DataFrame) -> tuple[float, dict[str, int]]:
+    """Warm-up in days from a pilot's daily occupancy (``day, service, occupancy_mean``):
+    the longest MSER-5 truncation over the services, with each service's own."""
+    mean = daily.groupby(["service", "day"])["occupancy_mean"].mean()
+    per_service = {}
+    for service, series in mean.groupby(level="service"):
+        values = series.to_numpy()
+        if np.ptp(values) > 0:
+            per_service[str(service)] = mser(values)
+    return float(max(per_service.values(), default=0)), per_service
+
+
+def precision_reached(replications: pd.DataFrame, metrics: list[str] | None, precision: float) -> tuple[bool, dict]:
+    """Whether every precision metric's 95% half-width is within ``precision`` of its mean."""
+    if metrics is None:
+        occupancy = replications[replications["metric"].str.endswith(".occupancy_mean")]
+        means = occupancy.groupby("metric")["value"].mean()
+        metrics = sorted(means[means >= 1.0].index)
+    unknown = sorted(set(metrics) - set(replications["metric"]))
+    if unknown:
+        raise ConfigError("run.precision_metrics", unknown[0], "a metric in summary.csv")
+    widths = {}
+    for metric in metrics:
+        mean, low, high, _ = t_interval(replications.loc[replications["metric"] == metric, "value"])
+        widths[metric] = (high - low) / 2 / abs(mean) if mean else math.inf
+    return all(w <= precision for w in widths.values()), widths
+
+
+def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str, Any],
+                            table: Callable[[list], pd.DataFrame]) -> tuple[list, dict]:
+    """Run batches of replications until the precision target is met (or the cap); return the
+    raw replications and a report of the half-widths reached.  ``table`` turns the raw
+    replications into the long ``metric, value`` table the precision is judged on."""
+    options = settings(run)
+    outputs: list = []
+    while True:
+        start = len(outputs)
+        size = min(options["replication_batch"], options["max_replications"] - start)
+        outputs += run_batch(range(start, start + size))
+        reached, widths = precision_reached(table(outputs), options["precision_metrics"],
+                                            options["precision"])
+        if reached or len(outputs) >= options["max_replications"]:
+            worst = max(widths, key=widths.get) if widths else None
+            return outputs, {"replications": len(outputs), "precision_target": options["precision"],
+                             "precision_reached": reached, "relative_half_widths": widths,
+                             "widest": worst}
+
+
+def unstable_flags(daily: Mapping[str, tuple], warmup: float) -> dict[str, float]:
+    """Per service, ``queue_growth_<service>``: the mean waiting list over the last fifth of the results
+    period minus that over its first fifth (patients); and ``unstable_<service>``: 1.0 where that
+    growth is more than the first fifth's level plus ten patients (the list grows without levelling off)."""
+    flags = {}
+    start = math.ceil(warmup)
+    for service, (_, queue, _) in daily.items():
+        q = np.asarray(queue, dtype=float)[start:]
+        fifth = len(q) // 5
+        if fifth < 2:
+            continue
+        first, last = q[:fifth].mean(), q[-fifth:].mean()
+        flags[f"queue_growth_{service}"] = float(last - first)
+        flags[f"unstable_{service}"] = float(last > 2 * first + 10)
+    return flags

@@ -1,0 +1,221 @@
+"""Demand: arrival streams as non-homogeneous Poisson processes.
+
+A stream in the network config::
+
+    ae_ambulance:
+      to: ae                         # a destination or a routing spec (sim.engine.routing)
+      arrival_mode: ambulance        # the patient's arrival_mode
+      rate_per_1000: {age_0_17: 38, ...}   # annual rate per 1,000 residents by age band
+      # or rate_per_day: 12.5        # an absolute rate, people drawn from the population
+      profile:                       # relative factors, each averaging 1
+        hours: [24 numbers]
+        days: {mon: 1.12, tue: 0.98, ...}
+        months: {jan: 0.98, ...}
+        sinusoid: {amplitude: 0.5, period_days: 7}   # 1 + a sin(2 pi t / period)
+      crisis: true                   # thinned for people on a caseload (CrisisRegistry)
+      balks: false                   # turned away, not queued, when no place is free
+      patience: {dist: uniform, low: 0, high: 0.5}   # how long they wait for their first place ...
+      renege_to: cancelled                            # ... and where they go if it runs out
+      care_home_rate_ratio: 4.0      # care-home residents' rate relative to others of their age
+      risk_rate_ratio: {low: .., medium: .., high: ..}   # default: place.risk.rate_ratio
+      cohort: {age_band: [..], risk_tier: [high], care_home: [resident]}
+                                     # arrivals only from this cohort; rate_per_1000 is then per 1,000
+                                     # people of the age band who are in the cohort
+
+The intensity is ``rate x hours[h] x days[d] x months[m] x (1 + a sin(2 pi t/P))``:
+arrivals are generated a week at a time by thinning a homogeneous Poisson
+process at the peak rate (exact for this intensity), vectorised in numpy;
+the person behind each arrival (locality and age band in proportion to
+population x rate, then risk tier and care-home residence) is drawn at the
+same time.  Only the next arrival of each stream sits on the event queue.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..common.checks import number, shares
+from ..common.errors import ConfigError
+from .calendar import DAYS, MONTHS
+from .context import Context
+from .population import AGE_BANDS, CARE_HOME, RISK_TIERS, cohort
+
+CHUNK_DAYS = 7.0
+
+
+def _profile_vector(spec, keys, where):
+    if spec is None:
+        return np.ones(len(keys))
+    if isinstance(spec, Mapping):
+        values = shares(spec, keys, where, total=None)
+    else:
+        values = np.asarray(list(spec), dtype=float)
+        if values.shape != (len(keys),) or not np.isfinite(values).all() or (values < 0).any():
+            raise ConfigError(where, list(spec), f"{len(keys)} non-negative numbers")
+    if values.mean() <= 0:
+        raise ConfigError(where, values.tolist(), "factors with a positive mean")
+    return values / values.mean()
+
+
+class ArrivalStream:
+    """One demand stream: generates arrivals and offers each patient to its first destination."""
+
+    def __init__(self, context: Context, name: str, spec: Mapping[str, Any], trend: float = 1.0):
+        where = f"network.streams.{name}"
+        population, calendar = context.population, context.calendar
+        self.env = context.env
+        self.registry = context.registry
+        self.patients = context.patients
+        self.name = name
+        self.arrival_mode = str(spec.get("arrival_mode", name))
+        self.crisis = bool(spec.get("crisis", False))
+        self.balks = bool(spec.get("balks", False))
+        self.population = population
+        self.rng = context.random.generator(f"arrivals:{name}")
+        self.avert_source = context.random[f"avert:{name}"]
+        self.horizon = float(context.horizon)
+
+        people = population.people                       # (L, A)
+        members = cohort(spec.get("cohort"), f"{where}.cohort")
+        in_risk = np.array([[t in members["risk_tier"] for t in RISK_TIERS]], dtype=float)       # (1, 3)
+        in_age = np.array([a in members["age_band"] for a in AGE_BANDS], dtype=float)            # (A,)
+        share = population.care_home_share
+        residents, others = "resident" in members["care_home"], "community" in members["care_home"]
+        # Share of each age band inside the cohort (risk tiers and residence taken as independent).
+        cohort_share = in_age * (population.risk_prevalence * in_risk).sum(axis=1) * (share * residents + (1 - share) * others)
+        people = people * cohort_share
+        if "rate_per_1000" in spec and "rate_per_day" in spec:
+            raise ConfigError(where, "rate_per_1000 and rate_per_day", "one of rate_per_1000 or rate_per_day")
+        if "rate_per_1000" in spec:
+            annual = shares(spec["rate_per_1000"], AGE_BANDS, f"{where}.rate_per_1000", total=None)
+            weights = people * annual * trend / 1000.0 / 365.0   # arrivals per day by cell
+        elif "rate_per_day" in spec:
+            lam = number(spec["rate_per_day"], f"{where}.rate_per_day", low=0.0,
+                         allowed="a non-negative finite number of arrivals per day")
+            weights = people / people.sum() * float(lam) * trend if people.sum() > 0 else people * 0.0
+        else:
+            raise ConfigError(where, sorted(spec), "rate_per_1000 (by age band) or rate_per_day")
+        self.rate_per_day = float(weights.sum())
+        if not math.isfinite(self.rate_per_day):
+            raise ConfigError(where, self.rate_per_day, "a finite arrival rate")
+        self.cell_p = (weights / self.rate_per_day).ravel() if self.rate_per_day > 0 else None
+
+        ratio = spec.get("risk_rate_ratio")
+        risk_ratio = population.risk_rate_ratio if ratio is None else shares(ratio, RISK_TIERS, f"{where}.risk_rate_ratio", total=None)
+        tier_w = population.risk_prevalence * risk_ratio * in_risk  # (A, 3)
+        totals = tier_w.sum(axis=1, keepdims=True)
+        self.tier_cum = np.cumsum(np.divide(tier_w, totals, out=np.full_like(tier_w, 1 / 3), where=totals > 0), axis=1)
+        self.tier_cum[:, -1] = np.inf  # rounding must never push a draw past the last tier
+        ch_ratio = number(spec.get("care_home_rate_ratio", 1.0), f"{where}.care_home_rate_ratio", low=0.0,
+                          allowed="a non-negative number")
+        mixed = share * ch_ratio / np.maximum(share * ch_ratio + (1 - share), 1e-300)
+        self.care_home_p = mixed if residents and others else np.full(len(AGE_BANDS), 1.0 if residents else 0.0)
+
+        profile = spec.get("profile") or {}
+        unknown = sorted(set(profile) - {"hours", "days", "months", "sinusoid"})
+        if unknown:
+            raise ConfigError(f"{where}.profile.{unknown[0]}", profile[unknown[0]], "one of hours, days, months, sinusoid")
+        hours = _profile_vector(profile.get("hours"), range(24), f"{where}.profile.hours")
+        days = _profile_vector(profile.get("days"), DAYS, f"{where}.profile.days")
+        months = _profile_vector(profile.get("months"), MONTHS, f"{where}.profile.months")
+        n_hours = math.ceil(self.horizon * 24) + 24
+        h, d, m = calendar.hourly(n_hours)
+        self.hourly = hours[h] * days[d] * months[m]
+        sinusoid = profile.get("sinusoid")
+        if sinusoid:
+            self.amplitude = float(sinusoid.get("amplitude", 0.0))
+            self.period = float(sinusoid.get("period_days", 1.0))
+            if not 0 <= self.amplitude <= 1:
+                raise ConfigError(f"{where}.profile.sinusoid.amplitude", self.amplitude, "a number in [0, 1]")
+            if self.period <= 0:
+                raise ConfigError(f"{where}.profile.sinusoid.period_days", self.period, "a number > 0")
+        else:
+            self.amplitude, self.period = 0.0, 1.0
+        self.peak = float(self.hourly.max()) * (1.0 + self.amplitude)
+
+        self.router = None      # wired by the network builder
+        self.patience = None    # wired by the network builder (a distribution) with renege_to
+        self.renege_to = None
+        self.generated = 0      # arrivals generated (before thinning)
+        self.averted = 0        # crisis arrivals averted by a caseload
+        self._chunk_end = 0.0
+        self._times: list = []
+        self._people: list = []   # (locality, age band, risk tier, residence) of each arrival in the chunk
+        self._i = 0
+        # Attribute names by index, so a chunk's arrivals are labelled in one vectorised step.
+        self._locality_names = np.array(population.localities, dtype=object)
+        self._age_names = np.array(AGE_BANDS, dtype=object)
+        self._tier_names = np.array(RISK_TIERS, dtype=object)
+        self._home_names = np.array(CARE_HOME, dtype=object)
+
+    def intensity(self, t):
+        """Arrivals per day at time(s) ``t`` (vectorised)."""
+        t = np.asarray(t, dtype=float)
+        factor = self.hourly[(t * 24).astype(int)]
+        if self.amplitude:
+            factor = factor * (1.0 + self.amplitude * np.sin(2 * np.pi * t / self.period))
+        return self.rate_per_day * factor
+
+    def _generate(self):
+        """Generate the next chunk of arrivals (thinning at the peak rate)."""
+        t0 = self._chunk_end
+        t1 = min(t0 + CHUNK_DAYS, self.horizon)
+        self._chunk_end = t1
+        rng = self.rng
+        n = rng.poisson(self.rate_per_day * self.peak * (t1 - t0))
+        times = np.sort(rng.uniform(t0, t1, n))
+        keep = rng.random(n) * self.rate_per_day * self.peak < self.intensity(times)
+        times = times[keep]
+        self._times = times.tolist()
+        self._people = self._people_in(rng.choice(len(self.cell_p), size=len(times), p=self.cell_p), rng)
+        self._i = 0
+
+    def _people_in(self, cells, rng) -> list[tuple]:
+        """``(locality, age band, risk tier, residence)`` of a person drawn in each of ``cells``
+        (locality x age band): risk tier and residence drawn for their age band."""
+        ages = cells % len(AGE_BANDS)
+        tiers = (rng.random(len(cells))[:, None] >= self.tier_cum[ages]).sum(axis=1)
+        homes = (rng.random(len(cells)) < self.care_home_p[ages]).astype(int)
+        return list(zip(self._locality_names[cells // len(AGE_BANDS)].tolist(), self._age_names[ages].tolist(),
+                        self._tier_names[tiers].tolist(), self._home_names[homes].tolist()))
+
+    def start(self):
+        if self.rate_per_day > 0:
+            self._schedule_next()
+
+    def _schedule_next(self):
+        while self._i >= len(self._times):
+            if self._chunk_end >= self.horizon:
+                return
+            self._generate()
+        env = self.env
+        env.call_later(self._times[self._i] - env.now, self._arrive)
+
+    def _arrive(self, _):
+        person = self._people[self._i]     # (locality, age band, risk tier, residence): the registry's key
+        self._i += 1
+        self._schedule_next()
+        self.generated += 1
+        if self.crisis:
+            mass = self.registry.mass.get(person)
+            if mass and self.avert_source.random() * self.population.cell_people[person] < mass:
+                self.averted += 1
+                return
+        locality, age, risk, home = person
+        patient = self.patients.new(age, locality, risk, home, self.arrival_mode, self.name, self.balks)
+        if self.patience is not None:
+            patient.patience, patient.renege_to = self.patience, self.renege_to
+        self.router.choose(patient).offer(patient, None)
+
+    def sample_people(self, n: int, rng: np.random.Generator, localities=None):
+        """``n`` people ``(locality, age band, risk tier, residence)`` with this stream's mix of
+        attributes (to seed services at time zero), optionally only from the given ``localities``."""
+        p = self.cell_p.reshape(len(self.population.localities), len(AGE_BANDS))
+        if localities is not None:
+            mask = np.array([loc in localities for loc in self.population.localities])
+            p = p * mask[:, None]
+        p = (p / p.sum()).ravel()
+        return self._people_in(rng.choice(len(p), size=n, p=p), rng)

@@ -1,0 +1,170 @@
+"""One replication: run the network built from config, watch it, and report its statistics.
+
+:class:`Model` makes the replication's shared context (clock, random numbers, population,
+calendar), has :mod:`sim.engine.network` build the pathway from the configuration, runs it to the
+horizon, snapshots the streamed statistics at the end of warm-up so the results period is their
+difference, records each day's levels, stops a runaway replication (``run.max_queue``,
+``run.max_seconds``) and keeps the conservation ledger.  The behaviour of patients and services
+lives in :mod:`sim.engine.service`, :mod:`sim.engine.demand` and :mod:`sim.engine.routing`.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from ..common.errors import OverloadError
+from . import demography
+from .calendar import Calendar
+from .caseload import CrisisRegistry
+from .clock import Clock
+from .context import Context
+from .event_log import EventLog
+from .network import NetworkBuilder
+from .patient import Patients
+from .population import Population
+from .randomness import RandomSources
+
+
+def simulation_start(year: int, warmup_days: float) -> date:
+    """Calendar date of day 0: the results period starts on 1 April of ``year``
+    (financial year ``year``/``year+1``), preceded by the warm-up."""
+    return date(year, 4, 1) - timedelta(days=math.ceil(warmup_days))
+
+
+class Model:
+    """One replication: ``Model(cfg, replication).run()`` returns its raw statistics.
+
+    ``cfg`` is a prepared configuration (:func:`sim.inputs.prepare.prepare`); the built network is
+    ``model.network`` and the shared state ``model.context``.
+    """
+
+    def __init__(self, cfg: Mapping[str, Any], replication: int = 0):
+        run = cfg["run"]
+        self.replication = int(replication)
+        self.horizon = float(run["horizon_days"])
+        self.warmup = float(run["warmup_days"])
+        self.period = self.horizon - self.warmup
+        self.max_queue = run.get("max_queue")
+        self.max_seconds = run.get("max_seconds")
+        self.env = env = Clock()
+        place, year = cfg["place"], run["year"]
+        localities = list((place.get("localities") or {}).keys())
+        population = Population(place, demography.population_scale(place, localities, year))
+        self.start_date = simulation_start(int(year), self.warmup)
+        self.context = Context(env=env, random=RandomSources(int(run["seed"]), self.replication),
+                               registry=CrisisRegistry(), patients=Patients(env, population.site_of),
+                               population=population, calendar=Calendar(self.start_date), horizon=self.horizon)
+        self.event_log = EventLog(env, self.replication) if run.get("event_log") else None
+        builder = NetworkBuilder(cfg["network"], self.context, lambda stream: demography.trend_factor(place, stream, year))
+        self.network = builder.build(self.event_log)
+        self.services = self.network.services     # every service instance, by name (read often)
+
+    # ------------------------------------------------------------------ run
+    def _snapshot(self):
+        net = self.network
+        return {
+            "services": {n: s.snapshot() for n, s in net.services.items()},
+            "sinks": {n: s.snapshot() for n, s in net.sinks.items()},
+            "streams": {n: {"generated": s.generated, "averted": s.averted} for n, s in net.arrivals.items()},
+        }
+
+    def _on_warmup(self, _):
+        self._warm = self._snapshot()
+
+    def _record_day(self):
+        for name, service in self.services.items():
+            place, blocked, waiting, _ = service.areas()
+            row = self._daily[name]
+            row[0].append(place)
+            row[1].append(waiting)
+            row[2].append(blocked)
+
+    def _on_day(self, _):
+        self._record_day()
+        self._check_overload()
+        following = self.env.now + 1.0
+        if following < self.horizon:
+            self.env.call_later(1.0, self._on_day)
+
+    def _check_overload(self):
+        """Stop a runaway replication (see ``run.max_queue`` and ``run.max_seconds``)."""
+        if self.max_queue is not None:
+            for name, service in self.services.items():
+                if service.queued > self.max_queue:      # on the waiting list, or blocked upstream
+                    raise OverloadError(
+                        f"network.services.{name}: {service.queued} patients waiting on day "
+                        f"{self.env.now:.0f} of replication {self.replication}, over run.max_queue={self.max_queue}: "
+                        "offered load exceeds capacity (add capacity, reduce demand, or raise the cap)")
+        if self.max_seconds is not None and time.perf_counter() - self._started > self.max_seconds:
+            raise OverloadError(f"replication {self.replication} passed run.max_seconds={self.max_seconds} on day "
+                                f"{self.env.now:.0f} of {self.horizon:g}: queues are probably growing without bound")
+
+    def run(self) -> dict:
+        """Run to the horizon; return statistics for the results period and the ledger."""
+        self._started = time.perf_counter()
+        for stream in self.network.arrivals.values():
+            stream.start()
+        self._warm = None
+        self.env.call_later(self.warmup, self._on_warmup)
+        self._daily = {name: ([], [], []) for name in self.services}
+        if self.horizon > 1.0:
+            self.env.call_later(1.0, self._on_day)
+        self.env.run(until=self.horizon)
+        self._record_day()   # the last (possibly partial) day ends at the horizon
+        end = self._snapshot()
+        warm = self._warm if self._warm is not None else end
+        net = self.network
+        return {
+            "replication": self.replication,
+            "period_days": self.period,
+            "services": {n: _difference(end["services"][n], warm["services"][n]) for n in self.services},
+            "sinks": {n: _difference(end["sinks"][n], warm["sinks"][n]) for n in net.sinks},
+            "streams": {n: _difference(end["streams"][n], warm["streams"][n]) for n in net.arrivals},
+            "groups": net.groups,
+            "daily": {n: tuple(np.diff(np.asarray(a), prepend=0.0) for a in rows) for n, rows in self._daily.items()},
+            "ledger": self.ledger(),
+            "events": self.event_log.frame() if self.event_log is not None else None,
+        }
+
+    def ledger(self) -> dict:
+        """Conservation of patients, per service and for the whole system, over the whole run."""
+        services = {}
+        for name, s in self.services.items():
+            present = s.present()
+            services[name] = {
+                "arrived": s.arrived, "left": s.left, "reneged": s.reneged, "lost": s.lost,
+                "in_service_end": s.in_place - s.blocked, "blocked_end": s.blocked, "waiting_end": s.waiting,
+                "balanced": s.arrived == s.left + s.reneged + present,
+                "little_gap": s.little_gap(),
+            }
+        sinks, created = self.network.sinks.values(), self.context.patients.created
+        entered = created + sum(s.returned for s in sinks)
+        exited = sum(s.count for s in sinks)
+        present = sum(s.present() for s in self.services.values())
+        system = {
+            "created": created, "returned": sum(s.returned for s in sinks),
+            "exited": exited, "present_end": present,
+            "awaiting_return": sum(s.pending for s in sinks),
+            "balanced": entered == exited + present,
+        }
+        return {"services": services, "system": system,
+                "balanced": system["balanced"] and all(v["balanced"] for v in services.values()),
+                # Little's identity (place-days = patients' days in a place) to a millionth of a day per event
+                "little_balanced": all(abs(v["little_gap"]) <= 1e-6 * (1 + s.arrived)
+                                       for v, s in zip(services.values(), self.services.values()))}
+
+
+def _difference(end: dict, start: dict) -> dict:
+    out = {}
+    for key, value in end.items():
+        if isinstance(value, dict):
+            base = start.get(key, {})
+            out[key] = {k: v - base.get(k, 0) for k, v in value.items()}
+        else:
+            out[key] = value - start.get(key, 0)
+    return out

@@ -1,0 +1,76 @@
+"""The patient: the entity that moves through the pathway."""
+from __future__ import annotations
+
+
+class Patient:
+    """One person's journey through the pathway.
+
+    Attributes that routing tables and length-of-stay tables may key on
+    (``by:`` in config) are strings: ``age_band``, ``locality``, ``site``,
+    ``risk_tier``, ``care_home`` (``resident`` or ``community``),
+    ``arrival_mode`` (set by the arrival stream, e.g. ``ambulance``) and
+    ``pathway`` (the discharge pathway ``P0``-``P3`` once discharged from a
+    service that labels it; ``none`` before).
+
+    The remaining fields are bookkeeping for the service the patient is in.
+    """
+
+    __slots__ = (
+        "admitted",
+        "age_band",
+        "arrival_mode",
+        "balks",
+        "care_home",
+        "entered",
+        "finished",
+        "first_arrival",
+        "id",
+        "joined",
+        "last_discharge",
+        "locality",
+        "origin",
+        "pathway",
+        "patience",
+        "renege_to",
+        "risk_tier",
+        "site",
+    )
+
+    def __init__(self, pid, age_band, locality, site, risk_tier, care_home, arrival_mode, origin, now, balks=False,
+                 patience=None, renege_to=None):
+        self.id = pid
+        self.age_band = age_band
+        self.locality = locality
+        self.site = site
+        self.risk_tier = risk_tier
+        self.care_home = care_home
+        self.arrival_mode = arrival_mode
+        self.pathway = "none"
+        self.balks = balks          # leaves at once, instead of queueing, if no place is free
+        self.patience = patience    # how long they will wait for their first place (a distribution), if limited
+        self.renege_to = renege_to  # where they go when that patience runs out
+        self.origin = origin        # the stream or service the patient last came from
+        self.joined = now           # when the patient joined the service now being sought
+        self.entered = now          # when the patient arrived at the service now occupied
+        self.admitted = now         # when the patient took the place now held
+        self.finished = now         # when the patient finished service (start of any blocking)
+        self.last_discharge = -1e18  # when the patient last left a service that counts readmissions
+        self.first_arrival = now    # when the current episode of care began
+
+    def __repr__(self):
+        return f"Patient({self.id}, {self.age_band}, {self.locality}, {self.risk_tier}, {self.arrival_mode})"
+
+
+class Patients:
+    """Makes the patients of one replication, numbered in the order they are created."""
+
+    def __init__(self, env, site_of: dict[str, str]):
+        self.env = env
+        self.site_of = site_of        # locality -> the acute site its residents use
+        self.created = 0
+
+    def new(self, age_band, locality, risk_tier, care_home, arrival_mode, origin, balks=False) -> Patient:
+        """A new patient arriving now."""
+        self.created += 1
+        return Patient(self.created, age_band, locality, self.site_of[locality], risk_tier, care_home, arrival_mode,
+                       origin, self.env.now, balks)

@@ -1,0 +1,315 @@
+"""Service nodes: finite places, a waiting list, blocking after service, statistics.
+
+Every setting in the pathway (A&E cubicles, acute beds, community beds,
+reablement places, an integrated team's caseload, single-point-of-access
+coordinators, home care packages, care-home places) is one :class:`Service`
+configured from data.  The rules, in the order the engine applies them when a
+patient is offered to a service:
+
+1. **A free place and nobody waiting ahead**: the patient takes the place at
+   once.  If they were holding a place upstream (see *blocking*), that place
+   is released at the same instant.
+2. **Coming from a blocking service** (one with ``blocking: true``, such as
+   acute beds): the patient stays where they are, holding that upstream place
+   (a delayed discharge, or A&E boarding), and joins this service's waiting
+   list.  They take the first place that frees up in their turn.  This is
+   blocking after service (Type I blocking in queueing terms).
+3. **Balking patients** (``balks``, e.g. planned admissions that are
+   cancelled when no bed is free) and **a full waiting list**
+   (``queue_capacity`` reached; ``0`` means no waiting list, as in a loss
+   system): the patient is turned away (*lost*) to the service's ``overflow``
+   destination.
+4. Otherwise the patient joins the waiting list without holding a place
+   (waiting at home, in the waiting room).  With ``patience`` set, a patient
+   still waiting when their patience runs out *reneges* to ``renege_to``.
+   A patient may bring their own patience from their arrival stream (a
+   planned admission waits hours, not days, for a bed); it applies to the
+   first place they seek and overrides the service's.
+
+The waiting list is served in order of ``priority`` (by the node the patient
+came from; lower first) and then first come, first served.  Capacity may
+follow an hourly ``rota``; when it falls below the places in use nobody is
+turned out, but nobody new starts until a place is free.
+
+When service ends the patient is routed (see :mod:`sim.engine.routing`).  A blocking
+service keeps the patient in their place until the next service takes them;
+a non-blocking service lets them go at once.
+
+Scheduling puts calls on SimPy's event queue (:meth:`sim.engine.clock.Clock.call_later`)
+rather than running one generator process per patient: the same semantics at
+a fraction of the cost (``python -m sim.bench``, ``engine_vs_simpy_ratio``).
+
+Statistics are streamed, never per-patient lists: counters and time
+integrals that only grow.  The model snapshots them at the end of warm-up and
+reports the difference, so warm-up needs no resetting and the whole-run totals
+remain for the conservation ledger.  A time integral of a level (places in
+use, blocked, waiting, capacity) is kept as ``level x now - sum(t x change)``:
+each change adds one term for the level that changed, so no other level needs
+touching.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+
+from .caseload import CrisisRegistry
+from .spec import ServiceSpec
+
+COUNTERS = (
+    "offered", "arrived", "lost", "reneged", "started", "finished", "left", "readmissions",
+    "wait_sum", "waited", "blocked_sum", "blocked_n", "sojourn_sum", "place_sum",
+)
+UNLIMITED = 2 ** 62   # places of an uncapacitated service: more than any run can fill
+AREAS = ("area_place", "area_blocked", "area_waiting", "area_capacity")
+
+
+class WaitingEntry:
+    """A patient on a waiting list: who, the upstream service whose place they hold while they wait
+    (None when waiting at home), and whether they are still waiting (an entry whose patient gave up
+    stays in the heap, no longer ``live``, until it reaches the top)."""
+
+    __slots__ = ("holder", "live", "patient")
+
+    def __init__(self, patient, holder):
+        self.patient = patient
+        self.holder = holder
+        self.live = True
+
+
+class Service:
+    """A pathway setting with ``spec.capacity`` places and a waiting list."""
+
+    def __init__(self, env, spec: ServiceSpec, registry: CrisisRegistry | None = None):
+        self.env = env
+        self.spec = spec
+        self.name = spec.name
+        # The configured service this is one site's (or locality's) instance of: a patient leaving
+        # here comes "from" it, so priorities and origin filters name services, not instances.
+        self.group = spec.group or spec.name
+        self.label = spec.label or spec.name
+        # No capacity (None) is an infinite-server setting: everyone starts at once.
+        self.unlimited = spec.capacity is None
+        self.capacity = UNLIMITED if self.unlimited else int(spec.capacity)
+        self.los = spec.los
+        self.blocking = bool(spec.blocking)
+        self.queue_capacity = float("inf") if spec.queue_capacity is None else int(spec.queue_capacity)
+        self.priority = dict(spec.priority or {})
+        self.default_priority = spec.default_priority
+        self.patience = spec.patience
+        self.registry = registry if spec.crisis_reduction else None
+        self.crisis_reduction = spec.crisis_reduction
+        self.readmission_days = spec.readmission_days
+        self.pathway_labels = spec.pathway_labels or None
+        self.sojourn_limits = dict(spec.sojourn_limits or {})
+        self.wait_limits = dict(spec.wait_limits or {})
+        self._sojourn_days = tuple(self.sojourn_limits.values())
+        self._wait_days = tuple(self.wait_limits.values())
+        # Wired by the network builder once every node exists.
+        self.router = None
+        self.overflow = None
+        self.renege_to = None
+        # State.
+        self.in_place = 0     # places occupied: in service or blocked
+        self.blocked = 0      # finished, holding the place until the next service takes them
+        self.waiting = 0      # on the waiting list without holding a place elsewhere
+        self.queued = 0       # live entries on the waiting list (waiting + blocked elsewhere)
+        self._queue = []      # heap of (priority, sequence, WaitingEntry)
+        self._seq = 0
+        # sum(t x change) of each level, for its time integral (see module docstring).
+        self._tw_place = self._tw_blocked = self._tw_waiting = self._tw_capacity = 0.0
+        self._admitted_sum = 0.0   # sum of the admission times of the patients in a place now
+        # Monotone statistics (see COUNTERS).
+        for counter in COUNTERS:
+            setattr(self, counter, 0.0 if counter.endswith("_sum") else 0)
+        self.sojourn_over = [0] * len(self.sojourn_limits)
+        self.wait_within = [0] * len(self.wait_limits)
+        self.by_origin: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ flow
+    def offer(self, patient, holder=None):
+        """A patient asks for a place; ``holder`` is the service whose place they still hold."""
+        self.offered += 1
+        patient.joined = self.env.now
+        if self.in_place < self.capacity and not self.queued:
+            self._count_arrival(patient)
+            self._admit(patient, holder)
+        elif holder is not None:
+            self._enqueue(patient, holder)
+        elif patient.balks or self.waiting >= self.queue_capacity:
+            self.lost += 1
+            self.overflow.offer(patient, None)
+        else:
+            self._count_arrival(patient)
+            self.waiting += 1
+            self._tw_waiting += self.env.now
+            entry = self._enqueue(patient, None)
+            patience = patient.patience or self.patience
+            if patience is not None:
+                self.env.call_later(patience.draw(patient), self._renege, entry)
+
+    def _count_arrival(self, patient):
+        self.arrived += 1
+        origin = patient.origin
+        self.by_origin[origin] = self.by_origin.get(origin, 0) + 1
+        if self.readmission_days is not None and self.env.now - patient.last_discharge <= self.readmission_days:
+            self.readmissions += 1
+
+    def _enqueue(self, patient, holder):
+        self._seq += 1
+        entry = WaitingEntry(patient, holder)
+        heapq.heappush(self._queue, (self.priority.get(patient.origin, self.default_priority), self._seq, entry))
+        self.queued += 1
+        return entry
+
+    def _admit(self, patient, holder):
+        """Give ``patient`` a place now (reserving it before releasing any upstream place)."""
+        now = self.env.now
+        self.in_place += 1
+        self._tw_place += now
+        if holder is not None:
+            holder.depart(patient)
+        patient.admitted = now
+        self._admitted_sum += now
+        patient.entered = patient.joined
+        patient.origin = self.group
+        patient.patience = None
+        wait = now - patient.joined
+        self.started += 1
+        if wait > 0:
+            self.waited += 1
+            self.wait_sum += wait
+        if self._wait_days:
+            for i, limit in enumerate(self._wait_days):
+                if wait <= limit:
+                    self.wait_within[i] += 1
+        if self.registry is not None:
+            self.registry.add(patient, self.crisis_reduction)
+        self.env.call_later(self.los.draw(patient), self._finish, patient)
+
+    def _finish(self, patient):
+        self.finished += 1
+        patient.finished = self.env.now
+        destination = self.router.choose(patient)
+        if self.pathway_labels is not None:
+            patient.pathway = self.pathway_labels.get(destination.name, patient.pathway)
+        if self.blocking:
+            self.blocked += 1
+            self._tw_blocked += patient.finished
+            destination.offer(patient, self)
+        else:
+            self.depart(patient)
+            destination.offer(patient, None)
+
+    def depart(self, patient):
+        """``patient`` leaves their place here (called by the node that takes them)."""
+        now = self.env.now
+        self.in_place -= 1
+        self._tw_place -= now
+        self.left += 1
+        if self.blocking:
+            self.blocked -= 1
+            self._tw_blocked -= now
+            delay = now - patient.finished
+            if delay > 0:
+                self.blocked_n += 1
+                self.blocked_sum += delay
+        self.place_sum += now - patient.admitted
+        self._admitted_sum -= patient.admitted
+        sojourn = now - patient.entered
+        self.sojourn_sum += sojourn
+        if self._sojourn_days:
+            for i, limit in enumerate(self._sojourn_days):
+                if sojourn > limit:
+                    self.sojourn_over[i] += 1
+        if self.readmission_days is not None:
+            patient.last_discharge = now
+        if self.registry is not None:
+            self.registry.remove(patient, self.crisis_reduction)
+        self._pull()
+
+    def _pull(self):
+        """Fill free places from the waiting list."""
+        queue = self._queue
+        while self.in_place < self.capacity and self.queued:
+            entry = heapq.heappop(queue)[2]
+            if not entry.live:
+                continue  # reneged
+            entry.live = False
+            self.queued -= 1
+            patient, holder = entry.patient, entry.holder
+            if holder is None:
+                self.waiting -= 1
+                self._tw_waiting -= self.env.now
+            else:
+                self._count_arrival(patient)
+            self._admit(patient, holder)
+
+    def _renege(self, entry):
+        if not entry.live:
+            return
+        entry.live = False
+        self.queued -= 1
+        self.waiting -= 1
+        self._tw_waiting -= self.env.now
+        self.reneged += 1
+        patient = entry.patient
+        (patient.renege_to or self.renege_to).offer(patient, None)
+
+    def set_capacity(self, capacity):
+        """Change the number of places (a rota); nobody is turned out."""
+        self._tw_capacity += (capacity - self.capacity) * self.env.now
+        self.capacity = capacity
+        self._pull()
+
+    def areas(self) -> tuple[float, float, float, float]:
+        """Time integrals so far of places in use, blocked places, waiting list and capacity."""
+        now = self.env.now
+        # Rounded to a millionth of a day: the sums cancel exactly in theory, not in floating point.
+        return (round(self.in_place * now - self._tw_place, 6), round(self.blocked * now - self._tw_blocked, 6),
+                round(self.waiting * now - self._tw_waiting, 6),
+                math.nan if self.unlimited else round(self.capacity * now - self._tw_capacity, 6))
+
+    # -------------------------------------------------------- initial state
+    def seed_patient(self, patient, waiting=False):
+        """Place a patient here at time zero: in service with a residual stay, or waiting."""
+        patient.origin = "initial"
+        self._count_arrival(patient)
+        now = self.env.now
+        if waiting:
+            self.waiting += 1
+            self._tw_waiting += now
+            self._enqueue(patient, None)
+            return
+        self.in_place += 1
+        self._tw_place += now
+        patient.admitted = now
+        self._admitted_sum += now
+        self.started += 1
+        if self.registry is not None:
+            self.registry.add(patient, self.crisis_reduction)
+        patient.origin = self.group
+        self.env.call_later(self.los.residual(patient), self._finish, patient)
+
+    # ----------------------------------------------------------- statistics
+    def snapshot(self) -> dict:
+        """All monotone statistics now, time integrals included."""
+        snap = {c: getattr(self, c) for c in COUNTERS}
+        snap.update(zip(AREAS, self.areas()))
+        for label, n in zip(self.sojourn_limits, self.sojourn_over):
+            snap[f"over_{label}"] = n
+        for label, n in zip(self.wait_limits, self.wait_within):
+            snap[f"wait_within_{label}"] = n
+        snap["by_origin"] = dict(self.by_origin)
+        return snap
+
+    def little_gap(self) -> float:
+        """Little's identity over the run so far: the time integral of places in use minus the sum,
+        over every patient who has held a place, of the time they held it (to now for those still
+        here).  Zero up to rounding when the level and the patients agree."""
+        now = self.env.now
+        held = self.place_sum + self.in_place * now - self._admitted_sum
+        return self.areas()[0] - held
+
+    def present(self) -> int:
+        """Patients here now: in a place (serving or blocked) or on the waiting list."""
+        return self.in_place + self.waiting

@@ -1,0 +1,12 @@
+"""From Hydra configs and data files to the checked configuration the engine builds from.
+
+* :mod:`~sim.inputs.config` -- compose ``configs/`` with overrides, as the command line does;
+* :mod:`~sim.inputs.schema` -- the shape and ranges of every config group, all problems at once;
+* :mod:`~sim.inputs.data_files` -- CSV files a planner supplies (population by locality and age);
+* :mod:`~sim.inputs.calibration` -- fitted factors applied to the sourced priors;
+* :mod:`~sim.inputs.levers` -- a scenario's shift-left levers compiled into pathway data;
+* :mod:`~sim.inputs.prepare` -- all of the above in order: what a replication runs.
+
+The parameter register (every number in ``configs/`` with its unit, source and status) is the tool
+``python -m sim.params``.
+"""

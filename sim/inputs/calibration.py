@@ -1,0 +1,99 @@
+"""Calibration factors: fitted multipliers applied to the sourced prior values before a run.
+
+A place config includes its calibration (``place.calibration``, from
+``configs/calibration/*.yaml``).  Each free parameter names the config values
+it scales and carries its fitted ``factor``::
+
+    acute_length_of_stay:
+      paths: [network.services.acute.los.values.default]
+      mode: scale            # multiply every number under the paths (or only `keys`)
+      keys: [mean]
+      factor: 0.97
+
+    ed_conversion:
+      paths: [network.services.ae.next.values.walk_in]
+      mode: probability      # multiply the probability of `key` in every routing table
+      key: acute             # under the paths, giving the difference to `balance`
+      balance: home
+      factor: 0.93
+
+A calibration names the ``network`` it was fitted to and applies only to that
+network.  The priors stay as written, with their sources, so a reviewer sees both the
+evidence and how far the fit moved it.  ``python -m sim.calibrate --fit``
+refits the factors.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from ..common.checks import number
+from ..common.errors import ConfigError
+
+
+def _node(cfg, path, where):
+    node = cfg
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise ConfigError(where, path, "a path to values in the configuration")
+        node = node[part]
+    return node
+
+
+def _scale(node, factor, keys):
+    """Multiply the numbers in ``node`` (a mapping, list or routing table) in place."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for k, v in list(items):
+        if isinstance(v, (dict, list)):
+            _scale(v, factor, keys)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and (keys is None or k in keys):  # any number, not a flag
+            node[k] = v * factor
+
+
+def _shift(node, factor, key, balance, where):
+    """In every routing table under ``node``: p[key] *= factor; p[balance] takes up the difference."""
+    if not isinstance(node, dict):
+        return
+    if "values" in node and "by" in node:
+        for child in node["values"].values():
+            _shift(child, factor, key, balance, where)
+        return
+    if key in node:
+        new = node[key] * factor
+        spare = node.get(balance, 0.0) + node[key] - new
+        if new > 1 or spare < 0:
+            raise ConfigError(where, factor, f"a factor that keeps {key!r} and {balance!r} probabilities in [0, 1]")
+        node[key], node[balance] = new, spare
+
+
+def apply(cfg: Mapping[str, Any]) -> dict:
+    """The configuration with the place's calibration factors applied (a new dict)."""
+    spec = (cfg.get("place") or {}).get("calibration") or {}
+    parameters = spec.get("parameters") or {}
+    # Factors are fitted to one pathway; another network (a textbook queue, say) keeps its own values.
+    network = (cfg.get("network") or {}).get("name")
+    if not parameters or (spec.get("network") and network != spec["network"]):
+        return dict(cfg)
+    out = copy.deepcopy(dict(cfg))
+    for name, spec in parameters.items():
+        where = f"place.calibration.parameters.{name}"
+        factor = spec.get("factor", 1.0)
+        number(factor, f"{where}.factor", low=0.0, low_open=True, allowed="a positive multiplier")
+        if factor == 1.0:
+            continue
+        mode = spec.get("mode", "scale")
+        for path in spec.get("paths") or []:
+            node = _node(out, path, f"{where}.paths")
+            if mode == "scale":
+                _scale(node, factor, set(spec["keys"]) if spec.get("keys") else None)
+            elif mode == "probability":
+                _shift(node, factor, spec.get("key"), spec.get("balance"), f"{where}.factor")
+            else:
+                raise ConfigError(f"{where}.mode", mode, "scale or probability")
+    return out
+
+
+def factors(cfg: Mapping[str, Any]) -> dict[str, float]:
+    parameters = ((cfg.get("place") or {}).get("calibration") or {}).get("parameters") or {}
+    return {name: float(spec.get("factor", 1.0)) for name, spec in parameters.items()}

@@ -1,0 +1,109 @@
+"""The shape of a configuration, checked before anything runs, with every problem reported at once.
+
+:func:`validate` walks the resolved configuration group by group -- the top level, ``run``,
+``capacity``, ``costs``, ``place`` and the shape of ``network`` -- and collects a
+:class:`~sim.common.errors.ConfigError` for each unknown key (with a "did you mean"), wrong type or value
+out of range.  The deeper checks that need the pathway built (routing rows summing to 1, lengths of
+stay, profiles, known service names) happen when :func:`sim.jobs.runner.check` builds the model once
+without running it.  The command line, the Python API and the experiments all go through
+:func:`sim.jobs.runner.check`, so they all reject the same inputs.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..common.checks import is_real, is_whole, unknown_keys
+from ..common.errors import ConfigError, ConfigErrors, did_you_mean
+
+TOP_LEVEL = {"place", "network", "capacity", "scenario", "costs", "run", "objective"}
+YEARS = (2015, 2040)   # the demography's supported range (sim.engine.demography)
+RUN_KEYS = {
+    "horizon_days", "warmup_days", "replications", "seed", "n_jobs", "year", "pilot_replications",
+    "replication_batch", "max_replications", "precision", "precision_metrics", "force", "cache_dir",
+    "max_queue", "max_seconds", "event_log",
+}
+PLACE_KEYS = {"name", "label", "base_year", "localities", "population", "projection", "risk", "care_home",
+              "demand", "trend_growth", "calibration", "source", "description", "sites"}
+COST_KEYS = {"price_year", "report_price_year", "inflation_per_year", "source", "description", "currency"}
+NETWORK_KEYS = {"name", "description", "profiles", "streams", "services", "sinks", "metrics", "cost_lines",
+                "lam", "c", "mean_los", "los_cv", "c2", "mean_los2", "los_cv2", "p_down", "amplitude", "period_days"}
+
+
+def _run(run: Mapping, errors: list) -> None:
+    errors += unknown_keys(run, RUN_KEYS, "run")
+
+    def check(key, ok, allowed):
+        if key in run and not ok(run[key]):
+            errors.append(ConfigError(f"run.{key}", run[key], allowed))
+
+    def count(minimum):
+        return lambda v: is_whole(v) and v >= minimum
+
+    check("horizon_days", lambda v: is_real(v) and v > 0, "a number of days > 0")
+    horizon = run.get("horizon_days")
+    if is_real(horizon):
+        check("warmup_days", lambda v: v == "auto" or (is_real(v) and 0 <= v < horizon),
+              f"a number of days in [0, horizon_days={horizon}) or auto (MSER-5)")
+    check("replications", lambda v: v == "auto" or count(1)(v), "a positive integer or auto")
+    check("seed", count(0), "a non-negative integer")
+    check("n_jobs", lambda v: v in ("auto", None) or count(1)(v), "an integer >= 1 or auto")
+    check("year", lambda v: count(0)(v) and YEARS[0] <= v <= YEARS[1],
+          f"a financial year from {YEARS[0]} to {YEARS[1]} (2017 = 2017/18)")
+    check("force", lambda v: isinstance(v, bool), "true or false")
+    check("event_log", lambda v: isinstance(v, bool), "true or false")
+    check("max_queue", lambda v: v is None or count(1)(v), "a positive number of patients, or null (no cap)")
+    check("max_seconds", lambda v: v is None or (is_real(v) and v > 0), "a positive number of seconds, or null (no cap)")
+    for key in ("horizon_days", "warmup_days", "replications", "seed", "year"):
+        if key not in run:
+            errors.append(ConfigError(f"run.{key}", None, "a value"))
+
+
+def _capacity(capacity: Mapping, errors: list) -> None:
+    for key, value in capacity.items():
+        values = value.items() if isinstance(value, Mapping) else [(None, value)]
+        for part, v in values:
+            if v is None:
+                continue        # no limit
+            if not is_whole(v) or v < 0:
+                where = f"capacity.{key}" + (f".{part}" if part is not None else "")
+                errors.append(ConfigError(where, v, "a non-negative whole number of places (or null for no limit)"))
+
+
+def _costs(costs: Mapping, errors: list) -> None:
+    for key, value in costs.items():
+        if key.endswith("_gbp"):
+            if not is_real(value) or value < 0:
+                errors.append(ConfigError(f"costs.{key}", value, "a non-negative amount in pounds"))
+        elif key == "inflation_per_year":
+            if not is_real(value) or not -0.5 < value < 1.0:
+                errors.append(ConfigError(f"costs.{key}", value, "a yearly rate in (-0.5, 1), such as 0.03"))
+        elif key in ("price_year", "report_price_year"):
+            if not is_whole(value) or not YEARS[0] - 15 <= value <= YEARS[1]:
+                errors.append(ConfigError(f"costs.{key}", value, "a financial year such as 2017 (for 2017/18)"))
+        elif key not in COST_KEYS:
+            errors.append(ConfigError(f"costs.{key}", value, "a unit cost ending _gbp or one of "
+                                      f"{', '.join(sorted(COST_KEYS))}{did_you_mean(key, COST_KEYS)}"))  # not unknown_keys: *_gbp is open
+
+
+def validate(cfg: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigErrors` listing every problem found, or return quietly."""
+    errors: list[ConfigError] = []
+    if not isinstance(cfg, Mapping):
+        raise ConfigErrors([ConfigError("(configuration)", cfg, "a mapping of config groups")])
+    errors += unknown_keys(cfg, TOP_LEVEL, "")
+    for group in ("place", "network", "run"):
+        if not isinstance(cfg.get(group), Mapping):
+            errors.append(ConfigError(group, cfg.get(group), f"the {group} config group (a mapping)"))
+    if isinstance(cfg.get("run"), Mapping):
+        _run(cfg["run"], errors)
+    if isinstance(cfg.get("capacity"), Mapping):
+        _capacity(cfg["capacity"], errors)
+    if isinstance(cfg.get("costs"), Mapping):
+        _costs(cfg["costs"], errors)
+    if isinstance(cfg.get("place"), Mapping):
+        errors += unknown_keys(cfg["place"], PLACE_KEYS, "place")
+    if isinstance(cfg.get("network"), Mapping):
+        errors += unknown_keys(cfg["network"], NETWORK_KEYS, "network")
+    if errors:
+        raise ConfigErrors(errors)

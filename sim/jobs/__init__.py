@@ -1,0 +1,10 @@
+"""Running configurations: what turns a resolved configuration into files on disk.
+
+* :mod:`~sim.jobs.runner` -- check, prepare and run the replications in parallel, tabulate them;
+* :mod:`~sim.jobs.cache` -- finished jobs keyed by configuration, so sweeps resume;
+* :mod:`~sim.jobs.outputs` -- the output files and the manifest;
+* :mod:`~sim.jobs.cli` -- the command-line job (``python -m sim``): checks, cache, summary;
+* :mod:`~sim.jobs.callbacks` -- Hydra callbacks run after a multirun (the scenario comparison);
+* :mod:`~sim.jobs.objective` -- the objective an optimising sweeper minimises;
+* :mod:`~sim.jobs.experiment` -- the harness behind ``experiments/`` and ``results/``.
+"""

@@ -1,0 +1,119 @@
+"""Experiments: named sets of runs, their tables and figures, and a manifest to reproduce them.
+
+An experiment script (``experiments/<name>.py``) creates an :class:`Experiment`,
+runs the model with lists of overrides (exactly as on the command line), writes
+tables and figures, and finishes with the answer to its question.  Everything
+lands in ``results/<name>/``::
+
+    results/<name>/
+      README.md        the question, the command, the answer, the figures
+      manifest.json    command, git commit, package versions, and for every run its
+                       overrides, resolved config, seed and conservation ledger
+      *.csv            tables
+      *.png, *.txt     figures and their captions
+
+``python -m sim.reproduce results/<name>`` re-runs every recorded run from its
+resolved configuration and checks the numbers against ``runs.csv``.
+"""
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis import figures
+from ..common.paths import RESULTS, ROOT
+from ..inputs.config import load
+from . import outputs, runner
+
+
+def command_line(argv) -> str:
+    """The command as typed from the repository root: ``python -m sim.<module>`` for package
+    modules, a path relative to the root for scripts."""
+    script = Path(argv[0]).resolve()
+    if script.parent == ROOT / "sim":
+        head = ["python", "-m", f"sim.{script.stem}"]
+    else:
+        try:
+            head = ["python", str(script.relative_to(ROOT))]
+        except ValueError:
+            head = ["python", argv[0]]
+    return " ".join(shlex.quote(a) for a in [*head, *argv[1:]])
+
+
+@dataclass
+class Experiment:
+    """Runs, tables and figures of one experiment, written under ``results/<name>``."""
+
+    name: str
+    question: str
+    command: str = ""
+    out_dir: Path | None = None
+    progress: bool = False
+    runs: dict = field(default_factory=dict)
+    tables: list = field(default_factory=list)
+    figures: list = field(default_factory=list)
+    summaries: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.out_dir = Path(self.out_dir) if self.out_dir else RESULTS / self.name
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        if not self.command:
+            self.command = command_line(sys.argv)
+        self.started = time.perf_counter()
+
+    def run(self, label: str, overrides: Sequence[str] = ()) -> runner.Results:
+        """Run the model with ``overrides``; remember the run under ``label``."""
+        cfg = load(list(overrides))
+        results = runner.run(cfg, progress=self.progress)
+        self.runs[label] = {"overrides": list(overrides), "seed": cfg["run"]["seed"],
+                            "replications": int(cfg["run"]["replications"]), "config": cfg,
+                            "conservation_balanced": results.balanced, "seconds": round(sum(results.seconds), 2)}
+        if not results.balanced:
+            raise RuntimeError(f"run {label!r}: patients not conserved (see its ledger)")
+        self.summaries.append(results.summary.drop(columns="scenario").assign(run=label))
+        return results
+
+    def table(self, name: str, frame: pd.DataFrame, description: str) -> Path:
+        path = self.out_dir / f"{name}.csv"
+        outputs.write_csv(frame, path)
+        self.tables.append({"file": path.name, "description": description})
+        return path
+
+    def figure(self, name: str, fig, caption: str) -> Path:
+        path = figures.save(fig, self.out_dir / f"{name}.png", caption)
+        self.figures.append({"file": path.name, "caption": caption})
+        return path
+
+    def finish(self, answer: str, method: str = "") -> Path:
+        """Write the manifest and the README (question, command, answer, tables, figures)."""
+        if self.summaries:
+            self.table("runs", pd.concat(self.summaries, ignore_index=True)[
+                ["run", "metric", "mean", "ci_low", "ci_high", "replications"]],
+                "every run's summary (mean and 95% interval of each metric): what `python -m sim.reproduce` checks")
+        manifest = {
+            "experiment": self.name, "question": self.question, "command": self.command,
+            "git": outputs.git_commit(), "packages": outputs.package_versions(),
+            "seconds": round(time.perf_counter() - self.started, 1),
+            "tables": self.tables, "figures": self.figures, "runs": self.runs,
+        }
+        outputs.write_json(manifest, self.out_dir / "manifest.json")
+        lines = [f"# {self.name.replace('_', ' ').capitalize()}", "", f"**Question.** {self.question}", "",
+                 "**Command** (from the repository root):", "", "```bash", self.command, "```", "",
+                 f"**Answer.** {answer.strip()}", ""]
+        if method:
+            lines += ["**Method.** " + method.strip(), ""]
+        if self.tables:
+            lines += ["## Tables", ""] + [f"- `{t['file']}`: {t['description']}" for t in self.tables] + [""]
+        if self.figures:
+            lines += ["## Figures", ""]
+            for f in self.figures:
+                lines += [f"![{f['file']}]({f['file']})", "", f"*{f['caption']}*", ""]
+        readme = self.out_dir / "README.md"
+        outputs.atomic_write(readme, lambda tmp: Path(tmp).write_text("\n".join(lines)))
+        return readme

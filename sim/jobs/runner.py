@@ -1,0 +1,175 @@
+"""Run replications (in parallel with joblib) and gather their results as tables.
+
+``run(cfg)`` takes a resolved configuration (a plain dict: ``place``,
+``network``, ``capacity``, ``scenario``, ``costs``, ``run``), checks it, prepares it
+(:func:`sim.inputs.prepare.prepare`) and returns :class:`Results`.  Each replication is
+independent and seeded only by ``(run.seed, replication, process name)`` (see
+:mod:`sim.engine.randomness`), so results are identical for any ``run.n_jobs``.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from joblib import Parallel, delayed
+
+from ..analysis import output_analysis
+from ..analysis.metrics import MetricSet
+from ..analysis.statistics import summarise
+from ..common.checks import is_whole
+from ..common.errors import ConfigError
+from ..engine.model import Model, simulation_start
+from ..inputs import schema
+from ..inputs.prepare import prepare
+
+AUTO = "auto"
+
+
+def available_cores() -> int:
+    """Cores this process may use (respects CPU affinity and cgroup-limited containers)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_jobs(n_jobs: Any, replications: int) -> int:
+    """Worker processes for ``n_jobs`` (an integer >= 1 or ``auto``), never more than replications."""
+    if n_jobs in (None, "auto"):
+        n = available_cores()
+    elif not is_whole(n_jobs) or n_jobs < 1:
+        raise ConfigError("run.n_jobs", n_jobs, "an integer >= 1 or auto")
+    else:
+        n = n_jobs
+    return max(1, min(n, replications))
+
+
+def check(cfg: Mapping[str, Any]) -> MetricSet:
+    """Build everything once without running, so bad input fails before any work starts."""
+    schema.validate(cfg)                       # every problem of shape and range, reported together
+    run = cfg["run"]
+    warmup, reps = run["warmup_days"], run["replications"]
+    options = output_analysis.settings(run)
+    resolve_jobs(run.get("n_jobs", 1), options["max_replications"] if reps == AUTO else reps)
+    if warmup == AUTO or reps == AUTO:
+        cfg = {**cfg, "run": {**run, "warmup_days": 0 if warmup == AUTO else warmup,
+                              "replications": options["replication_batch"] if reps == AUTO else reps}}
+    built = prepare(cfg)
+    metric_set = MetricSet(built["network"], built.get("costs"))
+    Model(built, 0)
+    return metric_set
+
+
+def run_replication(cfg: Mapping[str, Any], replication: int) -> dict:
+    """One replication: its metrics, daily series, flows and conservation ledger."""
+    started = time.perf_counter()
+    raw = Model(cfg, replication).run()
+    metrics = MetricSet(cfg["network"], cfg.get("costs")).evaluate(raw)
+    metrics.update(output_analysis.unstable_flags(raw["daily"], float(cfg["run"]["warmup_days"])))
+    flows = {(origin, group): n for group, members in raw["groups"].items()
+             for m in members for origin, n in raw["services"][m]["by_origin"].items()}
+    return {"replication": replication, "metrics": metrics, "daily": raw["daily"], "flows": flows, "events": raw["events"],
+            "ledger": raw["ledger"], "seconds": time.perf_counter() - started}
+
+
+@dataclass
+class Results:
+    """Everything one configuration's replications produced."""
+
+    scenario: str
+    config: dict
+    replications: pd.DataFrame          # scenario, replication, metric, value
+    summary: pd.DataFrame               # scenario, metric, mean, ci_low, ci_high, replications
+    daily: pd.DataFrame                 # scenario, replication, day, date, service, occupancy/queue/blocked means
+    flows: pd.DataFrame                 # scenario, replication, origin, destination, patients
+    ledgers: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    n_jobs: int = 1
+    analysis: dict = field(default_factory=dict)   # warm-up and replications chosen automatically, if any
+    events: pd.DataFrame | None = None   # per-patient event log, with run.event_log=true (sim.engine.event_log)
+
+    @property
+    def balanced(self) -> bool:
+        return all(ledger["balanced"] and ledger["little_balanced"] for ledger in self.ledgers)
+
+    def conservation(self) -> dict:
+        """Per-service arrived / left / present at the end, for every replication."""
+        return {"balanced": self.balanced,
+                "replications": [{"replication": i, **ledger} for i, ledger in enumerate(self.ledgers)]}
+
+
+def run(cfg: Mapping[str, Any], progress: bool = True) -> Results:
+    """Run the replications of ``cfg`` and tabulate them.
+
+    ``run.warmup_days: auto`` and ``run.replications: auto`` choose the warm-up and the number of
+    replications first (see :mod:`sim.analysis.output_analysis`); ``Results.analysis`` says what was chosen."""
+    check(cfg)
+    run_cfg = dict(cfg["run"])
+    scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
+    built = prepare(cfg)          # calibration and levers do not depend on the warm-up or replications
+    analysis: dict = {}
+    if run_cfg["warmup_days"] == AUTO:
+        pilot_reps = output_analysis.settings(run_cfg)["pilot_replications"]
+        pilot_run = {**run_cfg, "warmup_days": 0}
+        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, False)
+        warmup, per_service = output_analysis.choose_warmup(tabulate({**cfg, "run": pilot_run}, scenario, pilot).daily)
+        analysis["warmup"] = {"method": "MSER-5 on daily occupancy, longest over services",
+                              "pilot_replications": pilot_reps, "warmup_days": warmup,
+                              "results_days": float(run_cfg["horizon_days"]) - warmup, "per_service": per_service}
+        run_cfg["warmup_days"] = warmup
+    cfg, built = {**cfg, "run": run_cfg}, {**built, "run": run_cfg}
+    if run_cfg["replications"] == AUTO:
+        outputs, analysis["replications"] = output_analysis.replicate_until_precise(
+            lambda reps: _replicate(built, reps, scenario, progress), run_cfg,
+            lambda outs: replication_table(scenario, outs))
+        run_cfg["replications"] = len(outputs)
+    else:
+        outputs = _replicate(built, range(int(run_cfg["replications"])), scenario, progress)
+    results = tabulate(cfg, scenario, outputs, resolve_jobs(run_cfg.get("n_jobs", 1), len(outputs)))
+    results.analysis = analysis
+    return results
+
+
+def _replicate(built, replications: range, scenario: str, progress: bool) -> list:
+    """Run the given replications of a prepared configuration (in parallel), in replication order."""
+    n_jobs = resolve_jobs(built["run"].get("n_jobs", 1), len(replications))
+    tasks = (delayed(run_replication)(built, r) for r in replications)
+    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    if progress:
+        from tqdm.auto import tqdm
+        outputs = tqdm(outputs, total=len(replications), desc=f"{scenario}: replications", unit="rep", leave=False)
+    return sorted(outputs, key=lambda r: r["replication"])
+
+
+def replication_table(scenario, results) -> pd.DataFrame:
+    """``scenario, replication, metric, value``: one row per metric per replication."""
+    rows = [(scenario, r["replication"], metric, value) for r in results for metric, value in r["metrics"].items()]
+    return pd.DataFrame(rows, columns=["scenario", "replication", "metric", "value"])
+
+
+def tabulate(cfg, scenario, results, n_jobs=1) -> Results:
+    replications = replication_table(scenario, results)
+    warmup = float(cfg["run"]["warmup_days"])
+    start = pd.Timestamp(simulation_start(int(cfg["run"]["year"]), warmup))
+    frames = []
+    for r in results:
+        for service, (occupancy, queue, blocked) in r["daily"].items():
+            n = len(occupancy)
+            frames.append(pd.DataFrame({
+                "scenario": scenario, "replication": r["replication"], "day": range(n),
+                "service": service, "occupancy_mean": occupancy, "queue_mean": queue, "blocked_mean": blocked}))
+    daily = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not daily.empty:
+        daily.insert(3, "date", (start + pd.to_timedelta(daily["day"], unit="D")).dt.date)
+        daily.insert(4, "period", ["warmup" if d < warmup else "results" for d in daily["day"]])
+    flows = pd.DataFrame([(scenario, r["replication"], o, d, n) for r in results for (o, d), n in r["flows"].items()],
+                         columns=["scenario", "replication", "origin", "destination", "patients"])
+    logs = [r["events"] for r in results if r.get("events") is not None]
+    return Results(scenario=scenario, config=dict(cfg), replications=replications, summary=summarise(replications),
+                   events=pd.concat(logs, ignore_index=True) if logs else None,
+                   daily=daily, flows=flows, ledgers=[r["ledger"] for r in results],
+                   seconds=[r["seconds"] for r in results], n_jobs=n_jobs)
