@@ -8,7 +8,7 @@ from sim.analysis import figures
 from sim.analysis.statistics import paired_differences
 from sim.jobs.experiment import Experiment
 
-BEDS = ["beds_2_0", "beds_2_75", "beds_2_8"]            # acute beds per 1,000 residents (seed 004 L796)
+BEDS = ["beds_2_0", "beds_2_75", "beds_2_8"]            # acute beds per 1,000 residents [@black-country-stp-2016, p. 44]
 IC = ["ic_minus_25", "current", "ic_plus_25", "ic_plus_50"]
 YEAR = 2027
 

@@ -9,7 +9,7 @@ from sim.analysis.statistics import paired_differences
 from sim.jobs.experiment import Experiment
 
 SCENARIOS = ["do_nothing", "uk_comparator", "international_comparator"]
-DOCUMENT_GROWTH_PCT = 12.83   # do-nothing system spend 2017/18 -> 2027/28 (seed 000 L974)
+DOCUMENT_GROWTH_PCT = 12.83   # do-nothing system spend 2017/18 -> 2027/28 [@walsall-cabinet-2018, App. 1 §3.4.1]
 
 
 def main():
@@ -59,7 +59,8 @@ def main():
               f"{m[('do_nothing', last, 'acute_occupancy_mean')]:.1f}% and A&E 4-hour performance "
               f"{m[('do_nothing', last, 'ae_4h_pct')]:.1f}% in {fy(last)} (from {m[('do_nothing', first, 'ae_4h_pct')]:.1f}%). "
               f"The business case's figure is not a demand model: it extends the 2017-2019 spending trend (2.8% over two "
-              f"years, seed 000 L974), which buys the capacity the model holds fixed. In {fy(last)} the UK comparator "
+              f"years [@walsall-cabinet-2018, App. 1 §3.4.1]), which buys the capacity the model holds fixed. "
+              f"In {fy(last)} the UK comparator "
               f"changes cost by {uk['relative_pct']:+.1f}% (95% interval {uk['ci_low'] / 1e6:+.1f} to {uk['ci_high'] / 1e6:+.1f} "
               f"£m) and the international comparator by {intl['relative_pct']:+.1f}% ({intl['ci_low'] / 1e6:+.1f} to "
               f"{intl['ci_high'] / 1e6:+.1f} £m) against doing nothing; acute bed-days change by "

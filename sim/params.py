@@ -5,23 +5,31 @@
 
 Sources are written beside the values in the YAML files, as comments or
 ``source:`` keys, so a planner reads them where they edit.  The register
-finds each number's source in this order: the comment on its own line; a
-``source:`` key of an enclosing mapping; the comment on an enclosing key's
-line; the comment block just above it or above an enclosing key; the file's
-header comment.  The source's wording gives the status:
+finds each number's source in this order: the comment on its own line (or
+the comment block just above that line); a ``source:`` key of an enclosing
+mapping; the comment on an enclosing key's line, or the comment block just
+below or above it; the file's header comment.
 
-* ``calibrated`` -- fitted to documented targets by ``python -m sim.calibrate``;
-* ``assumption`` -- a judgement, with its reason;
-* ``document`` -- a figure from the source documents (``seed NNN Lx``);
-* ``public reference`` -- a public figure with its year (PARAMETERS.md and others);
-* ``unsourced`` -- none of these: a defect the tests reject.
+Sources cite publications in Pandoc's syntax, ``[@key, locator]`` (several:
+``[@a, loc; @b, loc]``); each key is an entry of the bibliography,
+``docs/sources.md``, under a heading that gives its kind.  The source gives
+the status:
+
+* ``calibrated`` -- fitted to documented targets by ``python -m sim.calibrate``
+  (the source says so, outside its citations);
+* ``assumption`` -- a judgement, with its reason (the source says so);
+* ``document`` -- otherwise, when it cites a source document (``## Source documents``);
+* ``public reference`` -- otherwise, when it cites a public reference (``## Public references``);
+* ``unsourced`` -- none of these: a defect the tests reject, as is a citation
+  whose key is not in the bibliography.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -30,6 +38,9 @@ from .common.paths import CONFIG_DIR, DOCS, ROOT
 
 CONFIGS = CONFIG_DIR
 REGISTER = DOCS / "parameters.md"
+SOURCES = DOCS / "sources.md"
+#: bibliography headings (``## ...`` in docs/sources.md) and the kind of source each entry under them is
+KINDS = {"source documents": "document", "public references": "public reference"}
 #: config files that describe the modelled systems (run settings and textbook networks are not parameters)
 SCOPE = ("place/*.yaml", "rates/*.yaml", "network/integrated_care.yaml", "capacity/*.yaml", "costs/*.yaml",
          "scenario/*.yaml", "scenario/capacity/*.yaml", "calibration/*.yaml")
@@ -37,7 +48,12 @@ STATUSES = ("document", "public reference", "assumption", "calibrated", "unsourc
 STRUCTURAL = {"name", "label", "description", "dist", "unit", "by", "base_year", "partition", "blocking",
               "crisis", "balks", "arrival_mode", "source", "setting", "commissioner", "metric", "unit_cost",
               "stat", "service", "sink", "stream", "from", "to", "renege_to", "overflow", "attributes_from", "site"}
-YEAR = re.compile(r"\b(19|20)\d\d\b")
+#: a Pandoc citation key (letters, digits and inner punctuation) after an @ that does not follow a word character
+_KEY = r"(?<![\w@])-?@(?P<key>[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*\w)?)"
+#: a bracketed citation group, ``[@key, locator; @key2, locator]``
+CITATION = re.compile(r"\[(?P<body>[^\[\]]*" + _KEY.replace("(?P<key>", "(?:") + r"[^\[\]]*)\]")
+_ITEM = re.compile(r"^(?P<prefix>[^@]*?)" + _KEY + r"(?P<rest>.*)$", re.S)
+_ENTRY = re.compile(r"^- `(?P<key>[^`]+)`")
 
 
 @dataclass
@@ -48,6 +64,7 @@ class Parameter:
     unit: str
     source: str
     status: str
+    cites: list[tuple[str, str]] = field(default_factory=list)    # (key, locator) of each citation
 
 
 def _comment(line: str) -> str:
@@ -82,27 +99,59 @@ def _block_below(lines: list[str], index: int) -> str:
 
 
 def _header(lines: list[str]) -> str:
+    """The file's header comment: its first block of full-line comments (a blank line or a key ends it)."""
     header = []
     for line in lines:
         if line.strip().startswith("#"):
             header.append(line.strip().lstrip("#").strip())
-        elif line.strip():
+        elif line.strip() or header:
             break
     return " ".join(header)
 
 
-def status_of(source: str) -> str:
-    text = source.lower()
-    if not text:
+@functools.cache
+def bibliography(path: Path = SOURCES) -> dict[str, str]:
+    """Each key of the bibliography with its kind ("document" or "public reference").
+
+    An entry is a list item starting with its key in backticks, ``- `key` -- reference``, under a
+    ``## Source documents`` or ``## Public references`` heading (``###`` subheadings keep the kind).
+    """
+    kinds: dict[str, str] = {}
+    kind = None
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("## "):
+            kind = KINDS.get(line[3:].strip().lower())
+        elif kind and (m := _ENTRY.match(line)):
+            if m["key"] in kinds:
+                raise ValueError(f"{path}: {m['key']} is listed twice")
+            kinds[m["key"]] = kind
+    return kinds
+
+
+def citations(text: str) -> list[tuple[str, str]]:
+    """The (key, locator) of every Pandoc citation in ``text``, in order: ``[@a, p. 3; @b]``."""
+    out = []
+    for group in CITATION.finditer(text):
+        for item in group["body"].split(";"):
+            if m := _ITEM.match(item.strip()):
+                out.append((m["key"], m["rest"].strip().lstrip(",").strip()))
+    return out
+
+
+def status_of(source: str, bib: dict[str, str] | None = None) -> str:
+    """The status a source's wording gives: its words outside citations, then the kinds of the keys it cites."""
+    if not source.strip():
         return "unsourced"
-    if "calibrated" in text:
+    words = CITATION.sub(" ", source).lower()
+    if "calibrated" in words:
         return "calibrated"
-    if "assumption" in text:
+    if "assumption" in words:
         return "assumption"
-    if re.search(r"seed 0\d\d", text):
-        return "document"
-    if "parameters.md" in text or YEAR.search(text):
-        return "public reference"
+    bib = bibliography() if bib is None else bib
+    kinds = {bib.get(key) for key, _ in citations(source)}
+    for kind in ("document", "public reference"):
+        if kind in kinds:
+            return kind
     return "unsourced"
 
 
@@ -171,7 +220,10 @@ def register_file(path: Path) -> list[Parameter]:
     def lookup(keys):
         node = data
         for k in keys:
-            node = node.get(k, {}) if isinstance(node, dict) else (node[int(k)] if isinstance(node, list) and k.isdigit() and int(k) < len(node) else {})
+            if isinstance(node, dict):
+                node = node.get(k, {})
+            else:
+                node = node[int(k)] if isinstance(node, list) and k.isdigit() and int(k) < len(node) else {}
         return node
 
     def source_for(line: int, keys: list[str], key_lines: list[int]) -> str:
@@ -224,7 +276,8 @@ def register_file(path: Path) -> list[Parameter]:
             source = source_for(line, keys, key_lines[:-1] if key_lines else [])
         parent = lookup(keys[:-1]) if keys else {}
         group = rel.split("/")[0]          # the config group gives units their context (capacity -> places)
-        out.append(Parameter(rel, ".".join(keys), value, unit_of([group, *keys], parent), source, status_of(source)))
+        out.append(Parameter(rel, ".".join(keys), value, unit_of([group, *keys], parent), source, status_of(source),
+                             citations(source)))
 
     walk(root, [], [])
     return out
@@ -243,18 +296,29 @@ def register() -> list[Parameter]:
     return [param for path in files for param in register_file(path)]
 
 
+def unknown_keys(params: list[Parameter], bib: dict[str, str] | None = None) -> list[tuple[Parameter, str]]:
+    """Each (parameter, key) whose cited key is not in the bibliography."""
+    bib = bibliography() if bib is None else bib
+    return [(p, key) for p in params for key, _ in p.cites if key not in bib]
+
+
 def markdown(params: list[Parameter]) -> str:
     counts = {s: sum(p.status == s for p in params) for s in STATUSES}
     lines = ["# Parameter register", "",
              "Every number in the configs that describe the modelled systems, with its unit, source and status. "
              "Generated by `python -m sim.params` from the sources written beside the values in `configs/`; "
-             "a test regenerates it, so it cannot go stale.", "",
+             "a test regenerates it, so it cannot go stale. *Cites* lists the bibliography keys a source cites "
+             "(entries of [docs/sources.md](sources.md)) and *where* the locator of each, in the same order.", "",
              "| status | parameters |", "|---|---|"] + [f"| {s} | {n} |" for s, n in counts.items()] + [""]
+    cell = lambda s: str(s).replace("|", "\\|")
     for file in dict.fromkeys(p.file for p in params):
-        lines += [f"## configs/{file}", "", "| key | value | unit | status | source |", "|---|---|---|---|---|"]
+        lines += [f"## configs/{file}", "", "| key | value | unit | status | cites | where | source |",
+                  "|---|---|---|---|---|---|---|"]
         for p in (q for q in params if q.file == file):
-            cell = lambda s: str(s).replace("|", "\\|")
-            lines.append(f"| `{cell(p.key)}` | `{cell(p.value)}` | {cell(p.unit)} | {p.status} | {cell(p.source)} |")
+            keys = "; ".join(f"`{key}`" for key, _ in p.cites)
+            where = "; ".join(locator or "-" for _, locator in p.cites)
+            lines.append(f"| `{cell(p.key)}` | `{cell(p.value)}` | {cell(p.unit)} | {p.status} | {cell(keys)} | "
+                         f"{cell(where)} | {cell(p.source)} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -270,6 +334,10 @@ def main(argv=None) -> int:
     missing = [p for p in params if p.status == "unsourced"]
     for p in missing:
         print(f"unsourced: configs/{p.file}: {p.key} = {p.value}", file=sys.stderr)
+    unknown = unknown_keys(params)
+    for p, key in unknown:
+        print(f"not in {SOURCES.relative_to(ROOT)}: @{key} cited for configs/{p.file}: {p.key}", file=sys.stderr)
+    missing += [p for p, _ in unknown]
     if args.check:
         stale = not args.out.is_file() or args.out.read_text() != text
         if stale:
@@ -281,8 +349,8 @@ def main(argv=None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     from .common.files import atomic_write
     atomic_write(args.out, lambda tmp: Path(tmp).write_text(text))
-    print(f"{len(params)} parameters ({', '.join(f'{n} {s}' for s, n in ((s, sum(p.status == s for p in params)) for s in STATUSES) if n)}); "
-          f"written to {args.out}")
+    counts = ((s, sum(p.status == s for p in params)) for s in STATUSES)
+    print(f"{len(params)} parameters ({', '.join(f'{n} {s}' for s, n in counts if n)}); written to {args.out}")
     return 1 if missing else 0
 
 

@@ -181,8 +181,8 @@ def test_levers_avert_crises_and_cost_community_capacity():
 
 @pytest.mark.slow
 def test_uk_comparator_reproduces_the_comparator_in_2027():
-    """seed 000 L896-925: A&E -34%, emergency admissions -10% to -30%, with fewer bed-days and lower cost;
-    the international comparator saves more."""
+    """[@walsall-cabinet-2018, App. 1 §3.4 Figure 8]: A&E -34%, emergency admissions -10% to -30%, with fewer
+    bed-days and lower cost; the international comparator saves more."""
     from sim.analysis.statistics import paired_differences
     frames = [runner.run(load([f"scenario={s}", "run.year=2027", "run.replications=3"]), progress=False).replications
               for s in ("do_nothing", "uk_comparator", "international_comparator")]

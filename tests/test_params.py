@@ -28,11 +28,44 @@ def test_committed_register_is_current(tmp_path):
 
 def test_status_from_the_source_wording():
     assert params.status_of("assumption: a guess with a reason") == "assumption"
-    assert params.status_of("Table 3 (seed 000 L866)") == "document"
-    assert params.status_of("NHS England A&E sitrep 2017/18 (PARAMETERS.md §2)") == "public reference"
+    assert params.status_of('Acute services [@walsall-cabinet-2018, App. 1 §3.3 Table 3, "Acute Services"]') == "document"
+    assert params.status_of("Walsall type-1 attendances [@nhse-ae-sitrep-2017-18, trust RBK]") == "public reference"
     assert params.status_of("calibrated: fitted by python -m sim.calibrate") == "calibrated"
     assert params.status_of("a number somebody liked") == "unsourced"
     assert params.status_of("") == "unsourced"
+    # a source document outranks a public reference; a judgement outranks both
+    assert params.status_of("[@nhse-ae-sitrep-2017-18; @black-country-stp-2016, p. 44]") == "document"
+    assert params.status_of("assumption: half of it [@walsall-cabinet-2018, App. 1 §2.5.1]") == "assumption"
+    # a year, a bare publication name or an unknown key is not a source
+    assert params.status_of("NHS England A&E sitrep 2017/18") == "unsourced"
+    assert params.status_of("[@no-such-key, p. 3]") == "unsourced"
+    # words inside a citation's locator do not set the status
+    assert params.status_of('[@walsall-cabinet-2018, App. 1 §3.5 "Assumptions applied"]') == "document"
+
+
+def test_citations_are_parsed_with_their_locators():
+    text = ('A [@walsall-cabinet-2018, App. 1 §3.3 Table 3; see @nhse-ae-sitrep-2017-18, trust RBK] and [@pssru-2013]; '
+            'not citations: [0.7, 1.4], `defaults: [/rates/walsall_2017@_here_]`, [a mail@example.org]')
+    assert params.citations(text) == [("walsall-cabinet-2018", "App. 1 §3.3 Table 3"),
+                                      ("nhse-ae-sitrep-2017-18", "trust RBK"), ("pssru-2013", "")]
+
+
+def test_bibliography_gives_each_key_its_kind():
+    bib = params.bibliography()
+    assert bib["walsall-cabinet-2018"] == "document" and bib["black-country-stp-2016"] == "document"
+    assert bib["nhse-ae-sitrep-2017-18"] == "public reference"
+    assert set(bib.values()) == {"document", "public reference"}
+
+
+def test_register_shows_the_keys_and_locators_cited():
+    register = {(p.file, p.key): p for p in params.register()}
+    beds = register[("capacity/walsall.yaml", "acute_beds")]
+    assert beds.status == "public reference" and beds.cites == [("cqc-rbk02-2017", "")]
+    spend = register[("calibration/walsall_2017.yaml", "spend.acute.value")]
+    assert spend.cites == [("walsall-cabinet-2018", 'App. 1 §3.3 Table 3, "Acute Services"')]
+    assert not params.unknown_keys(list(register.values()))
+    assert "| `acute_beds` | `550` | places | public reference | `cqc-rbk02-2017` | - |" in params.markdown(
+        [beds])
 
 
 def test_units_follow_the_key():
@@ -48,17 +81,21 @@ def test_sources_are_found_beside_above_and_around(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     (folder / "x.yaml").write_text(
         "# header: assumption for anything unsourced below\n"
-        "a: 1   # seed 000 L10\n"
-        "# NHS figure, 2017 (PARAMETERS.md §2)\n"
+        "\n"
+        "# not part of the header: the header is the file's first comment block\n"
+        "a: 1   # [@walsall-cabinet-2018, App. 1 §2.5.2]\n"
+        "# an NHS figure [@nhse-ae-sitrep-2017-18, England]\n"
         "b: 2\n"
         "group:   # assumption: a group-level reason\n"
         "  c: 3\n"
         "lever:\n"
-        "  source: seed 004 L796\n"
-        "  d: {e: 4}\n")
+        "  source: '[@black-country-stp-2016, p. 44]'\n"
+        "  d: {e: 4}\n"
+        "f: 5\n")
     monkeypatch.setattr(params, "CONFIGS", tmp_path / "configs")
     found = {p.key: p for p in params.register_file(folder / "x.yaml")}
-    assert found["a"].status == "document"
+    assert found["a"].status == "document" and found["a"].cites == [("walsall-cabinet-2018", "App. 1 §2.5.2")]
     assert found["b"].status == "public reference"
     assert found["group.c"].source.startswith("assumption: a group-level reason")
-    assert found["lever.d"].source == "seed 004 L796"
+    assert found["lever.d"].source == "[@black-country-stp-2016, p. 44]"
+    assert found["f"].source == "header: assumption for anything unsourced below"

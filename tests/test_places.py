@@ -23,10 +23,11 @@ def test_place_builds(place):
 def test_black_country_population_and_sites():
     cfg = load(["place=black_country"])
     model = Model(prepare(cfg), 0)
-    assert model.context.population.total == pytest.approx(1.4e6, rel=0.001)            # seed 004 L51
+    assert model.context.population.total == pytest.approx(1.4e6, rel=0.001)            # [@black-country-stp-2016]
     assert set(model.context.population.sites) == {"manor", "new_cross", "russells_hall", "midland_metropolitan"}
     assert {"acute_manor", "acute_new_cross", "acute_russells_hall", "acute_midland_metropolitan"} <= set(model.services)
-    # Four A&E departments of 75,000-150,000 attendances each (seed 004 L646): the modelled residents' demand
+    # Four A&E departments of 75,000-150,000 attendances each [@black-country-stp-2016, "Creating Networks of
+    # Secondary Care Excellence"]: the modelled residents' demand
     for site in model.context.population.sites:
         annual = 365 * sum(
             stream.rate_per_day * sum(p for i, p in enumerate(stream.cell_p)
