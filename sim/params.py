@@ -43,11 +43,12 @@ SOURCES = DOCS / "sources.md"
 KINDS = {"source documents": "document", "public references": "public reference"}
 #: config files that describe the modelled systems (run settings and textbook networks are not parameters)
 SCOPE = ("place/*.yaml", "rates/*.yaml", "network/integrated_care.yaml", "capacity/*.yaml", "costs/*.yaml",
-         "scenario/*.yaml", "scenario/capacity/*.yaml", "calibration/*.yaml")
+         "scenario/*.yaml", "scenario/capacity/*.yaml", "calibration/*.yaml", "pressure/*.yaml")
 STATUSES = ("document", "public reference", "assumption", "calibrated", "unsourced")
 STRUCTURAL = {"name", "label", "description", "dist", "unit", "by", "base_year", "partition", "blocking",
               "crisis", "balks", "arrival_mode", "source", "setting", "commissioner", "metric", "unit_cost",
-              "stat", "service", "sink", "stream", "from", "to", "renege_to", "overflow", "attributes_from", "site"}
+              "stat", "service", "sink", "stream", "from", "to", "renege_to", "overflow", "attributes_from", "site",
+              "metrics", "holding_renege_to", "measure", "except_to"}
 #: a Pandoc citation key (letters, digits and inner punctuation) after an @ that does not follow a word character
 _KEY = r"(?<![\w@])-?@(?P<key>[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*\w)?)"
 #: a bracketed citation group, ``[@key, locator; @key2, locator]``

@@ -31,11 +31,20 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..common.checks import check_keys, is_whole, number
 from ..common.errors import ConfigError, did_you_mean
 
 PERIOD = "period"
-METRIC_KEYS = {"service", "sink", "stream", "stat", "origins", "exclude_origins", "label", "unit"}
+METRIC_KEYS = {"service", "sink", "stream", "ratio", "stat", "origins", "exclude_origins", "to", "exclude_to",
+               "arrival_modes", "exclude_arrival_modes", "months", "scale", "label", "unit"}
+#: daily means a metric may restrict to months of the year (``months: [dec, jan, feb]``), in the order of the
+#: model's daily series (sim.engine.model.DAILY)
+DAILY_STATS = ("occupancy_mean", "queue_mean", "blocked_mean", "surge_mean", "corridor_mean")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+#: statistics a metric may filter by the patients' arrival mode
+MODE_FILTERABLE = ("same_day", "same_day_pct")
 
 #: statistic -> (numerator counter, denominator counter or PERIOD or None, scale)
 SERVICE_STATISTICS = {
@@ -65,7 +74,31 @@ SERVICE_STATISTICS = {
     # Little's law, L = lambda W: departures per day x their mean time in a place, to set beside
     # occupancy_mean (equal in expectation in steady state; tests/test_theory.py checks it).
     "departures_x_place_time": ("place_sum", PERIOD, 1.0),
+    # left on the calendar day they took their place (a zero-day stay), as a share of those who left a place
+    "same_day": ("same_day", None, 1.0),
+    "same_day_pct": ("same_day", "left", 100.0),
+    # responses to pressure (sim.engine.pressure): escalation places, corridor care, earlier discharge,
+    # patients turned away by a raised threshold, patients who gave up waiting while holding a place elsewhere
+    "surge_days": ("area_surge", None, 1.0),
+    "surge_mean": ("area_surge", PERIOD, 1.0),
+    "corridor_days": ("area_corridor", None, 1.0),
+    "corridor_mean": ("area_corridor", PERIOD, 1.0),
+    "corridor_moves": ("corridor_moves", None, 1.0),
+    "los_shortened": ("los_shortened", None, 1.0),
+    "los_saved_days": ("los_saved_sum", None, 1.0),
+    "redirected": ("redirected", None, 1.0),
+    "transferred": ("transferred", None, 1.0),
+    "discharge_wait_days": ("discharge_wait_sum", None, 1.0),
+    "discharge_wait_mean": ("discharge_wait_sum", "discharged_timed", 1.0),
+    "discharged_before_noon_pct": ("discharged_before_noon", "discharged_timed", 100.0),
+    "discharged_weekend_pct": ("discharged_weekend", "discharged_timed", 100.0),
+    # levels at the end of the results period
+    "queued_end": ("queued_end", None, 1.0),
+    "waiting_end": ("waiting_end", None, 1.0),
+    "surge_end": ("surge_end", None, 1.0),
 }
+#: statistics judged against a service's sojourn limits, which a metric may filter by destination (``to``)
+SOJOURN_FILTERABLE = ("over_", "within_")
 
 
 def _ratio(num: float, den: float | None, scale: float) -> float:
@@ -83,10 +116,39 @@ def service_statistics(raw: Mapping[str, float], period: float) -> dict[str, flo
         if key.startswith("over_"):                      # time in service over a limit
             label = key[len("over_"):]
             out[f"over_{label}"] = float(value)
-            out[f"within_{label}_pct"] = _ratio(raw["left"] - value, raw["left"], 100.0)
+            out[f"within_{label}_pct"] = _ratio(raw["sojourn_n"] - value, raw["sojourn_n"], 100.0)
         elif key.startswith("wait_within_"):
             out[f"{key}_pct"] = _ratio(value, raw["started"], 100.0)
     return out
+
+
+def sojourns_by_destination(raw: Mapping[str, Any], destinations, exclude: bool = False) -> dict[str, float]:
+    """The sojourn statistics (``over_<h>``, ``within_<h>_pct``) of the patients who went to the given
+    destinations (or, with ``exclude``, everywhere else), from a service's ``sojourn_to`` counts."""
+    counts = raw.get("sojourn_to", {})
+    chosen = {key.split("|")[0] for key in counts}
+    chosen = chosen - set(destinations) if exclude else chosen & set(destinations)
+    total = sum(counts.get(f"{d}|n", 0) for d in chosen)
+    out = {}
+    for key in raw:
+        if key.startswith("over_"):
+            label = key[len("over_"):]
+            over = sum(counts.get(f"{d}|over_{label}", 0) for d in chosen)
+            out[f"over_{label}"] = float(over)
+            out[f"within_{label}_pct"] = _ratio(total - over, total, 100.0)
+    return out
+
+
+def _monthly_mean(result: Mapping[str, Any], services, series: int, months: set) -> float:
+    """The mean over the results period's days in ``months`` of a daily series, summed over the
+    services' instances."""
+    first = math.ceil(result["warmup_days"])
+    instances = [i for s in services for i in result["groups"][s]]
+    total = sum(np.asarray(result["daily"][i][series], dtype=float) for i in instances)
+    start = np.datetime64(result["start_date"].isoformat(), "D")
+    month = ((start + np.arange(len(total))).astype("datetime64[M]").astype(int) % 12) + 1
+    chosen = (np.arange(len(total)) >= first) & np.isin(month, list(months))
+    return float(total[chosen].mean()) if chosen.any() else math.nan
 
 
 def pooled(raws: list[Mapping[str, Any]]) -> dict:
@@ -153,12 +215,22 @@ class MetricSet:
                                   f"one of {sorted(SERVICE_STATISTICS)} or over_<h>h, within_<h>h_pct, wait_within_<h>h_pct")
             if ("origins" in spec or "exclude_origins" in spec) and stat != "arrivals":
                 raise ConfigError(f"{where}.stat", stat, "arrivals (origins filter arrivals only)")
+            if ("to" in spec or "exclude_to" in spec) and not str(stat).startswith(SOJOURN_FILTERABLE):
+                raise ConfigError(f"{where}.stat", stat, "over_<h>h or within_<h>h_pct (destinations filter sojourns only)")
+            if "months" in spec:
+                if stat not in DAILY_STATS:
+                    raise ConfigError(f"{where}.stat", stat, f"one of {', '.join(DAILY_STATS)} (months filter daily means only)")
+                bad = [m for m in self._names(spec["months"]) if m not in MONTHS]
+                if bad or not spec["months"]:
+                    raise ConfigError(f"{where}.months", spec["months"], f"a list of months among {', '.join(MONTHS)}")
+            if ("arrival_modes" in spec or "exclude_arrival_modes" in spec) and stat not in MODE_FILTERABLE:
+                raise ConfigError(f"{where}.stat", stat, f"one of {', '.join(MODE_FILTERABLE)} (arrival modes filter these only)")
         elif "sink" in spec:
             for s in self._names(spec["sink"]):
                 if s not in self.sinks:
                     raise ConfigError(f"{where}.sink", s, f"a sink{did_you_mean(s, self.sinks)}")
-            if spec.get("stat", "count") not in ("count", "returned"):
-                raise ConfigError(f"{where}.stat", spec.get("stat"), "count or returned")
+            if spec.get("stat", "count") not in ("count", "returned", "pending"):
+                raise ConfigError(f"{where}.stat", spec.get("stat"), "count, returned or pending (awaiting return at the end)")
             if "origins" in spec and spec.get("stat", "count") != "count":
                 raise ConfigError(f"{where}.stat", spec.get("stat"), "count (origins filter the count only)")
         elif "stream" in spec:
@@ -169,8 +241,19 @@ class MetricSet:
                     raise ConfigError(f"{where}.stream", s, f"a stream{did_you_mean(s, self.streams)}")
             if spec.get("stat") not in ("generated", "averted"):
                 raise ConfigError(f"{where}.stat", spec.get("stat"), "generated or averted")
+        elif "ratio" in spec:
+            ratio = spec["ratio"]
+            if not isinstance(ratio, Mapping) or set(ratio) != {"numerator", "denominator"}:
+                raise ConfigError(f"{where}.ratio", ratio, "{numerator: [metrics], denominator: [metrics]} ('-name' subtracts)")
+            for part in ("numerator", "denominator"):
+                for term in self._names(ratio[part]):
+                    name = term.lstrip("-")
+                    if name not in self.metrics or "ratio" in self.metrics[name]:
+                        raise ConfigError(f"{where}.ratio.{part}", term,
+                                          f"a metric of network.metrics that is not itself a ratio{did_you_mean(name, self.metrics)}")
+            number(spec.get("scale", 1.0), f"{where}.scale", allowed="a number (100 for a percentage)")
         else:
-            raise ConfigError(where, dict(spec), "one of service, sink or stream")
+            raise ConfigError(where, dict(spec), "one of service, sink, stream or ratio")
 
     def _check_cost_line(self, i, line):
         where = f"network.cost_lines[{i}]"
@@ -208,11 +291,23 @@ class MetricSet:
                     for stat, value in service_statistics(raw_services[member], period).items():
                         out[f"{member}.{stat}"] = value
         for name, spec in self.metrics.items():
-            out[name] = self._metric(spec, result, group_raw, period)
+            if "ratio" not in spec:
+                out[name] = self._metric(spec, result, group_raw, period)
+        for name, spec in self.metrics.items():
+            if "ratio" in spec:
+                out[name] = self._ratio_metric(spec, out)
         self._costs(out)
         return out
 
+    def _ratio_metric(self, spec, out):
+        def total(terms):
+            return sum(-out[t[1:]] if t.startswith("-") else out[t] for t in self._names(terms))
+        return _ratio(total(spec["ratio"]["numerator"]), total(spec["ratio"]["denominator"]), float(spec.get("scale", 1.0)))
+
     def _metric(self, spec, result, group_raw, period):
+        if "service" in spec and "months" in spec:
+            return _monthly_mean(result, self._names(spec["service"]), DAILY_STATS.index(spec["stat"]),
+                                 {MONTHS.index(m) + 1 for m in self._names(spec["months"])})
         if "service" in spec:
             raw = pooled([group_raw[s] for s in self._names(spec["service"])])
             if "origins" in spec or "exclude_origins" in spec:
@@ -221,7 +316,18 @@ class MetricSet:
                     return float(sum(by_origin.get(o, 0) for o in self._names(spec["origins"])))
                 excluded = set(self._names(spec["exclude_origins"]))
                 return float(sum(v for o, v in by_origin.items() if o not in excluded))
-            stats = service_statistics(raw, period)
+            if "to" in spec or "exclude_to" in spec:
+                exclude = "exclude_to" in spec
+                stats = sojourns_by_destination(raw, self._names(spec["exclude_to" if exclude else "to"]), exclude)
+            elif "arrival_modes" in spec or "exclude_arrival_modes" in spec:
+                exclude = "exclude_arrival_modes" in spec
+                modes = set(self._names(spec["exclude_arrival_modes" if exclude else "arrival_modes"]))
+                chosen = [m for m in raw.get("left_by_mode", {}) if (m in modes) != exclude]
+                left = sum(raw["left_by_mode"].get(m, 0) for m in chosen)
+                same = sum(raw.get("same_day_by_mode", {}).get(m, 0) for m in chosen)
+                stats = {"same_day": float(same), "same_day_pct": _ratio(same, left, 100.0)}
+            else:
+                stats = service_statistics(raw, period)
             if spec["stat"] not in stats:
                 raise ConfigError("network.metrics", spec["stat"], f"a statistic the service records: {sorted(stats)}")
             return stats[spec["stat"]]

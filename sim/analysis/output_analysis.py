@@ -125,7 +125,7 @@ def unstable_flags(daily: Mapping[str, tuple], warmup: float) -> dict[str, float
     growth is more than the first fifth's level plus ten patients (the list grows without levelling off)."""
     flags = {}
     start = math.ceil(warmup)
-    for service, (_, queue, _) in daily.items():
+    for service, (_, queue, *_) in daily.items():
         q = np.asarray(queue, dtype=float)[start:]
         fifth = len(q) // 5
         if fifth < 2:

@@ -16,6 +16,11 @@ mean_cv         ``mean``, ``cv``             exponential when ``cv`` is exactly 
 gamma           ``mean``, ``cv``
 uniform         ``low``, ``high``
 fixed           ``value``                    deterministic
+none            (none)                       never: an infinite duration (a patient
+                                             who never gives up waiting)
+mixture         ``components``: a list of    a share ``weight`` of patients draws
+                distributions, each with a   from each component (say a short
+                ``weight``                   same-day stay and a longer one)
 ==============  ===========================  ======================================
 
 ``unit`` is ``minutes``, ``hours`` or ``days`` (default); the engine's clock runs
@@ -40,7 +45,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..common.checks import number
+from ..common.checks import number, shares
 from ..common.errors import ConfigError
 from .attributes import ATTRIBUTES, complete_table
 from .randomness import RandomSource, lognormal_parameters
@@ -136,6 +141,58 @@ class Fixed(Distribution):
         return self.source.random() * self.mean_days
 
 
+class Never(Distribution):
+    """An infinite duration: draws nothing from its source."""
+
+    mean_days = math.inf
+
+    def draw(self, patient=None):
+        return math.inf
+
+    def residual(self, patient=None):
+        return math.inf
+
+
+class Mixture(Distribution):
+    """Each draw comes from one named component, chosen with the patient's row of ``weights``
+    (a :class:`~sim.engine.routing.AttributeTable`-like lookup: fixed, or by patient attribute)."""
+
+    def __init__(self, source, names, components, weights):
+        super().__init__(source)
+        self.names = names                      # component names, in order
+        self.components = components            # name -> Distribution
+        self.weights = weights                  # callable: patient -> tuple of cumulative weights (last inf)
+        self.mean_days = sum(c.mean() for c in components.values()) / len(components)
+
+    def _component(self, patient, u):
+        for limit, name in zip(self.weights(patient), self.names):
+            if u < limit:
+                return self.components[name]
+        return self.components[self.names[-1]]  # pragma: no cover - the last limit is infinite
+
+    def draw(self, patient=None):
+        return self._component(patient, self.source.random()).draw(patient)
+
+    def residual(self, patient=None):
+        # A patient found in service belongs to a component in proportion to its weight x mean stay.
+        cumulative = self.weights(patient)
+        shares = [hi - lo for lo, hi in zip((0.0, *cumulative[:-1]), (*cumulative[:-1], 1.0))]
+        biased = [w * self.components[n].mean(patient) for w, n in zip(shares, self.names)]
+        u, total = self.source.random() * sum(biased), 0.0
+        for weight, name in zip(biased, self.names):
+            total += weight
+            if u < total:
+                return self.components[name].residual(patient)
+        return self.components[self.names[-1]].residual(patient)
+
+    def mean(self, patient=None):
+        if patient is None:
+            return self.mean_days
+        cumulative = self.weights(patient)
+        shares = [hi - lo for lo, hi in zip((0.0, *cumulative[:-1]), (*cumulative[:-1], 1.0))]
+        return sum(w * self.components[n].mean(patient) for w, n in zip(shares, self.names))
+
+
 class ByAttribute(Distribution):
     """A distribution chosen by a patient attribute (``by``)."""
 
@@ -187,6 +244,8 @@ def build(spec: Mapping[str, Any], source: RandomSource, where: str, labels: Map
         return ByAttribute(source, attribute, complete_table(table, attribute, (labels or {}).get(attribute), f"{where}.values"))
 
     kind = spec.get("dist")
+    if kind == "mixture":
+        return _mixture(spec, source, where, labels)
     unit = spec.get("unit", "days")
     if unit not in UNITS:
         raise ConfigError(f"{where}.unit", unit, f"one of {', '.join(UNITS)}")
@@ -213,4 +272,42 @@ def build(spec: Mapping[str, Any], source: RandomSource, where: str, labels: Map
         return Uniform(source, low * scale, high * scale)
     if kind == "fixed":
         return Fixed(source, _parameter(spec, "value", where, positive=False) * scale)
-    raise ConfigError(f"{where}.dist", kind, "one of exponential, lognormal, mean_cv, gamma, uniform, fixed")
+    if kind == "none":
+        return Never(source)
+    raise ConfigError(f"{where}.dist", kind, "one of exponential, lognormal, mean_cv, gamma, uniform, fixed, none, mixture")
+
+
+def _mixture(spec, source, where, labels) -> Mixture:
+    """``{dist: mixture, components: {name: distribution, ...}, weights: {name: w, ...}}``; ``weights`` may
+    be a table by patient attribute (``{by: age_band, values: {age_0_17: {name: w, ...}, ...}}``)."""
+    extra = sorted(set(spec) - {"dist", "components", "weights", "unit"})
+    if extra:
+        raise ConfigError(f"{where}.{extra[0]}", spec[extra[0]], "components, weights or unit beside dist: mixture")
+    components = spec.get("components")
+    if not isinstance(components, Mapping) or len(components) < 2:
+        raise ConfigError(f"{where}.components", components, "a mapping of at least two named distributions")
+    names = [str(n) for n in components]
+    shared = {"unit": spec["unit"]} if "unit" in spec else {}
+    built = {}
+    for name, component in components.items():
+        if not isinstance(component, Mapping):
+            raise ConfigError(f"{where}.components.{name}", component, "a distribution (a mapping)")
+        built[str(name)] = build({**shared, **dict(component)}, source, f"{where}.components.{name}", labels)
+    return Mixture(source, names, built, _weights(spec.get("weights"), names, f"{where}.weights", labels or {}))
+
+
+def _weights(spec, names, where, labels):
+    """A patient -> cumulative weights lookup from a weights row or a table of rows by attribute."""
+    if isinstance(spec, Mapping) and "by" in spec:
+        attribute = spec["by"]
+        if attribute not in ATTRIBUTES:
+            raise ConfigError(f"{where}.by", attribute, f"one of {', '.join(ATTRIBUTES)}")
+        values = spec.get("values")
+        if not isinstance(values, Mapping) or not values:
+            raise ConfigError(f"{where}.values", values, f"a weights row for each {attribute}")
+        table = {str(k): _weights(v, names, f"{where}.values.{k}", labels) for k, v in values.items()}
+        table = complete_table(table, attribute, labels.get(attribute), f"{where}.values")
+        return lambda patient: table[getattr(patient, attribute)](patient)
+    row = shares(spec, names, where, total=1.0)
+    cumulative = (*(float(x) for x in row.cumsum()[:-1]), math.inf)
+    return lambda patient: cumulative

@@ -28,6 +28,11 @@ from .network import NetworkBuilder
 from .patient import Patients
 from .population import Population
 from .randomness import RandomSources
+from .service import LEVELS
+
+#: the daily series of every service: mean places in use, waiting list, blocked places, escalation places and
+#: corridor patients over each day (day 0 starts at midnight of the start date)
+DAILY = ("occupancy_mean", "queue_mean", "blocked_mean", "surge_mean", "corridor_mean")
 
 
 def simulation_start(year: int, warmup_days: float) -> date:
@@ -78,11 +83,13 @@ class Model:
 
     def _record_day(self):
         for name, service in self.services.items():
-            place, blocked, waiting, _ = service.areas()
+            place, blocked, waiting, _, surge, corridor = service.areas()
             row = self._daily[name]
             row[0].append(place)
             row[1].append(waiting)
             row[2].append(blocked)
+            row[3].append(surge)
+            row[4].append(corridor)
 
     def _on_day(self, _):
         self._record_day()
@@ -111,7 +118,7 @@ class Model:
             stream.start()
         self._warm = None
         self.env.call_later(self.warmup, self._on_warmup)
-        self._daily = {name: ([], [], []) for name in self.services}
+        self._daily = {name: tuple([] for _ in DAILY) for name in self.services}
         if self.horizon > 1.0:
             self.env.call_later(1.0, self._on_day)
         self.env.run(until=self.horizon)
@@ -122,6 +129,8 @@ class Model:
         return {
             "replication": self.replication,
             "period_days": self.period,
+            "start_date": self.start_date,
+            "warmup_days": self.warmup,
             "services": {n: _difference(end["services"][n], warm["services"][n]) for n in self.services},
             "sinks": {n: _difference(end["sinks"][n], warm["sinks"][n]) for n in net.sinks},
             "streams": {n: _difference(end["streams"][n], warm["streams"][n]) for n in net.arrivals},
@@ -138,7 +147,8 @@ class Model:
             present = s.present()
             services[name] = {
                 "arrived": s.arrived, "left": s.left, "reneged": s.reneged, "lost": s.lost,
-                "in_service_end": s.in_place - s.blocked, "blocked_end": s.blocked, "waiting_end": s.waiting,
+                "in_service_end": s.in_place - s.blocked, "blocked_end": s.blocked, "corridor_end": s.corridor,
+                "waiting_end": s.waiting,
                 "balanced": s.arrived == s.left + s.reneged + present,
                 "little_gap": s.little_gap(),
             }
@@ -159,10 +169,16 @@ class Model:
                                        for v, s in zip(services.values(), self.services.values()))}
 
 
+#: statistics that are levels at a moment (a waiting list now), reported as they are at the end, not differenced
+LEVEL_KEYS = frozenset(LEVELS) | {"pending"}
+
+
 def _difference(end: dict, start: dict) -> dict:
     out = {}
     for key, value in end.items():
-        if isinstance(value, dict):
+        if key in LEVEL_KEYS:
+            out[key] = value
+        elif isinstance(value, dict):
             base = start.get(key, {})
             out[key] = {k: v - base.get(k, 0) for k, v in value.items()}
         else:

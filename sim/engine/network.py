@@ -22,6 +22,7 @@ The result is a :class:`Network`: plain dictionaries of the nodes.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,8 +32,10 @@ from ..common.errors import ConfigError, did_you_mean
 from . import distributions
 from .context import Context
 from .demand import ArrivalStream
+from .discharge import DischargeTimes
 from .event_log import EventLog
 from .partition import Partition
+from .pressure import Escalation, LosUnderPressure, Pressure, Redirect
 from .rota import Rota, RotaSchedule
 from .routing import AttributeTable, Router
 from .service import Service
@@ -45,6 +48,9 @@ SERVICE_KEYS = {
     "label", "capacity", "rota", "queue_capacity", "blocking", "los", "next", "overflow", "patience",
     "renege_to", "priority", "partition", "crisis_reduction", "readmission_days", "pathway_labels",
     "sojourn_limits_hours", "wait_limits_hours", "initial", "setting",
+    # responses to pressure (sim.engine.pressure), corridor care, giving up while holding a place, discharge times
+    "escalation", "los_under_pressure", "redirect_under_pressure", "corridor", "holding_patience", "holding_renege_to",
+    "discharge_times",
 }
 STREAM_KEYS = {"to", "arrival_mode", "rate_per_1000", "rate_per_day", "profile", "crisis", "balks",
                "patience", "renege_to", "care_home_rate_ratio", "risk_rate_ratio", "cohort", "label"}
@@ -64,6 +70,7 @@ class Network:
     groups: dict[str, list[str]] = field(default_factory=dict)  # configured service -> its instances
     part_of: dict[str, str] = field(default_factory=dict)       # instance -> its site or locality
     rotas: RotaSchedule | None = None
+    escalations: list[Escalation] = field(default_factory=list)
 
 
 def _limits(hours, where) -> dict[str, float]:
@@ -131,6 +138,8 @@ class NetworkBuilder:
                 for instance in net.groups[str(name)]:
                     net.rotas.add(net.services[instance], rota)
         net.rotas.start()
+        for escalation in net.escalations:
+            escalation.start()
         return net
 
     # -------------------------------------------------------------- services
@@ -156,12 +165,19 @@ class NetworkBuilder:
         for origin, value in priority.items():
             if not is_whole(value):
                 raise ConfigError(f"{where}.priority.{origin}", value, "an integer (lower is served first)")
+        holding = None
+        if spec.get("holding_patience") is not None:
+            holding = distributions.build(spec["holding_patience"], random[f"holding_patience:{name}"],
+                                          f"{where}.holding_patience", self.labels)
+            if "holding_renege_to" not in spec:
+                raise ConfigError(f"{where}.holding_renege_to", None, "where a patient who gives up waiting while holding a place goes")
         return ServiceSpec(
             name=name, capacity=None, los=los, label=spec.get("label"), blocking=bool(spec.get("blocking", False)),
             queue_capacity=count(spec.get("queue_capacity"), f"{where}.queue_capacity", allow_none=True),
             priority=priority, patience=patience, crisis_reduction=reduction, readmission_days=readmission,
             pathway_labels=labels, sojourn_limits=_limits(spec.get("sojourn_limits_hours"), f"{where}.sojourn_limits_hours"),
-            wait_limits=_limits(spec.get("wait_limits_hours"), f"{where}.wait_limits_hours"))
+            wait_limits=_limits(spec.get("wait_limits_hours"), f"{where}.wait_limits_hours"),
+            corridor_places=_corridor(spec, where), holding_patience=holding)
 
     def _add_service(self, name: str, spec: Mapping[str, Any]) -> None:
         where = f"network.services.{name}"
@@ -181,6 +197,7 @@ class NetworkBuilder:
             service = Service(env, replace(base, capacity=count(capacity, f"{where}.capacity", allow_none=True)), registry)
             net.services[name] = net.nodes[name] = service
             net.groups[name] = [name]
+            self._add_responses(service, spec, where)
             return
         parts = self.labels[partition]
         if isinstance(capacity, Mapping):
@@ -197,8 +214,21 @@ class NetworkBuilder:
             instance = Service(env, instance_spec, registry)
             instances[part] = net.services[instance.name] = instance
             net.part_of[instance.name] = part
+            self._add_responses(instance, spec, where)
         net.groups[name] = [i.name for i in instances.values()]
         net.nodes[name] = Partition(name, partition, instances)
+
+    def _add_responses(self, service: Service, spec: Mapping[str, Any], where: str) -> None:
+        """A service instance's own responses to pressure, and its discharge times."""
+        if spec.get("escalation"):
+            if service.unlimited:
+                raise ConfigError(f"{where}.escalation", spec["escalation"], "no escalation on a service without a capacity")
+            self.network.escalations.append(Escalation(self.context.env, service, spec["escalation"], f"{where}.escalation"))
+        if spec.get("los_under_pressure"):
+            service.los_pressure = LosUnderPressure(service, spec["los_under_pressure"], f"{where}.los_under_pressure")
+        if spec.get("discharge_times"):
+            service.discharge = DischargeTimes(spec["discharge_times"], self.context.calendar, self.context.horizon,
+                                               self.context.random[f"discharge:{service.group}"], f"{where}.discharge_times")
 
     # --------------------------------------------------------------- streams
     def _add_stream(self, name: str, spec: Mapping[str, Any]) -> None:
@@ -240,9 +270,29 @@ class NetworkBuilder:
             if "renege_to" not in spec:
                 raise ConfigError(f"{where}.renege_to", None, "where patients go when their patience runs out")
             renege_to = self.resolve(spec["renege_to"], f"{where}.renege_to")
+        if spec.get("redirect_under_pressure"):
+            router = self._redirect(router, name, spec["redirect_under_pressure"], f"{where}.redirect_under_pressure")
+        holding_renege_to = None
+        if spec.get("holding_patience") is not None:
+            holding_renege_to = self.resolve(spec["holding_renege_to"], f"{where}.holding_renege_to")
         for instance in self.network.groups[name]:
             service = self.network.services[instance]
             service.router, service.overflow, service.renege_to = router, overflow, renege_to
+            service.holding_renege_to = holding_renege_to
+
+    def _redirect(self, router, name: str, spec: Mapping[str, Any], where: str) -> Redirect:
+        """``redirect_under_pressure: {from, to, share, measure, low, high}``: a share of the patients this
+        service sends to ``from`` go to ``to`` instead, scaled by the pressure on ``from``."""
+        check_keys(spec, Redirect.KEYS | {"measure", "low", "high"}, where)
+        target = self.resolve(spec.get("from"), f"{where}.from")
+        if target.name not in router.destinations:
+            raise ConfigError(f"{where}.from", target.name, f"one of this service's destinations {router.destinations}")
+        if target.name not in self.network.groups:
+            raise ConfigError(f"{where}.from", target.name, "a service (pressure is read on services)")
+        to = self.resolve(spec.get("to"), f"{where}.to")
+        share = fraction(spec.get("share"), f"{where}.share", allowed="the largest share redirected, in [0, 1]")
+        gauges = {i: Pressure(self.network.services[i], spec, where) for i in self.network.groups[target.name]}
+        return Redirect(router, target, to, share, gauges, self.context.random[f"redirect:{name}"])
 
     def _wire_sink(self, name: str, spec: Mapping[str, Any]) -> None:
         returns = spec.get("returns")
@@ -298,6 +348,18 @@ class NetworkBuilder:
                 for locality, age, risk, home in stream.sample_people(n, rng, localities):
                     patient = self.context.patients.new(age, locality, risk, home, stream.arrival_mode, "initial", False)
                     service.seed_patient(patient, waiting=waiting)
+
+
+def _corridor(spec, where) -> float | None:
+    """``corridor: {places: N}`` (``null``: no limit) on a blocking service; None when absent."""
+    corridor = spec.get("corridor")
+    if corridor is None:
+        return None
+    check_keys(corridor, {"places"}, f"{where}.corridor")
+    if not spec.get("blocking"):
+        raise ConfigError(f"{where}.corridor", corridor, "corridor care only on a blocking service (patients waiting to move on)")
+    places = corridor.get("places")
+    return math.inf if places is None else count(places, f"{where}.corridor.places")
 
 
 def _check_overflow_chains(services_spec) -> None:

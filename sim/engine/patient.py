@@ -24,7 +24,9 @@ class Patient:
         "entered",
         "finished",
         "first_arrival",
+        "heading",
         "id",
+        "in_corridor",
         "joined",
         "last_discharge",
         "locality",
@@ -56,6 +58,8 @@ class Patient:
         self.finished = now         # when the patient finished service (start of any blocking)
         self.last_discharge = -1e18  # when the patient last left a service that counts readmissions
         self.first_arrival = now    # when the current episode of care began
+        self.heading = None         # where the patient is going next (set where sojourns are judged by destination)
+        self.in_corridor = False    # boarding in a corridor: finished, waiting to move on, without a place
 
     def __repr__(self):
         return f"Patient({self.id}, {self.age_band}, {self.locality}, {self.risk_tier}, {self.arrival_mode})"

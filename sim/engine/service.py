@@ -57,10 +57,15 @@ from .spec import ServiceSpec
 
 COUNTERS = (
     "offered", "arrived", "lost", "reneged", "started", "finished", "left", "readmissions",
-    "wait_sum", "waited", "blocked_sum", "blocked_n", "sojourn_sum", "place_sum",
+    "wait_sum", "waited", "blocked_sum", "blocked_n", "sojourn_sum", "place_sum", "same_day",
+    # responses to pressure (sim.engine.pressure) and corridor care, transfers, discharge times
+    "corridor_moves", "transferred", "redirected", "los_shortened", "los_saved_sum", "discharge_wait_sum",
+    "discharged_timed", "discharged_before_noon", "discharged_weekend",
 )
 UNLIMITED = 2 ** 62   # places of an uncapacitated service: more than any run can fill
-AREAS = ("area_place", "area_blocked", "area_waiting", "area_capacity")
+AREAS = ("area_place", "area_blocked", "area_waiting", "area_capacity", "area_surge", "area_corridor")
+#: levels at the moment of a snapshot (not differenced over the results period)
+LEVELS = ("queued_end", "waiting_end", "surge_end", "corridor_end")
 
 
 class WaitingEntry:
@@ -104,26 +109,39 @@ class Service:
         self.wait_limits = dict(spec.wait_limits or {})
         self._sojourn_days = tuple(self.sojourn_limits.values())
         self._wait_days = tuple(self.wait_limits.values())
+        self.corridor_places = spec.corridor_places   # None: no corridor care; math.inf: no limit
+        self.holding_patience = spec.holding_patience
         # Wired by the network builder once every node exists.
         self.router = None
         self.overflow = None
         self.renege_to = None
+        self.holding_renege_to = None
+        self.los_pressure = None     # a LosUnderPressure (sim.engine.pressure), if configured
+        self.discharge = None        # a DischargeTimes (sim.engine.discharge), if configured
         # State.
         self.in_place = 0     # places occupied: in service or blocked
         self.blocked = 0      # finished, holding the place until the next service takes them
         self.waiting = 0      # on the waiting list without holding a place elsewhere
         self.queued = 0       # live entries on the waiting list (waiting + blocked elsewhere)
+        self.surge = 0        # escalation places open on top of the base capacity
+        self.corridor = 0     # patients boarding in the corridor: finished, waiting to move on, without a place
+        self._boarders = {}   # blocked patients in the order they started blocking (when a corridor may open)
         self._queue = []      # heap of (priority, sequence, WaitingEntry)
         self._seq = 0
         # sum(t x change) of each level, for its time integral (see module docstring).
         self._tw_place = self._tw_blocked = self._tw_waiting = self._tw_capacity = 0.0
+        self._tw_surge = self._tw_corridor = 0.0
         self._admitted_sum = 0.0   # sum of the admission times of the patients in a place now
         # Monotone statistics (see COUNTERS).
         for counter in COUNTERS:
             setattr(self, counter, 0.0 if counter.endswith("_sum") else 0)
         self.sojourn_over = [0] * len(self.sojourn_limits)
+        self.sojourn_n = 0    # sojourns judged against the limits: departures and patients who gave up waiting
+        self.sojourn_to: dict[str, list] = {}   # per destination: [sojourns, over each limit...]
         self.wait_within = [0] * len(self.wait_limits)
         self.by_origin: dict[str, int] = {}
+        self.left_by_mode: dict[str, int] = {}       # patients who left a place, by arrival mode
+        self.same_day_by_mode: dict[str, int] = {}   # ... of whom left on the day they took it
 
     # ------------------------------------------------------------------ flow
     def offer(self, patient, holder=None):
@@ -145,7 +163,11 @@ class Service:
             entry = self._enqueue(patient, None)
             patience = patient.patience or self.patience
             if patience is not None:
-                self.env.call_later(patience.draw(patient), self._renege, entry)
+                delay = patience.draw(patient)
+                if delay != math.inf:
+                    self.env.call_later(delay, self._renege, entry)
+            if self.corridor_places is not None and self._boarders:
+                self._open_corridor()
 
     def _count_arrival(self, patient):
         self.arrived += 1
@@ -159,6 +181,10 @@ class Service:
         entry = WaitingEntry(patient, holder)
         heapq.heappush(self._queue, (self.priority.get(patient.origin, self.default_priority), self._seq, entry))
         self.queued += 1
+        if holder is not None and self.holding_patience is not None:
+            delay = self.holding_patience.draw(patient)
+            if delay != math.inf:
+                self.env.call_later(delay, self._transfer, entry)
         return entry
 
     def _admit(self, patient, holder):
@@ -184,18 +210,47 @@ class Service:
                     self.wait_within[i] += 1
         if self.registry is not None:
             self.registry.add(patient, self.crisis_reduction)
-        self.env.call_later(self.los.draw(patient), self._finish, patient)
+        stay = self.los.draw(patient)
+        if self.los_pressure is not None:
+            stay = self.los_pressure.adjust(stay)
+        self.env.call_later(stay, self._finish, patient)
 
     def _finish(self, patient):
+        """Service is over (medically fit): choose where next, then leave, at once or at a discharge time."""
         self.finished += 1
-        patient.finished = self.env.now
+        now = patient.finished = self.env.now
         destination = self.router.choose(patient)
         if self.pathway_labels is not None:
             patient.pathway = self.pathway_labels.get(destination.name, patient.pathway)
+        if self._sojourn_days:
+            patient.heading = destination.name
+        discharge = self.discharge
+        if discharge is not None and destination.name not in discharge.exempt and now - patient.admitted >= discharge.short_stay:
+            leave = discharge.time(now)
+            before_noon, weekend = discharge.when(leave)
+            self.discharged_timed += 1
+            self.discharged_before_noon += before_noon
+            self.discharged_weekend += weekend
+            if leave > now:
+                self.discharge_wait_sum += leave - now
+                self.env.call_later(leave - now, self._release, (patient, destination))
+                return
+        self._release((patient, destination))
+
+    def _release(self, move):
+        """Hand the patient on: a blocking service keeps them in their place until the next takes them."""
+        patient, destination = move
         if self.blocking:
+            patient.finished = now = self.env.now
             self.blocked += 1
-            self._tw_blocked += patient.finished
+            self._tw_blocked += now
+            if self.corridor_places is None:
+                destination.offer(patient, self)
+                return
+            self._boarders[patient] = None
             destination.offer(patient, self)
+            if self.waiting and patient in self._boarders:
+                self._open_corridor()
         else:
             self.depart(patient)
             destination.offer(patient, None)
@@ -203,29 +258,75 @@ class Service:
     def depart(self, patient):
         """``patient`` leaves their place here (called by the node that takes them)."""
         now = self.env.now
-        self.in_place -= 1
-        self._tw_place -= now
         self.left += 1
+        if patient.in_corridor:
+            patient.in_corridor = False
+            self.corridor -= 1
+            self._tw_corridor -= now
+        else:
+            self.in_place -= 1
+            self._tw_place -= now
+            self._left_place(patient, now)
+            if self.blocking:
+                self.blocked -= 1
+                self._tw_blocked -= now
+                if self._boarders:
+                    self._boarders.pop(patient, None)
         if self.blocking:
-            self.blocked -= 1
-            self._tw_blocked -= now
             delay = now - patient.finished
             if delay > 0:
                 self.blocked_n += 1
                 self.blocked_sum += delay
-        self.place_sum += now - patient.admitted
-        self._admitted_sum -= patient.admitted
         sojourn = now - patient.entered
         self.sojourn_sum += sojourn
         if self._sojourn_days:
-            for i, limit in enumerate(self._sojourn_days):
-                if sojourn > limit:
-                    self.sojourn_over[i] += 1
+            self._judge_sojourn(sojourn, patient.heading)
         if self.readmission_days is not None:
             patient.last_discharge = now
         if self.registry is not None:
             self.registry.remove(patient, self.crisis_reduction)
         self._pull()
+
+    def _left_place(self, patient, now):
+        """Place time of a patient giving up their place (leaving, or moved to the corridor), and whether
+        they left on the calendar day they took it (day 0 starts at midnight): a zero-day stay."""
+        self.place_sum += now - patient.admitted
+        self._admitted_sum -= patient.admitted
+        mode = patient.arrival_mode
+        self.left_by_mode[mode] = self.left_by_mode.get(mode, 0) + 1
+        if int(now) == int(patient.admitted):
+            self.same_day += 1
+            self.same_day_by_mode[mode] = self.same_day_by_mode.get(mode, 0) + 1
+
+    def _judge_sojourn(self, sojourn, heading):
+        """Count a sojourn against the limits (4 hours in A&E...), in all and by where the patient went."""
+        self.sojourn_n += 1
+        counts = self.sojourn_to.get(heading)
+        if counts is None:
+            counts = self.sojourn_to[heading] = [0] * (1 + len(self._sojourn_days))
+        counts[0] += 1
+        for i, limit in enumerate(self._sojourn_days):
+            if sojourn > limit:
+                self.sojourn_over[i] += 1
+                counts[i + 1] += 1
+
+    def _open_corridor(self):
+        """Corridor care: while patients wait for a place held by a patient who is only waiting to move
+        on, the longest-waiting such patient is cared for in the corridor and their place is freed."""
+        while self.waiting and self._boarders and self.corridor < self.corridor_places and self.in_place <= self.capacity:
+            patient = next(iter(self._boarders))
+            del self._boarders[patient]
+            now = self.env.now
+            self.in_place -= 1
+            self._tw_place -= now
+            self.blocked -= 1
+            self._tw_blocked -= now
+            self._left_place(patient, now)
+            patient.in_corridor = True
+            self.corridor += 1
+            self._tw_corridor += now
+            self.corridor_moves += 1
+            self._pull()
 
     def _pull(self):
         """Fill free places from the waiting list."""
@@ -253,21 +354,47 @@ class Service:
         self._tw_waiting -= self.env.now
         self.reneged += 1
         patient = entry.patient
-        (patient.renege_to or self.renege_to).offer(patient, None)
+        destination = patient.renege_to or self.renege_to
+        if self._sojourn_days:
+            self._judge_sojourn(self.env.now - patient.joined, destination.name)
+        destination.offer(patient, None)
+
+    def _transfer(self, entry):
+        """A patient holding a place upstream gave up waiting here: they go to ``holding_renege_to``
+        (a spot-purchased place), still holding their place until it takes them."""
+        if not entry.live:
+            return
+        entry.live = False
+        self.queued -= 1
+        self.transferred += 1
+        self.holding_renege_to.offer(entry.patient, entry.holder)
 
     def set_capacity(self, capacity):
-        """Change the number of places (a rota); nobody is turned out."""
+        """Change the number of base places (a rota); escalation places stay; nobody is turned out."""
+        capacity += self.surge
         self._tw_capacity += (capacity - self.capacity) * self.env.now
         self.capacity = capacity
         self._pull()
 
-    def areas(self) -> tuple[float, float, float, float]:
-        """Time integrals so far of places in use, blocked places, waiting list and capacity."""
+    def set_surge(self, places):
+        """Open (or close) escalation places on top of the base capacity; nobody is turned out."""
+        now = self.env.now
+        change = places - self.surge
+        self._tw_surge += change * now
+        self._tw_capacity += change * now
+        self.surge = places
+        self.capacity += change
+        self._pull()
+
+    def areas(self) -> tuple[float, ...]:
+        """Time integrals so far of places in use, blocked places, waiting list, capacity, escalation
+        places and corridor patients (in the order of ``AREAS``)."""
         now = self.env.now
         # Rounded to a millionth of a day: the sums cancel exactly in theory, not in floating point.
         return (round(self.in_place * now - self._tw_place, 6), round(self.blocked * now - self._tw_blocked, 6),
                 round(self.waiting * now - self._tw_waiting, 6),
-                math.nan if self.unlimited else round(self.capacity * now - self._tw_capacity, 6))
+                math.nan if self.unlimited else round(self.capacity * now - self._tw_capacity, 6),
+                round(self.surge * now - self._tw_surge, 6), round(self.corridor * now - self._tw_corridor, 6))
 
     # -------------------------------------------------------- initial state
     def seed_patient(self, patient, waiting=False):
@@ -295,11 +422,19 @@ class Service:
         """All monotone statistics now, time integrals included."""
         snap = {c: getattr(self, c) for c in COUNTERS}
         snap.update(zip(AREAS, self.areas()))
+        snap["sojourn_n"] = self.sojourn_n
+        if self.sojourn_to:
+            labels = ["n"] + [f"over_{label}" for label in self.sojourn_limits]
+            snap["sojourn_to"] = {f"{dest}|{label}": n for dest, counts in self.sojourn_to.items()
+                                  for label, n in zip(labels, counts)}
+        snap.update(zip(LEVELS, (self.queued, self.waiting, self.surge, self.corridor)))
         for label, n in zip(self.sojourn_limits, self.sojourn_over):
             snap[f"over_{label}"] = n
         for label, n in zip(self.wait_limits, self.wait_within):
             snap[f"wait_within_{label}"] = n
         snap["by_origin"] = dict(self.by_origin)
+        snap["left_by_mode"] = dict(self.left_by_mode)
+        snap["same_day_by_mode"] = dict(self.same_day_by_mode)
         return snap
 
     def little_gap(self) -> float:
@@ -311,5 +446,5 @@ class Service:
         return self.areas()[0] - held
 
     def present(self) -> int:
-        """Patients here now: in a place (serving or blocked) or on the waiting list."""
-        return self.in_place + self.waiting
+        """Patients here now: in a place (serving or blocked), in the corridor or on the waiting list."""
+        return self.in_place + self.corridor + self.waiting

@@ -45,4 +45,4 @@ class Sink:
         self.return_to.offer(patient, None)
 
     def snapshot(self) -> dict:
-        return {"count": self.count, "returned": self.returned, "by_origin": dict(self.by_origin)}
+        return {"count": self.count, "returned": self.returned, "pending": self.pending, "by_origin": dict(self.by_origin)}

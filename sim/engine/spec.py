@@ -26,7 +26,10 @@ class ServiceSpec:
     many days of leaving here as readmissions; ``pathway_labels`` maps a destination to the
     discharge pathway (``P0``-``P3``) a patient leaving for it takes.  ``sojourn_limits`` and
     ``wait_limits`` map a label to a time in days (``{"4h": 4 / 24}``): departures whose time here
-    exceeded it, and starts whose wait was within it, are counted.
+    exceeded it, and starts whose wait was within it, are counted.  ``corridor_places`` lets a
+    blocking service care for patients waiting to move on in a corridor (freeing their place for
+    someone waiting) up to that many at once; ``holding_patience`` sends a patient who has waited
+    that long here while holding a place upstream to the service's ``holding_renege_to``.
     """
 
     name: str
@@ -44,3 +47,5 @@ class ServiceSpec:
     pathway_labels: Mapping[str, str] | None = None
     sojourn_limits: Mapping[str, float] = field(default_factory=dict)
     wait_limits: Mapping[str, float] = field(default_factory=dict)
+    corridor_places: float | None = None        # corridor care: None none, math.inf without limit
+    holding_patience: Distribution | None = None   # how long a patient holding a place upstream waits here

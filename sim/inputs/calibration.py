@@ -17,8 +17,9 @@ it scales and carries its fitted ``factor``::
       balance: home
       factor: 0.93
 
-A calibration names the ``network`` it was fitted to and applies only to that
-network.  The priors stay as written, with their sources, so a reviewer sees both the
+A parameter marked ``optional: true`` scales settings that only some configurations have (the
+responses of ``pressure=realistic``); where its paths are missing it does nothing.  A
+calibration names the ``network`` it was fitted to and applies only to that network.  The priors stay as written, with their sources, so a reviewer sees both the
 evidence and how far the fit moved it.  ``python -m sim.calibrate --fit``
 refits the factors.
 """
@@ -30,6 +31,15 @@ from typing import Any
 
 from ..common.checks import number
 from ..common.errors import ConfigError
+
+
+def _exists(cfg, path) -> bool:
+    node = cfg
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _node(cfg, path, where):
@@ -84,6 +94,8 @@ def apply(cfg: Mapping[str, Any]) -> dict:
             continue
         mode = spec.get("mode", "scale")
         for path in spec.get("paths") or []:
+            if spec.get("optional") and not _exists(out, path):
+                continue
             node = _node(out, path, f"{where}.paths")
             if mode == "scale":
                 _scale(node, factor, set(spec["keys"]) if spec.get("keys") else None)

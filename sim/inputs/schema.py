@@ -16,7 +16,7 @@ from typing import Any
 from ..common.checks import is_real, is_whole, unknown_keys
 from ..common.errors import ConfigError, ConfigErrors, did_you_mean
 
-TOP_LEVEL = {"place", "network", "capacity", "scenario", "costs", "run", "objective"}
+TOP_LEVEL = {"place", "network", "capacity", "scenario", "pressure", "costs", "run", "objective"}
 YEARS = (2015, 2040)   # the demography's supported range (sim.engine.demography)
 RUN_KEYS = {
     "horizon_days", "warmup_days", "replications", "seed", "n_jobs", "year", "pilot_replications",

@@ -22,7 +22,7 @@ from ..inputs.config import to_plain
 from . import cache, objective, outputs, runner
 
 ALLOWED_TARGETS = {"sim.jobs.callbacks.ScenarioComparison"}   # the only objects a config may ask Hydra to build
-GROUPS = ("place", "network", "capacity", "scenario", "scenario/capacity", "costs", "run", "experiment")
+GROUPS = ("place", "network", "capacity", "scenario", "scenario/capacity", "pressure", "costs", "run", "experiment")
 
 
 def fail(errors, out_dir: Path | None = None) -> None:

@@ -22,7 +22,7 @@ from ..analysis.metrics import MetricSet
 from ..analysis.statistics import summarise
 from ..common.checks import is_whole
 from ..common.errors import ConfigError
-from ..engine.model import Model, simulation_start
+from ..engine.model import DAILY, Model, simulation_start
 from ..inputs import schema
 from ..inputs.prepare import prepare
 
@@ -84,7 +84,7 @@ class Results:
     config: dict
     replications: pd.DataFrame          # scenario, replication, metric, value
     summary: pd.DataFrame               # scenario, metric, mean, ci_low, ci_high, replications
-    daily: pd.DataFrame                 # scenario, replication, day, date, service, occupancy/queue/blocked means
+    daily: pd.DataFrame                 # scenario, replication, day, date, service, and the daily means (DAILY)
     flows: pd.DataFrame                 # scenario, replication, origin, destination, patients
     ledgers: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
@@ -157,11 +157,10 @@ def tabulate(cfg, scenario, results, n_jobs=1) -> Results:
     start = pd.Timestamp(simulation_start(int(cfg["run"]["year"]), warmup))
     frames = []
     for r in results:
-        for service, (occupancy, queue, blocked) in r["daily"].items():
-            n = len(occupancy)
+        for service, series in r["daily"].items():
             frames.append(pd.DataFrame({
-                "scenario": scenario, "replication": r["replication"], "day": range(n),
-                "service": service, "occupancy_mean": occupancy, "queue_mean": queue, "blocked_mean": blocked}))
+                "scenario": scenario, "replication": r["replication"], "day": range(len(series[0])),
+                "service": service, **dict(zip(DAILY, series))}))
     daily = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not daily.empty:
         daily.insert(3, "date", (start + pd.to_timedelta(daily["day"], unit="D")).dt.date)
