@@ -128,7 +128,9 @@ def _residuals(summary, targets, names) -> np.ndarray:
             out.append(max(float(summary.loc[metric, "mean"]) - float(spec["value"]), 0.0) / tolerance(spec))
             continue
         relative = tolerance(spec) if spec["kind"] == "volume" else tolerance(spec) / float(spec["value"])
-        out.append(math.log(float(summary.loc[metric, "mean"]) / float(spec["value"])) / relative)
+        # On a log scale; a mean of zero (nobody left A&E unseen, say) counts as a hundredth of the target.
+        mean, target = float(summary.loc[metric, "mean"]), float(spec["value"])
+        out.append(math.log(max(mean, 0.01 * target) / target) / relative)
     return np.array(out)
 
 

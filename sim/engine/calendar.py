@@ -25,5 +25,11 @@ class Calendar:
         month = dates.astype("datetime64[M]").astype(int) % 12
         return k % 24, weekday, month
 
+    def months(self, days: int) -> list[str]:
+        """The month (``jan``...) of each day from the start."""
+        base = np.datetime64(self.start.isoformat(), "D")
+        index = (base + np.arange(days)).astype("datetime64[M]").astype(int) % 12
+        return [MONTHS[i] for i in index]
+
     def date_of(self, day: int) -> date:
         return self.start + timedelta(days=int(day))

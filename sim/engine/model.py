@@ -61,9 +61,11 @@ class Model:
         localities = list((place.get("localities") or {}).keys())
         population = Population(place, demography.population_scale(place, localities, year))
         self.start_date = simulation_start(int(year), self.warmup)
+        calendar = Calendar(self.start_date)
         self.context = Context(env=env, random=RandomSources(int(run["seed"]), self.replication),
-                               registry=CrisisRegistry(), patients=Patients(env, population.site_of),
-                               population=population, calendar=Calendar(self.start_date), horizon=self.horizon)
+                               registry=CrisisRegistry(),
+                               patients=Patients(env, population.site_of, calendar.months(math.ceil(self.horizon) + 1)),
+                               population=population, calendar=calendar, horizon=self.horizon)
         self.event_log = EventLog(env, self.replication) if run.get("event_log") else None
         builder = NetworkBuilder(cfg["network"], self.context, lambda stream: demography.trend_factor(place, stream, year))
         self.network = builder.build(self.event_log)

@@ -30,6 +30,7 @@ from typing import Any
 from ..common.checks import check_keys, count, fraction, is_whole, number
 from ..common.errors import ConfigError, did_you_mean
 from . import distributions
+from .calendar import MONTHS
 from .context import Context
 from .demand import ArrivalStream
 from .discharge import DischargeTimes
@@ -102,6 +103,7 @@ class NetworkBuilder:
             raise ConfigError("network.streams", self.streams_spec, "at least one arrival stream")
         self.labels = context.population.labels()
         self.labels["pathway"] = list(PATHWAYS)
+        self.labels["month"] = list(MONTHS)
         modes = {str((s or {}).get("arrival_mode", n)) for n, s in self.streams_spec.items()}
         modes |= {str(((s or {}).get("returns") or {}).get("arrival_mode", "readmission"))
                   for s in self.sinks_spec.values()}
@@ -307,7 +309,8 @@ class NetworkBuilder:
         delay = distributions.build(returns["delay"], random[f"return_delay:{name}"], f"{where}.delay", self.labels)
         destination = self.resolve(returns.get("to"), f"{where}.to")
         self.network.sinks[name].configure_returns(probability, delay, destination,
-                                                   str(returns.get("arrival_mode", "readmission")), random[f"return:{name}"])
+                                                   str(returns.get("arrival_mode", "readmission")), random[f"return:{name}"],
+                                                   self.context.patients.month_now)
 
     # --------------------------------------------------------- initial state
     def _seed_initial(self, name: str, spec: Mapping[str, Any]) -> None:

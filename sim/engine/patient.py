@@ -10,7 +10,8 @@ class Patient:
     ``risk_tier``, ``care_home`` (``resident`` or ``community``),
     ``arrival_mode`` (set by the arrival stream, e.g. ``ambulance``) and
     ``pathway`` (the discharge pathway ``P0``-``P3`` once discharged from a
-    service that labels it; ``none`` before).
+    service that labels it; ``none`` before) and ``month`` (``jan``... the month
+    the patient's current episode began: their arrival, or their return).
 
     The remaining fields are bookkeeping for the service the patient is in.
     """
@@ -30,6 +31,7 @@ class Patient:
         "joined",
         "last_discharge",
         "locality",
+        "month",
         "origin",
         "pathway",
         "patience",
@@ -58,6 +60,7 @@ class Patient:
         self.finished = now         # when the patient finished service (start of any blocking)
         self.last_discharge = -1e18  # when the patient last left a service that counts readmissions
         self.first_arrival = now    # when the current episode of care began
+        self.month = None           # the month it began (set by the factory and on a return)
         self.heading = None         # where the patient is going next (set where sojourns are judged by destination)
         self.in_corridor = False    # boarding in a corridor: finished, waiting to move on, without a place
 
@@ -68,13 +71,20 @@ class Patient:
 class Patients:
     """Makes the patients of one replication, numbered in the order they are created."""
 
-    def __init__(self, env, site_of: dict[str, str]):
+    def __init__(self, env, site_of: dict[str, str], months: list[str] | None = None):
         self.env = env
         self.site_of = site_of        # locality -> the acute site its residents use
+        self.months = months or []    # the month of each day of the run
         self.created = 0
 
     def new(self, age_band, locality, risk_tier, care_home, arrival_mode, origin, balks=False) -> Patient:
         """A new patient arriving now."""
         self.created += 1
-        return Patient(self.created, age_band, locality, self.site_of[locality], risk_tier, care_home, arrival_mode,
-                       origin, self.env.now, balks)
+        patient = Patient(self.created, age_band, locality, self.site_of[locality], risk_tier, care_home, arrival_mode,
+                          origin, self.env.now, balks)
+        patient.month = self.month_now()
+        return patient
+
+    def month_now(self) -> str | None:
+        day = int(self.env.now)
+        return self.months[day] if day < len(self.months) else None

@@ -20,12 +20,13 @@ class Sink:
         self.by_origin: dict[str, int] = {}
         self.return_probability = None
 
-    def configure_returns(self, probability, delay, destination, arrival_mode, source):
+    def configure_returns(self, probability, delay, destination, arrival_mode, source, month_now=None):
         self.return_probability = probability
         self.return_delay = delay
         self.return_to = destination
         self.return_mode = arrival_mode
         self.source = source          # random numbers for who returns
+        self.month_now = month_now    # the month today, for a returning patient's new episode
 
     def offer(self, patient, holder=None):
         if holder is not None:
@@ -42,6 +43,8 @@ class Sink:
         patient.arrival_mode = self.return_mode
         patient.origin = self.name
         patient.first_arrival = self.env.now
+        if self.month_now is not None:
+            patient.month = self.month_now()
         self.return_to.offer(patient, None)
 
     def snapshot(self) -> dict:

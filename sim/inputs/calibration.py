@@ -19,7 +19,8 @@ it scales and carries its fitted ``factor``::
 
 A parameter marked ``optional: true`` scales settings that only some configurations have (the
 responses of ``pressure=realistic``); where its paths are missing it does nothing.  A
-calibration names the ``network`` it was fitted to and applies only to that network.  The priors stay as written, with their sources, so a reviewer sees both the
+calibration names the ``network`` it was fitted to and applies only to that network.  The priors
+stay as written, with their sources, so a reviewer sees both the
 evidence and how far the fit moved it.  ``python -m sim.calibrate --fit``
 refits the factors.
 """
@@ -31,6 +32,7 @@ from typing import Any
 
 from ..common.checks import number
 from ..common.errors import ConfigError
+from .routing_tables import scale_probability
 
 
 def _exists(cfg, path) -> bool:
@@ -61,22 +63,6 @@ def _scale(node, factor, keys):
             node[k] = v * factor
 
 
-def _shift(node, factor, key, balance, where):
-    """In every routing table under ``node``: p[key] *= factor; p[balance] takes up the difference."""
-    if not isinstance(node, dict):
-        return
-    if "values" in node and "by" in node:
-        for child in node["values"].values():
-            _shift(child, factor, key, balance, where)
-        return
-    if key in node:
-        new = node[key] * factor
-        spare = node.get(balance, 0.0) + node[key] - new
-        if new > 1 or spare < 0:
-            raise ConfigError(where, factor, f"a factor that keeps {key!r} and {balance!r} probabilities in [0, 1]")
-        node[key], node[balance] = new, spare
-
-
 def apply(cfg: Mapping[str, Any]) -> dict:
     """The configuration with the place's calibration factors applied (a new dict)."""
     spec = (cfg.get("place") or {}).get("calibration") or {}
@@ -100,7 +86,7 @@ def apply(cfg: Mapping[str, Any]) -> dict:
             if mode == "scale":
                 _scale(node, factor, set(spec["keys"]) if spec.get("keys") else None)
             elif mode == "probability":
-                _shift(node, factor, spec.get("key"), spec.get("balance"), f"{where}.factor")
+                scale_probability(node, factor, spec.get("key"), spec.get("balance"), f"{where}.factor")
             else:
                 raise ConfigError(f"{where}.mode", mode, "scale or probability")
     return out

@@ -7,17 +7,18 @@ manifests record what the user asked for):
 2. the responses to pressure are merged into the pathway (:func:`sim.inputs.pressure.apply`), before
    calibration, so calibration can fit their settings;
 3. the place's calibration factors scale the sourced priors (:func:`sim.inputs.calibration.apply`);
-4. the scenario's levers and capacity presets rewrite the pathway (:func:`sim.inputs.levers.apply`).
+4. seasonal shares become routing tables by month (:func:`sim.inputs.seasonality.apply`);
+5. the scenario's levers and capacity presets rewrite the pathway (:func:`sim.inputs.levers.apply`).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from . import calibration, data_files, levers, pressure
+from . import calibration, data_files, levers, pressure, seasonality
 
 
 def prepare(cfg: Mapping[str, Any]) -> dict:
     """The configuration a replication runs: data files read, pressure responses merged, calibration
     applied, then the levers."""
-    return levers.apply(calibration.apply(pressure.apply(data_files.resolve(cfg))))
+    return levers.apply(seasonality.apply(calibration.apply(pressure.apply(data_files.resolve(cfg)))))
