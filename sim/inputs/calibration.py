@@ -19,7 +19,8 @@ it scales and carries its fitted ``factor``::
 
 A parameter marked ``optional: true`` scales settings that only some configurations have (the
 responses of ``pressure=realistic``); where its paths are missing it does nothing.  A
-calibration names the ``network`` it was fitted to and applies only to that network.  The priors stay as written, with their sources, so a reviewer sees both the
+calibration names the ``network`` it was fitted to and applies only to that network.  The priors
+stay as written, with their sources, so a reviewer sees both the
 evidence and how far the fit moved it.  ``python -m sim.calibrate --fit``
 refits the factors.
 """
