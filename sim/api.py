@@ -54,10 +54,22 @@ class Run:
     def flows(self) -> pd.DataFrame:
         return self.results.flows
 
+    @property
+    def years(self) -> list[int]:
+        """The financial years reported (one unless the run was continuous over several, ``run.end_year``)."""
+        if "year" in self.summary.columns:
+            return sorted(self.summary["year"].unique().tolist())
+        return [int(self.config["run"]["year"])]
+
     def metric(self, *names: str) -> pd.DataFrame:
-        """Rows of the summary for the named metrics, in the order given."""
+        """Rows of the summary for the named metrics, in the order given (indexed by ``year, metric``
+        in a multi-year run)."""
+        columns = ["mean", "ci_low", "ci_high", "replications", "unstable"]
+        if "year" in self.summary.columns:
+            table = self.summary[self.summary["metric"].isin(names)].set_index(["year", "metric"])
+            return table[columns].sort_index(level="metric", key=lambda m: m.map(list(names).index), sort_remaining=True)
         table = self.summary.set_index("metric")
-        return table.loc[list(names), ["mean", "ci_low", "ci_high", "replications"]]
+        return table.loc[list(names), columns]
 
     def compare(self, baseline: Run, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """This run minus ``baseline``, replication by replication (common random numbers): the
@@ -65,7 +77,11 @@ class Run:
         mine = self.replications.assign(scenario="this")
         theirs = baseline.replications.assign(scenario="baseline")
         diff = paired_differences(pd.concat([mine, theirs], ignore_index=True), "baseline")
-        diff = diff.drop(columns=["scenario", "baseline"]).set_index("metric")
+        diff = diff.drop(columns=["scenario", "baseline"])
+        if "year" in diff.columns:               # a multi-year run: each year paired with the same year
+            diff = diff[diff["metric"].isin(metrics)] if metrics is not None else diff
+            return diff.set_index(["year", "metric"])
+        diff = diff.set_index("metric")
         return diff.loc[list(metrics)] if metrics is not None else diff
 
     def plot_occupancy(self, services: Iterable[str], capacity: dict[str, float] | None = None):

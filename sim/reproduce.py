@@ -39,7 +39,8 @@ RTOL = 1e-9
 
 def compare(new: pd.DataFrame, old: pd.DataFrame) -> tuple[str, list[str]]:
     """('exact' | 'within intervals' | 'mismatch', the metrics outside their intervals)."""
-    merged = old.merge(new[["metric", "mean"]], on="metric", how="left", suffixes=("", "_new"))
+    key = [c for c in ("year", "metric") if c in old.columns]        # a multi-year run: each year's metrics
+    merged = old.merge(new[[*key, "mean"]], on=key, how="left", suffixes=("", "_new"))
     a, b = merged["mean"].to_numpy(float), merged["mean_new"].to_numpy(float)
     same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= RTOL * (1 + np.abs(a)))
     if same.all():

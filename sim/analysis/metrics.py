@@ -142,12 +142,14 @@ def sojourns_by_destination(raw: Mapping[str, Any], destinations, exclude: bool 
 def _monthly_mean(result: Mapping[str, Any], services, series: int, months: set) -> float:
     """The mean over the results period's days in ``months`` of a daily series, summed over the
     services' instances."""
-    first = math.ceil(result["warmup_days"])
+    first = math.ceil(result["first_day"])
+    last = math.ceil(result["last_day"])
     instances = [i for s in services for i in result["groups"][s]]
     total = sum(np.asarray(result["daily"][i][series], dtype=float) for i in instances)
     start = np.datetime64(result["start_date"].isoformat(), "D")
     month = ((start + np.arange(len(total))).astype("datetime64[M]").astype(int) % 12) + 1
-    chosen = (np.arange(len(total)) >= first) & np.isin(month, list(months))
+    days = np.arange(len(total))
+    chosen = (days >= first) & (days < last) & np.isin(month, list(months))
     return float(total[chosen].mean()) if chosen.any() else math.nan
 
 

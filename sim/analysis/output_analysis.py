@@ -119,14 +119,16 @@ def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str
                              "widest": worst}
 
 
-def unstable_flags(daily: Mapping[str, tuple], warmup: float) -> dict[str, float]:
+def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float | None = None) -> dict[str, float]:
     """Per service, ``queue_growth_<service>``: the mean waiting list over the last fifth of the results
-    period minus that over its first fifth (patients); and ``unstable_<service>``: 1.0 where that
-    growth is more than the first fifth's level plus ten patients (the list grows without levelling off)."""
+    period (days ``first_day`` to ``last_day``) minus that over its first fifth (patients); and
+    ``unstable_<service>``: 1.0 where that growth is more than the first fifth's level plus ten patients
+    (the list grows without levelling off)."""
     flags = {}
-    start = math.ceil(warmup)
+    start = math.ceil(first_day)
+    stop = None if last_day is None else math.ceil(last_day)
     for service, (_, queue, *_) in daily.items():
-        q = np.asarray(queue, dtype=float)[start:]
+        q = np.asarray(queue, dtype=float)[start:stop]
         fifth = len(q) // 5
         if fifth < 2:
             continue
@@ -134,3 +136,47 @@ def unstable_flags(daily: Mapping[str, tuple], warmup: float) -> dict[str, float
         flags[f"queue_growth_{service}"] = float(last - first)
         flags[f"unstable_{service}"] = float(last > 2 * first + 10)
     return flags
+
+
+def unstable_services(summary: pd.DataFrame, groups: Mapping[str, list[str]]) -> pd.DataFrame:
+    """``[year,] service``: the services (instances and their groups) whose waiting list grew without
+    levelling off in at least half the replications."""
+    flags = summary[summary["metric"].str.startswith("unstable_") & (summary["mean"] >= 0.5)]
+    by = ["year"] if "year" in summary.columns else []
+    rows = []
+    for row in flags.itertuples():
+        instance = row.metric[len("unstable_"):]
+        year = (row.year,) if by else ()
+        rows.append((*year, instance))
+        rows += [(*year, group) for group, members in groups.items() if instance in members and group != instance]
+    return pd.DataFrame(rows, columns=[*by, "service"]).drop_duplicates()
+
+
+def mark_unstable(summary: pd.DataFrame, network: Mapping[str, Any], groups: Mapping[str, list[str]]) -> pd.DataFrame:
+    """``summary`` with an ``unstable`` column: true for a metric of a service whose waiting list grew
+    without levelling off (its figure depends on the run length and is not an estimate), for a named
+    metric or ratio that reads such a service, and for costs (they add every service up).  A
+    multi-year run is judged year by year."""
+    unstable = unstable_services(summary, groups)
+    specs = network.get("metrics") or {}
+
+    def services_of(metric, seen=()):
+        if "." in metric and metric.split(".", 1)[0] in groups:
+            return {metric.split(".", 1)[0]}
+        spec = specs.get(metric) or {}
+        if "service" in spec:
+            return set([spec["service"]] if isinstance(spec["service"], str) else spec["service"])
+        if "ratio" in spec:
+            terms = [t.lstrip("-") for part in spec["ratio"].values() for t in ([part] if isinstance(part, str) else part)]
+            return set().union(*(services_of(t, (*seen, metric)) for t in terms if t not in seen))
+        return set()
+
+    flagged = {}
+    for key, rows in (unstable.groupby("year") if "year" in unstable.columns else [(None, unstable)]):
+        flagged[key] = set(rows["service"])
+    out = summary.copy()
+    year_of = out["year"] if "year" in out.columns else pd.Series([None] * len(out), index=out.index)
+    out["unstable"] = [
+        bool(flagged.get(year)) and (metric.startswith(("cost_", "total_cost")) or bool(services_of(metric) & flagged[year]))
+        for metric, year in zip(out["metric"], year_of)]
+    return out

@@ -27,31 +27,40 @@ def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, fl
     return mean, mean - half, mean + half, n
 
 
+def keys(table: pd.DataFrame) -> list[str]:
+    """The columns that identify a row besides replication and value: ``scenario`` (and ``year`` in a
+    multi-year run), then ``metric``."""
+    return [c for c in ("scenario", "year", "metric") if c in table.columns]
+
+
 def summarise(replications: pd.DataFrame) -> pd.DataFrame:
-    """Long summary ``scenario, metric, mean, ci_low, ci_high, replications`` from long replications."""
+    """Long summary ``scenario, [year,] metric, mean, ci_low, ci_high, replications`` from long replications."""
+    by = keys(replications)
     rows = []
-    for (scenario, metric), group in replications.groupby(["scenario", "metric"], sort=False):
+    for key, group in replications.groupby(by, sort=False):
         mean, low, high, n = t_interval(group["value"].to_numpy())
-        rows.append((scenario, metric, mean, low, high, n))
-    return pd.DataFrame(rows, columns=["scenario", "metric", "mean", "ci_low", "ci_high", "replications"])
+        rows.append((*key, mean, low, high, n))
+    return pd.DataFrame(rows, columns=[*by, "mean", "ci_low", "ci_high", "replications"])
 
 
 def paired_differences(replications: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """Scenario minus ``baseline``, replication by replication (common random numbers), with t-intervals.
 
-    Columns: ``scenario, baseline, metric, difference, ci_low, ci_high, relative_pct, replications``.
+    Columns: ``scenario, baseline, [year,] metric, difference, ci_low, ci_high, relative_pct, replications``
+    (``year`` when the replications have one: a multi-year run is paired year by year).
     """
-    wide = replications.pivot_table(index=["metric", "replication"], columns="scenario", values="value")
+    by = [k for k in keys(replications) if k != "scenario"]
+    wide = replications.pivot_table(index=[*by, "replication"], columns="scenario", values="value")
     rows = []
     for scenario in wide.columns:
         if scenario == baseline:
             continue
-        for metric, group in wide.groupby(level="metric"):
+        for key, group in wide.groupby(level=by if len(by) > 1 else by[0]):
             diff = (group[scenario] - group[baseline]).to_numpy()
             mean, low, high, n = t_interval(diff)
             base_values = group[baseline].to_numpy(dtype=float)
             base = float(base_values[np.isfinite(base_values)].mean()) if np.isfinite(base_values).any() else math.nan
             relative = 100.0 * mean / base if base and math.isfinite(base) else math.nan
-            rows.append((scenario, baseline, metric, mean, low, high, relative, n))
-    return pd.DataFrame(rows, columns=["scenario", "baseline", "metric", "difference", "ci_low", "ci_high",
+            rows.append((scenario, baseline, *(key if isinstance(key, tuple) else (key,)), mean, low, high, relative, n))
+    return pd.DataFrame(rows, columns=["scenario", "baseline", *by, "difference", "ci_low", "ci_high",
                                        "relative_pct", "replications"])

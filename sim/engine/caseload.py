@@ -16,9 +16,13 @@ class CrisisRegistry:
         self.mass: dict[tuple, float] = {}
 
     def add(self, patient, reduction):
+        """Register ``patient`` with their caseload's reduction (kept on the patient, so the same amount
+        is removed when they leave even if the service's reduction has changed meanwhile)."""
         key = (patient.locality, patient.age_band, patient.risk_tier, patient.care_home)
         self.mass[key] = self.mass.get(key, 0.0) + reduction
+        patient.registered = reduction
 
-    def remove(self, patient, reduction):
+    def remove(self, patient):
         key = (patient.locality, patient.age_band, patient.risk_tier, patient.care_home)
-        self.mass[key] -= reduction
+        self.mass[key] -= patient.registered
+        patient.registered = 0.0

@@ -77,6 +77,9 @@ class ArrivalStream:
         self.rng = context.random.generator(f"arrivals:{name}")
         self.avert_source = context.random[f"avert:{name}"]
         self.horizon = float(context.horizon)
+        # Arrivals are generated up to `limit`: the horizon, or in a multi-year run the next 1 April,
+        # where the stream pauses until the new year's rates arrive (revise).
+        self.limit = self.horizon
 
         people = population.people                       # (L, A)
         members = cohort(spec.get("cohort"), f"{where}.cohort")
@@ -162,7 +165,7 @@ class ArrivalStream:
     def _generate(self):
         """Generate the next chunk of arrivals (thinning at the peak rate)."""
         t0 = self._chunk_end
-        t1 = min(t0 + CHUNK_DAYS, self.horizon)
+        t1 = min(t0 + CHUNK_DAYS, self.limit)
         self._chunk_end = t1
         rng = self.rng
         n = rng.poisson(self.rate_per_day * self.peak * (t1 - t0))
@@ -188,8 +191,8 @@ class ArrivalStream:
 
     def _schedule_next(self):
         while self._i >= len(self._times):
-            if self._chunk_end >= self.horizon:
-                return
+            if self._chunk_end >= self.limit:
+                return          # the horizon, or a new year: revise() starts the stream again
             self._generate()
         env = self.env
         env.call_later(self._times[self._i] - env.now, self._arrive)
@@ -209,6 +212,21 @@ class ArrivalStream:
         if self.patience is not None:
             patient.patience, patient.renege_to = self.patience, self.renege_to
         self.router.choose(patient).offer(patient, None)
+
+    def revise(self, new: ArrivalStream, limit: float) -> None:
+        """Take a new year's rates, mix of people, profile and routing from ``new`` (built from that
+        year's configuration on the same random sources) and generate arrivals again, up to ``limit``."""
+        for attribute in ("arrival_mode", "crisis", "balks", "population", "rate_per_day", "cell_p", "tier_cum",
+                          "care_home_p", "hourly", "amplitude", "period", "peak", "router", "patience", "renege_to"):
+            setattr(self, attribute, getattr(new, attribute))
+        self.limit = limit
+        now = self.env.now
+        if self._i >= len(self._times):          # paused at the boundary (or never started)
+            self._chunk_end = max(self._chunk_end, now)
+            if self.rate_per_day > 0:
+                self._schedule_next()
+            else:
+                self._chunk_end = limit           # nothing to generate this year
 
     def sample_people(self, n: int, rng: np.random.Generator, localities=None):
         """``n`` people ``(locality, age band, risk tier, residence)`` with this stream's mix of

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,7 +29,8 @@ from .network import NetworkBuilder
 from .patient import Patients
 from .population import Population
 from .randomness import RandomSources
-from .service import LEVELS
+from .revision import YearRevision
+from .tally import LEVELS
 
 #: the daily series of every service: mean places in use, waiting list, blocked places, escalation places and
 #: corridor patients over each day (day 0 starts at midnight of the start date)
@@ -45,10 +47,13 @@ class Model:
     """One replication: ``Model(cfg, replication).run()`` returns its raw statistics.
 
     ``cfg`` is a prepared configuration (:func:`sim.inputs.prepare.prepare`); the built network is
-    ``model.network`` and the shared state ``model.context``.
+    ``model.network`` and the shared state ``model.context``.  A continuous multi-year run also
+    passes ``later_years``: ``(day, year, prepared configuration)`` for each later financial year,
+    ``day`` being its 1 April; the network takes each year's settings on that day
+    (:mod:`sim.engine.revision`) and the statistics are reported year by year.
     """
 
-    def __init__(self, cfg: Mapping[str, Any], replication: int = 0):
+    def __init__(self, cfg: Mapping[str, Any], replication: int = 0, later_years=()):
         run = cfg["run"]
         self.replication = int(replication)
         self.horizon = float(run["horizon_days"])
@@ -70,6 +75,22 @@ class Model:
         builder = NetworkBuilder(cfg["network"], self.context, lambda stream: demography.trend_factor(place, stream, year))
         self.network = builder.build(self.event_log)
         self.services = self.network.services     # every service instance, by name (read often)
+        self.year = int(year)
+        self.later_years = sorted(later_years, key=lambda item: item[0])
+        if self.later_years:
+            for stream in self.network.arrivals.values():
+                stream.limit = self.later_years[0][0]
+
+    def _new_year(self, index: int) -> None:
+        """1 April: close the year's statistics, then give the network the new year's settings."""
+        self._boundaries.append(self._snapshot())
+        _, year, cfg = self.later_years[index]
+        place = cfg["place"]
+        localities = list((place.get("localities") or {}).keys())
+        context = replace(self.context, population=Population(place, demography.population_scale(place, localities, year)))
+        limit = self.later_years[index + 1][0] if index + 1 < len(self.later_years) else self.horizon
+        YearRevision(cfg["network"], context, lambda stream: demography.trend_factor(place, stream, year),
+                     self.network).revise(limit)
 
     # ------------------------------------------------------------------ run
     def _snapshot(self):
@@ -123,24 +144,37 @@ class Model:
         self._daily = {name: tuple([] for _ in DAILY) for name in self.services}
         if self.horizon > 1.0:
             self.env.call_later(1.0, self._on_day)
+        self._boundaries = []
+        for index, (day, _, _) in enumerate(self.later_years):
+            self.env.call_later(day, self._new_year, index)
         self.env.run(until=self.horizon)
         self._record_day()   # the last (possibly partial) day ends at the horizon
         end = self._snapshot()
         warm = self._warm if self._warm is not None else end
         net = self.network
-        return {
+        out = {
             "replication": self.replication,
             "period_days": self.period,
             "start_date": self.start_date,
             "warmup_days": self.warmup,
-            "services": {n: _difference(end["services"][n], warm["services"][n]) for n in self.services},
-            "sinks": {n: _difference(end["sinks"][n], warm["sinks"][n]) for n in net.sinks},
-            "streams": {n: _difference(end["streams"][n], warm["streams"][n]) for n in net.arrivals},
+            "first_day": self.warmup,
+            "last_day": self.horizon,
             "groups": net.groups,
             "daily": {n: tuple(np.diff(np.asarray(a), prepend=0.0) for a in rows) for n, rows in self._daily.items()},
             "ledger": self.ledger(),
             "events": self.event_log.frame() if self.event_log is not None else None,
         }
+        if not self.later_years:
+            return {**out, **_period(end, warm)}
+        # A multi-year run: the statistics of each financial year, from 1 April to 31 March.
+        starts = [self.warmup] + [day for day, _, _ in self.later_years]
+        ends = starts[1:] + [self.horizon]
+        marks = [warm, *self._boundaries, end]
+        years = [self.year] + [year for _, year, _ in self.later_years]
+        out["years"] = [{"year": year, "period_days": stop - begin, "first_day": begin, "last_day": stop,
+                         **_period(marks[i + 1], marks[i])}
+                        for i, (year, begin, stop) in enumerate(zip(years, starts, ends))]
+        return out
 
     def ledger(self) -> dict:
         """Conservation of patients, per service and for the whole system, over the whole run."""
@@ -169,6 +203,11 @@ class Model:
                 # Little's identity (place-days = patients' days in a place) to a millionth of a day per event
                 "little_balanced": all(abs(v["little_gap"]) <= 1e-6 * (1 + s.arrived)
                                        for v, s in zip(services.values(), self.services.values()))}
+
+
+def _period(end: dict, start: dict) -> dict:
+    """The statistics of a period: each node's counters at its end less those at its start."""
+    return {kind: {n: _difference(end[kind][n], start[kind][n]) for n in end[kind]} for kind in ("services", "sinks", "streams")}
 
 
 #: statistics that are levels at a moment (a waiting list now), reported as they are at the end, not differenced

@@ -192,33 +192,37 @@ class NetworkBuilder:
             raise ConfigError(f"{where}.partition", partition, "locality or site")
         base = self.service_spec(name, spec)
         env, registry = self.context.env, self.context.registry
-        capacity = spec.get("capacity")
+        instances = {}
+        for part, (instance_name, places) in self.capacities(name, spec).items():
+            instance_spec = replace(base, name=instance_name, capacity=places, group=None if part is None else name)
+            instance = instances[part] = net.services[instance_name] = Service(env, instance_spec, registry)
+            if part is not None:
+                net.part_of[instance_name] = part
+            self._add_responses(instance, spec, where)
+        net.groups[name] = [i.name for i in instances.values()]
+        net.nodes[name] = instances[None] if partition is None else Partition(name, partition, instances)
+
+    def capacities(self, name: str, spec: Mapping[str, Any]) -> dict:
+        """``{part: (instance name, places)}`` of a service: one instance (part None) unless partitioned
+        by site or locality; places None for an unlimited service."""
+        where = f"network.services.{name}"
+        partition, capacity = spec.get("partition"), spec.get("capacity")
         if partition is None:
             if capacity is None and spec.get("rota"):
                 raise ConfigError(f"{where}.rota", spec["rota"], "no rota on a service without a capacity (unlimited)")
-            service = Service(env, replace(base, capacity=count(capacity, f"{where}.capacity", allow_none=True)), registry)
-            net.services[name] = net.nodes[name] = service
-            net.groups[name] = [name]
-            self._add_responses(service, spec, where)
-            return
+            return {None: (name, count(capacity, f"{where}.capacity", allow_none=True))}
         parts = self.labels[partition]
         if isinstance(capacity, Mapping):
             unknown = [k for k in capacity if k not in parts]
             if unknown:
                 raise ConfigError(f"{where}.capacity.{unknown[0]}", capacity[unknown[0]], f"one of the {partition}s {parts}")
-        instances = {}
+        out = {}
         for part in parts:
             places = capacity.get(part) if isinstance(capacity, Mapping) else capacity
             key = f"{where}.capacity" + (f".{part}" if isinstance(capacity, Mapping) else "")
             # A place with a single site or locality keeps the service's own name.
-            instance_spec = replace(base, name=name if len(parts) == 1 else f"{name}_{part}",
-                                    capacity=count(places, key), group=name)
-            instance = Service(env, instance_spec, registry)
-            instances[part] = net.services[instance.name] = instance
-            net.part_of[instance.name] = part
-            self._add_responses(instance, spec, where)
-        net.groups[name] = [i.name for i in instances.values()]
-        net.nodes[name] = Partition(name, partition, instances)
+            out[part] = (name if len(parts) == 1 else f"{name}_{part}", count(places, key))
+        return out
 
     def _add_responses(self, service: Service, spec: Mapping[str, Any], where: str) -> None:
         """A service instance's own responses to pressure, and its discharge times."""
@@ -234,6 +238,10 @@ class NetworkBuilder:
 
     # --------------------------------------------------------------- streams
     def _add_stream(self, name: str, spec: Mapping[str, Any]) -> None:
+        self.network.arrivals[name] = self.stream(name, spec)
+
+    def stream(self, name: str, spec: Mapping[str, Any]) -> ArrivalStream:
+        """The arrival stream ``network.streams.<name>`` with its routing and patience."""
         where = f"network.streams.{name}"
         check_keys(spec, STREAM_KEYS, where)
         random = self.context.random
@@ -247,7 +255,7 @@ class NetworkBuilder:
             if "renege_to" not in spec:
                 raise ConfigError(f"{where}.renege_to", None, "where patients go when their patience runs out")
             stream.renege_to = self.resolve(spec["renege_to"], f"{where}.renege_to")
-        self.network.arrivals[name] = stream
+        return stream
 
     # ---------------------------------------------------------------- wiring
     def resolve(self, name, where):

@@ -35,6 +35,7 @@ class Patient:
         "origin",
         "pathway",
         "patience",
+        "registered",
         "renege_to",
         "risk_tier",
         "site",
@@ -63,6 +64,7 @@ class Patient:
         self.month = None           # the month it began (set by the factory and on a return)
         self.heading = None         # where the patient is going next (set where sojourns are judged by destination)
         self.in_corridor = False    # boarding in a corridor: finished, waiting to move on, without a place
+        self.registered = 0.0       # the crisis reduction of the caseload the patient is on (sim.engine.caseload)
 
     def __repr__(self):
         return f"Patient({self.id}, {self.age_band}, {self.locality}, {self.risk_tier}, {self.arrival_mode})"

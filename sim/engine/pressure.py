@@ -91,18 +91,24 @@ class Escalation:
     KEYS = frozenset({"max_fraction", "step", "check_hours"})
 
     def __init__(self, env, service, spec: Mapping[str, Any], where: str):
-        gauge_spec(spec, self.KEYS, where)
         self.env = env
         self.service = service
-        self.pressure = Pressure(service, spec, where)
+        self.running = False
+        self.revise(spec, service.capacity, where)
+
+    def revise(self, spec: Mapping[str, Any], base: int, where: str) -> None:
+        """(Re)read the settings, for a service of ``base`` places (a new year's, in a multi-year run)."""
+        gauge_spec(spec, self.KEYS, where)
+        self.pressure = Pressure(self.service, spec, where)
         fraction = number(spec.get("max_fraction"), f"{where}.max_fraction", low=0.0, high=1.0,
                           allowed="a fraction of the base capacity in [0, 1]")
-        self.max_places = round(fraction * service.capacity)
+        self.max_places = round(fraction * base)
         self.step = int(number(spec.get("step", 1), f"{where}.step", low=1.0, allowed="a whole number of places >= 1"))
         self.interval = number(spec.get("check_hours", 1), f"{where}.check_hours", low=0.0, low_open=True) / 24.0
 
     def start(self) -> None:
-        if self.max_places > 0:
+        if self.max_places > 0 and not self.running:
+            self.running = True
             self.env.call_later(self.interval, self._check)
 
     def _check(self, _) -> None:

@@ -51,31 +51,45 @@ class RotaSchedule:
         self._changes: list[tuple[float, str, int]] = []     # (time, service name, places)
         self._services: dict = {}
         self._next = 0
+        self._generation = 0       # a restart (a new year's places) makes the calls already scheduled stale
 
-    def add(self, service, rota: Rota) -> None:
-        """Put ``service`` on ``rota``: its places now, and every later change."""
+    def add(self, service, rota: Rota, base: int | None = None) -> None:
+        """Put ``service`` on ``rota`` with ``base`` places (default: its capacity now): its places now,
+        and every later change."""
         if self._clock_hours is None:
             self._clock_hours = self.calendar.hourly(self.hours)[:2]
-        base = service.capacity
+        base = service.capacity if base is None else base
         places = rota.places(base, *self._clock_hours)
-        service.capacity = int(places[0])
-        service.base_capacity = base
+        now_hour = int(self.env.now * 24)
         self._services[service.name] = service
-        moments = np.flatnonzero(np.diff(places)) + 1
+        service.base_capacity = base
+        if now_hour == 0:
+            service.capacity = int(places[0])
+        else:                                   # a restart part-way through the run
+            service.set_capacity(int(places[min(now_hour, len(places) - 1)]))
+        moments = np.flatnonzero(np.diff(places[now_hour:])) + now_hour + 1
         self._changes.extend((k / 24.0, service.name, int(places[k])) for k in moments)
 
+    def restart(self) -> None:
+        """Forget the changes still to come (a new year's places will be added), before :meth:`add`."""
+        self._changes = []
+        self._services = {}
+        self._generation += 1
+
     def start(self) -> None:
-        """Schedule the first change (call once every service is on its rota)."""
+        """Schedule the next change (call once every service is on its rota)."""
         self._changes.sort()
         self._next = 0
         if self._changes:
-            self.env.call_later(self._changes[0][0], self._apply_due)
+            self.env.call_later(self._changes[0][0] - self.env.now, self._apply_due, self._generation)
 
-    def _apply_due(self, _) -> None:
+    def _apply_due(self, generation) -> None:
+        if generation != self._generation:
+            return
         changes, i, now = self._changes, self._next, self.env.now
         while i < len(changes) and changes[i][0] <= now:
             self._services[changes[i][1]].set_capacity(changes[i][2])
             i += 1
         self._next = i
         if i < len(changes):
-            self.env.call_later(changes[i][0] - now, self._apply_due)
+            self.env.call_later(changes[i][0] - now, self._apply_due, generation)

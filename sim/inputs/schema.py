@@ -19,7 +19,7 @@ from ..common.errors import ConfigError, ConfigErrors, did_you_mean
 TOP_LEVEL = {"place", "network", "capacity", "scenario", "pressure", "costs", "run", "objective"}
 YEARS = (2015, 2040)   # the demography's supported range (sim.engine.demography)
 RUN_KEYS = {
-    "horizon_days", "warmup_days", "replications", "seed", "n_jobs", "year", "pilot_replications",
+    "horizon_days", "warmup_days", "replications", "seed", "n_jobs", "year", "end_year", "pilot_replications",
     "replication_batch", "max_replications", "precision", "precision_metrics", "force", "cache_dir",
     "max_queue", "max_seconds", "event_log",
 }
@@ -50,6 +50,10 @@ def _run(run: Mapping, errors: list) -> None:
     check("n_jobs", lambda v: v in ("auto", None) or count(1)(v), "an integer >= 1 or auto")
     check("year", lambda v: count(0)(v) and YEARS[0] <= v <= YEARS[1],
           f"a financial year from {YEARS[0]} to {YEARS[1]} (2017 = 2017/18)")
+    year = run.get("year")
+    first = year if is_whole(year) and YEARS[0] <= year <= YEARS[1] else YEARS[0]
+    check("end_year", lambda v: v is None or (count(0)(v) and first <= v <= YEARS[1]),
+          f"null (one year) or the last financial year of a continuous run, from run.year={first} to {YEARS[1]}")
     check("force", lambda v: isinstance(v, bool), "true or false")
     check("event_log", lambda v: isinstance(v, bool), "true or false")
     check("max_queue", lambda v: v is None or count(1)(v), "a positive number of patients, or null (no cap)")

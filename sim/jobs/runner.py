@@ -23,7 +23,8 @@ from ..analysis.statistics import summarise
 from ..common.checks import is_whole
 from ..common.errors import ConfigError
 from ..engine.model import DAILY, Model, simulation_start
-from ..inputs import schema
+from ..engine.revision import YearRevision
+from ..inputs import schema, years
 from ..inputs.prepare import prepare
 
 AUTO = "auto"
@@ -58,22 +59,32 @@ def check(cfg: Mapping[str, Any]) -> MetricSet:
     if warmup == AUTO or reps == AUTO:
         cfg = {**cfg, "run": {**run, "warmup_days": 0 if warmup == AUTO else warmup,
                               "replications": options["replication_batch"] if reps == AUTO else reps}}
+    cfg = years.with_horizon(cfg)
     built = prepare(cfg)
     metric_set = MetricSet(built["network"], built.get("costs"))
-    Model(built, 0)
+    model = Model(built, 0)
+    for _, _, later in years.later_years(cfg):          # every year's settings must build and fit the network
+        MetricSet(later["network"], later.get("costs"))
+        YearRevision(later["network"], model.context, lambda stream: 1.0, model.network)
     return metric_set
 
 
-def run_replication(cfg: Mapping[str, Any], replication: int) -> dict:
-    """One replication: its metrics, daily series, flows and conservation ledger."""
+def run_replication(cfg: Mapping[str, Any], replication: int, later_years=()) -> dict:
+    """One replication: its metrics (by year in a multi-year run), daily series, flows and ledger."""
     started = time.perf_counter()
-    raw = Model(cfg, replication).run()
-    metrics = MetricSet(cfg["network"], cfg.get("costs")).evaluate(raw)
-    metrics.update(output_analysis.unstable_flags(raw["daily"], float(cfg["run"]["warmup_days"])))
-    flows = {(origin, group): n for group, members in raw["groups"].items()
-             for m in members for origin, n in raw["services"][m]["by_origin"].items()}
-    return {"replication": replication, "metrics": metrics, "daily": raw["daily"], "flows": flows, "events": raw["events"],
-            "ledger": raw["ledger"], "seconds": time.perf_counter() - started}
+    raw = Model(cfg, replication, later_years).run()
+    configs = [cfg] + [later for _, _, later in later_years]
+    periods = raw.get("years") or [{"year": int(cfg["run"]["year"]), **raw}]
+    metrics, flows = {}, {}
+    for period, year_cfg in zip(periods, configs):
+        values = MetricSet(year_cfg["network"], year_cfg.get("costs")).evaluate({**raw, **period})
+        values.update(output_analysis.unstable_flags(raw["daily"], period["first_day"], period["last_day"]))
+        metrics[period["year"]] = values
+        flows.update({(period["year"], origin, group): n for group, members in raw["groups"].items()
+                      for m in members for origin, n in period["services"][m]["by_origin"].items()})
+    return {"replication": replication, "multi_year": "years" in raw, "metrics": metrics, "groups": raw["groups"],
+            "daily": raw["daily"],
+            "flows": flows, "events": raw["events"], "ledger": raw["ledger"], "seconds": time.perf_counter() - started}
 
 
 @dataclass
@@ -108,6 +119,7 @@ def run(cfg: Mapping[str, Any], progress: bool = True) -> Results:
     ``run.warmup_days: auto`` and ``run.replications: auto`` choose the warm-up and the number of
     replications first (see :mod:`sim.analysis.output_analysis`); ``Results.analysis`` says what was chosen."""
     check(cfg)
+    cfg = years.with_horizon(cfg)
     run_cfg = dict(cfg["run"])
     scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
     built = prepare(cfg)          # calibration and levers do not depend on the warm-up or replications
@@ -115,29 +127,30 @@ def run(cfg: Mapping[str, Any], progress: bool = True) -> Results:
     if run_cfg["warmup_days"] == AUTO:
         pilot_reps = output_analysis.settings(run_cfg)["pilot_replications"]
         pilot_run = {**run_cfg, "warmup_days": 0}
-        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, False)
+        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, False, ())
         warmup, per_service = output_analysis.choose_warmup(tabulate({**cfg, "run": pilot_run}, scenario, pilot).daily)
         analysis["warmup"] = {"method": "MSER-5 on daily occupancy, longest over services",
                               "pilot_replications": pilot_reps, "warmup_days": warmup,
                               "results_days": float(run_cfg["horizon_days"]) - warmup, "per_service": per_service}
         run_cfg["warmup_days"] = warmup
     cfg, built = {**cfg, "run": run_cfg}, {**built, "run": run_cfg}
+    later = [(day, year, {**prepared, "run": {**run_cfg, "year": year}}) for day, year, prepared in years.later_years(cfg)]
     if run_cfg["replications"] == AUTO:
         outputs, analysis["replications"] = output_analysis.replicate_until_precise(
-            lambda reps: _replicate(built, reps, scenario, progress), run_cfg,
+            lambda reps: _replicate(built, reps, scenario, progress, later), run_cfg,
             lambda outs: replication_table(scenario, outs))
         run_cfg["replications"] = len(outputs)
     else:
-        outputs = _replicate(built, range(int(run_cfg["replications"])), scenario, progress)
-    results = tabulate(cfg, scenario, outputs, resolve_jobs(run_cfg.get("n_jobs", 1), len(outputs)))
+        outputs = _replicate(built, range(int(run_cfg["replications"])), scenario, progress, later)
+    results = tabulate(cfg, scenario, outputs, resolve_jobs(run_cfg.get("n_jobs", 1), len(outputs)), built["network"])
     results.analysis = analysis
     return results
 
 
-def _replicate(built, replications: range, scenario: str, progress: bool) -> list:
+def _replicate(built, replications: range, scenario: str, progress: bool, later_years) -> list:
     """Run the given replications of a prepared configuration (in parallel), in replication order."""
     n_jobs = resolve_jobs(built["run"].get("n_jobs", 1), len(replications))
-    tasks = (delayed(run_replication)(built, r) for r in replications)
+    tasks = (delayed(run_replication)(built, r, later_years) for r in replications)
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     if progress:
         from tqdm.auto import tqdm
@@ -146,12 +159,18 @@ def _replicate(built, replications: range, scenario: str, progress: bool) -> lis
 
 
 def replication_table(scenario, results) -> pd.DataFrame:
-    """``scenario, replication, metric, value``: one row per metric per replication."""
-    rows = [(scenario, r["replication"], metric, value) for r in results for metric, value in r["metrics"].items()]
-    return pd.DataFrame(rows, columns=["scenario", "replication", "metric", "value"])
+    """``scenario, replication, metric, value``: one row per metric per replication (a multi-year run
+    has a ``year`` column after ``scenario``)."""
+    multi_year = any(r["multi_year"] for r in results)
+    rows = [(scenario, year, r["replication"], metric, value) for r in results
+            for year, values in r["metrics"].items() for metric, value in values.items()]
+    table = pd.DataFrame(rows, columns=["scenario", "year", "replication", "metric", "value"])
+    return table if multi_year else table.drop(columns="year")
 
 
-def tabulate(cfg, scenario, results, n_jobs=1) -> Results:
+def tabulate(cfg, scenario, results, n_jobs=1, network=None) -> Results:
+    """The replications' outputs as tables; ``network`` is the prepared pathway (default: the composed one),
+    whose metric definitions say which metrics read an unstable service."""
     replications = replication_table(scenario, results)
     warmup = float(cfg["run"]["warmup_days"])
     start = pd.Timestamp(simulation_start(int(cfg["run"]["year"]), warmup))
@@ -165,10 +184,14 @@ def tabulate(cfg, scenario, results, n_jobs=1) -> Results:
     if not daily.empty:
         daily.insert(3, "date", (start + pd.to_timedelta(daily["day"], unit="D")).dt.date)
         daily.insert(4, "period", ["warmup" if d < warmup else "results" for d in daily["day"]])
-    flows = pd.DataFrame([(scenario, r["replication"], o, d, n) for r in results for (o, d), n in r["flows"].items()],
-                         columns=["scenario", "replication", "origin", "destination", "patients"])
+    flows = pd.DataFrame([(scenario, y, r["replication"], o, d, n) for r in results for (y, o, d), n in r["flows"].items()],
+                         columns=["scenario", "year", "replication", "origin", "destination", "patients"])
+    if "year" not in replications.columns:
+        flows = flows.drop(columns="year")
     logs = [r["events"] for r in results if r.get("events") is not None]
-    return Results(scenario=scenario, config=dict(cfg), replications=replications, summary=summarise(replications),
+    summary = output_analysis.mark_unstable(summarise(replications), network or cfg["network"],
+                                            results[0]["groups"] if results else {})
+    return Results(scenario=scenario, config=dict(cfg), replications=replications, summary=summary,
                    events=pd.concat(logs, ignore_index=True) if logs else None,
                    daily=daily, flows=flows, ledgers=[r["ledger"] for r in results],
                    seconds=[r["seconds"] for r in results], n_jobs=n_jobs)

@@ -1,0 +1,93 @@
+"""What a service counts: monotone counters, time integrals of its levels, and levels at a moment.
+
+Statistics are streamed, never per-patient lists: counters and time integrals that only grow.  The
+model snapshots them at the end of warm-up (and at each 1 April of a multi-year run) and reports
+the difference, so warm-up needs no resetting and the whole-run totals remain for the conservation
+ledger.  A time integral of a level (places in use, blocked, waiting, capacity, escalation places,
+corridor patients) is kept as ``level x now - sum(t x change)``: each change adds one term for the
+level that changed, so no other level needs touching.  :class:`Tally` is the part of
+:class:`~sim.engine.service.Service` that keeps and reports them.
+"""
+from __future__ import annotations
+
+import math
+
+COUNTERS = (
+    "offered", "arrived", "lost", "reneged", "started", "finished", "left", "readmissions",
+    "wait_sum", "waited", "blocked_sum", "blocked_n", "sojourn_sum", "place_sum", "same_day",
+    # responses to pressure (sim.engine.pressure) and corridor care, transfers, discharge times
+    "corridor_moves", "transferred", "redirected", "los_shortened", "los_saved_sum", "discharge_wait_sum",
+    "discharged_timed", "discharged_before_noon", "discharged_weekend",
+)
+UNLIMITED = 2 ** 62   # places of an uncapacitated service: more than any run can fill
+AREAS = ("area_place", "area_blocked", "area_waiting", "area_capacity", "area_surge", "area_corridor")
+#: levels at the moment of a snapshot (not differenced over the results period)
+LEVELS = ("queued_end", "waiting_end", "surge_end", "corridor_end")
+
+
+class Tally:
+    """The statistics half of a service (mixed into :class:`~sim.engine.service.Service`)."""
+
+    def _left_place(self, patient, now):
+        """Place time of a patient giving up their place (leaving, or moved to the corridor), and whether
+        they left on the calendar day they took it (day 0 starts at midnight): a zero-day stay."""
+        self.place_sum += now - patient.admitted
+        self._admitted_sum -= patient.admitted
+        mode = patient.arrival_mode
+        self.left_by_mode[mode] = self.left_by_mode.get(mode, 0) + 1
+        if int(now) == int(patient.admitted):
+            self.same_day += 1
+            self.same_day_by_mode[mode] = self.same_day_by_mode.get(mode, 0) + 1
+
+    def _judge_sojourn(self, sojourn, heading):
+        """Count a sojourn against the limits (4 hours in A&E...), in all and by where the patient went."""
+        self.sojourn_n += 1
+        counts = self.sojourn_to.get(heading)
+        if counts is None:
+            counts = self.sojourn_to[heading] = [0] * (1 + len(self._sojourn_days))
+        counts[0] += 1
+        for i, limit in enumerate(self._sojourn_days):
+            if sojourn > limit:
+                self.sojourn_over[i] += 1
+                counts[i + 1] += 1
+
+    def areas(self) -> tuple[float, ...]:
+        """Time integrals so far of places in use, blocked places, waiting list, capacity, escalation
+        places and corridor patients (in the order of ``AREAS``)."""
+        now = self.env.now
+        # Rounded to a millionth of a day: the sums cancel exactly in theory, not in floating point.
+        return (round(self.in_place * now - self._tw_place, 6), round(self.blocked * now - self._tw_blocked, 6),
+                round(self.waiting * now - self._tw_waiting, 6),
+                math.nan if self.unlimited else round(self.capacity * now - self._tw_capacity, 6),
+                round(self.surge * now - self._tw_surge, 6), round(self.corridor * now - self._tw_corridor, 6))
+
+    def snapshot(self) -> dict:
+        """All monotone statistics now, time integrals included."""
+        snap = {c: getattr(self, c) for c in COUNTERS}
+        snap.update(zip(AREAS, self.areas()))
+        snap["sojourn_n"] = self.sojourn_n
+        if self.sojourn_to:
+            labels = ["n"] + [f"over_{label}" for label in self.sojourn_limits]
+            snap["sojourn_to"] = {f"{dest}|{label}": n for dest, counts in self.sojourn_to.items()
+                                  for label, n in zip(labels, counts)}
+        snap.update(zip(LEVELS, (self.queued, self.waiting, self.surge, self.corridor)))
+        for label, n in zip(self.sojourn_limits, self.sojourn_over):
+            snap[f"over_{label}"] = n
+        for label, n in zip(self.wait_limits, self.wait_within):
+            snap[f"wait_within_{label}"] = n
+        snap["by_origin"] = dict(self.by_origin)
+        snap["left_by_mode"] = dict(self.left_by_mode)
+        snap["same_day_by_mode"] = dict(self.same_day_by_mode)
+        return snap
+
+    def little_gap(self) -> float:
+        """Little's identity over the run so far: the time integral of places in use minus the sum,
+        over every patient who has held a place, of the time they held it (to now for those still
+        here).  Zero up to rounding when the level and the patients agree."""
+        now = self.env.now
+        held = self.place_sum + self.in_place * now - self._admitted_sum
+        return self.areas()[0] - held
+
+    def present(self) -> int:
+        """Patients here now: in a place (serving or blocked), in the corridor or on the waiting list."""
+        return self.in_place + self.corridor + self.waiting
