@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..common.errors import ConfigError, did_you_mean
 
 #: attributes a routing, length-of-stay or probability table may depend on
-ATTRIBUTES = ("age_band", "locality", "risk_tier", "care_home", "arrival_mode", "pathway", "site", "month")
+ATTRIBUTES = ("age_band", "locality", "risk_tier", "care_home", "arrival_mode", "pathway", "site", "month", "heading")
 
 
 def complete_table(table: dict, attribute: str, known, where: str) -> dict:

@@ -51,7 +51,7 @@ SERVICE_KEYS = {
     "sojourn_limits_hours", "wait_limits_hours", "initial", "setting",
     # responses to pressure (sim.engine.pressure), corridor care, giving up while holding a place, discharge times
     "escalation", "los_under_pressure", "redirect_under_pressure", "corridor", "holding_patience", "holding_renege_to",
-    "discharge_times",
+    "discharge_times", "route_on_start",
 }
 STREAM_KEYS = {"to", "arrival_mode", "rate_per_1000", "rate_per_day", "profile", "crisis", "balks",
                "patience", "renege_to", "care_home_rate_ratio", "risk_rate_ratio", "cohort", "label"}
@@ -104,6 +104,7 @@ class NetworkBuilder:
         self.labels = context.population.labels()
         self.labels["pathway"] = list(PATHWAYS)
         self.labels["month"] = list(MONTHS)
+        self.labels["heading"] = sorted({*map(str, self.services_spec), *map(str, self.sinks_spec), *BUILTIN_SINKS})
         modes = {str((s or {}).get("arrival_mode", n)) for n, s in self.streams_spec.items()}
         modes |= {str(((s or {}).get("returns") or {}).get("arrival_mode", "readmission"))
                   for s in self.sinks_spec.values()}
@@ -179,7 +180,8 @@ class NetworkBuilder:
             priority=priority, patience=patience, crisis_reduction=reduction, readmission_days=readmission,
             pathway_labels=labels, sojourn_limits=_limits(spec.get("sojourn_limits_hours"), f"{where}.sojourn_limits_hours"),
             wait_limits=_limits(spec.get("wait_limits_hours"), f"{where}.wait_limits_hours"),
-            corridor_places=_corridor(spec, where), holding_patience=holding)
+            corridor_places=_corridor(spec, where), holding_patience=holding,
+            route_on_start=bool(spec.get("route_on_start", False)))
 
     def _add_service(self, name: str, spec: Mapping[str, Any]) -> None:
         where = f"network.services.{name}"

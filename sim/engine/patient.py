@@ -11,7 +11,9 @@ class Patient:
     ``arrival_mode`` (set by the arrival stream, e.g. ``ambulance``) and
     ``pathway`` (the discharge pathway ``P0``-``P3`` once discharged from a
     service that labels it; ``none`` before) and ``month`` (``jan``... the month
-    the patient's current episode began: their arrival, or their return).
+    the patient's current episode began: their arrival, or their return); and,
+    at a service that chooses the next destination as service starts
+    (``route_on_start``), ``heading``: that destination's name.
 
     The remaining fields are bookkeeping for the service the patient is in.
     """
@@ -32,6 +34,7 @@ class Patient:
         "last_discharge",
         "locality",
         "month",
+        "next_node",
         "origin",
         "pathway",
         "patience",
@@ -62,6 +65,7 @@ class Patient:
         self.last_discharge = -1e18  # when the patient last left a service that counts readmissions
         self.first_arrival = now    # when the current episode of care began
         self.month = None           # the month it began (set by the factory and on a return)
+        self.next_node = None       # the next destination, when a service chooses it as service starts
         self.heading = None         # where the patient is going next (set where sojourns are judged by destination)
         self.in_corridor = False    # boarding in a corridor: finished, waiting to move on, without a place
         self.registered = 0.0       # the crisis reduction of the caseload the patient is on (sim.engine.caseload)

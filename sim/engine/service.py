@@ -94,6 +94,7 @@ class Service(Tally):
         self._sojourn_days = tuple(self.sojourn_limits.values())
         self._wait_days = tuple(self.wait_limits.values())
         self.corridor_places = spec.corridor_places   # None: no corridor care; math.inf: no limit
+        self.route_on_start = spec.route_on_start
         self.holding_patience = spec.holding_patience
         # Wired by the network builder once every node exists.
         self.router = None
@@ -194,6 +195,8 @@ class Service(Tally):
                     self.wait_within[i] += 1
         if self.registry is not None:
             self.registry.add(patient, self.crisis_reduction)
+        if self.route_on_start:
+            self._decide(patient)
         stay = self.los.draw(patient)
         if self.los_pressure is not None:
             stay = self.los_pressure.adjust(stay)
@@ -203,7 +206,7 @@ class Service(Tally):
         """Service is over (medically fit): choose where next, then leave, at once or at a discharge time."""
         self.finished += 1
         now = patient.finished = self.env.now
-        destination = self.router.choose(patient)
+        destination = patient.next_node if self.route_on_start else self.router.choose(patient)
         if self.pathway_labels is not None:
             patient.pathway = self.pathway_labels.get(destination.name, patient.pathway)
         if self._sojourn_days:
@@ -346,6 +349,7 @@ class Service(Tally):
         self.readmission_days = spec.readmission_days
         self.pathway_labels = spec.pathway_labels or None
         self.corridor_places = spec.corridor_places
+        self.route_on_start = spec.route_on_start
 
     def set_capacity(self, capacity):
         """Change the number of base places (a rota); escalation places stay; nobody is turned out."""
@@ -383,5 +387,13 @@ class Service(Tally):
         if self.registry is not None:
             self.registry.add(patient, self.crisis_reduction)
         patient.origin = self.group
+        if self.route_on_start:
+            self._decide(patient)
         self.env.call_later(self.los.residual(patient), self._finish, patient)
+
+    def _decide(self, patient):
+        """Choose where the patient goes next as they start (``route_on_start``): their stay here may
+        depend on it (``by: heading``), as an admitted patient's work-up in A&E takes longer."""
+        patient.next_node = destination = self.router.choose(patient)
+        patient.heading = destination.name
 

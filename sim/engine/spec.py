@@ -29,7 +29,9 @@ class ServiceSpec:
     exceeded it, and starts whose wait was within it, are counted.  ``corridor_places`` lets a
     blocking service care for patients waiting to move on in a corridor (freeing their place for
     someone waiting) up to that many at once; ``holding_patience`` sends a patient who has waited
-    that long here while holding a place upstream to the service's ``holding_renege_to``.
+    that long here while holding a place upstream to the service's ``holding_renege_to``.  With
+    ``route_on_start`` the next destination is chosen when service starts, so the length of stay
+    may depend on it (``by: heading``).
     """
 
     name: str
@@ -49,3 +51,4 @@ class ServiceSpec:
     wait_limits: Mapping[str, float] = field(default_factory=dict)
     corridor_places: float | None = None        # corridor care: None none, math.inf without limit
     holding_patience: Distribution | None = None   # how long a patient holding a place upstream waits here
+    route_on_start: bool = False    # choose the next destination as service starts (stays may depend on it)
