@@ -93,8 +93,9 @@ class Experiment:
     def finish(self, answer: str, method: str = "") -> Path:
         """Write the manifest and the README (question, command, answer, tables, figures)."""
         if self.summaries:
-            self.table("runs", pd.concat(self.summaries, ignore_index=True)[
-                ["run", "metric", "mean", "ci_low", "ci_high", "replications"]],
+            runs = pd.concat(self.summaries, ignore_index=True)
+            key = ["run", "year", "metric"] if "year" in runs.columns else ["run", "metric"]
+            self.table("runs", runs[[*key, "mean", "ci_low", "ci_high", "replications"]],
                 "every run's summary (mean and 95% interval of each metric): what `python -m sim.reproduce` checks")
         manifest = {
             "experiment": self.name, "question": self.question, "command": self.command,
