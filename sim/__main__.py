@@ -1,4 +1,4 @@
-"""``python -m sim``: run the configured pathway (Hydra entry point)."""
+"""``python -m sim``: run the configured pathway (Hydra entry point); ``python -m sim --help`` says how."""
 from __future__ import annotations
 
 import sys
@@ -9,7 +9,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from .common.paths import CONFIG_DIR
-from .jobs.cli import check_command_line, objective_value, run_job
+from .jobs.cli import check_command_line, fail, objective_value, run_job
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
@@ -19,9 +19,7 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
-    problems = check_command_line(sys.argv[1:])
+    problems = check_command_line(sys.argv[1:])   # before Hydra composes or writes anything
     if problems:
-        for problem in problems:
-            print(f"carepath: invalid configuration: {problem}", file=sys.stderr)
-        sys.exit(2)
+        fail(problems)
     main()

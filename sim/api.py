@@ -8,7 +8,10 @@
 
 :func:`run` composes the same Hydra configuration as ``python -m sim <overrides>`` and runs it
 through the same :func:`sim.jobs.runner.run`, so a result here is the result there, number for number.
-Bad input raises :class:`~sim.common.errors.ConfigError` naming the key, before anything runs.
+Bad input raises :class:`~sim.common.errors.ConfigError` (:class:`~sim.common.errors.ConfigErrors` for
+several problems) before anything runs, with the command line's message: a misspelt key names the closest
+known key (``run.horizn_days=3``: did you mean 'horizon_days'?), and a bad value given through a key that
+feeds others names the key you set (``network.lam``, not ``network.streams.arrivals.rate_per_day``).
 """
 from __future__ import annotations
 
@@ -17,9 +20,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .analysis import figures
+from .analysis import figures, report
 from .analysis.statistics import paired_differences
-from .inputs.config import load
+from .common.errors import ConfigError
+from .inputs.config import compose, to_plain
+from .inputs.overrides import typed_keys
 from .jobs import runner
 
 
@@ -96,8 +101,13 @@ class Run:
 
 def run(*overrides: str, progress: bool = False) -> Run:
     """Run the configuration ``python -m sim *overrides`` would run, and return its results."""
-    cfg = load(list(overrides))
-    return Run(runner.run(cfg, progress=progress), tuple(overrides))
+    cfg = compose(overrides)
+    try:
+        data = to_plain(cfg)
+        report.check_headline(data["network"])
+        return Run(runner.run(data, progress=progress), tuple(overrides))
+    except ConfigError as error:
+        raise typed_keys(error, cfg) from None
 
 
 def sweep(setting: str, values: Iterable, *overrides: str) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.common.errors import ConfigError, ConfigErrors
+from sim.inputs import overrides
 from sim.inputs.config import load
 from sim.jobs import cli, runner
 
@@ -91,9 +92,11 @@ def test_command_line_exits_2_without_traceback_or_files(tmp_path, args, key):
 
 def test_targets_outside_the_allow_list_are_refused():
     assert cli.check_command_line(["+hydra.callbacks.x._target_=os.system"])
+    assert cli.check_command_line(["+hydra.callbacks.x={_target_:os.system}"])
+    assert cli.check_command_line(["-m", "hydra.callbacks.scenario_comparison._target_=sim.jobs.callbacks.ScenarioComparison,os.system"])
     assert not cli.check_command_line(["hydra.callbacks.scenario_comparison._target_=sim.jobs.callbacks.ScenarioComparison"])
-    assert cli.targets({"a": {"_target_": "os.system"}, "b": [{"_target_": "x"}]}) == [("a._target_", "os.system"),
-                                                                                       ("b.0._target_", "x")]
+    assert overrides.targets({"a": {"_target_": "os.system"}, "b": [{"_target_": "x"}]}) == [("a._target_", "os.system"),
+                                                                                             ("b.0._target_", "x")]
 
 
 def test_no_eval_or_exec_in_the_package():

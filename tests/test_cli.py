@@ -44,7 +44,14 @@ def test_run_writes_every_output(tmp_path):
     assert manifest["conservation"]["balanced"] is True
     first = manifest["conservation"]["replications"][0]["services"]["acute"]
     assert {"arrived", "left", "in_service_end", "balanced"} <= set(first)
-    assert "ae_4h_pct" in result.stdout
+    # the printed summary: any overload warning, then the network's headline figures, then where the rest is
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("metric "))
+    assert all(line.startswith("WARNING: ") or not line for line in lines[:header])
+    headline = manifest["config"]["network"]["headline"]
+    assert "ae_4h_pct" in headline and "total_cost_gbp" in headline
+    assert [line.split()[0] for line in lines[header + 1:header + 1 + len(headline)]] == headline
+    assert lines[header + 1 + len(headline)] == f"full table: {out / 'summary.csv'} ({summary['metric'].nunique()} metrics)"
 
 
 def test_multirun_sweeps_a_capacity(tmp_path):

@@ -1,9 +1,26 @@
-"""The short summary table printed at the end of a run."""
+"""What a run prints: overload warnings, then the headline figures, then where the full table is.
+
+A network names its headline in its config: ``headline: [ae_attendances, ae_4h_pct, ...]``, the dozen
+figures a planner quotes (:func:`headline_metrics`; :func:`check_headline` makes sure each is a metric
+the network reports).  :func:`summary_text` is the text printed after a run, :func:`differences_text`
+the paired differences printed after a scenario sweep.
+"""
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
+
+from ..common.errors import ConfigError, ConfigErrors, did_you_mean
+from .metrics import SERVICE_STATISTICS
+
+#: the statistics a service records when its config asks for them (``sojourn_limits_hours``, ``wait_limits_hours``)
+LIMIT_STATISTIC = re.compile(r"over_\w+|within_\w+_pct|wait_within_\w+_pct")
+CORE_STATISTICS = ("arrivals", "wait_mean", "p_wait", "p_loss", "occupancy_mean", "blocked_days_mean")
 
 
 def _fmt(x: float) -> str:
@@ -14,6 +31,10 @@ def _fmt(x: float) -> str:
     if abs(x) >= 10:
         return f"{x:,.1f}"
     return f"{x:,.3g}"
+
+
+def _interval(low: float, high: float) -> str:
+    return "" if math.isnan(low) else f"[{_fmt(low)}, {_fmt(high)}]"
 
 
 def table(summary: pd.DataFrame, metrics: list[str]) -> str:
@@ -30,8 +51,7 @@ def table(summary: pd.DataFrame, metrics: list[str]) -> str:
         if metric not in rows.index:
             continue
         r = rows.loc[metric]
-        interval = "" if math.isnan(r["ci_low"]) else f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
-        lines.append(f"{metric:<{width}}  {_fmt(r['mean']):>14}  {interval}")
+        lines.append(f"{metric:<{width}}  {_fmt(r['mean']):>14}  {_interval(r['ci_low'], r['ci_high'])}")
     return "\n".join(lines)
 
 
@@ -49,15 +69,50 @@ def by_year(summary: pd.DataFrame, metrics: list[str]) -> str:
     return "\n".join(lines)
 
 
-def headline_metrics(cfg, summary: pd.DataFrame) -> list[str]:
-    """The network's named metrics and costs; for networks without any, every service's core statistics."""
-    named = list((cfg["network"].get("metrics") or {}).keys())
-    costs = [m for m in dict.fromkeys(summary["metric"])
-             if (m.startswith("cost_") and not m.startswith("cost_share_")) or m == "total_cost_gbp"]
+def reported_metrics(network: Mapping[str, Any]) -> set[str]:
+    """The metrics a run of ``network`` reports by name (besides per-instance statistics of partitioned
+    services and statistics of time limits): its named metrics, ``<service>.<statistic>``, and the costs
+    of its cost lines."""
+    names = set(network.get("metrics") or {})
+    names |= {f"{service}.{stat}" for service in network.get("services") or {} for stat in SERVICE_STATISTICS}
+    lines = [line for line in network.get("cost_lines") or [] if isinstance(line, Mapping)]
+    if lines:
+        names.add("total_cost_gbp")
+    for line in lines:
+        names |= {f"cost_{line.get('setting')}_gbp", f"cost_share_{line.get('setting')}_pct",
+                  f"cost_commissioner_{line.get('commissioner')}_gbp", f"cost_share_commissioner_{line.get('commissioner')}_pct"}
+    return names
+
+
+def check_headline(network: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigErrors` naming ``network.headline[i]`` for each headline entry the network does not report."""
+    headline = network.get("headline") or []
+    if not isinstance(headline, list):
+        return                                   # its shape is the schema's to report (sim.inputs.schema)
+    known = reported_metrics(network)
+    services = set(network.get("services") or {})
+    errors = []
+    for i, name in enumerate(headline):
+        service, _, stat = str(name).rpartition(".")
+        if name in known or (service in services and LIMIT_STATISTIC.fullmatch(stat)):
+            continue
+        errors.append(ConfigError(f"network.headline[{i}]", name, f"a metric this network reports{did_you_mean(name, known)}: "
+                                  "a name in network.metrics, <service>.<statistic> or a cost such as total_cost_gbp"))
+    if errors:
+        raise ConfigErrors(errors)
+
+
+def headline_metrics(network: Mapping[str, Any], metrics: Iterable[str]) -> list[str]:
+    """The metrics that head the summary: the network's ``headline`` list; for a network without one, its
+    named metrics and costs, or failing those every service's core statistics (of those in ``metrics``)."""
+    metrics = list(dict.fromkeys(metrics))
+    if network.get("headline"):
+        return list(network["headline"])
+    named = list(network.get("metrics") or {})
     if named:
+        costs = [m for m in metrics if (m.startswith("cost_") and not m.startswith("cost_share_")) or m == "total_cost_gbp"]
         return named + costs
-    core = ("arrivals", "wait_mean", "p_wait", "p_loss", "occupancy_mean", "blocked_days_mean")
-    return [m for m in dict.fromkeys(summary["metric"]) if m.rsplit(".", 1)[-1] in core]
+    return [m for m in metrics if m.rsplit(".", 1)[-1] in CORE_STATISTICS]
 
 
 def overload_warnings(summary: pd.DataFrame) -> list[str]:
@@ -74,3 +129,39 @@ def overload_warnings(summary: pd.DataFrame) -> list[str]:
             f"{100 * row.mean:.0f}% of replications: offered load exceeds capacity, so its waits and the delays "
             f"behind it depend on the run length (see unstable_* in summary.csv)"
             for row in flags.itertuples()]
+
+
+
+def summary_text(network: Mapping[str, Any], summary: pd.DataFrame, table_path: Path | str) -> str:
+    """Overload warnings first, then the headline figures with their 95% intervals, then where the full table is."""
+    lines = [f"WARNING: {warning}" for warning in overload_warnings(summary)]
+    lines += [""] if lines else []
+    lines += [table(summary, headline_metrics(network, summary["metric"])),
+              f"full table: {table_path} ({summary['metric'].nunique():,} metrics)"]
+    return "\n".join(lines)
+
+
+def differences_text(comparison: pd.DataFrame, metrics: list[str]) -> str:
+    """The paired differences of ``metrics`` (scenario minus baseline, 95% interval, relative change), one block
+    per scenario and combination of other swept settings, from a ``comparison.csv`` table."""
+    if comparison.empty:
+        return ""
+    fixed = ("scenario", "baseline", "metric", "difference", "ci_low", "ci_high", "relative_pct", "replications")
+    settings = [c for c in comparison.columns if c not in fixed and comparison[c].nunique(dropna=False) > 1]   # swept ones
+    width = max(len(m) for m in metrics) if metrics else 10
+    n = int(comparison["replications"].max())
+    lines = [f"paired differences, scenario minus {comparison['baseline'].iloc[0]} "
+             f"(95% interval over {n} replications with common random numbers; relative change)"]
+    for key, block in comparison.groupby(["scenario", *settings], sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        where = ", ".join(f"{s}={v}" for s, v in zip(settings, key[1:]))
+        lines.append(f"{key[0]}" + (f" ({where})" if where else ""))
+        rows = block.set_index("metric")
+        for metric in metrics:
+            if metric in rows.index:
+                r = rows.loc[metric]
+                relative = "" if math.isnan(r["relative_pct"]) else f"{r['relative_pct']:+.1f}%"
+                signed = ("+" if r["difference"] > 0 else "") + _fmt(r["difference"])
+                lines.append(f"  {metric:<{width}}  {signed:>14}  "
+                             f"{_interval(r['ci_low'], r['ci_high']):<26}  {relative}")
+    return "\n".join(lines)

@@ -1,6 +1,7 @@
 """From Hydra configs and data files to the checked configuration the engine builds from.
 
 * :mod:`~sim.inputs.config` -- compose ``configs/`` with overrides, as the command line does;
+* :mod:`~sim.inputs.overrides` -- overrides checked before composing, every problem at once;
 * :mod:`~sim.inputs.schema` -- the shape and ranges of every config group, all problems at once;
 * :mod:`~sim.inputs.data_files` -- CSV files a planner supplies (population by locality and age);
 * :mod:`~sim.inputs.calibration` -- fitted factors applied to the sourced priors;

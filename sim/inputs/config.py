@@ -3,22 +3,31 @@
 ``load(["capacity.acute_beds=500", "run.replications=3"])`` returns the
 resolved configuration as plain Python data: exactly what
 ``python -m sim capacity.acute_beds=500 run.replications=3`` would run.
+Overrides Hydra cannot compose raise :class:`~sim.common.errors.ConfigErrors` in the
+command line's words (:mod:`sim.inputs.overrides`): ``run.horizn_days=3`` names the key, the
+closest known key and the keys known there.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hydra import compose as hydra_compose
-from hydra import initialize_config_dir
+from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
-from ..common.paths import CONFIG_DIR
+from ..common.errors import ConfigErrors
+from .overrides import hydra_compose, problems
 
 
 def compose(overrides: Iterable[str] = ()) -> DictConfig:
     """The composed (unresolved) configuration for ``overrides``."""
-    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="carepath"):
-        return hydra_compose(config_name="config", overrides=list(overrides))
+    overrides = list(overrides)
+    try:
+        return hydra_compose(overrides)
+    except HydraException:
+        found = problems(overrides)        # what Hydra refused, in the project's words
+        if found:
+            raise ConfigErrors(found) from None
+        raise
 
 
 def to_plain(cfg: DictConfig) -> dict:

@@ -11,10 +11,13 @@ without running it.  The command line, the Python API and the experiments all go
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from ..common.checks import is_real, is_whole, unknown_keys
 from ..common.errors import ConfigError, ConfigErrors, did_you_mean
+from ..engine.network import INITIAL_KEYS, SERVICE_KEYS, SINK_KEYS, STREAM_KEYS
+from .levers import LEVER_KEYS, SCENARIO_KEYS
 
 TOP_LEVEL = {"place", "network", "capacity", "scenario", "pressure", "costs", "run", "objective"}
 YEARS = (2015, 2040)   # the demography's supported range (sim.engine.demography)
@@ -26,12 +29,43 @@ RUN_KEYS = {
 PLACE_KEYS = {"name", "label", "base_year", "localities", "population", "projection", "risk", "care_home",
               "demand", "trend_growth", "calibration", "source", "description", "sites"}
 COST_KEYS = {"price_year", "report_price_year", "inflation_per_year", "source", "description", "currency"}
-NETWORK_KEYS = {"name", "description", "profiles", "streams", "services", "sinks", "metrics", "cost_lines",
+NETWORK_KEYS = {"name", "description", "headline", "profiles", "streams", "services", "sinks", "metrics", "cost_lines",
                 "lam", "c", "mean_los", "los_cv", "c2", "mean_los2", "los_cv2", "p_down", "amplitude", "period_days"}
+
+#: the keys each part of a configuration accepts, by dotted path (``*`` stands for any one name): what
+#: :func:`key_problems` checks a key against, here and when a user adds one on the command line
+KNOWN_KEYS = {
+    "": TOP_LEVEL, "run": RUN_KEYS, "place": PLACE_KEYS, "network": NETWORK_KEYS,
+    "network.services.*": SERVICE_KEYS, "network.services.*.initial": INITIAL_KEYS,
+    "network.streams.*": STREAM_KEYS, "network.sinks.*": SINK_KEYS,
+    "scenario": SCENARIO_KEYS, "scenario.levers.*": LEVER_KEYS,
+}
+
+
+def known_keys(where: str) -> set[str] | None:
+    """The keys accepted at the dotted path ``where`` ("" for the top level); None where the
+    configuration names its own keys (services, capacities, metrics, ...)."""
+    parts = where.split(".") if where else []
+    for pattern, keys in KNOWN_KEYS.items():
+        shape = pattern.split(".") if pattern else []
+        if len(shape) == len(parts) and all(fnmatchcase(p, s) for p, s in zip(parts, shape)):
+            return set(keys)
+    return None
+
+
+def key_problems(mapping: Mapping, where: str) -> list[ConfigError]:
+    """An error for each key of ``mapping`` (found at ``where``) that the configuration does not accept there,
+    with the closest known key; the ``costs`` group takes any unit cost ending ``_gbp``."""
+    if where == "costs":
+        return [ConfigError(f"costs.{key}", value, "a unit cost ending _gbp or one of "
+                            f"{', '.join(sorted(COST_KEYS))}{did_you_mean(key, COST_KEYS)}")
+                for key, value in mapping.items() if not str(key).endswith("_gbp") and key not in COST_KEYS]
+    known = known_keys(where)
+    return [] if known is None else unknown_keys(mapping, known, where)
 
 
 def _run(run: Mapping, errors: list) -> None:
-    errors += unknown_keys(run, RUN_KEYS, "run")
+    errors += key_problems(run, "run")
 
     def check(key, ok, allowed):
         if key in run and not ok(run[key]):
@@ -85,9 +119,14 @@ def _costs(costs: Mapping, errors: list) -> None:
         elif key in ("price_year", "report_price_year"):
             if not is_whole(value) or not YEARS[0] - 15 <= value <= YEARS[1]:
                 errors.append(ConfigError(f"costs.{key}", value, "a financial year such as 2017 (for 2017/18)"))
-        elif key not in COST_KEYS:
-            errors.append(ConfigError(f"costs.{key}", value, "a unit cost ending _gbp or one of "
-                                      f"{', '.join(sorted(COST_KEYS))}{did_you_mean(key, COST_KEYS)}"))  # not unknown_keys: *_gbp is open
+    errors += key_problems(costs, "costs")
+
+
+def _network(network: Mapping, errors: list) -> None:
+    errors += key_problems(network, "network")
+    headline = network.get("headline", [])
+    if not isinstance(headline, list) or not all(isinstance(name, str) for name in headline):
+        errors.append(ConfigError("network.headline", headline, "a list of metric names (the figures that head the summary)"))
 
 
 def validate(cfg: Mapping[str, Any]) -> None:
@@ -95,7 +134,7 @@ def validate(cfg: Mapping[str, Any]) -> None:
     errors: list[ConfigError] = []
     if not isinstance(cfg, Mapping):
         raise ConfigErrors([ConfigError("(configuration)", cfg, "a mapping of config groups")])
-    errors += unknown_keys(cfg, TOP_LEVEL, "")
+    errors += key_problems(cfg, "")
     for group in ("place", "network", "run"):
         if not isinstance(cfg.get(group), Mapping):
             errors.append(ConfigError(group, cfg.get(group), f"the {group} config group (a mapping)"))
@@ -106,8 +145,8 @@ def validate(cfg: Mapping[str, Any]) -> None:
     if isinstance(cfg.get("costs"), Mapping):
         _costs(cfg["costs"], errors)
     if isinstance(cfg.get("place"), Mapping):
-        errors += unknown_keys(cfg["place"], PLACE_KEYS, "place")
+        errors += key_problems(cfg["place"], "place")
     if isinstance(cfg.get("network"), Mapping):
-        errors += unknown_keys(cfg["network"], NETWORK_KEYS, "network")
+        _network(cfg["network"], errors)
     if errors:
         raise ConfigErrors(errors)

@@ -10,19 +10,20 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from ..analysis import report
-from ..common.errors import ConfigError, ConfigErrors, OverloadError, did_you_mean
-from ..common.paths import CONFIG_DIR
+from ..common.errors import ConfigError, ConfigErrors, OverloadError
 from ..inputs.config import to_plain
+from ..inputs.overrides import problems, target_problems, typed_keys
 from . import cache, objective, outputs, runner
 
-ALLOWED_TARGETS = {"sim.jobs.callbacks.ScenarioComparison"}   # the only objects a config may ask Hydra to build
-GROUPS = ("place", "network", "capacity", "scenario", "scenario/capacity", "pressure", "costs", "run", "experiment")
+#: Hydra's flags that print something instead of running (the overrides are checked when it runs)
+PRINT_ONLY = {"--help", "-h", "--hydra-help", "--version", "--info", "-i", "--shell-completion", "-sc"}
+#: flags that change which configuration Hydra composes, so the checks of configs/config.yaml do not apply
+OTHER_CONFIG = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"}
 
 
 def fail(errors, out_dir: Path | None = None) -> None:
@@ -46,42 +47,13 @@ def _remove_unused(out_dir: Path) -> None:
             parent.rmdir()
 
 
-def check_command_line(argv: list[str]) -> list[str]:
-    """Problems with the overrides themselves, found before Hydra composes anything: unknown config
-    group options (with a suggestion) and any ``_target_`` outside the allow-list."""
-    problems = []
-    for arg in argv:
-        if arg.startswith("-") or "=" not in arg:
-            continue
-        key, _, value = arg.lstrip("+~").partition("=")
-        if key.endswith("_target_") and value not in ALLOWED_TARGETS:
-            problems.append(f"{key}: got {value!r}; expected one of {sorted(ALLOWED_TARGETS)} "
-                            "(configs may not build arbitrary Python objects)")
-            continue
-        if key not in GROUPS or "(" in value:
-            continue
-        options = sorted(p.stem for p in (CONFIG_DIR / key).glob("*.yaml"))
-        for choice in value.strip("[]").split(","):
-            choice = choice.strip()
-            if choice and choice not in options:
-                problems.append(f"{key}: got {choice!r}; expected one of {', '.join(options)}{did_you_mean(choice, options)}")
-    return problems
-
-
-def targets(data, path="") -> list[tuple[str, Any]]:
-    """Every ``_target_`` in a configuration (key path, value)."""
-    found = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            where = f"{path}.{key}" if path else str(key)
-            if key == "_target_":
-                found.append((where, value))
-            else:
-                found += targets(value, where)
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            found += targets(value, f"{path}.{i}")
-    return found
+def check_command_line(argv: list[str]) -> list[ConfigError]:
+    """Problems with the overrides on a command line (:func:`sim.inputs.overrides.problems`), found before
+    Hydra composes anything; none when the command only prints (``--help``) or names another config."""
+    flags = {arg.partition("=")[0] for arg in argv if arg.startswith("-")}
+    if flags & (PRINT_ONLY | OTHER_CONFIG):
+        return []
+    return problems([arg for arg in argv if "=" in arg and not arg.startswith("-")])
 
 
 def job_cores() -> int:
@@ -117,15 +89,14 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None):
     interrupted sweep recomputes only the jobs that did not finish."""
     try:
         data = to_plain(cfg)
-        bad = [ConfigError(where, value, f"one of {sorted(ALLOWED_TARGETS)}")
-               for where, value in targets(data) if value not in ALLOWED_TARGETS]
+        bad = target_problems(data)
         if bad:
             raise ConfigErrors(bad)
         runner.check(data)
-    except ConfigErrors as e:
-        fail(e.errors, out_dir)
+        report.check_headline(data["network"])
     except ConfigError as e:
-        fail([e], out_dir)
+        named = typed_keys(e, cfg)             # under the keys the user sets, not those they feed
+        fail(getattr(named, "errors", [named]), out_dir)
     except OmegaConfBaseException as e:
         fail([str(e).splitlines()[0]], out_dir)
     if data["run"].get("n_jobs", "auto") in ("auto", None):
@@ -135,7 +106,7 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None):
     store = cache.folder(run_cfg, key)
     if not run_cfg.get("force", False) and cache.restore(store, out_dir):
         results = cache.load_results(out_dir, data)
-        _print_summary(data, results)
+        print(report.summary_text(data["network"], results.summary, out_dir / "summary.csv"))
         print(f"\nreused the finished job {key[:12]} (same configuration and seed; run.force=true recomputes)\n"
               f"outputs: {out_dir}")
         return results
@@ -149,17 +120,11 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None):
     elapsed = time.perf_counter() - started
     paths = outputs.write_all(results, out_dir, command, extra={"seconds_total": round(elapsed, 2), "config_hash": key})
     cache.save(out_dir, store)
-    _print_summary(data, results)
+    print(report.summary_text(data["network"], results.summary, paths["summary.csv"]))
     status = "balanced" if results.balanced else "NOT BALANCED (see manifest.json)"
     print(f"\nconservation of patients: {status}; {len(results.ledgers)} replications in {elapsed:.1f} s "
           f"on {results.n_jobs} worker(s)\noutputs: {paths['summary.csv'].parent}")
     return results
-
-
-def _print_summary(data, results) -> None:
-    print(report.table(results.summary, report.headline_metrics(data, results.summary)))
-    for warning in report.overload_warnings(results.summary):
-        print(f"WARNING: {warning}")
 
 
 def objective_value(cfg: DictConfig, results) -> float | None:
