@@ -79,3 +79,38 @@ def test_bad_specs_name_the_key(spec, key):
     with pytest.raises(ConfigError) as info:
         distributions.build(spec, RandomSource(1, 0, "x"), "d")
     assert info.value.key == key
+
+
+def test_none_never_ends_and_draws_nothing():
+    source = RandomSource(1, 0, "x")
+    d = distributions.build({"dist": "none"}, source, "d")
+    assert d.draw() == float("inf") and d.residual() == float("inf")
+    assert source._ui == 0 and source._zi == 0 and source._ei == 0          # no random number used
+
+
+def test_a_mixture_draws_each_component_with_its_weight():
+    spec = {"dist": "mixture", "unit": "hours",
+            "components": {"short": {"dist": "fixed", "value": 6}, "long": {"dist": "fixed", "value": 48}},
+            "weights": {"by": "age_band", "values": {"age_0_17": {"short": 0.8, "long": 0.2},
+                                                     "default": {"short": 0.25, "long": 0.75}}}}
+    labels = {"age_band": ["age_0_17", "age_85_plus"]}
+    d = distributions.build(spec, RandomSource(3, 0, "m"), "d", labels)
+    young = Patient(1, "age_0_17", "n", "s", "low", "community", "walk_in", "o", 0.0)
+    old = Patient(2, "age_85_plus", "n", "s", "low", "community", "walk_in", "o", 0.0)
+    for patient, share in ((young, 0.8), (old, 0.25)):
+        draws = [d.draw(patient) for _ in range(20000)]
+        assert sum(x == 0.25 for x in draws) / len(draws) == pytest.approx(share, abs=0.015)
+        assert d.mean(patient) == pytest.approx(share * 0.25 + (1 - share) * 2.0)
+
+
+@pytest.mark.parametrize("spec, key", [
+    ({"dist": "mixture", "components": {"a": {"dist": "fixed", "value": 1}}}, "d.components"),
+    ({"dist": "mixture", "components": {"a": {"dist": "fixed", "value": 1}, "b": {"dist": "fixed", "value": 2}},
+      "weights": {"a": 0.5, "b": 0.6}}, "d.weights"),
+    ({"dist": "mixture", "components": {"a": {"dist": "fixed", "value": 1}, "b": {"dist": "fixed", "value": 2}},
+      "weights": {"a": 0.5, "c": 0.5}}, "d.weights.c"),
+])
+def test_a_bad_mixture_names_its_key(spec, key):
+    with pytest.raises(ConfigError) as info:
+        distributions.build(spec, RandomSource(1, 0, "x"), "d")
+    assert info.value.key == key

@@ -119,22 +119,31 @@ def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str
                              "widest": worst}
 
 
-def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float | None = None) -> dict[str, float]:
+def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float | None = None,
+                   previous: tuple[float, float] | None = None) -> dict[str, float]:
     """Per service, ``queue_growth_<service>``: the mean waiting list over the last fifth of the results
     period (days ``first_day`` to ``last_day``) minus that over its first fifth (patients); and
     ``unstable_<service>``: 1.0 where that growth is more than the first fifth's level plus ten patients
-    (the list grows without levelling off)."""
+    (the list grows without levelling off).  In a multi-year run, ``previous`` (the prior year's first
+    and last day) adds a seasonally matched test: the list is also unstable when its level over the last
+    fifth of the year is more than half as high again, plus ten patients, as over the last fifth of the
+    year before (a list that keeps growing year after year, however slowly within each)."""
     flags = {}
     start = math.ceil(first_day)
     stop = None if last_day is None else math.ceil(last_day)
     for service, (_, queue, *_) in daily.items():
-        q = np.asarray(queue, dtype=float)[start:stop]
+        series = np.asarray(queue, dtype=float)
+        q = series[start:stop]
         fifth = len(q) // 5
         if fifth < 2:
             continue
         first, last = q[:fifth].mean(), q[-fifth:].mean()
         flags[f"queue_growth_{service}"] = float(last - first)
-        flags[f"unstable_{service}"] = float(last > 2 * first + 10)
+        unstable = last > 2 * first + 10
+        if previous is not None:
+            before = series[math.ceil(previous[0]):math.ceil(previous[1])]
+            unstable = unstable or last > 1.5 * before[-(len(before) // 5):].mean() + 10
+        flags[f"unstable_{service}"] = float(unstable)
     return flags
 
 
