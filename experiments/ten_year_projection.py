@@ -1,72 +1,239 @@
-"""Experiment 2: ten-year projection 2017/18 to 2027/28 -- do nothing vs the UK and international comparators."""
+"""Experiment 2: ten-year projection 2017/18 to 2027/28 -- what doing nothing costs, and what the UK and
+international comparators save, against two counterfactuals: places fixed at 2017/18 (demand becomes queues)
+and places that follow demand (demand becomes cost), each as one continuous run of the ten years."""
 from __future__ import annotations
 
 import pandas as pd
 from _common import options, run_settings
 
 from sim.analysis import figures
-from sim.analysis.statistics import paired_differences
+from sim.analysis.comparison import paired_comparison
+from sim.analysis.reconciliation import reconcile
+from sim.analysis.savings import net_present_value, per_replication
+from sim.analysis.statistics import t_interval
+from sim.inputs.config import load
+from sim.inputs.prepare import prepare
 from sim.jobs.experiment import Experiment
 
 SCENARIOS = ["do_nothing", "uk_comparator", "international_comparator"]
-DOCUMENT_GROWTH_PCT = 12.83   # do-nothing system spend 2017/18 -> 2027/28 [@walsall-cabinet-2018, App. 1 §3.4.1]
+COMPARATORS = SCENARIOS[1:]
+POLICIES = ["demand_led", "fixed"]
+FIRST, LAST = 2017, 2027
+# do-nothing whole-system spend 2017/18 -> 2027/28, cash [@walsall-cabinet-2018, App. 1 §3.4.1 "illustrative increase of 12.83%"]
+DOCUMENT_GROWTH_PCT = 12.83
+# the UK comparator's own do-nothing [@walsall-cabinet-2018, App. 1 §3.5 "an increase of 40% total cost"]
+COMPARATOR_DO_NOTHING_PCT = 40.0
+# stated reductions by 2027/28 [@walsall-cabinet-2018, App. 1 §3.5 "decrease the overall system cost by 8%" and
+# "a reduction in total spend of 25%"]
+DOCUMENT_SAVING_PCT = {"uk_comparator": -8.0, "international_comparator": -25.0}
+KEEP = ["system_cost_gbp", "system_cost_nhs_gbp", "system_cost_council_gbp", "system_cost_bottom_up_gbp",
+        "system_cost_top_down_gbp", "total_cost_gbp", "ae_attendances", "nel_admissions", "ae_4h_pct", "acute_occupancy_mean",
+        "acute_bed_days", "acute_delayed_bed_days", "acute_escalation_bed_days", "ic_wait_days_mean",
+        "social_care_wait_days_mean", "system_cost.acute_services_gbp", "scheme_cost_gbp", "capacity_change_cost_gbp"]
+KINDS = ["net_saving_gbp", "cash_releasing_saving_gbp", "cost_avoidance_gbp", "cost_avoidance_capacity_gbp",
+         "cost_avoidance_activity_gbp", "scheme_investment_gbp", "freed_capacity_not_released_gbp"]
+
+
+def label(scenario: str, policy: str) -> str:
+    return f"{scenario}@{policy}"
+
+
+def fy(year: int) -> str:
+    return f"{year}/{(year + 1) % 100:02d}"
 
 
 def main():
     args = options(__doc__)
-    years = [2017, 2027] if args.quick else list(range(2017, 2028))
+    last = FIRST + 1 if args.quick else LAST
     exp = Experiment("ten_year_projection", out_dir=args.out,
-                     question="From 2017/18 to 2027/28, how do cost and acute bed-days evolve if Walsall does nothing, "
-                              "and if it achieves the UK or the international comparator's shift left? How does the "
-                              "modelled do-nothing cost growth compare with the business case's +12.83%?")
+                     question=f"What does doing nothing cost from {fy(FIRST)} to {fy(last)}, and what do the UK and international "
+                              "comparators save? Against places fixed at 2017/18 and against places that follow demand, in the "
+                              "whole system's cost (the business case's Table 3), in real terms and in cash, by kind of saving.")
+    settings = [f"run.year={FIRST}", f"run.end_year={last}", *run_settings(args, 4)]
     summaries, replications = [], []
-    for year in years:
+    for policy in POLICIES:
         for scenario in SCENARIOS:
-            res = exp.run(f"{scenario}_{year}", [f"scenario={scenario}", f"run.year={year}", *run_settings(args, 10)])
-            summaries.append(res.summary.assign(year=year))
-            replications.append(res.replications.assign(year=year))
-    summary = pd.concat(summaries, ignore_index=True)
-    reps = pd.concat(replications, ignore_index=True)
-    keep = ["total_cost_gbp", "acute_bed_days", "acute_delayed_bed_days", "acute_occupancy_mean", "ae_attendances",
-            "nel_admissions", "ae_4h_pct", "cost_acute_gbp", "cost_community_gbp", "cost_intermediate_care_gbp",
-            "cost_social_care_gbp", "cost_primary_care_gbp", "cost_prevention_gbp"]
-    exp.table("trajectories", summary[summary["metric"].isin(keep)], "mean and 95% interval by year and scenario")
-    diffs = pd.concat([paired_differences(g, "do_nothing").assign(year=y) for y, g in reps.groupby("year")], ignore_index=True)
-    exp.table("comparison", diffs[diffs["metric"].isin(keep)], "each comparator minus do nothing, paired by replication, by year")
-    exp.figure("cost", figures.trajectories(summary, "total_cost_gbp", title="Modelled cost by scenario",
-                                            ylabel="£ million a year", scale=1e-6),
-               "Total modelled cost of the represented settings, 2017/18 prices, mean and 95% interval per year.")
-    exp.figure("bed_days", figures.trajectories(summary, "acute_bed_days", title="Acute bed-days by scenario",
+            res = exp.run(label(scenario, policy), [f"scenario={scenario}", f"capacity_policy={policy}", *settings])
+            summaries.append(res.summary.assign(scenario=label(scenario, policy), policy=policy))
+            replications.append(res.replications.assign(scenario=label(scenario, policy)))
+    summary, reps = pd.concat(summaries, ignore_index=True), pd.concat(replications, ignore_index=True)
+    places = summary[summary["metric"].str.startswith(("places.", "places_added."))]
+    exp.table("trajectories", summary[summary["metric"].isin(KEEP)],
+              "mean and 95% interval by year, scenario and capacity policy (scenario@policy); unstable: not an estimate")
+    exp.table("places", places[["scenario", "policy", "year", "metric", "mean"]],
+              "places of every service and places added against 2017/18, by year, scenario and policy")
+    comparison = compare(reps, summary)
+    exp.table("comparison", comparison, "each comparator minus a do-nothing (same policy, and the other policy's), paired by "
+                                        "replication and year: differences, then the kinds of saving (difference = amount saved)")
+    npv = present_values(reps, load([])["costs"]["discount_rate"], last)
+    exp.table("npv", npv, f"net present value {fy(FIRST + 1)}-{fy(last)} of each kind of saving, discounted to {fy(FIRST)} "
+                          "at the Green Book rate (costs.discount_rate), mean and 95% interval over replications")
+    growth = cost_growth(reps, last)
+    exp.table("growth", growth, f"do-nothing system cost growth {fy(FIRST)} to {fy(last)}, real (2017/18 prices) and cash "
+                                "(costs.inflation_per_year), per policy, with 95% intervals")
+    base = summary[(summary["scenario"] == label("do_nothing", "fixed")) & (summary["year"] == FIRST)]
+    lines = reconcile(base, prepare(load([f"run.year={FIRST}"]))["network"]["envelope"])
+    exp.table("reconciliation", lines, f"{fy(FIRST)} system cost against Table 3, line by line (python -m sim.reconcile for 10 "
+                                       "replications)")
+    plot(exp, summary, comparison, last)
+    exp.finish(answer(summary, comparison, npv, growth, lines, last), method=METHOD)
+
+
+def compare(reps: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """Each comparator against each do-nothing, with an ``unstable`` column (the metric is unstable in either run,
+    the system cost for the kinds of saving)."""
+    frames = []
+    for baseline in (label("do_nothing", p) for p in POLICIES):
+        chosen = reps[reps["scenario"].isin([baseline, *(label(c, p) for c in COMPARATORS for p in POLICIES)])]
+        frames.append(paired_comparison(chosen, baseline))
+    table = pd.concat(frames, ignore_index=True)
+    flags = summary.set_index(["scenario", "year", "metric"])["unstable"]
+
+    def unstable(row):
+        metric = "system_cost_gbp" if row.metric.startswith(tuple(k[:-len("_gbp")] for k in KINDS)) else row.metric
+        return any(bool(flags.get((s, row.year, metric), False)) for s in (row.scenario, row.baseline))
+    table["unstable"] = [unstable(r) for r in table.itertuples()]
+    return table
+
+
+def present_values(reps: pd.DataFrame, rate: float, last: int) -> pd.DataFrame:
+    """NPV of the yearly kinds of saving of each comparator against each do-nothing, from the first scheme year."""
+    wide = reps.pivot_table(index=["year", "replication"], columns=["scenario", "metric"], values="value")
+    rows = []
+    for baseline in (label("do_nothing", p) for p in POLICIES):
+        for scenario in (label(c, p) for c in COMPARATORS for p in POLICIES):
+            amounts = per_replication(wide[scenario], wide[baseline]).reset_index()
+            amounts = amounts[amounts["year"] > FIRST]
+            for kind in KINDS:
+                mean, low, high, n = net_present_value(amounts.rename(columns={kind: "value"}), rate, FIRST)
+                rows.append({"scenario": scenario, "baseline": baseline, "metric": kind, "years": f"{FIRST + 1}-{last}",
+                             "discount_rate": rate, "npv_gbp": mean, "ci_low": low, "ci_high": high, "replications": n})
+    return pd.DataFrame(rows)
+
+
+def cost_growth(reps: pd.DataFrame, last: int) -> pd.DataFrame:
+    """Do-nothing system cost growth per replication, real and cash, with t-intervals."""
+    inflation = load([])["costs"]["inflation_per_year"]
+    cash = (1 + inflation) ** (last - FIRST)
+    rows = []
+    for policy in POLICIES:
+        for metric in ("system_cost_gbp", "system_cost_nhs_gbp", "system_cost_council_gbp", "total_cost_gbp"):
+            chosen = reps[(reps["scenario"] == label("do_nothing", policy)) & (reps["metric"] == metric)]
+            by_year = chosen.pivot_table(index="replication", columns="year", values="value")
+            ratio = by_year[last] / by_year[FIRST]
+            for terms, factor in (("real", 1.0), ("cash", cash)):
+                mean, low, high, n = t_interval(100 * (ratio * factor - 1))
+                rows.append({"policy": policy, "metric": metric, "terms": terms, "growth_pct": mean, "ci_low": low,
+                             "ci_high": high, "replications": n, "inflation_per_year": inflation if terms == "cash" else 0.0})
+    return pd.DataFrame(rows)
+
+
+def plot(exp, summary, comparison, last):
+    exp.figure("system_cost", figures.trajectories(summary, "system_cost_gbp", title="Whole-system cost by scenario and policy",
+                                                   ylabel="£ million a year, 2017/18 prices", scale=1e-6),
+               "Whole-system cost (modelled settings and the envelope's top-down lines), mean and 95% interval per year.")
+    exp.figure("bed_days", figures.trajectories(summary, "acute_bed_days", title="Acute bed-days by scenario and policy",
                                                 ylabel="bed-days a year"),
                "Acute bed-days (including delayed days), mean and 95% interval per year.")
-    last = years[-1]
-    exp.figure("differences_final_year", figures.differences(diffs[diffs["year"] == last], keep[:7],
-                                                             title=f"{last}/{str(last + 1)[2:]}: change from do nothing"),
-               f"Paired % change from do nothing in {last}/{last + 1 - 2000}, 95% intervals (common random numbers).")
-    m = summary.set_index(["scenario", "year", "metric"])["mean"]
-    growth = 100 * (m[("do_nothing", last, "total_cost_gbp")] / m[("do_nothing", years[0], "total_cost_gbp")] - 1)
-    d = diffs[(diffs["year"] == last)].set_index(["scenario", "metric"])
-    uk, intl = d.loc[("uk_comparator", "total_cost_gbp")], d.loc[("international_comparator", "total_cost_gbp")]
-    first, fy = years[0], lambda y: f"{y}/{str(y + 1)[2:]}"
+    final = comparison[(comparison["year"] == last) & comparison["baseline"].eq(label("do_nothing", "demand_led"))]
+    exp.figure("differences_final_year", figures.differences(
+        final, ["system_cost_gbp", "total_cost_gbp", "ae_attendances", "nel_admissions", "acute_bed_days", "ae_4h_pct"],
+        title=f"{fy(last)}: change from the demand-led do nothing"),
+        f"Paired % change from the demand-led do-nothing in {fy(last)}, 95% intervals (common random numbers).")
 
-    def change(metric):
-        return 100 * (m[("do_nothing", last, metric)] / m[("do_nothing", first, metric)] - 1)
-    answer = (f"Doing nothing, the modelled cost rises {growth:+.1f}% from {fy(first)} to {fy(last)} against the business "
-              f"case's +{DOCUMENT_GROWTH_PCT}%. Demand grows (A&E attendances {change('ae_attendances'):+.1f}%), but capacity "
-              f"is held at its {fy(first)} level and most modelled cost is capacity (beds and places paid for whether used "
-              f"or not), so emergency admissions change by only {change('nel_admissions'):+.1f}% and acute bed-days by "
-              f"{change('acute_bed_days'):+.1f}%: the excess waits instead -- acute occupancy "
-              f"{m[('do_nothing', last, 'acute_occupancy_mean')]:.1f}% and A&E 4-hour performance "
-              f"{m[('do_nothing', last, 'ae_4h_pct')]:.1f}% in {fy(last)} (from {m[('do_nothing', first, 'ae_4h_pct')]:.1f}%). "
-              f"The business case's figure is not a demand model: it extends the 2017-2019 spending trend (2.8% over two "
-              f"years [@walsall-cabinet-2018, App. 1 §3.4.1]), which buys the capacity the model holds fixed. "
-              f"In {fy(last)} the UK comparator "
-              f"changes cost by {uk['relative_pct']:+.1f}% (95% interval {uk['ci_low'] / 1e6:+.1f} to {uk['ci_high'] / 1e6:+.1f} "
-              f"£m) and the international comparator by {intl['relative_pct']:+.1f}% ({intl['ci_low'] / 1e6:+.1f} to "
-              f"{intl['ci_high'] / 1e6:+.1f} £m) against doing nothing; acute bed-days change by "
-              f"{d.loc[('uk_comparator', 'acute_bed_days'), 'relative_pct']:+.1f}% and "
-              f"{d.loc[('international_comparator', 'acute_bed_days'), 'relative_pct']:+.1f}%.")
-    exp.finish(answer)
+
+def _m(x: float) -> str:
+    return f"£{x / 1e6:,.1f}m"
+
+
+def _ci(row, scale=1e-6, unit="m") -> str:
+    return f"95% interval {row['ci_low'] * scale:,.1f} to {row['ci_high'] * scale:,.1f}{unit}"
+
+
+class _Quote:
+    """Figures for the answer, each checked for the unstable flag (never quoted as an estimate)."""
+
+    def __init__(self, summary, comparison):
+        self.summary = summary.set_index(["scenario", "year", "metric"])
+        self.comparison = comparison.set_index(["scenario", "baseline", "year", "metric"])
+
+    def level(self, scenario, year, metric, fmt="{:,.0f}"):
+        row = self.summary.loc[(scenario, year, metric)]
+        return "unstable (not an estimate)" if row["unstable"] else fmt.format(row["mean"])
+
+    def change(self, scenario, baseline, year, metric):
+        row = self.comparison.loc[(scenario, baseline, year, metric)]
+        text = f"{row['relative_pct']:+.1f}%"
+        return text + (" (unstable: not an estimate)" if row["unstable"] else "")
+
+    def amount(self, scenario, baseline, year, metric):
+        row = self.comparison.loc[(scenario, baseline, year, metric)]
+        if row["unstable"]:
+            return "unstable (not an estimate)"
+        return f"{_m(row['difference'])} ({_ci(row)})"
+
+
+def answer(summary, comparison, npv, growth, lines, last) -> str:
+    q = _Quote(summary, comparison)
+    led, fixed = label("do_nothing", "demand_led"), label("do_nothing", "fixed")
+    g = growth.set_index(["policy", "metric", "terms"])
+    total = lines[lines["line"] == "total"].iloc[0]
+    added = summary[(summary["scenario"] == led) & (summary["year"] == last) & summary["metric"].str.startswith("places_added.")]
+    added = "; ".join(f"{m.split('.', 1)[1]} {v:+,.0f}" for m, v in zip(added["metric"], added["mean"]) if abs(v) >= 1)
+
+    def grow(policy, terms, metric="system_cost_gbp"):
+        row = g.loc[(policy, metric, terms)]
+        return f"{row['growth_pct']:+.1f}% ({row['ci_low']:+.1f} to {row['ci_high']:+.1f})"
+    text = [
+        f"**{fy(FIRST)}.** The whole system costs {_m(total['system_gbp'])} in the model against Table 3's "
+        f"{_m(total['budget_gbp'])}: {_m(total['bottom_up_gbp'])} bottom-up and {_m(total['top_down_gbp'])} top-down, a residual "
+        f"of {_m(total['residual_gbp'])} ({total['residual_pct']:+.1f}%), shown line by line in `reconciliation.csv`.",
+        f"**Doing nothing, places following demand.** To hold 2017/18's standard the services need by {fy(last)}: {added}. "
+        f"A&E 4-hour performance {q.level(led, FIRST, 'ae_4h_pct', '{:.1f}%')} -> {q.level(led, last, 'ae_4h_pct', '{:.1f}%')}, "
+        f"acute occupancy {q.level(led, FIRST, 'acute_occupancy_mean', '{:.1f}%')} -> "
+        f"{q.level(led, last, 'acute_occupancy_mean', '{:.1f}%')}, emergency admissions "
+        f"{q.level(led, FIRST, 'nel_admissions')} -> {q.level(led, last, 'nel_admissions')}. The system cost grows "
+        f"{grow('demand_led', 'real')} in real terms and {grow('demand_led', 'cash')} in cash (prices rising "
+        f"{100 * growth['inflation_per_year'].max():.0f}% a year, an assumption), against the business case's +{DOCUMENT_GROWTH_PCT}% "
+        f"(cash: its 2017-2019 spending trend, not a demand model, after years of cuts) and the UK comparator's own do-nothing "
+        f"+{COMPARATOR_DO_NOTHING_PCT:.0f}% (acute activity +10%, adult social care +30%). The modelled settings alone grow "
+        f"{grow('demand_led', 'real', 'total_cost_gbp')} in real terms; the top-down lines, grown by demography only, much less.",
+        f"**Doing nothing, places fixed.** The system cost grows {grow('fixed', 'real')} in real terms: demand becomes queues, "
+        f"not cost (A&E 4-hour performance {q.level(fixed, last, 'ae_4h_pct', '{:.1f}%')} and acute occupancy "
+        f"{q.level(fixed, last, 'acute_occupancy_mean', '{:.1f}%')} in {fy(last)}).",
+    ]
+    for comparator in COMPARATORS:
+        c_led, c_fixed = label(comparator, "demand_led"), label(comparator, "fixed")
+        value = npv.set_index(["scenario", "baseline", "metric"]).loc[(c_led, led, "net_saving_gbp")]
+        text.append(
+            f"**{comparator.replace('_', ' ').capitalize()}, {fy(last)}, against the demand-led do-nothing:** A&E attendances "
+            f"{q.change(c_led, led, last, 'ae_attendances')}, emergency admissions {q.change(c_led, led, last, 'nel_admissions')}, "
+            f"system cost {q.change(c_led, led, last, 'system_cost_gbp')} (the business case: "
+            f"{DOCUMENT_SAVING_PCT[comparator]:+.0f}%). Of the net saving of {q.amount(c_led, led, last, 'net_saving_gbp')}: "
+            f"cash-releasing {q.amount(c_led, led, last, 'cash_releasing_saving_gbp')}, cost avoidance "
+            f"{q.amount(c_led, led, last, 'cost_avoidance_gbp')} (capacity {q.amount(c_led, led, last, 'cost_avoidance_capacity_gbp')}, "
+            f"activity {q.amount(c_led, led, last, 'cost_avoidance_activity_gbp')}), less the schemes' investment "
+            f"{q.amount(c_led, led, last, 'scheme_investment_gbp')}; NHS {q.amount(c_led, led, last, 'net_saving_nhs_gbp')}, council "
+            f"{q.amount(c_led, led, last, 'net_saving_council_gbp')}; capacity freed but not released "
+            f"{q.amount(c_led, led, last, 'freed_capacity_not_released_gbp')}. Net present value {fy(FIRST + 1)}-{fy(last)} at the "
+            f"Green Book's 3.5%: {_m(value['npv_gbp'])} ({_ci(value)}). "
+            f"Against the fixed do-nothing, with its own places fixed: system cost {q.change(c_fixed, fixed, last, 'system_cost_gbp')}, "
+            f"emergency admissions {q.change(c_fixed, fixed, last, 'nel_admissions')}, cash-releasing "
+            f"{q.amount(c_fixed, fixed, last, 'cash_releasing_saving_gbp')}; with its places following demand, against the fixed "
+            f"do-nothing: system cost {q.change(c_led, fixed, last, 'system_cost_gbp')}.")
+    return "\n\n".join(text)
+
+
+METHOD = """Six continuous runs of 2017/18 to 2027/28 (`run.year=2017 run.end_year=2027`): do nothing and the two
+comparators, each under `capacity_policy=demand_led` (each standard service sized year by year to hold its 2017/18
+occupancy: `configs/capacity_policy/demand_led.csv`, `python -m sim.size`) and under `capacity_policy=fixed` (2017/18
+places; beds close as the comparators' bed-days fall, a lever of the fixed policy only). Acute beds open and close a
+28-bed ward at a time, closures a year after the beds are free (the double running). The whole-system cost adds the
+envelope's top-down lines (`configs/envelope/walsall.yaml`), grown by demography and the comparators' outpatient and GP
+changes. Replications share random numbers across all six runs, so every comparison, the cross-policy ones included,
+is paired. A figure from a service whose waiting list grew without levelling off is marked unstable and never quoted
+as an estimate. Costs in 2017/18 prices; cash growth applies `costs.inflation_per_year`; net present values discount
+at `costs.discount_rate`."""
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .analysis import figures, report
-from .analysis.statistics import paired_differences
+from .analysis.comparison import paired_comparison
 from .common.errors import ConfigError
 from .inputs.config import compose, to_plain
 from .inputs.overrides import typed_keys
@@ -78,10 +78,12 @@ class Run:
 
     def compare(self, baseline: Run, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """This run minus ``baseline``, replication by replication (common random numbers): the
-        difference, its 95% interval and the relative change, for every (or the named) metric."""
+        difference, its 95% interval and the relative change, for every (or the named) metric, then
+        the kinds of saving (``net_saving_gbp``, ``cash_releasing_saving_gbp``, ... where
+        ``difference`` is the amount saved: :mod:`sim.analysis.savings`)."""
         mine = self.replications.assign(scenario="this")
         theirs = baseline.replications.assign(scenario="baseline")
-        diff = paired_differences(pd.concat([mine, theirs], ignore_index=True), "baseline")
+        diff = paired_comparison(pd.concat([mine, theirs], ignore_index=True), "baseline")
         diff = diff.drop(columns=["scenario", "baseline"])
         if "year" in diff.columns:               # a multi-year run: each year paired with the same year
             diff = diff[diff["metric"].isin(metrics)] if metrics is not None else diff
@@ -121,8 +123,9 @@ def sweep(setting: str, values: Iterable, *overrides: str) -> pd.DataFrame:
 
 
 def scenarios(names: Sequence[str], *overrides: str, baseline: str = "do_nothing") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run each scenario with the same seeds; return (summaries, paired differences from ``baseline``)."""
+    """Run each scenario with the same seeds; return (summaries, paired differences from ``baseline``, with the
+    kinds of saving)."""
     runs = {name: run(f"scenario={name}", *overrides) for name in names}
     summaries = pd.concat([r.summary for r in runs.values()], ignore_index=True)
     replications = pd.concat([r.replications for r in runs.values()], ignore_index=True)
-    return summaries, paired_differences(replications, baseline)
+    return summaries, paired_comparison(replications, baseline)

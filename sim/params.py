@@ -43,7 +43,8 @@ SOURCES = DOCS / "sources.md"
 KINDS = {"source documents": "document", "public references": "public reference"}
 #: config files that describe the modelled systems (run settings and textbook networks are not parameters)
 SCOPE = ("place/*.yaml", "rates/*.yaml", "network/integrated_care.yaml", "capacity/*.yaml", "costs/*.yaml",
-         "scenario/*.yaml", "scenario/capacity/*.yaml", "calibration/*.yaml", "pressure/*.yaml")
+         "scenario/*.yaml", "scenario/capacity/*.yaml", "calibration/*.yaml", "pressure/*.yaml", "capacity_policy/*.yaml",
+         "envelope/*.yaml")
 STATUSES = ("document", "public reference", "assumption", "calibrated", "unsourced")
 STRUCTURAL = {"name", "label", "description", "dist", "unit", "by", "base_year", "partition", "blocking",
               "crisis", "balks", "arrival_mode", "source", "setting", "commissioner", "metric", "unit_cost",

@@ -6,7 +6,11 @@ common random numbers), and each scenario is reported as its difference from
 the baseline scenario (``do_nothing`` unless told otherwise) with a 95%
 t-interval: ``comparison.csv`` with columns ``scenario, baseline, metric,
 difference, ci_low, ci_high, relative_pct, replications`` plus one column per
-other swept setting (e.g. ``capacity.acute_beds``).
+other swept setting (e.g. ``capacity.acute_beds``, or ``capacity_policy``: each
+scenario is paired with the baseline run under the same policy).  The kinds of
+saving follow as rows of their own (``net_saving_gbp``, ``cash_releasing_saving_gbp``,
+``cost_avoidance_gbp``, ...: :mod:`sim.analysis.savings`), where ``difference`` is
+the amount saved.
 
 ``python -m sim -m scenario=do_nothing,uk_comparator`` writes it to the sweep
 directory when the sweep ends (:class:`sim.jobs.callbacks.ScenarioComparison`);
@@ -20,6 +24,7 @@ import pandas as pd
 import yaml
 
 from ..common.files import write_csv
+from .savings import kinds_of_saving
 from .statistics import paired_differences
 
 DEFAULT_BASELINE = "do_nothing"
@@ -37,6 +42,13 @@ def _job_settings(job: Path) -> dict[str, str]:
     return settings
 
 
+def paired_comparison(replications: pd.DataFrame, baseline: str = DEFAULT_BASELINE) -> pd.DataFrame:
+    """Every metric's paired difference from ``baseline``, then the kinds of saving."""
+    saving = kinds_of_saving(replications, baseline)
+    parts = [paired_differences(replications, baseline)] + ([saving] if not saving.empty else [])
+    return pd.concat(parts, ignore_index=True)
+
+
 def compare(sweep_dir: Path, baseline: str = DEFAULT_BASELINE) -> pd.DataFrame:
     """Paired differences of every scenario against ``baseline`` within each group of otherwise equal jobs."""
     sweep_dir = Path(sweep_dir)
@@ -49,7 +61,7 @@ def compare(sweep_dir: Path, baseline: str = DEFAULT_BASELINE) -> pd.DataFrame:
         replications = pd.concat(parts, ignore_index=True)
         if baseline not in set(replications["scenario"]) or replications["scenario"].nunique() < 2:
             continue
-        diff = paired_differences(replications, baseline)
+        diff = paired_comparison(replications, baseline)
         for key, value in settings:
             diff[key] = value
         frames.append(diff)

@@ -19,9 +19,12 @@ Three families, all in one flat ``{metric: value}`` mapping per replication:
   (pro rata to the results period), giving ``cost_<setting>_gbp``,
   ``cost_commissioner_<commissioner>_gbp``, ``total_cost_gbp`` and each
   setting's and commissioner's share of the total, ``cost_share_<...>_pct``
-  (what share of a pooled budget each setting consumes).  Unit costs
-  are stated in ``costs.price_year`` prices and reported in
-  ``costs.report_price_year`` prices, restated at ``costs.inflation_per_year``.
+  (what share of a pooled budget each setting consumes); a line may also be a one-off
+  ``one_off_gbp`` in the year (places opened or closed in steps, :mod:`sim.inputs.capacity_policy`).
+  Unit costs are stated in ``costs.price_year`` prices and reported in
+  ``costs.report_price_year`` prices, restated at ``costs.inflation_per_year``;
+* places and their fixed costs (:mod:`sim.analysis.capacity_accounts`) and the whole-system cost
+  of the envelope the model sits in (:mod:`sim.analysis.system_cost`).
 
 All volumes are totals over the results period (after warm-up).
 """
@@ -35,6 +38,8 @@ import numpy as np
 
 from ..common.checks import check_keys, is_whole, number
 from ..common.errors import ConfigError, did_you_mean
+from .capacity_accounts import CapacityAccounts
+from .system_cost import SystemCost
 
 PERIOD = "period"
 METRIC_KEYS = {"service", "sink", "stream", "ratio", "stat", "origins", "exclude_origins", "to", "exclude_to",
@@ -197,6 +202,8 @@ class MetricSet:
             self._check_metric(name, spec)
         for i, line in enumerate(self.cost_lines):
             self._check_cost_line(i, line)
+        self.accounts = CapacityAccounts(network, self.unit_costs, self.price_factor)
+        self.system = SystemCost(network, self.price_factor)
 
     def _names(self, value):
         return [value] if isinstance(value, str) else list(value or [])
@@ -264,8 +271,9 @@ class MetricSet:
         for key in ("setting", "commissioner"):
             if not isinstance(line.get(key), str):
                 raise ConfigError(f"{where}.{key}", line.get(key), "a name")
-        if "annual_gbp" in line:
-            number(line["annual_gbp"], f"{where}.annual_gbp", low=0.0, allowed="a non-negative number of pounds a year")
+        if "annual_gbp" in line or "one_off_gbp" in line:
+            key = "annual_gbp" if "annual_gbp" in line else "one_off_gbp"
+            number(line[key], f"{where}.{key}", low=0.0, allowed="a non-negative number of pounds")
             return
         for key in ("metric", "unit_cost"):
             if key not in line:
@@ -299,6 +307,8 @@ class MetricSet:
             if "ratio" in spec:
                 out[name] = self._ratio_metric(spec, out)
         self._costs(out)
+        self.accounts.evaluate(out, period)
+        self.system.evaluate(out)
         return out
 
     def _ratio_metric(self, spec, out):
@@ -350,6 +360,8 @@ class MetricSet:
         for line in self.cost_lines:
             if "annual_gbp" in line:
                 cost = float(line["annual_gbp"]) * self.period / 365.0
+            elif "one_off_gbp" in line:
+                cost = float(line["one_off_gbp"])
             else:
                 cost = out[line["metric"]] * float(self.unit_costs[line["unit_cost"]])
             cost *= self.price_factor

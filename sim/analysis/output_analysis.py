@@ -161,10 +161,14 @@ def unstable_services(summary: pd.DataFrame, groups: Mapping[str, list[str]]) ->
     return pd.DataFrame(rows, columns=[*by, "service"]).drop_duplicates()
 
 
+#: metrics that add costs over every service (:mod:`sim.analysis.metrics`, ``capacity_accounts``, ``system_cost``)
+COST_PREFIXES = ("cost_", "total_cost", "system_cost", "pooled.", "fixed_cost.", "scheme_cost", "capacity_change_cost")
+
+
 def mark_unstable(summary: pd.DataFrame, network: Mapping[str, Any], groups: Mapping[str, list[str]]) -> pd.DataFrame:
     """``summary`` with an ``unstable`` column: true for a metric of a service whose waiting list grew
     without levelling off (its figure depends on the run length and is not an estimate), for a named
-    metric or ratio that reads such a service, and for costs (they add every service up).  A
+    metric or ratio that reads such a service, and for costs (they add every service up: ``COST_PREFIXES``).  A
     multi-year run is judged year by year."""
     unstable = unstable_services(summary, groups)
     specs = network.get("metrics") or {}
@@ -186,6 +190,6 @@ def mark_unstable(summary: pd.DataFrame, network: Mapping[str, Any], groups: Map
     out = summary.copy()
     year_of = out["year"] if "year" in out.columns else pd.Series([None] * len(out), index=out.index)
     out["unstable"] = [
-        bool(flagged.get(year)) and (metric.startswith(("cost_", "total_cost")) or bool(services_of(metric) & flagged[year]))
+        bool(flagged.get(year)) and (metric.startswith(COST_PREFIXES) or bool(services_of(metric) & flagged[year]))
         for metric, year in zip(out["metric"], year_of)]
     return out

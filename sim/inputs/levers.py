@@ -29,6 +29,10 @@ Effects (every size is scaled by the lever's intensity in the run year):
 ``annual_cost: {gbp, setting, commissioner}``
     a fixed running cost of the scheme (a hub, a programme team).
 
+A lever with ``policies: [fixed]`` applies only under those capacity policies (the
+``capacity_policy`` group): closing acute beds as bed-days fall is a lever when places are
+otherwise fixed, and the sizing's own work when places follow demand (``demand_led``).
+
 A scenario-wide ``intensity`` (default 1) scales every lever at once, for
 sweeps over "how much shift-left".  Levers ramp in linearly from ``start_year`` (a first tenth of the effect when
 there are ten years to go) to the full effect in ``full_year``; before
@@ -52,8 +56,8 @@ from ..common.errors import ConfigError, did_you_mean
 from ..engine.population import AGE_BANDS, Population, cohort
 
 COHORT_ATTRIBUTES = ("age_band", "risk_tier", "care_home")
-LEVER_KEYS = {"label", "description", "source", "intensity", "cohort", "effects", "resource"}
-SCENARIO_KEYS = {"name", "description", "start_year", "full_year", "levers", "capacity", "source", "intensity"}
+LEVER_KEYS = {"label", "description", "source", "intensity", "cohort", "effects", "resource", "policies"}
+SCENARIO_KEYS = {"name", "description", "start_year", "full_year", "levers", "capacity", "source", "intensity", "top_down"}
 
 
 def ramp(scenario: Mapping[str, Any], year: int) -> float:
@@ -150,11 +154,12 @@ class _Target:
         return self.streams[name]
 
 
-def apply(cfg: Mapping[str, Any]) -> dict:
-    """The configuration with the scenario's levers and capacity presets applied (a new dict)."""
+def apply(cfg: Mapping[str, Any], presets: bool = True) -> dict:
+    """The configuration with the scenario's levers and (unless ``presets`` is false) its capacity
+    presets applied (a new dict)."""
     scenario = cfg.get("scenario") or {}
     levers = scenario.get("levers") or {}
-    capacity = scenario.get("capacity") or {}
+    capacity = (scenario.get("capacity") or {}) if presets else {}
     if not levers and not any(capacity.get(k) for k in ("per_1000", "scale")):
         return dict(cfg)
     out = copy.deepcopy(dict(cfg))
@@ -165,11 +170,14 @@ def apply(cfg: Mapping[str, Any]) -> dict:
     labels = population.labels()
     year = int(out["run"]["year"])
     progress = ramp(scenario, year) * _amount(scenario.get("intensity", 1.0), "scenario.intensity", 0.0, 1.0)
+    policy = str((cfg.get("capacity_policy") or {}).get("name", "fixed"))
     for name, lever in levers.items():
         where = f"scenario.levers.{name}"
         if not isinstance(lever, Mapping):
             raise ConfigError(where, lever, "a mapping with intensity, cohort and effects")
         check_keys(lever, LEVER_KEYS, where)
+        if not _applies_under(lever, policy, f"{where}.policies"):
+            continue
         intensity = _amount(lever.get("intensity", 1.0), f"{where}.intensity", 0.0, 1.0) * progress
         effects = lever.get("effects") or []
         if not isinstance(effects, list) or not effects:
@@ -181,6 +189,22 @@ def apply(cfg: Mapping[str, Any]) -> dict:
                           effect, f"{where}.effects[{i}]")
     _apply_capacity_presets(network, target, population, capacity)
     return out
+
+
+def apply_presets(cfg: Mapping[str, Any]) -> dict:
+    """The configuration with only the scenario's capacity presets applied (a new dict)."""
+    scenario = cfg.get("scenario") or {}
+    return apply({**cfg, "scenario": {**scenario, "levers": {}}})
+
+
+def _applies_under(lever: Mapping, policy: str, where: str) -> bool:
+    """Whether a lever applies under the capacity policy ``policy`` (every policy unless it names some)."""
+    policies = lever.get("policies")
+    if policies is None:
+        return True
+    if not isinstance(policies, list) or not all(isinstance(p, str) for p in policies):
+        raise ConfigError(where, policies, "a list of capacity policy names, such as [fixed]")
+    return policy in policies
 
 
 def intensities(cfg: Mapping[str, Any]) -> dict[str, float]:

@@ -64,7 +64,7 @@ def groups() -> dict[str, tuple[str, ...]]:
 def default_groups() -> frozenset[str]:
     """The groups of the primary defaults list (``configs/config.yaml``); any other is added with ``+group=option``."""
     defaults = yaml.safe_load((CONFIG_DIR / "config.yaml").read_text()).get("defaults", [])
-    return frozenset(key for entry in defaults if isinstance(entry, dict) for key in entry)
+    return frozenset(key.removeprefix("optional ") for entry in defaults if isinstance(entry, dict) for key in entry)
 
 
 def targets(data: Any, path: str = "") -> list[tuple[str, Any]]:

@@ -19,7 +19,8 @@ from ..common.errors import ConfigError, ConfigErrors, did_you_mean
 from ..engine.network import INITIAL_KEYS, SERVICE_KEYS, SINK_KEYS, STREAM_KEYS
 from .levers import LEVER_KEYS, SCENARIO_KEYS
 
-TOP_LEVEL = {"place", "network", "capacity", "scenario", "pressure", "costs", "run", "objective"}
+TOP_LEVEL = {"place", "network", "capacity", "scenario", "pressure", "capacity_policy", "envelope", "costs", "run",
+             "objective"}
 YEARS = (2015, 2040)   # the demography's supported range (sim.engine.demography)
 RUN_KEYS = {
     "horizon_days", "warmup_days", "replications", "seed", "n_jobs", "year", "end_year", "pilot_replications",
@@ -28,7 +29,8 @@ RUN_KEYS = {
 }
 PLACE_KEYS = {"name", "label", "base_year", "localities", "population", "projection", "risk", "care_home",
               "demand", "trend_growth", "calibration", "source", "description", "sites"}
-COST_KEYS = {"price_year", "report_price_year", "inflation_per_year", "source", "description", "currency"}
+COST_KEYS = {"price_year", "report_price_year", "inflation_per_year", "cash", "discount_rate", "source", "description",
+             "currency"}
 NETWORK_KEYS = {"name", "description", "headline", "profiles", "streams", "services", "sinks", "metrics", "cost_lines",
                 "lam", "c", "mean_los", "los_cv", "c2", "mean_los2", "los_cv2", "p_down", "amplitude", "period_days"}
 
@@ -113,9 +115,12 @@ def _costs(costs: Mapping, errors: list) -> None:
         if key.endswith("_gbp"):
             if not is_real(value) or value < 0:
                 errors.append(ConfigError(f"costs.{key}", value, "a non-negative amount in pounds"))
-        elif key == "inflation_per_year":
+        elif key in ("inflation_per_year", "discount_rate"):
             if not is_real(value) or not -0.5 < value < 1.0:
                 errors.append(ConfigError(f"costs.{key}", value, "a yearly rate in (-0.5, 1), such as 0.03"))
+        elif key == "cash":
+            if not isinstance(value, bool):
+                errors.append(ConfigError(f"costs.{key}", value, "true (each year in its own prices) or false (real terms)"))
         elif key in ("price_year", "report_price_year"):
             if not is_whole(value) or not YEARS[0] - 15 <= value <= YEARS[1]:
                 errors.append(ConfigError(f"costs.{key}", value, "a financial year such as 2017 (for 2017/18)"))

@@ -1,0 +1,82 @@
+"""The whole-system cost of one replication: the modelled settings and the envelope's other lines.
+
+The envelope (:mod:`sim.inputs.envelope`, compiled for the run's year into ``network.envelope``) is
+a set of budget lines, each made of bottom-up parts (the model's cost of some settings,
+``cost_<setting>_gbp``) and top-down parts (an amount projected by demography and the scenario's
+activity changes).  :class:`SystemCost` reports, per replication and in the same prices as the
+modelled costs:
+
+* ``system_cost_gbp``, its split by payer ``system_cost_nhs_gbp`` and ``system_cost_council_gbp``
+  (they add up to it), and by kind ``system_cost_bottom_up_gbp`` and ``system_cost_top_down_gbp``;
+* each line ``system_cost.<line>_gbp`` with its ``.bottom_up_gbp`` and ``.top_down_gbp``, and each
+  part ``system_cost.<line>.<part>_gbp``;
+* each pooled budget ``pooled.<budget>_gbp`` (the lines it pools, added up).
+
+Every modelled setting belongs to one line; a setting no line names is reported in a line of its
+own, ``unassigned``, with no budget, so nothing the model costs is left out.  The existing
+``cost_commissioner_<commissioner>_gbp`` keep their meaning: the modelled settings only.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+UNASSIGNED = "unassigned"
+
+
+class SystemCost:
+    """A network's envelope, applied to each replication's metrics."""
+
+    def __init__(self, network: Mapping[str, Any], price_factor: float):
+        envelope = network.get("envelope") or {}
+        self.lines = dict(envelope.get("lines") or {})
+        self.pooled = dict(envelope.get("pooled") or {})
+        self.price_factor = price_factor
+        named = {s for line in self.lines.values() for part in line["parts"].values() for s in part.get("modelled") or []}
+        lines = [line for line in network.get("cost_lines") or [] if isinstance(line, Mapping)]
+        self.settings = {str(line["setting"]): str(line["commissioner"]) for line in lines}
+        unnamed = sorted(set(self.settings) - named)
+        if self.lines and unnamed:
+            payer = {self.settings[s] for s in unnamed}
+            self.lines[UNASSIGNED] = {"label": "modelled settings no budget line names", "budget_gbp": 0.0,
+                                      "payer": payer.pop() if len(payer) == 1 else "nhs",
+                                      "parts": {s: {"label": s, "modelled": [s]} for s in unnamed}}
+
+    def evaluate(self, out: dict) -> None:
+        """Add the system cost metrics of one replication to ``out`` (nothing without an envelope)."""
+        if not self.lines:
+            return
+        totals = {"nhs": 0.0, "council": 0.0}
+        bottom_up = top_down = 0.0
+        for name, line in self.lines.items():
+            line_bottom = line_top = 0.0
+            for part_name, part in line["parts"].items():
+                if part.get("modelled") is not None:
+                    value = sum(out.get(f"cost_{s}_gbp", 0.0) for s in part["modelled"])
+                    line_bottom += value
+                else:
+                    value = self._top_down(part, out)
+                    line_top += value
+                out[f"system_cost.{name}.{part_name}_gbp"] = value
+            out[f"system_cost.{name}.bottom_up_gbp"] = line_bottom
+            out[f"system_cost.{name}.top_down_gbp"] = line_top
+            out[f"system_cost.{name}_gbp"] = line_bottom + line_top
+            totals[line["payer"]] += line_bottom + line_top
+            bottom_up += line_bottom
+            top_down += line_top
+        out["system_cost_gbp"] = bottom_up + top_down
+        out["system_cost_nhs_gbp"] = totals["nhs"]
+        out["system_cost_council_gbp"] = totals["council"]
+        out["system_cost_bottom_up_gbp"] = bottom_up
+        out["system_cost_top_down_gbp"] = top_down
+        for name, budget in self.pooled.items():
+            out[f"pooled.{name}_gbp"] = sum(out[f"system_cost.{line}_gbp"] for line in budget["lines"])
+
+    def _top_down(self, part: Mapping[str, Any], out: Mapping[str, float]) -> float:
+        """A top-down part in the report prices: its projected amount plus the scenario's change, less any of
+        a rise the model already costs bottom-up (``includes_modelled``)."""
+        change = part["change_gbp"] * self.price_factor
+        if change > 0 and part["includes_modelled"]:
+            modelled = sum(out.get(f"cost_{s}_gbp", 0.0) for s in part["includes_modelled"])
+            change = max(0.0, change - modelled)
+        return part["amount_gbp"] * self.price_factor + change

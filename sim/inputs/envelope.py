@@ -1,0 +1,201 @@
+"""The whole-system envelope, projected to the run's year (the ``envelope`` config group), and prices.
+
+A place may declare the budget lines its health and care system is paid from
+(``configs/envelope/<place>.yaml``, chosen automatically by the place): for Walsall, the CCG's and the
+council's spend by service in 2017/18 [@walsall-cabinet-2018, App. 1 §3.3 Table 3].  Each line is made
+of parts; a part is either
+
+*bottom-up* (``modelled: [settings]``): the model's own cost of those settings (``cost_<setting>_gbp``),
+from activity and capacity, with an optional ``share`` of the line it is expected to be (a sourced
+share, for the reconciliation of the base year: :mod:`sim.analysis.reconciliation`); or
+
+*top-down*: what the simulation does not represent, as a ``share`` of the line or ``per_head_gbp`` of
+the base-year population, projected from the envelope's ``base_year`` by demography (``grows_with``:
+``{stream: name}`` the stream's expected arrivals, its rates per 1,000 by age band applied to each
+year's population; ``{age_bands: [...]}`` the residents in those bands; nothing: constant in real
+terms) and by the scenario's change of the activity it names (``activity``), phased in as the
+scenario's levers are.  A scenario states those changes in its ``top_down`` block::
+
+    top_down:
+      outpatients: {change: -0.29, source: ...}      # -29% by the scenario's full year
+
+A part whose activity change includes something the model costs bottom-up (``includes_modelled:
+[primary_care]``: extended GP access is part of "GP attendances +18%") carries only the rest of the
+change, so nothing is counted twice (:mod:`sim.analysis.system_cost` does that per replication).
+An envelope names the pathway its settings and streams belong to (``network``); another network (a
+textbook queue) runs without it.  ``pooled`` names budgets made of several lines (Wirral's Pot A [@wirral-ich-fbc-2017, Section 4
+"Contract Value"]), reported as such.
+
+:func:`apply` compiles the envelope for the run's year into the prepared network
+(``network.envelope``), where :mod:`sim.analysis.system_cost` turns it into ``system_cost_gbp``,
+``system_cost_nhs_gbp``, ``system_cost_council_gbp`` and each line.  It also puts costs in the
+year's prices when ``costs.cash`` is true (cash terms: each year in its own prices at
+``costs.inflation_per_year``); otherwise every year is in ``costs.report_price_year`` prices (2017/18
+by default: real terms).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..common.checks import check_keys, fraction, number
+from ..common.errors import ConfigError, did_you_mean
+from ..engine import demography
+from ..engine.population import AGE_BANDS, Population
+from .levers import ramp
+
+KEYS = {"name", "label", "description", "source", "network", "base_year", "total_gbp", "tolerance", "lines", "pooled"}
+LINE_KEYS = {"label", "budget_gbp", "payer", "parts", "source"}
+PART_KEYS = {"label", "modelled", "share", "per_head_gbp", "grows_with", "activity", "includes_modelled", "source"}
+PAYERS = ("nhs", "council")
+TOP_DOWN_KEYS = {"change", "source", "label"}
+
+
+def apply(cfg: Mapping[str, Any]) -> dict:
+    """The configuration with the envelope compiled for the run's year, and costs in the year's prices when
+    ``costs.cash`` is true (a new dict)."""
+    out = dict(cfg)
+    costs = cfg.get("costs") or {}
+    if costs.get("cash"):
+        out["costs"] = {**costs, "report_price_year": int(cfg["run"]["year"])}
+    spec = cfg.get("envelope")
+    if not spec or (spec.get("network") and spec["network"] != (cfg.get("network") or {}).get("name")):
+        _top_down(cfg.get("scenario") or {})          # checked all the same; without an envelope nothing takes them
+        return out
+    out["network"] = {**cfg["network"], "envelope": compile_envelope(cfg)}
+    return out
+
+
+def compile_envelope(cfg: Mapping[str, Any]) -> dict:
+    """The envelope's lines for the run's year: for each part, its settings (bottom-up) or its amount in
+    the year before and after the scenario's change (top-down), in the envelope's prices."""
+    spec = check_keys(cfg["envelope"], KEYS, "envelope")
+    year = int(cfg["run"]["year"])
+    base_year = int(number(spec.get("base_year"), "envelope.base_year", low=2000, high=2100,
+                           allowed="the financial year of the budget lines, e.g. 2017"))
+    scenario = cfg.get("scenario") or {}
+    changes = _top_down(scenario)
+    progress = ramp(scenario, year) * float(scenario.get("intensity", 1.0))
+    index = _Drivers(cfg, base_year, year)
+    lines = spec.get("lines") or {}
+    if not isinstance(lines, Mapping) or not lines:
+        raise ConfigError("envelope.lines", lines, "a mapping of budget lines, each {budget_gbp, payer, parts}")
+    compiled, used = {}, set()
+    for name, line in lines.items():
+        where = f"envelope.lines.{name}"
+        check_keys(line, LINE_KEYS, where)
+        budget = number(line.get("budget_gbp"), f"{where}.budget_gbp", low=0.0, allowed="the line's spend in pounds")
+        payer = line.get("payer")
+        if payer not in PAYERS:
+            raise ConfigError(f"{where}.payer", payer, f"one of {', '.join(PAYERS)}")
+        parts = line.get("parts") or {}
+        if not isinstance(parts, Mapping) or not parts:
+            raise ConfigError(f"{where}.parts", parts,
+                              "a mapping of parts, each modelled (bottom-up) or a share or per_head_gbp (top-down)")
+        compiled[str(name)] = {"label": str(line.get("label", name)), "budget_gbp": budget, "payer": payer,
+                               "parts": {str(p): _part(part, f"{where}.parts.{p}", budget, index, changes, progress, used)
+                                         for p, part in parts.items()}}
+    unused = sorted(set(changes) - used)
+    if unused:
+        raise ConfigError(f"scenario.top_down.{unused[0]}", changes[unused[0]],
+                          f"an activity a part of the envelope names ({', '.join(sorted(used)) or 'none'})")
+    return {"name": str(spec.get("name", "")), "base_year": base_year, "lines": compiled,
+            "pooled": _pooled(spec.get("pooled") or {}, compiled),
+            "total_gbp": number(spec.get("total_gbp", sum(line["budget_gbp"] for line in compiled.values())),
+                                "envelope.total_gbp", low=0.0, allowed="the envelope's total in pounds"),
+            "tolerance": fraction(spec.get("tolerance", 0.1), "envelope.tolerance")}
+
+
+def _top_down(scenario: Mapping[str, Any]) -> dict[str, float]:
+    """The scenario's top-down activity changes at full effect ({activity: change})."""
+    block = scenario.get("top_down") or {}
+    if not isinstance(block, Mapping):
+        raise ConfigError("scenario.top_down", block, "a mapping of activities to {change, source}")
+    out = {}
+    for name, spec in block.items():
+        where = f"scenario.top_down.{name}"
+        check_keys(spec, TOP_DOWN_KEYS, where)
+        out[str(name)] = number(spec.get("change"), f"{where}.change", low=-1.0, high=10.0,
+                                allowed="a relative change at full effect, such as -0.29")
+    return out
+
+
+def _part(part, where, budget, index, changes, progress, used) -> dict:
+    check_keys(part, PART_KEYS, where)
+    label = str(part.get("label", where.rsplit(".", 1)[-1]))
+    share = None if part.get("share") is None else fraction(part["share"], f"{where}.share", "a share of the line in [0, 1]")
+    if part.get("modelled") is not None:
+        settings = part["modelled"]
+        if not isinstance(settings, list) or not settings or not all(isinstance(s, str) for s in settings):
+            raise ConfigError(f"{where}.modelled", settings, "a list of the network's cost settings (cost_<setting>_gbp)")
+        for key in ("per_head_gbp", "grows_with", "activity", "includes_modelled"):
+            if key in part:
+                raise ConfigError(f"{where}.{key}", part[key], "nothing on a modelled part (the model projects it)")
+        return {"label": label, "modelled": list(settings), "expected_share": share}
+    if (share is None) == (part.get("per_head_gbp") is None):
+        raise ConfigError(where, dict(part), "exactly one of share (of the line) or per_head_gbp (top-down), or modelled (bottom-up)")
+    base = budget * share if share is not None else (
+        number(part["per_head_gbp"], f"{where}.per_head_gbp", low=0.0, allowed="pounds a resident a year") * index.base_people)
+    amount = base * index(part.get("grows_with"), f"{where}.grows_with")
+    activity = part.get("activity")
+    change = 0.0
+    if activity is not None:
+        used.add(str(activity))
+        change = amount * changes.get(str(activity), 0.0) * progress
+    includes = part.get("includes_modelled") or []
+    if not isinstance(includes, list) or not all(isinstance(s, str) for s in includes):
+        raise ConfigError(f"{where}.includes_modelled", includes, "a list of the network's cost settings")
+    return {"label": label, "base_gbp": base, "amount_gbp": amount, "change_gbp": change, "includes_modelled": list(includes),
+            "share": share}
+
+
+def _pooled(pooled: Mapping, lines: Mapping) -> dict:
+    if not isinstance(pooled, Mapping):
+        raise ConfigError("envelope.pooled", pooled, "a mapping of pooled budgets, each {label, lines: [...]}")
+    out = {}
+    for name, spec in pooled.items():
+        where = f"envelope.pooled.{name}"
+        check_keys(spec, {"label", "lines", "source"}, where)
+        members = spec.get("lines") or []
+        for member in members:
+            if member not in lines:
+                raise ConfigError(f"{where}.lines", member, f"a line of the envelope{did_you_mean(member, lines)}")
+        out[str(name)] = {"label": str(spec.get("label", name)), "lines": [str(m) for m in members]}
+    return out
+
+
+class _Drivers:
+    """Growth of a top-down part from the envelope's base year to the run's year, by demography only."""
+
+    def __init__(self, cfg: Mapping[str, Any], base_year: int, year: int):
+        place = cfg["place"]
+        localities = list(place["localities"])
+        self.streams = cfg["network"].get("streams") or {}
+
+        def people(y):
+            return Population(place, demography.population_scale(place, localities, y)).people.sum(axis=0)
+        self.base, self.now = people(base_year), people(year)
+        self.base_people = float(self.base.sum())
+
+    def __call__(self, spec, where: str) -> float:
+        if spec is None:
+            return 1.0
+        if not isinstance(spec, Mapping) or len(spec) != 1 or next(iter(spec)) not in ("stream", "age_bands"):
+            raise ConfigError(where, spec, "{stream: name} or {age_bands: [...]} (or nothing: constant in real terms)")
+        if "stream" in spec:
+            name = spec["stream"]
+            if name not in self.streams:
+                raise ConfigError(f"{where}.stream", name, f"an arrival stream of the network{did_you_mean(name, self.streams)}")
+            rates = self.streams[name].get("rate_per_1000")
+            if not isinstance(rates, Mapping):
+                raise ConfigError(f"{where}.stream", name, "a stream with rates per 1,000 by age band")
+            weights = np.array([float(rates.get(a, 0.0)) for a in AGE_BANDS])
+        else:
+            bands = spec["age_bands"]
+            if not isinstance(bands, list) or not bands or any(b not in AGE_BANDS for b in bands):
+                raise ConfigError(f"{where}.age_bands", bands, f"a list among {', '.join(AGE_BANDS)}")
+            weights = np.array([1.0 if a in bands else 0.0 for a in AGE_BANDS])
+        base = float(weights @ self.base)
+        return float(weights @ self.now) / base if base else 1.0
