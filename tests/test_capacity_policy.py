@@ -147,5 +147,6 @@ def test_places_and_their_fixed_cost_are_reported_each_replication():
 
 def test_walsall_runs_under_either_policy_from_the_command_line_configs():
     fixed = prepare(load(["scenario=uk_comparator", "run.year=2027"]))
-    assert fixed["network"]["places"]["acute"] == {"places": 477, "base": 533}   # 70 beds: two whole wards
+    assert fixed["network"]["places"]["acute"] == {"places": 533, "base": 533}   # no ward closes against growing demand
+    assert fixed["network"]["places"]["spa"]["places"] > fixed["network"]["places"]["spa"]["base"]   # the hub's coordinators
     assert load(["capacity_policy=demand_led"])["capacity_policy"]["table"] == "configs/capacity_policy/demand_led.csv"

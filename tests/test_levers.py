@@ -181,16 +181,17 @@ def test_levers_avert_crises_and_cost_community_capacity():
 
 @pytest.mark.slow
 def test_uk_comparator_reproduces_the_comparator_in_2027():
-    """[@walsall-cabinet-2018, App. 1 §3.4 Figure 8]: A&E -34%, emergency admissions -10% to -30%, with fewer
-    bed-days and lower cost; the international comparator saves more."""
+    """[@walsall-cabinet-2018, App. 1 §3.4 Figure 8]: A&E -34%, emergency admissions -20%, against unconstrained
+    demand (places that follow it: capacity_policy=demand_led), with fewer bed-days and a lower whole-system cost;
+    the international comparator saves more."""
     from sim.analysis.statistics import paired_differences
-    frames = [runner.run(load([f"scenario={s}", "run.year=2027", "run.replications=3"]), progress=False).replications
-              for s in ("do_nothing", "uk_comparator", "international_comparator")]
+    frames = [runner.run(load([f"scenario={s}", "run.year=2027", "run.replications=3", "capacity_policy=demand_led"]),
+                         progress=False).replications for s in ("do_nothing", "uk_comparator", "international_comparator")]
     diff = paired_differences(pd.concat(frames), "do_nothing").set_index(["scenario", "metric"])
     uk = diff.loc["uk_comparator"]
-    assert abs(uk.loc["ae_attendances", "relative_pct"] + 34) <= 5
-    assert -30 <= uk.loc["nel_admissions", "relative_pct"] <= -10
+    assert abs(uk.loc["ae_attendances", "relative_pct"] + 34) <= 3
+    assert abs(uk.loc["nel_admissions", "relative_pct"] + 20) <= 4
     assert uk.loc["acute_bed_days", "ci_high"] < 0
-    assert uk.loc["total_cost_gbp", "ci_high"] < 0
+    assert uk.loc["system_cost_gbp", "ci_high"] < 0
     intl = diff.loc["international_comparator"]
-    assert intl.loc["total_cost_gbp", "difference"] < uk.loc["total_cost_gbp", "difference"]
+    assert intl.loc["system_cost_gbp", "difference"] < uk.loc["system_cost_gbp", "difference"]

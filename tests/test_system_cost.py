@@ -190,3 +190,14 @@ def test_wirral_declares_pot_a_as_a_pooled_budget():
     assert env["pooled"]["pot_a"]["lines"] == ["pot_a_ccg", "pot_a_council", "pot_a_public_health"]
     assert sum(env["lines"][line]["budget_gbp"] for line in env["pooled"]["pot_a"]["lines"]) == pytest.approx(519.7e6)
     assert env["total_gbp"] == pytest.approx(sum(line["budget_gbp"] for line in env["lines"].values()))
+
+
+def test_the_reconcile_command_fails_when_a_line_is_out_of_tolerance(tmp_path):
+    from sim import reconcile as command
+    # a quarter of a year costs a quarter of the modelled settings: those lines cannot reconcile with a year's budget
+    code = command.main(["run.replications=1", "run.horizon_days=100", "run.warmup_days=10", "run.n_jobs=1", "--out", str(tmp_path)])
+    lines = pd.read_csv(tmp_path / "lines.csv").set_index("line")
+    assert code == 1 and not lines.loc["acute_services", "reconciles"]
+    assert lines.loc["total", "budget_gbp"] == TABLE_3_TOTAL
+    assert lines.loc["mental_health", "residual_gbp"] == pytest.approx(0.0)     # carried top-down whole
+    assert (tmp_path / "README.md").read_text().count("residual") >= 1

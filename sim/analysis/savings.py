@@ -21,7 +21,7 @@ random numbers), into:
     buys more, such as GP attendances);
 ``scheme_investment_gbp``
     what the scenario spends that the baseline does not: places above the baseline's, the schemes'
-    running costs and the one-off costs of opening or closing steps;
+    running costs and one-off costs of opening or closing steps beyond the baseline's;
 ``freed_capacity_not_released_gbp``
     the rest, which is not cash: occupied place-days the scenario frees and keeps open (valued at the
     fixed cost of a place-day); capacity a planner could release, or use for other patients.
@@ -89,8 +89,8 @@ def per_replication(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFr
             freed = freed + np.maximum(0.0, used - np.maximum(0.0, d - s))
         for name in ("scheme_cost", "capacity_change_cost"):
             metric = f"{name}_{payer}_gbp" if payer else f"{name}_gbp"
-            if metric in scenario.columns:
-                added = added + scenario[metric] - baseline[metric]
+            if metric in scenario.columns:       # what the scenario spends beyond the baseline (steps it avoids are avoidance)
+                added = added + np.maximum(0.0, scenario[metric] - baseline[metric])
         avoidance = net - cash + added
         out.update({f"net_saving{suffix}_gbp": net, f"cash_releasing_saving{suffix}_gbp": cash,
                     f"cost_avoidance{suffix}_gbp": avoidance, f"scheme_investment{suffix}_gbp": added,

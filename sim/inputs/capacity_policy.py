@@ -99,8 +99,8 @@ def apply(cfg: Mapping[str, Any]) -> dict:
     out = _changed(cfg, spec, year)
     history = [_places(_changed(cfg, spec, year - k), base) for k in range(1, spec["lag"] + 2)]
     current = _places(out, base)
-    lagged = _with_lag(current, history[:spec["lag"]], base)
-    before = _with_lag(history[0], history[1:], base)
+    lagged = _with_lag(current, history[:spec["lag"]])
+    before = _with_lag(history[0], history[1:])
     for name, places in lagged.items():
         out["network"]["services"][name]["capacity"] = places
     _add_step_costs(out["network"], spec["steps"], lagged, before)
@@ -119,7 +119,7 @@ def _has_places(service: Mapping[str, Any]) -> bool:
 
 
 def _changed(cfg: Mapping[str, Any], spec: dict, year: int) -> dict:
-    """The configuration of ``year`` with the table's places and the levers (not yet the steps or lag)."""
+    """The configuration of ``year`` with the table's places, the levers and the steps (not yet the lag)."""
     run = {**cfg["run"], "year": year}
     sized = _with_table(cfg, spec, year)
     changed = levers.apply({**sized, "run": run}, presets=False)
@@ -206,7 +206,7 @@ def _places(cfg: Mapping[str, Any], base: Mapping[str, Any]) -> dict:
     return {name: copy.deepcopy(cfg["network"]["services"][name]["capacity"]) for name in base}
 
 
-def _with_lag(current: dict, earlier: list[dict], base: Mapping[str, Any]) -> dict:
+def _with_lag(current: dict, earlier: list[dict]) -> dict:
     """Places with closures delayed: each part keeps the most it had in the lag years before."""
     out = {}
     for name, places in current.items():

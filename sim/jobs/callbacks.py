@@ -10,10 +10,13 @@ from omegaconf import OmegaConf
 from ..analysis.comparison import DEFAULT_BASELINE, write_comparison
 from ..analysis.report import differences_text, headline_metrics
 
+#: the whole-system cost and the kinds of saving, printed after the headline when the runs report them
+SAVINGS = ["system_cost_gbp", "net_saving_gbp", "cash_releasing_saving_gbp", "cost_avoidance_gbp", "scheme_investment_gbp"]
+
 
 class ScenarioComparison(Callback):
-    """After a multirun, write ``comparison.csv`` (paired differences against ``baseline``) to the sweep
-    directory and print the differences of the network's headline metrics."""
+    """After a multirun, write ``comparison.csv`` (paired differences against ``baseline``, then the kinds of
+    saving) to the sweep directory and print the differences of the network's headline metrics and the savings."""
 
     def __init__(self, baseline: str = DEFAULT_BASELINE):
         self.baseline = baseline
@@ -23,5 +26,6 @@ class ScenarioComparison(Callback):
         if path is not None:
             table = pd.read_csv(path)
             network = OmegaConf.to_container(config.network, resolve=False) if "network" in config else {}
-            print(differences_text(table, headline_metrics(network, table["metric"])))
+            money = [m for m in SAVINGS if m in set(table["metric"])]
+            print(differences_text(table, headline_metrics(network, table["metric"]) + money))
             print(f"scenario comparison (every metric): {path}")
