@@ -90,6 +90,8 @@ def compare(reps: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     flags = summary.set_index(["scenario", "year", "metric"])["unstable"]
 
     def unstable(row):
+        if row.metric.startswith(PLACES_ONLY):
+            return False
         metric = "system_cost_gbp" if row.metric.startswith(tuple(k[:-len("_gbp")] for k in KINDS)) else row.metric
         return any(bool(flags.get((s, row.year, metric), False)) for s in (row.scenario, row.baseline))
     table["unstable"] = [unstable(r) for r in table.itertuples()]
@@ -117,7 +119,8 @@ def cost_growth(reps: pd.DataFrame, last: int) -> pd.DataFrame:
     cash = (1 + inflation) ** (last - FIRST)
     rows = []
     for policy in POLICIES:
-        for metric in ("system_cost_gbp", "system_cost_nhs_gbp", "system_cost_council_gbp", "total_cost_gbp"):
+        for metric in ("system_cost_gbp", "system_cost_nhs_gbp", "system_cost_council_gbp", "total_cost_gbp",
+                       "system_cost_top_down_gbp"):
             chosen = reps[(reps["scenario"] == label("do_nothing", policy)) & (reps["metric"] == metric)]
             by_year = chosen.pivot_table(index="replication", columns="year", values="value")
             ratio = by_year[last] / by_year[FIRST]
@@ -142,8 +145,13 @@ def plot(exp, summary, comparison, last):
         f"Paired % change from the demand-led do-nothing in {fy(last)}, 95% intervals (common random numbers).")
 
 
+NAMES = {"uk_comparator": "The UK comparator", "international_comparator": "The international comparator"}
+#: kinds of saving counted in places alone (configured places at fixed unit costs): never unstable
+PLACES_ONLY = ("cash_releasing_saving", "cost_avoidance_capacity")
+
+
 def _m(x: float) -> str:
-    return f"£{x / 1e6:,.1f}m"
+    return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.1f}m"
 
 
 def _ci(row, scale=1e-6, unit="m") -> str:
@@ -197,7 +205,9 @@ def answer(summary, comparison, npv, growth, lines, last) -> str:
         f"{100 * growth['inflation_per_year'].max():.0f}% a year, an assumption), against the business case's +{DOCUMENT_GROWTH_PCT}% "
         f"(cash: its 2017-2019 spending trend, not a demand model, after years of cuts) and the UK comparator's own do-nothing "
         f"+{COMPARATOR_DO_NOTHING_PCT:.0f}% (acute activity +10%, adult social care +30%). The modelled settings alone grow "
-        f"{grow('demand_led', 'real', 'total_cost_gbp')} in real terms; the top-down lines, grown by demography only, much less.",
+        f"{grow('demand_led', 'real', 'total_cost_gbp')} in real terms, the top-down lines (grown by demography only) "
+        f"{grow('demand_led', 'real', 'system_cost_top_down_gbp')}; the NHS's share {grow('demand_led', 'real', 'system_cost_nhs_gbp')}, "
+        f"the council's {grow('demand_led', 'real', 'system_cost_council_gbp')}.",
         f"**Doing nothing, places fixed.** The system cost grows {grow('fixed', 'real')} in real terms: demand becomes queues, "
         f"not cost (A&E 4-hour performance {q.level(fixed, last, 'ae_4h_pct', '{:.1f}%')} and acute occupancy "
         f"{q.level(fixed, last, 'acute_occupancy_mean', '{:.1f}%')} in {fy(last)}).",
@@ -206,7 +216,7 @@ def answer(summary, comparison, npv, growth, lines, last) -> str:
         c_led, c_fixed = label(comparator, "demand_led"), label(comparator, "fixed")
         value = npv.set_index(["scenario", "baseline", "metric"]).loc[(c_led, led, "net_saving_gbp")]
         text.append(
-            f"**{comparator.replace('_', ' ').capitalize()}, {fy(last)}, against the demand-led do-nothing:** A&E attendances "
+            f"**{NAMES[comparator]}, {fy(last)}, against the demand-led do-nothing:** A&E attendances "
             f"{q.change(c_led, led, last, 'ae_attendances')}, emergency admissions {q.change(c_led, led, last, 'nel_admissions')}, "
             f"system cost {q.change(c_led, led, last, 'system_cost_gbp')} (the business case: "
             f"{DOCUMENT_SAVING_PCT[comparator]:+.0f}%). Of the net saving of {q.amount(c_led, led, last, 'net_saving_gbp')}: "
@@ -226,9 +236,10 @@ def answer(summary, comparison, npv, growth, lines, last) -> str:
 
 METHOD = """Six continuous runs of 2017/18 to 2027/28 (`run.year=2017 run.end_year=2027`): do nothing and the two
 comparators, each under `capacity_policy=demand_led` (each standard service sized year by year to hold its 2017/18
-occupancy: `configs/capacity_policy/demand_led.csv`, `python -m sim.size`) and under `capacity_policy=fixed` (2017/18
-places; beds close as the comparators' bed-days fall, a lever of the fixed policy only). Acute beds open and close a
-28-bed ward at a time, closures a year after the beds are free (the double running). The whole-system cost adds the
+occupancy: `configs/capacity_policy/demand_led.csv`, `python -m sim.size`; the comparators' own places on top) and
+under `capacity_policy=fixed` (2017/18 places, the comparators' own places on top). Acute beds open and close a 28-bed
+ward at a time, closures a year after the beds are free (the double running). The comparators' levers are sized
+against unconstrained demand (`experiments/size_comparators.py`). The whole-system cost adds the
 envelope's top-down lines (`configs/envelope/walsall.yaml`), grown by demography and the comparators' outpatient and GP
 changes. Replications share random numbers across all six runs, so every comparison, the cross-policy ones included,
 is paired. A figure from a service whose waiting list grew without levelling off is marked unstable and never quoted
