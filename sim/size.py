@@ -15,17 +15,19 @@ from pathlib import Path
 import pandas as pd
 
 from .inputs.config import load
+from .inputs.overrides import groups
 from .jobs import sizing
 from .jobs.experiment import Experiment
 
-SCENARIOS = ["do_nothing", "uk_comparator", "international_comparator"]
 TABLE = "configs/capacity_policy/demand_led.csv"
+#: every scenario of configs/scenario/ (baseline is sized with do_nothing: neither has levers)
+SCENARIOS = [s for s in groups()["scenario"] if s != "baseline"]
 
 
 def options(argv=None):
     parser = argparse.ArgumentParser(prog="python -m sim.size", description=__doc__.splitlines()[0])
     parser.add_argument("--place", default="walsall", help="the place to size (default walsall)")
-    parser.add_argument("--scenario", nargs="+", default=SCENARIOS, help=f"scenarios to size (default {' '.join(SCENARIOS)})")
+    parser.add_argument("--scenario", nargs="+", default=SCENARIOS, help="scenarios to size (default: every one)")
     parser.add_argument("--start-year", type=int, default=2017, help="the base year, whose standard is held (default 2017)")
     parser.add_argument("--end-year", type=int, default=2027, help="the last year sized (default 2027)")
     parser.add_argument("--replications", type=int, default=3, help="replications of each generous run (default 3)")
@@ -69,7 +71,7 @@ def main(argv=None) -> int:
     table = pd.DataFrame(rows)
     exp.table("sizes", table, f"places per service, part and year (also written to {args.table}): base places x load / "
                               "base load, less the scheme's own places")
-    sized = [s for s in args.scenario if s != "baseline"]
+    sized = sorted((s for s in args.scenario if s != "baseline"), key=lambda s: s != sizing.BASELINE)   # do nothing first
     checks = []
     if args.check:
         for scenario in sized:
@@ -91,7 +93,7 @@ def answer(table: pd.DataFrame, checks: list, args, end: int) -> str:
     text = (f"Doing nothing, holding each service at its {args.start_year}/{(args.start_year + 1) % 100:02d} occupancy "
             f"takes by {end}/{(end + 1) % 100:02d}: {listed or 'no change'} (before steps and the closure lag, which the "
             f"capacity policy applies). Table: {args.table}.")
-    if checks:
+    if checks and checks[0]["scenario"].iloc[0] == sizing.BASELINE:
         check = checks[0].set_index(["year", "metric"])
         parts = []
         for metric in ("ae_4h_pct", "acute_occupancy_mean", "acute_delayed_bed_days"):
