@@ -132,5 +132,11 @@ class Population:
         if attribute is None:
             return {None: self.total}
         people = self.people.sum(axis=1)
-        return {part: float(people @ self.catchment.weight(attribute, part)) for part in self.parts(attribute)}
+        served = {}
+        for part in self.parts(attribute):
+            total = 0.0
+            for residents, weight in zip(people, self.catchment.weight(attribute, part)):
+                total += float(residents) * float(weight)      # in area order, as a planner would add them
+            served[part] = total
+        return served
 

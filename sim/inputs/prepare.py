@@ -4,17 +4,18 @@ Three steps, in order, each returning a new configuration (the composed one is l
 manifests record what the user asked for):
 
 1. data files are read into tables (:func:`sim.inputs.data_files.resolve`);
-2. the place's calibration factors scale the sourced priors (:func:`sim.inputs.calibration.apply`);
-3. the scenario's levers and capacity presets rewrite the pathway (:func:`sim.inputs.levers.apply`).
+2. the place's local tables replace the pathway's own (:func:`sim.inputs.local_tables.apply`);
+3. the place's calibration factors scale the sourced priors (:func:`sim.inputs.calibration.apply`);
+4. the scenario's levers and capacity presets rewrite the pathway (:func:`sim.inputs.levers.apply`).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from . import calibration, data_files, levers
+from . import calibration, data_files, levers, local_tables
 
 
 def prepare(cfg: Mapping[str, Any]) -> dict:
-    """The configuration a replication runs: data files read, calibration applied, then the levers."""
-    return levers.apply(calibration.apply(data_files.resolve(cfg)))
+    """The configuration a replication runs: data files read, local tables, calibration, then the levers."""
+    return levers.apply(calibration.apply(local_tables.apply(data_files.resolve(cfg))))

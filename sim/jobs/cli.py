@@ -50,6 +50,7 @@ def check_command_line(argv: list[str]) -> list[str]:
     """Problems with the overrides themselves, found before Hydra composes anything: unknown config
     group options (with a suggestion) and any ``_target_`` outside the allow-list."""
     problems = []
+    searched = [CONFIG_DIR, *_searchpath(argv)]
     for arg in argv:
         if arg.startswith("-") or "=" not in arg:
             continue
@@ -60,12 +61,24 @@ def check_command_line(argv: list[str]) -> list[str]:
             continue
         if key not in GROUPS or "(" in value:
             continue
-        options = sorted(p.stem for p in (CONFIG_DIR / key).glob("*.yaml"))
+        options = sorted({p.stem for folder in searched for p in (folder / key).glob("*.yaml")})
         for choice in value.strip("[]").split(","):
             choice = choice.strip()
             if choice and choice not in options:
                 problems.append(f"{key}: got {choice!r}; expected one of {', '.join(options)}{did_you_mean(choice, options)}")
     return problems
+
+
+def _searchpath(argv: list[str]) -> list[Path]:
+    """The config folders a ``hydra.searchpath=[file://...]`` override adds (a place built elsewhere)."""
+    folders = []
+    for arg in argv:
+        if arg.startswith("hydra.searchpath="):
+            for entry in arg.split("=", 1)[1].strip("[]").split(","):
+                entry = entry.strip().strip("'\"")
+                if entry.startswith("file://"):
+                    folders.append(Path(entry[len("file://"):]))
+    return folders
 
 
 def targets(data, path="") -> list[tuple[str, Any]]:
