@@ -4,7 +4,8 @@ Three families, all in one flat ``{metric: value}`` mapping per replication:
 
 * per-service statistics ``<service>.<statistic>`` for every service, every
   partition instance (``ihct_north``) and every partitioned group (``ihct``,
-  pooled over its instances) -- see :data:`SERVICE_STATISTICS`;
+  pooled over its instances) -- see :data:`SERVICE_STATISTICS`; an instance's
+  arrivals by origin too (``acute_manor.arrivals_from_ae``);
 * the pathway's named metrics, declared in ``network.metrics``::
 
       nel_admissions: {service: acute, stat: arrivals, exclude_origins: [elective]}
@@ -207,6 +208,8 @@ class MetricSet:
                 for member in members:
                     for stat, value in service_statistics(raw_services[member], period).items():
                         out[f"{member}.{stat}"] = value
+                    for origin, n in raw_services[member].get("by_origin", {}).items():   # one site's arrivals by origin
+                        out[f"{member}.arrivals_from_{origin}"] = float(n)
         for name, spec in self.metrics.items():
             out[name] = self._metric(spec, result, group_raw, period)
         self._costs(out)

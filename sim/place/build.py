@@ -20,7 +20,7 @@ from ..common.paths import CONFIG_DIR, ROOT
 from ..inputs.config import load
 from ..jobs import runner
 from . import sizing
-from .reader import NAME, PlaceData, read
+from .reader import NAME, read
 from .writer import capacity_yaml, place_yaml, rates_yaml
 
 GROUPS = ("place", "rates", "capacity")
@@ -61,7 +61,7 @@ def _rates_from(folder: Path) -> str:
     return "walsall_2017"
 
 
-def _default_capacity(data: PlaceData, key: str, partition, reference: dict, served: dict) -> tuple:
+def _default_capacity(key: str, partition, reference: dict, served: dict) -> tuple:
     """Places for a service the files leave out that sizing does not size: none where the reference has
     none (schemes not yet running), otherwise the reference's places per person served."""
     if reference[key] == 0:
@@ -105,19 +105,27 @@ class Builder:
         self._write(scratch, self.texts(self.scratch, dict.fromkeys(self.reference_capacity, 0),
                                         dict.fromkeys(self.reference_capacity, "")), self.scratch)
         people = sizing.population(load([searchpath(scratch), f"place={self.scratch}"]))
+        partial = {}
         for key in self.reference_capacity:
-            given = self.data.capacity.get(key)
-            if given is not None:
-                capacity[key] = given[""][0] if "" in given else {part: given[part][0] for part in given}
+            partition = self.services.get(key, (None, None))[1] or "place"
+            given = self.data.capacity.get(key, {})
+            parts = list(people.served(partition))
+            if "" in given or (given and set(given) == set(parts)):
+                capacity[key] = given[""][0] if "" in given else {part: given[part][0] for part in parts}
                 cited[key] = "; ".join(dict.fromkeys(s for _, s in given.values() if s))
                 continue
-            partition = self.services.get(key, (None, None))[1] or "place"
+            if given:
+                partial[key] = (given, parts)
             if partition in sizing.SIZED_PARTITIONS and self.reference_capacity[key] > 0:
                 missing.append(key)
             served = {"reference": reference.served(partition), "place": people.served(partition)}
-            capacity[key], cited[key] = _default_capacity(self.data, key, partition, self.reference_capacity, served)
+            capacity[key], cited[key] = _default_capacity(key, partition, self.reference_capacity, served)
         if missing:
             capacity, cited = self._size(scratch, missing, capacity, cited)
+        for key, (given, parts) in partial.items():          # the parts the files give keep their places
+            value = capacity[key] if isinstance(capacity[key], dict) else dict.fromkeys(parts, capacity[key])
+            capacity[key] = {**value, **{part: places for part, (places, _) in given.items()}}
+            cited[key] = "; ".join(f"{part}: {source}" for part, (_, source) in given.items()) + f"; others: {cited[key]}"
         return capacity, cited
 
     def _size(self, scratch: Path, missing: list[str], capacity: dict, cited: dict) -> tuple[dict, dict]:

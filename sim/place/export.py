@@ -128,8 +128,9 @@ def tables(name: str, folders: Sequence[Path] = ()) -> dict[str, list[dict]]:
         for area in population.localities:
             row = growth["by_locality"][area] if "by_locality" in growth else growth
             for age in AGE_BANDS:
+                key = f"by_locality.{area}.{age}" if "by_locality" in growth else age
                 out["projection.csv"].append({"area": area, "age_band": age, "growth_per_year": number(row[age]),
-                                              "source": cite(f"projection.growth_per_year.by_locality.{area}.{age}" if "by_locality" in growth else f"projection.growth_per_year.{age}")})
+                                              "source": cite(f"projection.growth_per_year.{key}")})
     for table in place.get("local") or []:
         if table["path"] == LOCAL_PATHS["los"]:
             out["los.csv"] = [{"age_band": age, "mean_days": number(v["mean"]), "cv": number(v["cv"]), "source": ""}

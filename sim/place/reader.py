@@ -228,10 +228,6 @@ def _capacity(t: _Table, data: PlaceData, parts_of: dict[str, str | None]) -> No
             t.problem(row, "places", r["places"], "a whole number of places")
         elif places is not None and t.once(seen, (r["capacity"], r["part"]), row, "part", "capacity and part"):
             data.capacity.setdefault(r["capacity"], {})[r["part"]] = (int(places), r["source"])
-    for key, given in data.capacity.items():
-        parts = _parts(data, parts_of[key])
-        if "" not in given and set(given) != set(parts):
-            t.errors.append(ConfigError("capacity.csv", f"{key}: {sorted(given)}", f"an empty part or every one of {parts}"))
 
 
 def _parts(data: PlaceData, attribute: str | None) -> list[str]:
