@@ -182,12 +182,13 @@ def example() -> dict[str, list[dict]]:
                               "source": example_note} for a in areas for age in AGE_BANDS]
     out["catchment.csv"] = [{"area": a, "site": s, "share": number(v), "source": example_note}
                             for a, by_site in shares.items() for s, v in by_site.items()]
-    out["rates.csv"] = [{**r, "source": r["source"] or example_note} for r in rows["rates.csv"]]
-    out["rates.csv"] += [{**r, "area": "beyond"} for r in rows["rates.csv"] if r["stream"] in ("ae_walk_in", "ae_ambulance")]
-    out["capacity.csv"] = [r for r in rows["capacity.csv"] if r["capacity"] != "acute_beds"]
+    out["rates.csv"] = [{**r, "source": example_note} for r in rows["rates.csv"]]
+    out["rates.csv"] += [{**r, "area": "beyond"} for r in out["rates.csv"] if r["stream"] in ("ae_walk_in", "ae_ambulance")]
+    out["capacity.csv"] = [{**r, "source": example_note} for r in rows["capacity.csv"] if r["capacity"] != "acute_beds"]
     out["capacity.csv"] += [{"capacity": "acute_beds", "part": s, "places": "300", "source": example_note}
                             for s in ("main_hospital", "second_hospital")]
-    out["projection.csv"] = [{**r, "area": a} for a in areas for r in rows["projection.csv"] if r["area"] == "north"]
+    out["projection.csv"] = [{**r, "area": a, "source": example_note} for a in areas for r in rows["projection.csv"]
+                             if r["area"] == "north"]
     return out
 
 
