@@ -19,7 +19,7 @@ from sim.jobs.experiment import Experiment
 
 PUBLISHED = ROOT / "data" / "places" / "black_country" / "published.csv"
 MEASURES = {"type1_attendances": ("ae_{site}.arrivals", "ae_attendances"),
-            "ae_admissions": ("acute_{site}.arrivals_from_ae", "ae_admissions")}
+            "ae_admissions": ("ae_admissions.acute_{site}", "ae_admissions")}
 LABELS = {"type1_attendances": "type-1 A&E attendances", "ae_admissions": "emergency admissions via type-1 A&E"}
 
 

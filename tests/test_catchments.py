@@ -37,6 +37,7 @@ def test_shares_leave_the_rest_outside_and_outside_areas_have_no_home_place():
     assert catchment.sites == ("x", "y") and catchment.places == ("p", "y")
     assert catchment.home_of == {"a": "p", "b": "y", "c": OUTSIDE}
     assert catchment.leaving.tolist() == pytest.approx([0.1, 0.0, 0.75])
+    assert catchment.generated.tolist() == pytest.approx([1.0, 1.0, 0.25])     # of people from outside: what comes in
     assert catchment.site_labels() == ["x", "y", OUTSIDE] and catchment.place_labels() == ["p", "y", OUTSIDE]
     assert catchment.drawn and catchment.site_of == {"b": "y"}
     sites = catchment.draw(np.zeros(20_000, dtype=int), np.random.default_rng(1))
@@ -115,21 +116,28 @@ def test_hospital_care_follows_the_site_and_community_care_the_home_place():
 
 
 def test_site_shares_hold_in_the_arrivals():
-    """The A&E arrivals at each site are the areas' demand times their shares."""
+    """The A&E arrivals at each site are the areas' demand times their shares; of the area outside the
+    footprint only its share that comes in is generated (0.4 of its demand, all to New Cross)."""
     from sim.engine.model import Model
     from sim.inputs.prepare import prepare
     model = Model(prepare(_two_site_place(["run.horizon_days=200"])), 0)
     raw = model.run()
+    catchment = model.context.population.catchment
+    assert catchment.given_generated[2].tolist() == pytest.approx([0.0, 1.0])
+    expected = np.zeros(2)
+    full = {}
+    for name in ("ae_walk_in", "ae_ambulance"):
+        stream = model.network.arrivals[name]
+        generated = stream.rate_per_day * stream.cell_p.reshape(3, 5).sum(axis=1)      # north, south, beyond
+        expected += generated @ catchment.given_generated
+        full[name] = generated
+    # generated: the place's residents in full, beyond's 0.4 (as if its people used the footprint alone x 0.4)
     walk_in = model.network.arrivals["ae_walk_in"]
-    per_area = walk_in.rate_per_day * walk_in.cell_p.reshape(3, 5).sum(axis=1)      # north, south, beyond
-    expected_manor = per_area @ np.array([0.7, 0.1, 0.0])
-    expected_cross = per_area @ np.array([0.2, 0.85, 0.4])
-    ambulance = model.network.arrivals["ae_ambulance"]
-    per_area_amb = ambulance.rate_per_day * ambulance.cell_p.reshape(3, 5).sum(axis=1)
-    expected_manor += per_area_amb @ np.array([0.7, 0.1, 0.0])
-    expected_cross += per_area_amb @ np.array([0.2, 0.85, 0.4])
+    people = model.context.population.people.sum(axis=1)
+    assert full["ae_walk_in"][2] / full["ae_walk_in"][0] == pytest.approx(0.4 * people[2] / people[0], rel=0.02)
+    assert walk_in.rate_per_day > 0
     days = raw["period_days"]
-    by_origin = {s: raw["services"][f"ae_{s}"]["by_origin"] for s in ("manor", "new_cross")}
-    arrived = {s: by_origin[s].get("ae_walk_in", 0) + by_origin[s].get("ae_ambulance", 0) for s in by_origin}
-    assert arrived["manor"] / days == pytest.approx(expected_manor, rel=0.05)
-    assert arrived["new_cross"] / days == pytest.approx(expected_cross, rel=0.05)
+    arrived = {s: sum(raw["services"][f"ae_{s}"]["by_origin"].get(o, 0) for o in ("ae_walk_in", "ae_ambulance"))
+               for s in ("manor", "new_cross")}
+    assert arrived["manor"] / days == pytest.approx(expected[0], rel=0.05)
+    assert arrived["new_cross"] / days == pytest.approx(expected[1], rel=0.05)

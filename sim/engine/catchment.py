@@ -16,8 +16,10 @@ sites where its A&E and acute demand goes::
         sites: {new_cross: 0.538, russells_hall: 0.167, manor: 0.106}
 
 A hospital patient's ``site`` is drawn from their area's shares (by each arrival stream, from a
-random source of its own); a share left over sends the patient to a site outside the footprint,
-the ``outside`` site.  Their ``place`` is their area's home place, whichever site they used, so a
+random source of its own); for the place's own residents a share left over sends the patient to a
+site outside the footprint, the ``outside`` site (they leave through the ``out_of_area`` sink, so the
+outflow is counted).  Of an area outside the footprint only the demand that comes to its sites is
+generated, the rest being no concern of the place's.  Their ``place`` is their area's home place, whichever site they used, so a
 resident discharged from another place's hospital goes home to their own place's services.  People
 of an ``outside`` area have the home place ``outside``: after hospital care they leave the model
 instead of using the footprint's community services.  Services partitioned by site or place send
@@ -65,7 +67,13 @@ class Catchment:
         table = np.array([[self.shares[a].get(s, 0.0) for s in self.sites] for a in self.areas])
         self.table = table                           # (areas, sites): share of each area's demand at each site
         self.leaving = np.clip(1.0 - table.sum(axis=1), 0.0, 1.0)   # share using sites outside the footprint
-        cumulative = np.cumsum(table, axis=1)
+        # Demand generated: all of a resident area's (what goes elsewhere leaves through out_of_area, counted);
+        # only the footprint's share of an outside area's (the rest is no concern of the place's).
+        outside = np.array([a in self.outside_areas for a in self.areas])
+        self.generated = np.where(outside, table.sum(axis=1), 1.0)
+        given = np.divide(table, self.generated[:, None], out=np.zeros_like(table), where=self.generated[:, None] > 0)
+        self.given_generated = given                 # (areas, sites): share of the generated demand at each site
+        cumulative = np.cumsum(given, axis=1)
         self._cumulative = np.hstack([cumulative, np.full((len(self.areas), 1), np.inf)])
         self._site_names = np.array([*self.sites, OUTSIDE], dtype=object)
 
@@ -114,10 +122,10 @@ class Catchment:
         return [*self.places, OUTSIDE] if self.outside_areas else list(self.places)
 
     def weight(self, attribute: str | None, part: str | None) -> np.ndarray:
-        """Share of each area's people who belong to ``part`` of a service partitioned by ``attribute``."""
+        """Share of each area's generated demand that belongs to ``part`` of a service partitioned by ``attribute``."""
         if attribute is None:
             return np.ones(len(self.areas))
         if attribute == "site":
-            return self.table[:, self.sites.index(part)] if part in self.sites else np.zeros(len(self.areas))
+            return self.given_generated[:, self.sites.index(part)] if part in self.sites else np.zeros(len(self.areas))
         of = self.home_of if attribute == "place" else {a: a for a in self.areas if a not in self.outside_areas}
         return np.array([of.get(a) == part for a in self.areas], dtype=float)

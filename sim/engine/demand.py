@@ -109,6 +109,7 @@ class ArrivalStream:
             weights = people / people.sum() * float(lam) * trend if people.sum() > 0 else people * 0.0
         else:
             raise ConfigError(where, sorted(spec), "rate_per_1000 (by age band) or rate_per_day")
+        weights = weights * population.catchment.generated[:, None]   # outside areas: only what comes in
         self.rate_per_day = float(weights.sum())
         if not math.isfinite(self.rate_per_day):
             raise ConfigError(where, self.rate_per_day, "a finite arrival rate")

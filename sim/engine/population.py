@@ -135,7 +135,9 @@ class Population:
         served = {}
         for part in self.parts(attribute):
             total = 0.0
-            for residents, weight in zip(people, self.catchment.weight(attribute, part)):
+            share = (self.catchment.table[:, self.sites.index(part)] if attribute == "site"
+                     else self.catchment.weight(attribute, part))
+            for residents, weight in zip(people, share):
                 total += float(residents) * float(weight)      # in area order, as a planner would add them
             served[part] = total
         return served

@@ -101,8 +101,8 @@ def readme(name: str = "my_place") -> str:
         "catchment.csv, and the rest leaves the model (it uses hospitals outside the footprint). Community,",
         "intermediate and social care follow the home place (areas.csv `place`): a resident discharged from",
         "another place's hospital goes home to their own place's services. People of an area outside the",
-        "footprint come in to its sites as their rates say and, after hospital care, leave through the",
-        "out_of_area sink.", "",
+        "footprint come in to its sites as their rates and shares say (only that part of their demand is",
+        "generated) and, after hospital care, leave through the out_of_area sink.", "",
     ]
     for spec in FILES:
         lines += [f"## {spec.name} ({'required' if spec.required else 'optional'})", "", spec.purpose, "",
