@@ -92,3 +92,11 @@ def test_services_the_files_leave_out_are_sized_to_the_place_s_demand(tmp_path):
     sized = yaml.safe_load(text)
     assert set(sized["acute_beds"]) == {"main_hospital", "second_hospital"} and sized["ic_beds"] > 0
     assert "scaled by this part's modelled demand" in text
+
+
+def test_the_command_line_finds_a_place_built_elsewhere(tmp_path):
+    from sim.jobs.cli import check_command_line
+    export.init(tmp_path / "files")
+    build.build(tmp_path / "files", "my_place", tmp_path / "configs")
+    assert check_command_line([build.searchpath(tmp_path / "configs"), "place=my_place"]) == []
+    assert "expected one of" in check_command_line(["place=my_place"])[0]     # not in configs/ itself

@@ -66,9 +66,11 @@ def _default_capacity(key: str, partition, reference: dict, served: dict) -> tup
     none (schemes not yet running), otherwise the reference's places per person served."""
     if reference[key] == 0:
         return 0, "assumption: none, as in Walsall's base year (the scheme was not yet running)"
-    per_person = reference[key] / sum(served["reference"].values())
+    places = reference[key]           # one number is each part's: Walsall's places are that times its parts
+    total = sum(places.values()) if isinstance(places, dict) else places * len(served["reference"])
+    per_person = total / sum(served["reference"].values())
     values = {part: round(per_person * people) for part, people in served["place"].items()}
-    return values, (f"assumption: Walsall's places per resident ({reference[key]} for "
+    return values, (f"assumption: Walsall's places per resident ({total} for "
                     f"{round(sum(served['reference'].values())):,} people), per {partition}")
 
 
