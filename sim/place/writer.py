@@ -91,7 +91,8 @@ def place_yaml(data: PlaceData, name: str, origin: str) -> str:
             entry = {"place": spec["place"], **entry}
         if spec["label"]:
             entry["label"] = spec["label"]
-        lines += comment(sources(spec["source"], *(s for _, s in (shares or {}).values())), 2)
+        # the shares' sources when there are shares (the area's own source says why the area is here)
+        lines += comment(sources(*(s for _, s in shares.values())) if shares else spec["source"], 2)
         lines.append(f"  {area}: {flow(entry)}")
     lines += ["", "population:", "  by_locality:                # people by area and age band in the base year"]
     for area, cells in data.population.items():
