@@ -16,11 +16,18 @@ STORED = Path(__file__).parent / "data" / "walsall_short_replications.csv"
 SHORT = ["run.horizon_days=30", "run.warmup_days=5", "run.replications=2", "run.n_jobs=1"]
 
 
+def store() -> None:
+    """Store a short Walsall run's replications: ``python -c "from tests.test_catchments import store; store()"``."""
+    table = runner.run(load(["place=walsall", *SHORT]), progress=False).replications
+    table = table[["replication", "metric", "value"]].sort_values(["metric", "replication"])
+    table.assign(value=[repr(float(v)) for v in table["value"]]).to_csv(STORED, index=False)
+
+
 def test_walsall_results_are_exactly_those_stored_before_catchments():
     """A place with no catchment draws nothing extra: a short Walsall run gives, to the last bit, the
     replications stored before catchments existed (tests/data/walsall_short_replications.csv).  After a
-    deliberate change to Walsall's inputs (a recalibration), store them again from a commit whose
-    results are known to be right."""
+    deliberate change to Walsall's inputs (a recalibration), store them again (:func:`store`) from a
+    commit whose results are known to be right."""
     results = runner.run(load(["place=walsall", *SHORT]), progress=False)
     got = results.replications.set_index(["metric", "replication"])["value"]
     stored = pd.read_csv(STORED).set_index(["metric", "replication"])["value"]
