@@ -100,12 +100,20 @@ def answer(table: pd.DataFrame) -> str:
         total = t.loc["total"]
         sites = "; ".join(f"{site} {r.modelled:,} vs {r.published:,} ({r.error_pct:+.1f}%)"
                           for site, r in t.drop(index="total").iterrows())
-        parts.append(f"{LABELS[measure]}: the four sites {total.modelled:,} (95% interval {total.ci_low:,}-{total.ci_high:,}) "
+        label = LABELS[measure][0].upper() + LABELS[measure][1:]
+        parts.append(f"{label}: the four sites {total.modelled:,} (95% interval {total.ci_low:,}-{total.ci_high:,}) "
                      f"against {total.published:,} published ({total.error_pct:+.1f}%; as four places of residents "
                      f"without catchments {total.modelled_one_place:,}, {total.error_one_place_pct:+.1f}%). By site: {sites}")
     worst = table[table["site"] != "total"].assign(size=lambda f: f["error_pct"].abs()).nlargest(1, "size").iloc[0]
-    return (". ".join(parts) + f". The furthest is {worst['site']} ({worst['measure'].replace('_', ' ')}, "
-            f"{worst['error_pct']:+.1f}%).")
+    wide = table.pivot(index="site", columns="measure", values=["published", "modelled"])
+    conversion = (100 * wide[("published", "ae_admissions")] / wide[("published", "type1_attendances")]).round(1)
+    modelled = (100 * wide[("modelled", "ae_admissions")] / wide[("modelled", "type1_attendances")]).round(1)
+    admitted = "; ".join(f"{site} {conversion[site]}% published, {modelled[site]}% modelled"
+                         for site in conversion.index if site != "total")
+    return (". ".join(parts) + f". The furthest is {worst['site']} ({LABELS[worst['measure']]}, "
+            f"{worst['error_pct']:+.1f}%). Share of type-1 attendances admitted: {admitted}: the sites inherit "
+            "Walsall's fitted conversion from A&E to a bed, and the trusts that admit fewer of their attendances "
+            "show it in their admissions.")
 
 
 if __name__ == "__main__":
