@@ -4,21 +4,22 @@ Three steps, in order, each returning a new configuration (the composed one is l
 manifests record what the user asked for):
 
 1. data files are read into tables (:func:`sim.inputs.data_files.resolve`);
-2. the responses to pressure are merged into the pathway (:func:`sim.inputs.pressure.apply`), before
+2. the place's local tables replace the pathway's own (:func:`sim.inputs.local_tables.apply`);
+3. the responses to pressure are merged into the pathway (:func:`sim.inputs.pressure.apply`), before
    calibration, so calibration can fit their settings;
-3. the place's calibration factors scale the sourced priors (:func:`sim.inputs.calibration.apply`);
-4. seasonal shares become routing tables by month (:func:`sim.inputs.seasonality.apply`);
-5. the scenario's levers and capacity presets rewrite the pathway (:func:`sim.inputs.levers.apply`).
+4. the place's calibration factors scale the sourced priors (:func:`sim.inputs.calibration.apply`);
+5. seasonal shares become routing tables by month (:func:`sim.inputs.seasonality.apply`);
+6. the scenario's levers and capacity presets rewrite the pathway (:func:`sim.inputs.levers.apply`).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from . import calibration, data_files, levers, pressure, seasonality
+from . import calibration, data_files, levers, local_tables, pressure, seasonality
 
 
 def prepare(cfg: Mapping[str, Any]) -> dict:
-    """The configuration a replication runs: data files read, pressure responses merged, calibration
-    applied, then the levers."""
-    return levers.apply(seasonality.apply(calibration.apply(pressure.apply(data_files.resolve(cfg)))))
+    """The configuration a replication runs: data files read, local tables, pressure responses merged,
+    calibration applied, seasonal shares, then the levers."""
+    return levers.apply(seasonality.apply(calibration.apply(pressure.apply(local_tables.apply(data_files.resolve(cfg))))))
