@@ -99,4 +99,4 @@ def test_the_command_line_finds_a_place_built_elsewhere(tmp_path):
     export.init(tmp_path / "files")
     build.build(tmp_path / "files", "my_place", tmp_path / "configs")
     assert check_command_line([build.searchpath(tmp_path / "configs"), "place=my_place"]) == []
-    assert "expected one of" in check_command_line(["place=my_place"])[0]     # not in configs/ itself
+    assert "expected one of" in str(check_command_line(["place=my_place"])[0])     # not in configs/ itself
