@@ -129,7 +129,7 @@ class Range:
 
     @property
     def is_group(self) -> bool:
-        return self.keys != (self.name,) or any("*" in k for k in self.keys)
+        return len(self.keys) > 1 or any("*" in k for k in self.keys)
 
     def central(self, value: float | None = None) -> float:
         """The draw that leaves the configuration as it is: 1 to multiply, 0 to add, the value to set."""
