@@ -25,7 +25,7 @@ from ..common.errors import ConfigError, ConfigErrors
 from ..jobs.experiment import Experiment
 from ..jobs.runner import available_cores
 from . import analysis, history, runs, summary, variance
-from .study import Settings, Study, calibration_weights, psa_table
+from .study import Settings, Study, calibration_weights, derive, psa_table
 
 METHODS = {"psa": "lhs", "morris": "morris", "sobol": "saltelli"}
 HEADLINE = ["total_cost_gbp", "acute_bed_need", "acute.occupancy_mean", "acute_delayed_bed_days", "ae_attendances",
@@ -47,8 +47,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--replications", type=int, default=1, help="replications of each draw (>= 2: ANOVA variance split)")
     p.add_argument("--noise-replications", type=int, default=10, help="replications of the central run")
     p.add_argument("--history-match", choices=list(history.MODES), default=None,
-                   help="reject or down-weight draws whose 2017/18 baseline misses the calibration targets "
-                        "(default: reject where the place has targets for the network, otherwise none)")
+                   help="reject or down-weight draws whose 2017/18 baseline misses the calibration targets, or only "
+                        "report them (default: reject where the place has targets for the network, otherwise none)")
     p.add_argument("--threshold", type=float, default=history.THRESHOLD, help="largest implausibility kept (reject)")
     p.add_argument("--discrepancy", type=float, default=0.0, help="model discrepancy, a fraction of each target")
     p.add_argument("--metrics", default=None, help="comma-separated metrics to keep (default: the headline set)")
@@ -117,7 +117,8 @@ def main(argv=None) -> int:
         elif len(y) >= 10:
             sens.append({"result": result, **analysis.emulated(study.resolved, outcome.unit, y, result, seed=settings.seed,
                                                                 switching_top=3 if metric == summary.SAVING else None)})
-    split = variance.table(paired[paired["year"] == year], outcome.central if settings.replications < 2 else None)
+    central = derive(outcome.central.assign(draw=-1), metrics) if settings.replications < 2 else None
+    split = variance.table(paired[paired["year"] == year], central)
     timings = {**outcome.timings, "analysis_seconds": round(time.perf_counter() - analysis_started, 2),
                "total_seconds": round(time.perf_counter() - started, 2)}
     write(exp, study, outcome, psa, weight, implausible, matched, split, sens, timings, args.top)

@@ -20,7 +20,9 @@ draw's mean over its replications and
 
 A draw is kept when its largest implausibility is at most the threshold (3, Pukelsheim's three-sigma
 rule).  ``weight`` instead down-weights each draw by ``exp(-sum_j I_j^2 / 2)``, a Gaussian likelihood
-of the targets, normalised over the draws; ``none`` keeps every draw with equal weight.  A stationary
+of the targets, normalised over the draws; ``report`` computes and reports the implausibilities but keeps
+every draw with equal weight (for ranges so wide that too few draws are plausible to summarise); ``none``
+does not run the baseline at all.  A stationary
 target (waiting-list growth) counts only growth, as the calibration does.
 """
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-MODES = ("reject", "weight", "none")
+MODES = ("reject", "weight", "report", "none")
 THRESHOLD = 3.0
 TOLERANCE = {"volume": 0.05, "occupancy": 3.0, "rate": 3.0, "stationary": 10.0}
 
@@ -63,7 +65,7 @@ def weights(implausible: pd.DataFrame, mode: str = "reject", threshold: float = 
     """Each draw's weight (summing to 1): kept draws equally (``reject``), by likelihood (``weight``)."""
     if mode not in MODES:
         raise ValueError(f"history matching {mode!r}: expected one of {', '.join(MODES)}")
-    if mode == "none" or implausible.empty:
+    if mode in ("none", "report") or implausible.empty:
         raw = pd.Series(1.0, index=implausible.index)
     elif mode == "reject":
         raw = (implausible.max(axis=1) <= threshold).astype(float)

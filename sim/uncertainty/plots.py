@@ -64,6 +64,7 @@ def tornado(table: pd.DataFrame, result: str, top: int = 15):
         ax.barh(y, r.result_at_p90 - centre, left=centre, color="#de8f05", label="range at P90" if y == 0 else None)
     ax.set_yticks(range(len(rows)), rows["parameter"])
     ax.axvline(centre, color="black", lw=0.8)
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)
     ax.set_xlabel(result)
     ax.legend(fontsize=8)
     return fig

@@ -93,9 +93,13 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
                          "ranges_file": str(study.ranges.path), "history_matching": matched,
                          "runs": vars(outcome.stats), "timings": timings,
                          "seconds_per_run": round(outcome.stats.job_seconds / max(1, outcome.stats.ran), 2)}
-    exp.finish(answer(study, headline, table, matched, split, sens, top), method=METHOD)
+    timing = (f" {outcome.stats.jobs} runs ({outcome.stats.ran} run here, {outcome.stats.reused} from the job cache) in "
+              f"{timings['total_seconds'] / 60:.1f} minutes: setup {timings['setup_seconds']:.0f} s, runs {timings['run_seconds']:.0f} s, "
+              f"analysis {timings['analysis_seconds']:.0f} s.")
+    exp.finish(answer(study, headline, table, matched, split, sens, top) + timing, method=METHOD)
 
 
+RELIABLE_R2 = 0.5      # below this the emulator explains too little of the runs for its indices to mean anything
 METHOD = """Ranges (80% intervals or named distributions) on every uncertain input, by full Hydra key or by group
 (`configs/uncertainty/default.yaml`, or `--ranges`); a Latin hypercube over them (seeded); each draw written into the
 composed configuration of each scenario (probability tables renormalised) and run with its own seed, `run.seed + draw`,
@@ -107,8 +111,16 @@ time; the variance split is O'Hagan, Stevenson & Madan's (2007) estimator. Detai
 
 
 def answer(study, headline, table, matched, split, sens, top) -> str:
-    parts = [f"{matched['kept']} of {matched['draws']} draws were kept by history matching ({matched['mode']})."
-             if matched["mode"] != "none" else f"{matched['draws']} draws, all kept (no history matching)."]
+    if matched["mode"] == "none":
+        parts = [f"{matched['draws']} draws, all kept (no history matching)."]
+    else:
+        worst = ", ".join(f"{k} ({v})" for k, v in list(matched.get("rejected_by", {}).items())[:4])
+        parts = [f"History matching: {matched['plausible']} of {matched['draws']} draws have a 2017/18 baseline within "
+                 f"implausibility {matched['threshold']:g} of every calibration target"
+                 + (f" (the worst-fitting target of the others: {worst})" if worst else "") + "; "
+                 + ("the summaries use every draw, equally weighted (--history-match report), so they show the spread "
+                    "of the stated ranges, wider than the calibration allows." if matched["mode"] == "report"
+                    else f"the summaries use the {matched['kept']} draws kept ({matched['mode']}).")]
     for r in headline.itertuples():
         parts.append(f"{r.comparison}, {r.year}: net saving P10 {_gbp(r.net_saving_p10_gbp)}, P50 {_gbp(r.net_saving_p50_gbp)}, "
                      f"P90 {_gbp(r.net_saving_p90_gbp)}; probability of saving {r.probability_saving:.0%}.")
@@ -118,6 +130,11 @@ def answer(study, headline, table, matched, split, sens, top) -> str:
         leading = ranked[ranked["index"] == index].sort_values("value", ascending=False).head(top)
         listed = ", ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in leading.itertuples())
         check = f" (emulator cross-validated R² {x['check']['cv_r2']:.2f})" if "check" in x else ""
+        if "check" in x and not x["check"]["cv_r2"] >= RELIABLE_R2:
+            parts.append(f"The emulator of {x['result']} does not reproduce the runs out of sample (cross-validated R² "
+                         f"{x['check']['cv_r2']:.2f} < {RELIABLE_R2}): {len(x['observed'])} draws are too few for "
+                         f"{len(study.names)} ranges, so its indices, tornado and switching values below are not evidence; "
+                         "run more draws, or screen with --method morris and keep the ranges that matter.")
         parts.append(f"Drivers of {x['result']} by {index}{check}: {listed}.")
         if "switching" in x and not x["switching"].empty:
             words = []

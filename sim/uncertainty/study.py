@@ -166,13 +166,19 @@ def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.D
     return weight, implausible, history.report(implausible, weight, s.history_match, s.threshold)
 
 
-def psa_table(outcome: Outcome, metrics: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``psa`` (draw means) and the paired replications behind it, for the metrics asked for."""
-    reps = summary.with_bed_need(outcome.replications[outcome.replications["scenario"] != CALIBRATION])
+def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
+    """Replications with the bed need and the paired differences from do-nothing added, for ``metrics``."""
+    reps = summary.with_bed_need(reps)
     if metrics:
         reps = reps[reps["metric"].isin(set(metrics) | {summary.COST})]
     if summary.REFERENCE in set(reps["scenario"]):
         reps = pd.concat([reps, summary.paired_differences(reps)], ignore_index=True)
     if metrics:
         reps = reps[reps["metric"].isin(set(metrics) | {summary.SAVING})]
+    return reps
+
+
+def psa_table(outcome: Outcome, metrics: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``psa`` (draw means) and the paired replications behind it, for the metrics asked for."""
+    reps = derive(outcome.replications[outcome.replications["scenario"] != CALIBRATION], metrics)
     return summary.draw_means(reps), reps
