@@ -101,10 +101,15 @@ class Pool:
                 return
             job.state = CANCELLED
             process = job.process
+        self._stop(process)
+
+    @staticmethod
+    def _stop(process) -> None:
+        """End a worker and the processes it started for its replications."""
         try:
             os.killpg(process.pid, signal.SIGTERM)    # the worker leads its group: its replications' processes too
         except (ProcessLookupError, PermissionError):
-            process.terminate()                       # not yet its own group leader
+            process.terminate()                       # not yet its own group leader, or gone
 
     def cancel_session(self, session: str) -> None:
         """Cancel every job of a session (its browser tab has closed)."""
@@ -148,11 +153,14 @@ class Pool:
                 continue
             if report[0] == "progress":
                 job.finished, job.total = report[1], report[2] if not job.total else job.total
-            elif report[0] == "done":
+                continue
+            if report[0] == "done":
                 job.finished, job.message, job.state = job.total, report[1], DONE
             else:
                 job.message, job.state = report[1], FAILED
+            break
         receiver.close()
+        self._stop(job.process)               # its replications' idle processes would otherwise hold the cores
         job.process.join()
         with self._lock:
             if job.state == RUNNING:          # ended without a word: killed from outside, or out of memory

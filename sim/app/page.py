@@ -124,6 +124,6 @@ def page(groups: list[Group], run_defaults: dict) -> Tag:
     style = ui.tags.style(".about{cursor:help;display:inline-block;width:1.15em;height:1.15em;border:1px solid;"
                           "border-radius:50%;text-align:center;font:italic bold .75em/1.1em serif;vertical-align:middle}"
                           " .shiny-table td,.shiny-table th{padding:.25rem .6rem}"
-                          " progress{width:100%;height:1.1rem}")
+                          " progress{width:100%;height:1.1rem} caption{caption-side:top;color:inherit;font-weight:600}")
     return ui.page_sidebar(sidebar(groups, run_defaults), *main_area(), style, title=TITLE, window_title="carepath",
                            lang="en", fillable=False)

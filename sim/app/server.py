@@ -76,6 +76,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         seen = {"run": reactive.Value(None), "reference": reactive.Value(None)}
         shown_problems = {"run": reactive.Value(()), "reference": reactive.Value(())}
         basis = reactive.Value(None)
+        reference_name = reactive.Value("")
         session.on_ended(lambda: pool.cancel_session(session.id))
 
         def chosen_groups() -> dict:
@@ -318,19 +319,20 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             chosen = {**plan.groups, "scenario": input.reference()}
             if presets is not None:
                 chosen[presets.name] = presets.default
+            reference_name.set(input.reference())
             launch("reference", [*choices.group_overrides(chosen), *plan.run, *plan.other])
 
         @render.table
         async def comparison():
             table = await paired()
             view = results.comparison_view(table, await headline_names(), shown_year())
-            return styled(view, f"This run minus {input.reference()}: paired differences and 95% intervals")
+            return styled(view, f"This run minus {reference_name()}: paired differences and 95% intervals")
 
         @render.plot(alt="Forest plot: change of each headline figure from the reference, with 95% intervals")
         async def forest():
             table = await paired()
-            return results.forest_figure(table, await headline_names(), input.reference(), shown_year())
+            return results.forest_figure(table, await headline_names(), reference_name(), shown_year())
 
-        downloads.register(jobs["run"], seen["run"], this_run, paired, input.reference)
+        downloads.register(jobs["run"], seen["run"], this_run, paired, reference_name)
 
     return server
