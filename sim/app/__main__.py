@@ -8,9 +8,12 @@ import sys
 from ..jobs.runner import available_cores
 from . import DEFAULT_OUTPUTS, create_app
 
+DESCRIPTION = ("Serve the carepath web app: choose a place, year, scenario and capacities, run, compare and download "
+               "in a browser, with the same numbers as python -m sim.")
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.app", description=__doc__.splitlines()[0].strip("`: "))
+    parser = argparse.ArgumentParser(prog="python -m sim.app", description=DESCRIPTION)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to serve on (default 127.0.0.1, this machine only; 0.0.0.0 serves a team)")
     parser.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 picks a free one)")
