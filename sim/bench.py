@@ -2,6 +2,7 @@
 
     python -m sim.bench --out DIR          # every measure; writes DIR/bench.csv and prints the table
     python -m sim.bench --quick --out DIR  # shorter runs, to check it works
+    python -m sim.bench --psa --out DIR    # only: a 256-draw Walsall PSA of two scenarios (DIR/bench_psa.csv)
 
 Measures (``measure, value, unit, target``):
 
@@ -15,6 +16,13 @@ Measures (``measure, value, unit, target``):
   Walsall population, capacities scaled with it;
 * ``parallel_speedup_2cores`` -- four replications on two workers against one;
 * ``peak_rss_mb`` -- peak resident memory of a ten-year Black Country replication (a child process).
+
+``--psa`` (not part of the default bench) times ``python -m sim.uncertainty`` on the default ranges:
+``--psa-draws`` draws (256) of do-nothing and the UK comparator in 2027/28, one year and one
+replication a draw, on every core, with a fresh job cache (``--cache-dir``, default a new temporary
+folder, so every run is timed), split into setup (compose, check, draw), runs and analysis (the
+emulator's cross-validation, Sobol indices and tornado of the net saving), with the mean seconds of
+one run (what an unshared machine's cores would each give).
 
 Every timing is the best of ``--repeats`` runs (the machines are shared; the best is the least
 disturbed).  This is a benchmark, not a test: nothing here runs in the test suite except ``--quick``.
@@ -177,12 +185,51 @@ def measure(quick: bool = False, repeats: int = 3, log=print) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def psa_timing(draws: int, cache_dir: Path | None, log=print) -> pd.DataFrame:
+    """Seconds of a Walsall PSA: setup, runs and analysis (see the module docstring)."""
+    import tempfile
+
+    from .uncertainty import analysis, study, summary
+    cache_dir = cache_dir or Path(tempfile.mkdtemp(prefix="carepath-psa-cache-"))
+    settings = study.Settings(draws=draws, scenarios=["do_nothing", "uk_comparator"], history_match="none",
+                              overrides=["run.year=2027", f"run.cache_dir={cache_dir}"], noise_replications=2,
+                              n_jobs=runner.available_cores(), progress=sys.stderr.isatty())
+    started = time.perf_counter()
+    psa_study = study.Study(settings)
+    outcome = psa_study.run()
+    analysing = time.perf_counter()
+    psa, _ = study.psa_table(outcome, [summary.COST])
+    y = analysis.result_values(psa, "uk_comparator vs do_nothing", 2027, summary.SAVING, draws)
+    analysis.emulated(psa_study.resolved, outcome.unit, y, "net saving", seed=settings.seed)
+    done = time.perf_counter()
+    rows = [("psa_total_seconds", done - started, "s", "<= 900"),
+            ("psa_setup_seconds", outcome.timings["setup_seconds"], "s (compose, check, draw)", ""),
+            ("psa_runs_seconds", outcome.timings["run_seconds"], f"s ({outcome.stats.ran} runs)", ""),
+            ("psa_analysis_seconds", done - analysing, "s (emulator, Sobol, tornado)", ""),
+            ("psa_seconds_per_run", outcome.stats.job_seconds / max(1, outcome.stats.ran), "s (one run, one core)", ""),
+            ("psa_cores", settings.n_jobs, "cores", "")]
+    table = pd.DataFrame([{"measure": m, "value": round(float(v), 2), "unit": u, "target": t,
+                           "met": (v <= 900) if t else None} for m, v, u, t in rows])
+    for r in table.itertuples():
+        log(f"{r.measure:32} {r.value:12.4g} {r.unit:28} {r.target}")
+    return table
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="folder for bench.csv")
     parser.add_argument("--quick", action="store_true", help="short runs (checks the benchmark works)")
     parser.add_argument("--repeats", type=int, default=3, help="timings per measure; the best is kept")
+    parser.add_argument("--psa", action="store_true", help="only time a Walsall PSA (python -m sim.uncertainty)")
+    parser.add_argument("--psa-draws", type=int, default=256, help="draws of the --psa timing")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="job cache of the --psa timing (default: a fresh one)")
     args = parser.parse_args(argv)
+    if args.psa:
+        from .common.files import write_csv
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_csv(psa_timing(args.psa_draws, args.cache_dir), args.out / "bench_psa.csv")
+        print(f"written to {args.out / 'bench_psa.csv'}")
+        return 0
     table = measure(args.quick, args.repeats)
     args.out.mkdir(parents=True, exist_ok=True)
     from .common.files import write_csv

@@ -54,7 +54,10 @@ def test_every_place_carries_the_calibration():
 
 
 def test_every_calibration_path_exists():
-    cfg = load()
+    """Every path a factor scales exists in the configuration calibration is applied to (the responses to
+    pressure merged in); an optional factor's paths exist with pressure=realistic, the default."""
+    from sim.inputs import pressure
+    cfg = pressure.apply(load())
     for _name, spec in cfg["place"]["calibration"]["parameters"].items():
         for path in spec["paths"]:
             node = cfg

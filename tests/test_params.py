@@ -60,11 +60,12 @@ def test_bibliography_gives_each_key_its_kind():
 def test_register_shows_the_keys_and_locators_cited():
     register = {(p.file, p.key): p for p in params.register()}
     beds = register[("capacity/walsall.yaml", "acute_beds")]
-    assert beds.status == "public reference" and beds.cites == [("cqc-rbk02-2017", "")]
+    assert beds.status == "public reference"
+    assert beds.cites == [("express-star-bed-occupancy-2017", ""), ("cqc-rbk02-2017", ""), ("cqc-rbk-2023", "")]
     spend = register[("calibration/walsall_2017.yaml", "spend.acute.value")]
     assert spend.cites == [("walsall-cabinet-2018", 'App. 1 §3.3 Table 3, "Acute Services"')]
     assert not params.unknown_keys(list(register.values()))
-    assert "| `acute_beds` | `550` | places | public reference | `cqc-rbk02-2017` | - |" in params.markdown(
+    assert "| `acute_beds` | `533` | places | public reference | `express-star-bed-occupancy-2017`" in params.markdown(
         [beds])
 
 

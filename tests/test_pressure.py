@@ -60,9 +60,9 @@ def _ward(escalation=None, **extra):
 
 
 def test_escalation_opens_places_under_pressure_and_closes_them_after():
-    streams = {"burst": {"rate_per_day": 12.0, "to": "ward", "profile": {"sinusoid": {"amplitude": 1.0, "period_days": 40}}}}
+    streams = {"burst": {"rate_per_day": 1.6, "to": "ward", "profile": {"sinusoid": {"amplitude": 1.0, "period_days": 40}}}}
     cfg = make_cfg(_ward({"measure": "waiting", "low": 1, "high": 5, "max_fraction": 0.5, "step": 1, "check_hours": 6}),
-                   streams, horizon=80, warmup=0, replications=1)
+                   streams, horizon=120, warmup=0, replications=1)
     model = Model(prepare(cfg), 0)
     raw = model.run()
     ward = raw["services"]["ward"]

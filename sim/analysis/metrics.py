@@ -13,7 +13,9 @@ Three families, all in one flat ``{metric: value}`` mapping per replication:
       crises_averted: {stream: [ae_walk_in, ae_ambulance], stat: averted}
 
   A metric over several services pools them (sums numerators and
-  denominators), so a pooled mean wait is the mean over all their patients;
+  denominators), so a pooled mean wait is the mean over all their patients.
+  A metric that counts one partitioned service's arrivals by origin is also
+  given for each instance, ``<metric>.<instance>`` (``ae_admissions.acute_manor``);
 * costs: ``network.cost_lines`` multiply a metric by a unit cost from the
   ``costs`` group (keys ending ``_gbp``), or charge a fixed ``annual_gbp``
   (pro rata to the results period), giving ``cost_<setting>_gbp``,
@@ -301,8 +303,14 @@ class MetricSet:
                     for stat, value in service_statistics(raw_services[member], period).items():
                         out[f"{member}.{stat}"] = value
         for name, spec in self.metrics.items():
-            if "ratio" not in spec:
-                out[name] = self._metric(spec, result, group_raw, period)
+            if "ratio" in spec:
+                continue
+            out[name] = self._metric(spec, result, group_raw, period)
+            members = result["groups"].get(spec.get("service")) if isinstance(spec.get("service"), str) else None
+            if members and len(members) > 1 and ("origins" in spec or "exclude_origins" in spec):
+                for member in members:       # the same count at each site's (or place's) instance
+                    out[f"{name}.{member}"] = self._metric({**spec, "service": member}, result,
+                                                           {member: raw_services[member]}, period)
         for name, spec in self.metrics.items():
             if "ratio" in spec:
                 out[name] = self._ratio_metric(spec, out)

@@ -6,7 +6,8 @@ A stream in the network config::
       to: ae                         # a destination or a routing spec (sim.engine.routing)
       arrival_mode: ambulance        # the patient's arrival_mode
       rate_per_1000: {age_0_17: 38, ...}   # annual rate per 1,000 residents by age band
-      # or rate_per_day: 12.5        # an absolute rate, people drawn from the population
+      # or by area: {by_locality: {north: {age_0_17: 38, ...}, ...}}
+      # or rate_per_day: 12.5        # an absolute rate, people drawn from the place's residents
       profile:                       # relative factors, each averaging 1
         hours: [24 numbers]
         days: {mon: 1.12, tue: 0.98, ...}
@@ -28,6 +29,11 @@ process at the peak rate (exact for this intensity), vectorised in numpy;
 the person behind each arrival (locality and age band in proportion to
 population x rate, then risk tier and care-home residence) is drawn at the
 same time.  Only the next arrival of each stream sits on the event queue.
+
+Where a place has catchments (:mod:`sim.engine.catchment`), each arrival's acute site is drawn
+from their area's shares with the stream's own random source (``site:<stream>``), so scenarios
+keep common random numbers; their home place is their area's.  People of areas outside the
+footprint arrive only in streams whose rates name their area (``by_locality``).
 """
 from __future__ import annotations
 
@@ -75,6 +81,10 @@ class ArrivalStream:
         self.balks = bool(spec.get("balks", False))
         self.population = population
         self.rng = context.random.generator(f"arrivals:{name}")
+        self.catchment = population.catchment
+        self.home_of = population.home_of
+        # the acute site of each arrival, where an area's people use more than one (sim.engine.catchment)
+        self.site_rng = context.random.generator(f"site:{name}") if self.catchment.drawn else None
         self.avert_source = context.random[f"avert:{name}"]
         self.horizon = float(context.horizon)
         # Arrivals are generated up to `limit`: the horizon, or in a multi-year run the next 1 April,
@@ -93,14 +103,16 @@ class ArrivalStream:
         if "rate_per_1000" in spec and "rate_per_day" in spec:
             raise ConfigError(where, "rate_per_1000 and rate_per_day", "one of rate_per_1000 or rate_per_day")
         if "rate_per_1000" in spec:
-            annual = shares(spec["rate_per_1000"], AGE_BANDS, f"{where}.rate_per_1000", total=None)
+            annual = _rates_per_1000(spec["rate_per_1000"], population, f"{where}.rate_per_1000")
             weights = people * annual * trend / 1000.0 / 365.0   # arrivals per day by cell
         elif "rate_per_day" in spec:
             lam = number(spec["rate_per_day"], f"{where}.rate_per_day", low=0.0,
                          allowed="a non-negative finite number of arrivals per day")
+            people = people * population.resident[:, None]          # the place's own residents
             weights = people / people.sum() * float(lam) * trend if people.sum() > 0 else people * 0.0
         else:
             raise ConfigError(where, sorted(spec), "rate_per_1000 (by age band) or rate_per_day")
+        weights = weights * population.catchment.generated[:, None]   # outside areas: only what comes in
         self.rate_per_day = float(weights.sum())
         if not math.isfinite(self.rate_per_day):
             raise ConfigError(where, self.rate_per_day, "a finite arrival rate")
@@ -147,6 +159,7 @@ class ArrivalStream:
         self._chunk_end = 0.0
         self._times: list = []
         self._people: list = []   # (locality, age band, risk tier, residence) of each arrival in the chunk
+        self._sites: list | None = None   # the site of each, when drawn
         self._i = 0
         # Attribute names by index, so a chunk's arrivals are labelled in one vectorised step.
         self._locality_names = np.array(population.localities, dtype=object)
@@ -173,7 +186,10 @@ class ArrivalStream:
         keep = rng.random(n) * self.rate_per_day * self.peak < self.intensity(times)
         times = times[keep]
         self._times = times.tolist()
-        self._people = self._people_in(rng.choice(len(self.cell_p), size=len(times), p=self.cell_p), rng)
+        cells = rng.choice(len(self.cell_p), size=len(times), p=self.cell_p)
+        self._people = self._people_in(cells, rng)
+        if self.site_rng is not None:
+            self._sites = self.catchment.draw(cells // len(AGE_BANDS), self.site_rng)
         self._i = 0
 
     def _people_in(self, cells, rng) -> list[tuple]:
@@ -199,6 +215,7 @@ class ArrivalStream:
 
     def _arrive(self, _):
         person = self._people[self._i]     # (locality, age band, risk tier, residence): the registry's key
+        site = None if self._sites is None else self._sites[self._i]
         self._i += 1
         self._schedule_next()
         self.generated += 1
@@ -208,7 +225,8 @@ class ArrivalStream:
                 self.averted += 1
                 return
         locality, age, risk, home = person
-        patient = self.patients.new(age, locality, risk, home, self.arrival_mode, self.name, self.balks)
+        patient = self.patients.new(age, locality, risk, home, self.arrival_mode, self.name, self.balks, site,
+                                    self.home_of[locality])
         if self.patience is not None:
             patient.patience, patient.renege_to = self.patience, self.renege_to
         self.router.choose(patient).offer(patient, None)
@@ -216,8 +234,8 @@ class ArrivalStream:
     def revise(self, new: ArrivalStream, limit: float) -> None:
         """Take a new year's rates, mix of people, profile and routing from ``new`` (built from that
         year's configuration on the same random sources) and generate arrivals again, up to ``limit``."""
-        for attribute in ("arrival_mode", "crisis", "balks", "population", "rate_per_day", "cell_p", "tier_cum",
-                          "care_home_p", "hourly", "amplitude", "period", "peak", "router", "patience", "renege_to"):
+        for attribute in ("arrival_mode", "crisis", "balks", "population", "catchment", "home_of", "rate_per_day",
+                          "cell_p", "tier_cum", "care_home_p", "hourly", "amplitude", "period", "peak", "router", "patience", "renege_to"):
             setattr(self, attribute, getattr(new, attribute))
         self.limit = limit
         now = self.env.now
@@ -228,12 +246,45 @@ class ArrivalStream:
             else:
                 self._chunk_end = limit           # nothing to generate this year
 
-    def sample_people(self, n: int, rng: np.random.Generator, localities=None):
-        """``n`` people ``(locality, age band, risk tier, residence)`` with this stream's mix of
-        attributes (to seed services at time zero), optionally only from the given ``localities``."""
+    def seed_people(self, n: int, rng: np.random.Generator, attribute: str | None = None, part: str | None = None):
+        """``n`` people ``(locality, age band, risk tier, residence, site)`` with this stream's mix of
+        attributes, to seed at time zero the instance ``part`` of a service partitioned by ``attribute``
+        (the whole service when ``None``): each area weighted by the share of its people the instance
+        serves; at that site for a site's instance, otherwise at a site drawn from their area's shares."""
         p = self.cell_p.reshape(len(self.population.localities), len(AGE_BANDS))
-        if localities is not None:
-            mask = np.array([loc in localities for loc in self.population.localities])
-            p = p * mask[:, None]
+        if attribute is not None:
+            p = p * self.catchment.weight(attribute, part)[:, None]
         p = (p / p.sum()).ravel()
-        return self._people_in(rng.choice(len(p), size=n, p=p), rng)
+        cells = rng.choice(len(p), size=n, p=p)
+        people = self._people_in(cells, rng)
+        if attribute == "site":
+            sites = [part] * n
+        elif self.catchment.drawn:
+            sites = self.catchment.draw(cells // len(AGE_BANDS), rng)
+        else:
+            sites = [self.catchment.site_of[person[0]] for person in people]
+        return [(*person, site) for person, site in zip(people, sites)]
+
+
+def _rates_per_1000(spec, population, where) -> np.ndarray:
+    """Annual arrivals per 1,000 people by (area, age band): one table by age band for every area of
+    the footprint (areas outside it then have none), or ``{by_locality: {area: {age band: rate}}}``
+    (every area of the footprint given; an area outside it left out has none)."""
+    if not (isinstance(spec, Mapping) and "by_locality" in spec):
+        return np.outer(population.resident, shares(spec, AGE_BANDS, where, total=None))
+    table = spec["by_locality"]
+    if len(spec) != 1 or not isinstance(table, Mapping):
+        raise ConfigError(where, sorted(spec), "rates by age band, or only by_locality: {area: {age band: rate}}")
+    unknown = [str(a) for a in table if str(a) not in population.localities]
+    if unknown:
+        raise ConfigError(f"{where}.by_locality.{unknown[0]}", table[unknown[0]],
+                          f"rates for one of the localities {list(population.localities)}")
+    rows = []
+    for area, inside in zip(population.localities, population.resident):
+        if area in table:
+            rows.append(shares(table[area], AGE_BANDS, f"{where}.by_locality.{area}", total=None))
+        elif inside:
+            raise ConfigError(f"{where}.by_locality", sorted(table), f"rates for locality {area!r}")
+        else:
+            rows.append(np.zeros(len(AGE_BANDS)))
+    return np.array(rows)

@@ -10,8 +10,9 @@ The whole pathway is data (``configs/network/*.yaml``)::
 engine objects, in an order that lets every reference be resolved:
 
 1. sinks, then services (a :class:`~sim.engine.spec.ServiceSpec` each; a service with
-   ``partition: site`` or ``locality`` becomes one instance per site or locality, behind a
-   :class:`~sim.engine.partition.Partition`), then arrival streams with their routing;
+   ``partition: site``, ``place`` or ``locality`` becomes one instance per site, home place or
+   locality of the footprint, behind a :class:`~sim.engine.partition.Partition` that sends anyone
+   from ``outside`` to the ``out_of_area`` sink), then arrival streams with their routing;
 2. each service's routing (``next``), ``overflow`` and ``renege_to``, now that every node exists;
    overflow chains are checked to end at a sink;
 3. sinks' returns (30-day readmissions);
@@ -44,7 +45,7 @@ from .sink import Sink
 from .spec import ServiceSpec
 
 PATHWAYS = ("none", "P0", "P1", "P2", "P3")
-BUILTIN_SINKS = ("diverted",)
+BUILTIN_SINKS = ("diverted", "out_of_area")   # out_of_area: a site or home place outside the footprint
 SERVICE_KEYS = {
     "label", "capacity", "rota", "queue_capacity", "blocking", "los", "next", "overflow", "patience",
     "renege_to", "priority", "partition", "crisis_reduction", "readmission_days", "pathway_labels",
@@ -190,8 +191,8 @@ class NetworkBuilder:
         if name in net.nodes:
             raise ConfigError(where, name, "a name not already used by a sink or service")
         partition = spec.get("partition")
-        if partition is not None and partition not in ("locality", "site"):
-            raise ConfigError(f"{where}.partition", partition, "locality or site")
+        if partition is not None and partition not in ("locality", "site", "place"):
+            raise ConfigError(f"{where}.partition", partition, "site (acute care), place (home place) or locality")
         base = self.service_spec(name, spec)
         env, registry = self.context.env, self.context.registry
         instances = {}
@@ -202,7 +203,13 @@ class NetworkBuilder:
                 net.part_of[instance_name] = part
             self._add_responses(instance, spec, where)
         net.groups[name] = [i.name for i in instances.values()]
-        net.nodes[name] = instances[None] if partition is None else Partition(name, partition, instances)
+        if partition is None:
+            net.nodes[name] = instances[None]
+            return
+        outside = None
+        if len(self.labels[partition]) > len(instances):   # someone's site, place or locality is outside the footprint
+            outside = self.resolve("out_of_area", f"{where}.partition")
+        net.nodes[name] = Partition(name, partition, instances, outside)
 
     def capacities(self, name: str, spec: Mapping[str, Any]) -> dict:
         """``{part: (instance name, places)}`` of a service: one instance (part None) unless partitioned
@@ -213,7 +220,7 @@ class NetworkBuilder:
             if capacity is None and spec.get("rota"):
                 raise ConfigError(f"{where}.rota", spec["rota"], "no rota on a service without a capacity (unlimited)")
             return {None: (name, count(capacity, f"{where}.capacity", allow_none=True))}
-        parts = self.labels[partition]
+        parts = self.context.population.parts(partition)
         if isinstance(capacity, Mapping):
             unknown = [k for k in capacity if k not in parts]
             if unknown:
@@ -353,13 +360,10 @@ class NetworkBuilder:
                 n = count(value, f"{where}.{key}")
                 if not waiting and n > service.capacity:
                     raise ConfigError(f"{where}.{key}", n, f"at most the capacity ({service.capacity})")
-                localities = None
-                if part is not None:
-                    attribute = net.nodes[name].attribute
-                    localities = [loc for loc in population.localities
-                                  if (loc if attribute == "locality" else population.site_of[loc]) == part]
-                for locality, age, risk, home in stream.sample_people(n, rng, localities):
-                    patient = self.context.patients.new(age, locality, risk, home, stream.arrival_mode, "initial", False)
+                attribute = net.nodes[name].attribute if part is not None else None
+                for locality, age, risk, home, site in stream.seed_people(n, rng, attribute, part):
+                    patient = self.context.patients.new(age, locality, risk, home, stream.arrival_mode, "initial",
+                                                        False, site, population.home_of[locality])
                     service.seed_patient(patient, waiting=waiting)
 
 

@@ -1,14 +1,20 @@
-"""A service split by locality or site: one instance each, a patient offered to their own."""
+"""A service split by site, home place or locality: one instance each, a patient offered to their own."""
 from __future__ import annotations
 
 
 class Partition:
-    """One service per locality (or site): a patient is offered to their own."""
+    """One service per site, home place or locality: a patient is offered to their own instance.
 
-    def __init__(self, name, attribute, instances: dict):
+    A patient whose value has no instance (a site or home place ``outside`` the footprint) goes to
+    ``outside``, the ``out_of_area`` sink: a resident who uses a hospital elsewhere, or a patient from
+    elsewhere going home to their own place's services."""
+
+    def __init__(self, name, attribute, instances: dict, outside=None):
         self.name = name
         self.attribute = attribute
         self.instances = instances
+        self.outside = outside
 
     def offer(self, patient, holder=None):
-        self.instances[getattr(patient, self.attribute)].offer(patient, holder)
+        instance = self.instances.get(getattr(patient, self.attribute))
+        (self.outside if instance is None else instance).offer(patient, holder)

@@ -6,8 +6,11 @@ class Patient:
     """One person's journey through the pathway.
 
     Attributes that routing tables and length-of-stay tables may key on
-    (``by:`` in config) are strings: ``age_band``, ``locality``, ``site``,
-    ``risk_tier``, ``care_home`` (``resident`` or ``community``),
+    (``by:`` in config) are strings: ``age_band``, ``locality``, ``site`` (the
+    acute site they use, drawn from their area's catchment shares), ``place``
+    (their home place, whose community, intermediate and social care they use;
+    ``outside`` for people from outside the footprint), ``risk_tier``,
+    ``care_home`` (``resident`` or ``community``),
     ``arrival_mode`` (set by the arrival stream, e.g. ``ambulance``) and
     ``pathway`` (the discharge pathway ``P0``-``P3`` once discharged from a
     service that labels it; ``none`` before) and ``month`` (``jan``... the month
@@ -38,6 +41,7 @@ class Patient:
         "origin",
         "pathway",
         "patience",
+        "place",
         "registered",
         "renege_to",
         "risk_tier",
@@ -45,11 +49,12 @@ class Patient:
     )
 
     def __init__(self, pid, age_band, locality, site, risk_tier, care_home, arrival_mode, origin, now, balks=False,
-                 patience=None, renege_to=None):
+                 patience=None, renege_to=None, place=None):
         self.id = pid
         self.age_band = age_band
         self.locality = locality
         self.site = site
+        self.place = site if place is None else place   # a place of one site: its services are the site's
         self.risk_tier = risk_tier
         self.care_home = care_home
         self.arrival_mode = arrival_mode
@@ -79,15 +84,16 @@ class Patients:
 
     def __init__(self, env, site_of: dict[str, str], months: list[str] | None = None):
         self.env = env
-        self.site_of = site_of        # locality -> the acute site its residents use
+        self.site_of = site_of        # locality -> the acute site its residents use, where there is one
         self.months = months or []    # the month of each day of the run
         self.created = 0
 
-    def new(self, age_band, locality, risk_tier, care_home, arrival_mode, origin, balks=False) -> Patient:
-        """A new patient arriving now."""
+    def new(self, age_band, locality, risk_tier, care_home, arrival_mode, origin, balks=False, site=None,
+            place=None) -> Patient:
+        """A new patient arriving now; ``site`` defaults to their locality's one site, ``place`` to the site's."""
         self.created += 1
-        patient = Patient(self.created, age_band, locality, self.site_of[locality], risk_tier, care_home, arrival_mode,
-                          origin, self.env.now, balks)
+        patient = Patient(self.created, age_band, locality, self.site_of[locality] if site is None else site, risk_tier,
+                          care_home, arrival_mode, origin, self.env.now, balks, place=place)
         patient.month = self.month_now()
         return patient
 

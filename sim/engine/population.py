@@ -20,12 +20,11 @@ import numpy as np
 
 from ..common.checks import number, shares
 from ..common.errors import ConfigError
+from .catchment import Catchment
 
 AGE_BANDS = ("age_0_17", "age_18_64", "age_65_74", "age_75_84", "age_85_plus")
 RISK_TIERS = ("low", "medium", "high")
 CARE_HOME = ("community", "resident")
-
-
 
 
 def cohort(spec: Any, where: str) -> dict[str, list[str]]:
@@ -50,17 +49,22 @@ def cohort(spec: Any, where: str) -> dict[str, list[str]]:
 
 
 class Population:
-    """People by (locality, age band); the attributes arrivals are drawn from."""
+    """People by (locality, age band); the attributes arrivals are drawn from.
+
+    Localities are the place's areas, each with its home place and its acute sites
+    (:class:`~sim.engine.catchment.Catchment`); areas ``outside`` the footprint are counted in
+    ``people`` (they come in to its sites) but not in ``total``, the place's residents."""
 
     def __init__(self, place: Mapping[str, Any], scale=None):
         """``scale``: optional multiplier of the people in each (locality, age band), e.g. for a projection year."""
         where = "place"
-        localities = place.get("localities")
-        if not isinstance(localities, Mapping) or not localities:
-            raise ConfigError(f"{where}.localities", localities, "a mapping of locality name to {site: ...}")
-        self.localities = tuple(str(k) for k in localities)
-        self.site_of = {str(k): str((v or {}).get("site", place.get("name", "site"))) for k, v in localities.items()}
-        self.sites = tuple(dict.fromkeys(self.site_of.values()))
+        self.catchment = Catchment(place.get("localities"), str(place.get("name", "site")), f"{where}.localities")
+        self.localities = self.catchment.areas
+        self.site_of = self.catchment.site_of      # areas whose every hospital visit is at one site
+        self.home_of = self.catchment.home_of      # area -> home place (community, intermediate, social care)
+        self.sites = self.catchment.sites
+        self.places = self.catchment.places
+        self.resident = np.array([a not in self.catchment.outside_areas for a in self.localities])
         pop = place.get("population") or {}
         if "csv" in pop:
             raise ConfigError(f"{where}.population.csv", pop["csv"],
@@ -102,12 +106,39 @@ class Population:
 
     @property
     def total(self) -> float:
-        return float(self.people.sum())
+        """The place's residents (areas outside the footprint not included)."""
+        return float(self.people[self.resident].sum())
 
     def labels(self) -> dict[str, list]:
         """Allowed values of each patient attribute that depends on the population."""
         return {
-            "age_band": list(AGE_BANDS), "locality": list(self.localities), "site": list(self.sites),
-            "risk_tier": list(RISK_TIERS), "care_home": list(CARE_HOME),
+            "age_band": list(AGE_BANDS), "locality": list(self.localities), "site": self.catchment.site_labels(),
+            "place": self.catchment.place_labels(), "risk_tier": list(RISK_TIERS), "care_home": list(CARE_HOME),
         }
+
+    def parts(self, attribute: str) -> list[str]:
+        """The instances of a service partitioned by ``attribute`` (``site``, ``place`` or ``locality``):
+        the footprint's own, never ``outside``."""
+        if attribute == "site":
+            return list(self.sites)
+        if attribute == "place":
+            return list(self.places)
+        return [a for a, inside in zip(self.localities, self.resident) if inside]
+
+    def served(self, attribute: str | None) -> dict[str, float]:
+        """People served by each instance of a service partitioned by ``attribute``: a site's catchment
+        (its share of every area's people, those coming in from outside included), a place's or a
+        locality's residents; ``{None: residents}`` when the service is not partitioned."""
+        if attribute is None:
+            return {None: self.total}
+        people = self.people.sum(axis=1)
+        served = {}
+        for part in self.parts(attribute):
+            total = 0.0
+            share = (self.catchment.table[:, self.sites.index(part)] if attribute == "site"
+                     else self.catchment.weight(attribute, part))
+            for residents, weight in zip(people, share):
+                total += float(residents) * float(weight)      # in area order, as a planner would add them
+            served[part] = total
+        return served
 

@@ -344,12 +344,10 @@ def _apply_capacity_presets(network, target, population, capacity):
         service = target.service(name, f"{where}.per_1000.{name}")
         places = _amount(rate, f"{where}.per_1000.{name}", 0.0) * population.total / 1000.0
         if isinstance(service["capacity"], Mapping):
-            # Partitioned: share the places by the population each site or locality serves.
-            served = {}
-            for locality, people in zip(population.localities, population.people.sum(axis=1)):
-                part = locality if service.get("partition") == "locality" else population.site_of[locality]
-                served[part] = served.get(part, 0.0) + people
-            service["capacity"] = {k: round(places * served.get(k, 0.0) / population.total) for k in service["capacity"]}
+            # Partitioned: share the places by the people each site, place or locality serves.
+            served = population.served(service.get("partition"))
+            total = sum(served.values())
+            service["capacity"] = {k: round(places * served.get(k, 0.0) / total) for k in service["capacity"]}
         else:
             service["capacity"] = round(places)
     for name, factor in (capacity.get("scale") or {}).items():

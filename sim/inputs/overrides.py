@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -99,8 +100,22 @@ def _typed(override: Override) -> Any:
     return override.input_line.partition("=")[2] if override.is_sweep_override() else override.value()
 
 
-def _group_problems(override: Override) -> list[ConfigError]:
-    group, options = override.key_or_group, groups()[override.key_or_group]
+def searchpath(overrides: Iterable[str]) -> list[Path]:
+    """The config folders a ``hydra.searchpath=[file://...]`` override adds (a place built elsewhere)."""
+    folders = []
+    for override in overrides:
+        key, _, value = str(override).partition("=")
+        if key.lstrip("+~") == "hydra.searchpath":
+            for entry in value.strip("[]").split(","):
+                entry = entry.strip().strip("'\"")
+                if entry.startswith("file://"):
+                    folders.append(Path(entry[len("file://"):]))
+    return folders
+
+
+def _group_problems(override: Override, folders: Iterable[Path] = ()) -> list[ConfigError]:
+    group = override.key_or_group
+    options = tuple(sorted({*groups()[group], *(p.stem for folder in folders for p in (folder / group).glob("*.yaml"))}))
     if override.is_delete():
         return []
     problems = []
@@ -199,7 +214,9 @@ def _compositions(choices: list[Override]) -> list[list[str]]:
 def problems(overrides: Iterable[str]) -> list[ConfigError]:
     """Every problem with ``overrides`` (Hydra syntax, sweeps included) found before composing: one
     :class:`ConfigError` each, naming the key, what was given and what is allowed."""
+    overrides = list(overrides)
     parsed, found = _parse(overrides)
+    folders = searchpath(overrides)
     choices, keys = [], []
     for override in parsed:
         key = override.key_or_group
@@ -210,7 +227,7 @@ def problems(overrides: Iterable[str]) -> list[ConfigError]:
             continue                                   # Hydra's own settings, or a group placed elsewhere
         if key in groups():
             choices.append(override)
-            found += _group_problems(override)
+            found += _group_problems(override, folders)
         else:
             keys.append(override)
     if found or not keys:

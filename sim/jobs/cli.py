@@ -26,10 +26,15 @@ PRINT_ONLY = {"--help", "-h", "--hydra-help", "--version", "--info", "-i", "--sh
 OTHER_CONFIG = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"}
 
 
+def problem_line(error) -> str:
+    """How the command line words one problem with its input."""
+    return f"carepath: invalid configuration: {error}"
+
+
 def fail(errors, out_dir: Path | None = None) -> None:
     """Report bad input, one line per problem, remove the job's (still empty) output folder, exit 2."""
     for error in errors:
-        print(f"carepath: invalid configuration: {error}", file=sys.stderr)
+        print(problem_line(error), file=sys.stderr)
     if out_dir is not None:
         _remove_unused(out_dir)
     sys.exit(2)
@@ -54,6 +59,27 @@ def check_command_line(argv: list[str]) -> list[ConfigError]:
     if flags & (PRINT_ONLY | OTHER_CONFIG):
         return []
     return problems([arg for arg in argv if "=" in arg and not arg.startswith("-")])
+
+
+def job_problems(cfg: DictConfig) -> tuple[dict | None, list]:
+    """The composed ``cfg`` resolved, and every problem found by building it once without running
+    (:func:`sim.jobs.runner.check`, the headline, ``_target_``), each named by the key the user sets
+    (:func:`sim.inputs.overrides.typed_keys`): ``(data, [])``, or ``(None, problems)``.  With
+    :func:`check_command_line` before composing, this is the whole check of a job, shared by the
+    command line and the web app (:mod:`sim.app`), so both refuse the same input in the same words."""
+    try:
+        data = to_plain(cfg)
+        bad = target_problems(data)
+        if bad:
+            raise ConfigErrors(bad)
+        runner.check(data)
+        report.check_headline(data["network"])
+    except ConfigError as e:
+        named = typed_keys(e, cfg)             # under the keys the user sets, not those they feed
+        return None, getattr(named, "errors", [named])
+    except OmegaConfBaseException as e:
+        return None, [str(e).splitlines()[0]]
+    return data, []
 
 
 def job_cores() -> int:
@@ -81,24 +107,16 @@ def job_cores() -> int:
     return cores
 
 
-def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None):
-    """Resolve, run and write one job; return its :class:`~sim.jobs.runner.Results`.
+def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress=None):
+    """Resolve, run and write one job; return its :class:`~sim.jobs.runner.Results`.  ``progress`` is
+    :func:`sim.jobs.runner.run`'s (default: a progress bar when standard error is a terminal).
 
     A job whose resolved configuration and seed match a finished job in the cache (``run.cache_dir``)
     reuses its outputs instead of running again, unless ``run.force`` is true; so a re-run of an
     interrupted sweep recomputes only the jobs that did not finish."""
-    try:
-        data = to_plain(cfg)
-        bad = target_problems(data)
-        if bad:
-            raise ConfigErrors(bad)
-        runner.check(data)
-        report.check_headline(data["network"])
-    except ConfigError as e:
-        named = typed_keys(e, cfg)             # under the keys the user sets, not those they feed
-        fail(getattr(named, "errors", [named]), out_dir)
-    except OmegaConfBaseException as e:
-        fail([str(e).splitlines()[0]], out_dir)
+    data, bad = job_problems(cfg)
+    if bad:
+        fail(bad, out_dir)
     if data["run"].get("n_jobs", "auto") in ("auto", None):
         data["run"]["n_jobs"] = job_cores()
     key = cache.key(data)
@@ -112,7 +130,7 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None):
         return results
     started = time.perf_counter()
     try:
-        results = runner.run(data, progress=sys.stderr.isatty())
+        results = runner.run(data, progress=sys.stderr.isatty() if progress is None else progress)
     except OverloadError as e:
         print(f"carepath: stopped: {e}", file=sys.stderr)
         _remove_unused(out_dir)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,8 +115,9 @@ class Results:
                 "replications": [{"replication": i, **ledger} for i, ledger in enumerate(self.ledgers)]}
 
 
-def run(cfg: Mapping[str, Any], progress: bool = True) -> Results:
-    """Run the replications of ``cfg`` and tabulate them.
+def run(cfg: Mapping[str, Any], progress: bool | Callable[[int, int], object] = True) -> Results:
+    """Run the replications of ``cfg`` and tabulate them; ``progress`` is a progress bar (true), none
+    (false) or a function called with (replications finished, replications in the batch) after each.
 
     ``run.warmup_days: auto`` and ``run.replications: auto`` choose the warm-up and the number of
     replications first (see :mod:`sim.analysis.output_analysis`); ``Results.analysis`` says what was chosen."""
@@ -154,10 +155,19 @@ def _replicate(built, replications: range, scenario: str, progress: bool, later_
     n_jobs = resolve_jobs(built["run"].get("n_jobs", 1), len(replications))
     tasks = (delayed(run_replication)(built, r, later_years) for r in replications)
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
-    if progress:
+    if callable(progress):
+        outputs = _reporting(outputs, len(replications), progress)
+    elif progress:
         from tqdm.auto import tqdm
         outputs = tqdm(outputs, total=len(replications), desc=f"{scenario}: replications", unit="rep", leave=False)
     return sorted(outputs, key=lambda r: r["replication"])
+
+
+def _reporting(outputs, total: int, progress: Callable[[int, int], object]):
+    """``outputs`` as they finish, calling ``progress(finished, total)`` after each."""
+    for done, output in enumerate(outputs, start=1):
+        yield output
+        progress(done, total)
 
 
 def replication_table(scenario, results) -> pd.DataFrame:

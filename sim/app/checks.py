@@ -1,0 +1,60 @@
+"""The app's one door to the configuration: compose and check a job exactly as ``python -m sim`` does.
+
+:func:`check` runs the command line's own checks in the command line's order --
+:func:`sim.inputs.overrides.problems` on the overrides before anything is composed (as
+``python -m sim`` does before Hydra starts), then :func:`sim.jobs.cli.job_problems` on the composed
+configuration (as the command-line job does before it runs) -- and words each problem as the command
+line prints it, so the page refuses bad input before anything runs, in the same words.
+
+Hydra keeps its state in one global per process, so every composition the app makes (checks, and the
+defaults the page shows) goes through :data:`HYDRA`, one at a time, whatever the number of sessions.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from hydra.errors import HydraException
+from omegaconf import OmegaConf
+
+from ..common.errors import ConfigError
+from ..inputs.config import compose, to_plain
+from ..inputs.overrides import problems
+from ..jobs.cli import job_problems, problem_line
+
+#: held while Hydra composes (its global state admits one composition at a time)
+HYDRA = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Overrides after the checks: the resolved configuration to run, or the problems to show."""
+
+    overrides: tuple[str, ...]
+    data: dict | None
+    problems: tuple[str, ...]
+
+
+def check(overrides: Iterable[str]) -> Checked:
+    """The command line's checks of ``overrides``, every problem worded as ``python -m sim`` prints it."""
+    overrides = tuple(overrides)
+    with HYDRA:
+        found = problems(overrides)
+        if found:
+            return Checked(overrides, None, tuple(problem_line(e) for e in found))
+        try:
+            cfg = compose(overrides)
+        except ConfigError as error:
+            return Checked(overrides, None, tuple(problem_line(e) for e in getattr(error, "errors", [error])))
+        except HydraException as error:                # what Hydra itself refuses, such as a sweep in one run
+            return Checked(overrides, None, (problem_line(str(error).splitlines()[0]),))
+        data, bad = job_problems(cfg)
+    return Checked(overrides, data, tuple(problem_line(e) for e in bad))
+
+
+def composed(overrides: Iterable[str]) -> tuple[dict, dict]:
+    """The configuration ``overrides`` compose to, unresolved (interpolations kept) and resolved."""
+    with HYDRA:
+        cfg = compose(overrides)
+        return OmegaConf.to_container(cfg, resolve=False), to_plain(cfg)

@@ -1,0 +1,172 @@
+"""A finished job's outputs as the page shows them: tables with intervals, figures, comparisons.
+
+Everything is read back from the files the command-line job wrote (``summary.csv``, ``replications.csv``,
+``daily.csv``, ``manifest.json``), through :func:`sim.jobs.cache.load_results` into a
+:class:`sim.api.Run`, so the page shows exactly what ``python -m sim`` writes and prints.  Whatever the
+outputs hold is shown: a ``year`` column (a continuous multi-year run), the ``unstable`` flag of a metric
+that is not an estimate, and the P10/P90 of the uncertainty analysis where ``results/uncertainty`` has them.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ..analysis import figures, report
+from ..api import Run
+from ..common.paths import RESULTS
+from ..jobs.cache import load_results
+
+#: the probabilistic sensitivity analysis's summary, when that analysis has been run
+UNCERTAINTY = RESULTS / "uncertainty" / "psa_summary.csv"
+#: daily series the page can draw, as the outputs name them, and what each counts
+MEASURES = {"occupancy_mean": "places in use", "queue_mean": "waiting list (patients)",
+            "blocked_mean": "patients ready to leave but waiting for the next service",
+            "surge_mean": "escalation places in use", "corridor_mean": "patients in corridor care"}
+#: cost metrics by what they add up (setting, commissioner) and the totals
+COST_PATTERNS = {"setting": re.compile(r"cost_(?!share_|commissioner_)(\w+)_gbp"),
+                 "commissioner": re.compile(r"cost_commissioner_(\w+)_gbp"),
+                 "total": re.compile(r"(?:total|system)_cost_gbp")}
+UNSTABLE_NOTE = "not an estimate: its waiting list grows without levelling off"
+
+
+def load(out_dir: Path | str, overrides: tuple[str, ...] = ()) -> Run:
+    """The results a finished job wrote to ``out_dir``."""
+    out_dir = Path(out_dir)
+    config = json.loads((out_dir / "manifest.json").read_text())["config"]
+    return Run(load_results(out_dir, config), tuple(overrides))
+
+
+def number(x: float) -> str:
+    """A figure as the page shows it: thousands separated, three significant figures below ten."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:,.1f}"
+    return f"{x:,.3g}"
+
+
+def _in_year(table: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    return table[table["year"] == year] if "year" in table.columns and year is not None else table
+
+
+def uncertainty(place: str, scenario: str, year: int | None) -> pd.DataFrame | None:
+    """P10 and P90 by metric from the uncertainty analysis, for the run's place, scenario and year where
+    its table says (columns named ``p10``/``p90`` in any case; rows of other places, scenarios or years left
+    out); None when the analysis has not been run."""
+    if not UNCERTAINTY.is_file():
+        return None
+    table = pd.read_csv(UNCERTAINTY)
+    columns = {c.lower(): c for c in table.columns}
+    if "metric" not in columns or "p10" not in columns or "p90" not in columns:
+        return None
+    for name, value in (("place", place), ("scenario", scenario), ("year", year)):
+        if name in columns and value is not None:
+            table = table[table[columns[name]].astype(str) == str(value)]
+    table = table.rename(columns={columns["metric"]: "metric", columns["p10"]: "P10", columns["p90"]: "P90"})
+    return table.drop_duplicates("metric").set_index("metric")[["P10", "P90"]]
+
+
+def headline(run: Run, year: int | None = None, spread: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The network's headline figures: mean, 95% interval over replications, a flag for a figure that is
+    not an estimate (``unstable``), and P10/P90 of the uncertainty analysis when ``spread`` has them."""
+    summary = _in_year(run.summary, year).set_index("metric")
+    metrics = [m for m in report.headline_metrics(run.config["network"], summary.index) if m in summary.index]
+    rows = []
+    for metric in metrics:
+        r = summary.loc[metric]
+        row = {"metric": metric, "mean": number(r["mean"]),
+               "95% interval": f"{number(r['ci_low'])} to {number(r['ci_high'])}" if not math.isnan(r["ci_low"]) else "-"}
+        if spread is not None:
+            row["P10"] = number(spread["P10"].get(metric, float("nan")))
+            row["P90"] = number(spread["P90"].get(metric, float("nan")))
+        row["note"] = UNSTABLE_NOTE if bool(r.get("unstable", False)) else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def warnings(run: Run) -> list[str]:
+    """The command line's overload warnings for this run."""
+    return report.overload_warnings(run.summary)
+
+
+def costs(run: Run, year: int | None = None) -> pd.DataFrame:
+    """Cost by setting and by commissioner (pounds, 95% intervals), then the totals the run reports
+    (``total_cost_gbp``, and ``system_cost_gbp`` where the network defines a whole-system cost)."""
+    summary = _in_year(run.summary, year)
+    rows = []
+    for r in summary.itertuples():
+        for kind, pattern in COST_PATTERNS.items():
+            if match := pattern.fullmatch(r.metric):
+                name = (match.group(1) if match.groups() else r.metric.removesuffix("_gbp")).replace("_", " ")
+                rows.append({"by": kind, "name": name, "cost (£)": number(r.mean),
+                             "95% interval": f"{number(r.ci_low)} to {number(r.ci_high)}", "value": r.mean})
+    frame = pd.DataFrame(rows, columns=["by", "name", "cost (£)", "95% interval", "value"])
+    order = {kind: i for i, kind in enumerate(COST_PATTERNS)}
+    return frame.sort_values("by", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def costs_figure(table: pd.DataFrame):
+    """Cost by setting and by commissioner as horizontal bars (pounds per year of results)."""
+    figures.apply_style()
+    import matplotlib.pyplot as plt
+    parts = [table[table["by"] == kind] for kind in ("setting", "commissioner")]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [2, 1]})
+    for ax, part, title in zip(axes, parts, ("By setting", "By commissioner")):
+        ax.barh(part["name"], part["value"] / 1e6)
+        ax.invert_yaxis()
+        ax.set(title=title, xlabel="£ million")
+    return fig
+
+
+def services(run: Run) -> list[str]:
+    """The services with a daily series, in the order the outputs list them."""
+    return list(dict.fromkeys(run.daily["service"])) if not run.daily.empty else []
+
+
+def over_time_figure(run: Run, chosen: list[str], measure: str):
+    """The daily ``measure`` of the chosen services over the results period, 95% bands across replications,
+    with each service's places as a dashed line when it draws places in use."""
+    services_cfg = run.config["network"].get("services") or {}
+    capacity = {s: services_cfg[s]["capacity"] for s in chosen
+                if isinstance(services_cfg.get(s, {}).get("capacity"), (int, float))} if measure == "occupancy_mean" else None
+    label = MEASURES.get(measure, measure)
+    return figures.occupancy_over_time(run.daily, chosen, capacity, measure=measure, title=label.capitalize(), ylabel=label)
+
+
+def comparison(run: Run, reference: Run, metrics: list[str]) -> pd.DataFrame:
+    """This run minus the reference, replication by replication (common random numbers): every metric."""
+    table = run.compare(reference).reset_index()
+    order = {m: i for i, m in enumerate(metrics)}
+    table["order"] = table["metric"].map(lambda m: order.get(m, len(order)))
+    return table.sort_values(["order", "metric"]).drop(columns="order").reset_index(drop=True)
+
+
+def comparison_view(table: pd.DataFrame, metrics: list[str], year: int | None = None) -> pd.DataFrame:
+    """The headline rows of a comparison, formatted."""
+    table = _in_year(table, year)
+    table = table[table["metric"].isin(metrics)]
+    return pd.DataFrame({"metric": table["metric"], "difference": table["difference"].map(number),
+                         "95% interval": [f"{number(lo)} to {number(hi)}" for lo, hi in zip(table["ci_low"], table["ci_high"])],
+                         "change (%)": table["relative_pct"].map(lambda x: "-" if math.isnan(x) else f"{x:+.1f}")})
+
+
+def forest_figure(table: pd.DataFrame, metrics: list[str], reference: str, year: int | None = None):
+    """The headline differences with their 95% intervals, as percentages of the reference (a forest plot)."""
+    data = _in_year(table, year).assign(scenario="this run")
+    shown = [m for m in metrics if m in set(data["metric"]) and not math.isnan(data.set_index("metric")["relative_pct"].get(m))]
+    return figures.differences(data, shown, title=f"Change from {reference}")
+
+
+def config_yaml(run: Run) -> str:
+    """The resolved configuration as YAML: ``python -m sim --config-path <its folder> --config-name <its name>``
+    runs it again (the workers' count is left for the command line to choose)."""
+    config = json.loads(json.dumps(run.config, default=str))
+    config["run"]["n_jobs"] = "auto"
+    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)

@@ -1,0 +1,128 @@
+"""``python -m sim.uncertainty``: probabilistic and global sensitivity analysis, from the command line.
+
+    python -m sim.uncertainty --draws 256 --scenarios do_nothing,uk_comparator --out DIR run.year=2027
+    python -m sim.uncertainty --draws 64 --ranges my_ranges.yaml --scenarios baseline --metrics ward.occupancy_mean \\
+        --out DIR network=mmc
+    python -m sim.uncertainty --method morris --draws 10 --out DIR run.year=2027     # 10 trajectories
+    python -m sim.uncertainty --method sobol --draws 64 --ranges r.yaml --out DIR network=mmc   # direct Sobol
+
+Trailing ``key=value`` arguments are Hydra overrides, exactly as for ``python -m sim``.  Writes to
+``DIR``: ``draws.csv``, ``psa.csv``, ``psa_summary.csv``, ``headline.csv``, ``history_matching.csv``,
+``variance.csv``, ``sensitivity.csv`` (with ``emulator.csv``, ``tornado.csv``,
+``switching_values.csv`` for a PSA), figures with captions, a README and a manifest.
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from ..common.errors import ConfigError, ConfigErrors
+from ..jobs.experiment import Experiment
+from ..jobs.runner import available_cores
+from . import analysis, history, runs, summary, variance
+from .study import Settings, Study, calibration_weights, derive, psa_table
+
+METHODS = {"psa": "lhs", "morris": "morris", "sobol": "saltelli"}
+HEADLINE = ["total_cost_gbp", "acute_bed_need", "acute.occupancy_mean", "acute_delayed_bed_days", "ae_attendances",
+            "ae_4h_pct", "nel_admissions", "cost_acute_gbp", "cost_community_gbp", "cost_intermediate_care_gbp",
+            "cost_social_care_gbp", "ic_wait_days_mean", "social_care_wait_days_mean"]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m sim.uncertainty", description=__doc__.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+    p.add_argument("--draws", type=int, default=64, help="parameter sets (PSA); Morris trajectories; Sobol base samples")
+    p.add_argument("--scenarios", default="do_nothing,uk_comparator", help="comma-separated scenarios, run with every draw")
+    p.add_argument("--years", default=None, help="comma-separated run years (projections, fan charts); default run.year")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--ranges", type=Path, default=None, help="ranges file replacing configs/uncertainty/default.yaml")
+    p.add_argument("--method", choices=list(METHODS), default="psa",
+                   help="psa: Latin hypercube (or --design sobol) + emulator Sobol; morris; sobol: Sobol on the model")
+    p.add_argument("--design", choices=["lhs", "sobol"], default=None, help="PSA design (default lhs)")
+    p.add_argument("--replications", type=int, default=1, help="replications of each draw (>= 2: ANOVA variance split)")
+    p.add_argument("--noise-replications", type=int, default=10, help="replications of the central run")
+    p.add_argument("--history-match", choices=list(history.MODES), default=None,
+                   help="reject or down-weight draws whose 2017/18 baseline misses the calibration targets, or only "
+                        "report them (default: reject where the place has targets for the network, otherwise none)")
+    p.add_argument("--threshold", type=float, default=history.THRESHOLD, help="largest implausibility kept (reject)")
+    p.add_argument("--discrepancy", type=float, default=0.0, help="model discrepancy, a fraction of each target")
+    p.add_argument("--metrics", default=None, help="comma-separated metrics to keep (default: the headline set)")
+    p.add_argument("--seed", type=int, default=2017, help="seed of the design (runs use run.seed + draw)")
+    p.add_argument("--n-jobs", default="auto", help="runs side by side (auto: every core)")
+    p.add_argument("--backend", choices=list(runs.BACKENDS), default="joblib", help="joblib (local) or ray")
+    p.add_argument("--top", type=int, default=10, help="leading ranges shown")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("overrides", nargs="*", help="Hydra overrides, as for python -m sim")
+    return p
+
+
+def settings_from(args) -> Settings:
+    n_jobs = available_cores() if args.n_jobs == "auto" else int(args.n_jobs)
+    mode = args.history_match
+    if mode is None:
+        mode = "reject" if not any(o.split("=")[0] in ("network", "place") for o in args.overrides) else "none"
+    return Settings(draws=args.draws, scenarios=[s for s in args.scenarios.split(",") if s],
+                    years=[int(y) for y in args.years.split(",")] if args.years else None, overrides=list(args.overrides),
+                    ranges=args.ranges, design=args.design or METHODS[args.method] if args.method == "psa" else METHODS[args.method],
+                    replications=args.replications, noise_replications=args.noise_replications, history_match=mode,
+                    threshold=args.threshold, discrepancy=args.discrepancy, seed=args.seed, n_jobs=n_jobs,
+                    backend=args.backend, progress=not args.no_progress)
+
+
+def results_to_rank(psa: pd.DataFrame, scenarios: list[str], year, metrics: list[str]) -> list[tuple[str, str]]:
+    """(scenario, metric) of the results whose sensitivity is analysed: each net saving, then the bed
+    need (or the metrics asked for) of each scenario."""
+    present = set(zip(psa["scenario"], psa["metric"]))
+    out = [(s, summary.SAVING) for s in sorted({s for s, m in present if m == summary.SAVING})]
+    wanted = [summary.BED_NEED] if any(m == summary.BED_NEED for _, m in present) else metrics
+    return out + [(s, m) for s in scenarios for m in wanted if (s, m) in present]
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        settings = settings_from(args)
+        study = Study(settings)
+        outcome = study.run()
+    except (ConfigErrors, ConfigError) as error:
+        for e in getattr(error, "errors", [error]):
+            print(f"carepath: invalid configuration: {e}", file=sys.stderr)
+        return 2
+    from .report import write
+    analysis_started = time.perf_counter()
+    metrics = args.metrics.split(",") if args.metrics else HEADLINE
+    psa, paired = psa_table(outcome, metrics)
+    weight, implausible, matched = calibration_weights(study, outcome)
+    year = max(study.years)
+    ranked = results_to_rank(psa, settings.scenarios, year, metrics)
+    command = " ".join(["python -m sim.uncertainty", *(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))])
+    exp = Experiment("uncertainty", out_dir=args.out, command=command,
+                     question=("How far do the results move with the assumptions, which assumptions matter, and at what "
+                               "value of each would a scheme stop saving money?"))
+    sens = []
+    for scenario, metric in ranked:
+        y = analysis.result_values(psa, scenario, year, metric, len(outcome.draws))
+        if y is None:
+            continue
+        result = analysis.label(scenario, year, metric)
+        if settings.design in ("morris", "saltelli"):
+            sens.append({"result": result, "indices": analysis.direct(settings.design, study.names, outcome.unit, y, result,
+                                                                       settings.trajectories_levels, settings.seed)})
+        elif len(y) >= 10:
+            sens.append({"result": result, **analysis.emulated(study.resolved, outcome.unit, y, result, seed=settings.seed,
+                                                                switching_top=3 if metric == summary.SAVING else None)})
+    central = derive(outcome.central.assign(draw=-1), metrics) if settings.replications < 2 else None
+    split = variance.table(paired[paired["year"] == year], central)
+    timings = {**outcome.timings, "analysis_seconds": round(time.perf_counter() - analysis_started, 2),
+               "total_seconds": round(time.perf_counter() - started, 2)}
+    write(exp, study, outcome, psa, weight, implausible, matched, split, sens, timings, args.top)
+    print(f"{outcome.stats.jobs} runs ({outcome.stats.ran} run, {outcome.stats.reused} from the cache); "
+          f"history matching kept {matched['kept']} of {matched['draws']} draws; written to {args.out}")
+    return 0
+

@@ -1,0 +1,90 @@
+"""History matching: keep the draws whose 2017/18 baseline still fits the calibration targets.
+
+Each draw is also run as the calibration baseline (``scenario=baseline`` in the calibration year),
+and for every target ``j`` of ``place.calibration.targets`` its implausibility is
+
+    I_j = |model_j - target_j| / sqrt(var_model_j + var_target_j + var_discrepancy_j)
+
+(Craig, Goldstein, Seheult & Smith 1997; Vernon, Goldstein & Bower 2010), where ``model_j`` is the
+draw's mean over its replications and
+
+* ``var_model_j`` is the variance of that mean from chance alone: the within-draw replication
+  variance (pooled over draws when each draw has replications, otherwise from the replications of the
+  central run) divided by the draw's replications -- delayed bed-days vary by about 2,200 between
+  replications, so this term is what keeps a draw from being rejected for noise;
+* ``var_target_j`` is the target's own uncertainty: its calibration tolerance taken as a 95% half-width
+  (5% of a volume, 3 points of a rate or occupancy, 10 patients of waiting-list growth), so the
+  standard deviation is the tolerance / 1.96;
+* ``var_discrepancy_j`` is the model discrepancy, ``(discrepancy x target)^2`` for a relative
+  ``--discrepancy`` (default 0).
+
+A draw is kept when its largest implausibility is at most the threshold (3, Pukelsheim's three-sigma
+rule).  ``weight`` instead down-weights each draw by ``exp(-sum_j I_j^2 / 2)``, a Gaussian likelihood
+of the targets, normalised over the draws; ``report`` computes and reports the implausibilities but keeps
+every draw with equal weight (for ranges so wide that too few draws are plausible to summarise); ``none``
+does not run the baseline at all.  A stationary
+target (waiting-list growth) counts only growth, as the calibration does.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MODES = ("reject", "weight", "report", "none")
+THRESHOLD = 3.0
+TOLERANCE = {"volume": 0.05, "occupancy": 3.0, "rate": 3.0, "stationary": 10.0}
+
+
+def target_sd(spec: dict) -> float:
+    """The standard deviation of a target's own uncertainty: its tolerance as a 95% half-width."""
+    tolerance = TOLERANCE[spec["kind"]]
+    return (tolerance * float(spec["value"]) if spec["kind"] == "volume" else tolerance) / 1.96
+
+
+def implausibility(means: pd.DataFrame, noise_var: pd.Series, replications: int, targets: dict,
+                   discrepancy: float = 0.0) -> pd.DataFrame:
+    """``I_j`` for every draw (rows) and target (columns).
+
+    ``means``: each draw's mean of each target metric (draws x metrics); ``noise_var``: the
+    replication-to-replication variance of each metric."""
+    columns = {}
+    for metric, spec in targets.items():
+        if metric not in means.columns:
+            continue
+        target = float(spec["value"])
+        gap = means[metric] - target
+        if spec["kind"] == "stationary":
+            gap = gap.clip(lower=0.0)            # a list may shrink; only growth is a misfit
+        variance = (float(noise_var.get(metric, 0.0)) / max(1, replications) + target_sd(spec) ** 2
+                    + (discrepancy * target) ** 2)
+        columns[metric] = gap.abs() / np.sqrt(variance)
+    return pd.DataFrame(columns, index=means.index)
+
+
+def weights(implausible: pd.DataFrame, mode: str = "reject", threshold: float = THRESHOLD) -> pd.Series:
+    """Each draw's weight (summing to 1): kept draws equally (``reject``), by likelihood (``weight``)."""
+    if mode not in MODES:
+        raise ValueError(f"history matching {mode!r}: expected one of {', '.join(MODES)}")
+    if mode in ("none", "report") or implausible.empty:
+        raw = pd.Series(1.0, index=implausible.index)
+    elif mode == "reject":
+        raw = (implausible.max(axis=1) <= threshold).astype(float)
+    else:
+        log_like = -0.5 * (implausible ** 2).sum(axis=1)
+        raw = np.exp(log_like - log_like.max())
+    total = raw.sum()
+    return raw / total if total > 0 else raw
+
+
+def report(implausible: pd.DataFrame, weight: pd.Series, mode: str, threshold: float) -> dict:
+    """How many draws history matching kept, and which targets rejected the others."""
+    if implausible.empty:
+        return {"mode": mode, "draws": len(weight), "kept": len(weight), "targets": []}
+    worst = implausible.idxmax(axis=1)
+    rejected = implausible.max(axis=1) > threshold
+    kept = int((weight > 0).sum()) if mode == "reject" else len(weight)
+    effective = float(1.0 / (weight ** 2).sum()) if weight.sum() > 0 else 0.0
+    return {"mode": mode, "threshold": threshold, "draws": len(weight), "kept": kept,
+            "plausible": int((~rejected).sum()), "effective_draws": round(effective, 1),
+            "targets": list(implausible.columns),
+            "rejected_by": {k: int(v) for k, v in worst[rejected].value_counts().items()}}

@@ -1,0 +1,153 @@
+"""The written study: tables, figures and a README whose every number is computed from the runs."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import plots, summary
+from .study import CALIBRATION
+
+
+def _gbp(value: float) -> str:
+    return f"-£{abs(value) / 1e6:.1f}m" if value < 0 else f"£{value / 1e6:.1f}m"
+
+
+def _ranges_table(study) -> pd.DataFrame:
+    resolved = study.resolved
+    rows = []
+    for rng in resolved.ranges.ranges:
+        keys = resolved.keys(rng.name)
+        rows.append({"range": rng.name, "apply": rng.apply, "distribution": rng.describe(),
+                     "central": resolved.central(rng), "keys": len(keys), "first_keys": "; ".join(keys[:3]),
+                     "source": rng.source})
+    return pd.DataFrame(rows)
+
+
+def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, timings, top: int) -> None:
+    s = study.settings
+    year = max(study.years)
+    exp.table("draws", outcome.draws, "each draw's seed and value of every range (a multiplier, a shift, or the value)")
+    exp.table("ranges", _ranges_table(study), "the ranges: how each is applied, its distribution, its keys and source")
+    exp.table("psa", psa[["draw", "scenario", "year", "metric", "value"]],
+              "each draw's result (mean over its replications) by scenario and year; `<scenario> vs do_nothing` rows "
+              "are paired differences, with net_saving_gbp = do-nothing cost minus the scenario's")
+    table = summary.summarise(psa, weight)
+    exp.table("psa_summary", table, "mean, P10, P50 and P90 over the draws kept by history matching (weighted)")
+    headline = summary.headline(psa, weight)
+    if not headline.empty:
+        exp.table("headline", headline, "net saving against do-nothing: P10/P50/P90 and the probability of saving")
+    central = outcome.central.groupby(["scenario", "year", "metric"])["value"].agg(["mean", "std", "count"]).reset_index()
+    exp.table("central", central[central["metric"].isin(set(psa["metric"]) | set(implausible.columns))],
+              f"the ordinary run at the central values (seed run.seed, {s.noise_replications} replications)")
+    if not implausible.empty:
+        exp.table("history_matching", implausible.assign(max_implausibility=implausible.max(axis=1),
+                                                          weight=weight.reindex(implausible.index)).rename_axis("draw").reset_index(),
+                  "implausibility of each draw's 2017/18 baseline against each calibration target, and its weight")
+    split = split[split["metric"].isin(set(psa["metric"]))]
+    exp.table("variance", split, "share of each result's variance from the parameters rather than chance (method named)")
+    indices = [x["indices"] for x in sens]
+    if indices:
+        exp.table("sensitivity", pd.concat(indices, ignore_index=True).rename(columns={"metric": "metric"}),
+                  "sensitivity indices: metric (scenario, year, result), parameter (range), method, index "
+                  "(S1, ST, mu_star, sigma), value and 95% interval")
+    emulated = [x for x in sens if "check" in x]
+    if emulated:
+        exp.table("emulator", pd.DataFrame([x["check"] for x in emulated]),
+                  "the emulator behind the Sobol indices: cross-validated R² (5-fold) and its noise share")
+        exp.table("tornado", pd.concat([x["tornado"] for x in emulated], ignore_index=True),
+                  "each range at its P10 and P90 with the others at their medians (emulator)")
+        exp.table("switching_values", pd.concat([x["switching"] for x in emulated], ignore_index=True),
+                  "for the leading ranges of each result, the value at which the result crosses zero (emulator)")
+        exp.figure("emulator_check", plots.emulator_check([x["check"] | {"observed": x["observed"], "predicted": x["predicted"]}
+                                                           for x in emulated]),
+                   "Emulator check: each draw's result against the emulator's out-of-sample (5-fold) prediction.")
+        for x in emulated:
+            slug = x["check"]["result"].replace(" vs ", "_vs_").replace(": ", "_").replace(" ", "_").replace(".", "_")
+            exp.figure(f"tornado_{slug}", plots.tornado(x["tornado"], x["check"]["result"], top),
+                       f"Tornado: {x['check']['result']} with each range at its P10 and P90, the others at their medians "
+                       "(read off the emulator).")
+            exp.figure(f"sobol_{slug}", plots.sobol_bars(x["indices"], x["check"]["result"], top),
+                       f"First-order and total Sobol indices of {x['check']['result']} (emulator; 95% bootstrap intervals).")
+    if s.design in ("lhs", "sobol"):
+        scenarios = [x for x in table["scenario"].unique() if x != CALIBRATION]
+        levels = [(sc, m) for sc in scenarios if " vs " not in sc for m in (summary.COST, summary.BED_NEED)
+                  if m in set(table["metric"])]
+        if levels:
+            exp.figure("distributions", plots.s_curves(psa[psa["year"] == year], weight, levels, f"Results in {year}"),
+                       f"Distribution over the draws (S-curves, P10/P50/P90 dotted) of each headline result in {year}.")
+        diffs = [(sc, m) for sc in scenarios if " vs " in sc for m in (summary.SAVING, summary.BED_NEED)
+                 if m in set(table["metric"])]
+        if diffs:
+            exp.figure("differences", plots.s_curves(psa[psa["year"] == year], weight, diffs, "Paired difference from do-nothing"),
+                       f"Distribution over the draws of each scenario's paired difference from do-nothing in {year} "
+                       "(net saving: positive saves money).")
+        if not headline.empty:
+            exp.figure("probability_of_saving", plots.saving_probability(headline),
+                       "Probability that each scenario costs less than do-nothing (share of the kept draws).")
+        if len(study.years) > 1:
+            for metric in (summary.COST, summary.SAVING):
+                exp.figure(f"fan_{metric}", plots.fan_chart(table, metric, scenarios),
+                           f"{metric} by year: P50 with the P10-P90 band over the draws.")
+    exp.runs["study"] = {"settings": {k: (str(v) if v is not None and not isinstance(v, (int, float, list, str)) else v)
+                                      for k, v in vars(s).items()},
+                         "ranges_file": str(study.ranges.path), "history_matching": matched,
+                         "runs": vars(outcome.stats), "timings": timings,
+                         "seconds_per_run": round(outcome.stats.job_seconds / max(1, outcome.stats.ran), 2)}
+    timing = (f" {outcome.stats.jobs} runs ({outcome.stats.ran} run here, {outcome.stats.reused} from the job cache) in "
+              f"{timings['total_seconds'] / 60:.1f} minutes: setup {timings['setup_seconds']:.0f} s, runs {timings['run_seconds']:.0f} s, "
+              f"analysis {timings['analysis_seconds']:.0f} s.")
+    exp.finish(answer(study, headline, table, matched, split, sens, top) + timing, method=METHOD)
+
+
+RELIABLE_R2 = 0.5      # below this the emulator explains too little of the runs for its indices to mean anything
+METHOD = """Ranges (80% intervals or named distributions) on every uncertain input, by full Hydra key or by group
+(`configs/uncertainty/default.yaml`, or `--ranges`); a Latin hypercube over them (seeded); each draw written into the
+composed configuration of each scenario (probability tables renormalised) and run with its own seed, `run.seed + draw`,
+shared by every scenario (common random numbers within a draw, independent chance between draws). Each draw's 2017/18
+baseline is history matched against the calibration targets (implausibility counting the model's replication variance,
+the target's tolerance and any discrepancy; kept at most 3). Sobol indices come from a Gaussian-process emulator fitted to
+the draws (checked by 5-fold cross-validation), the tornado and switching values from the same emulator one range at a
+time; the variance split is O'Hagan, Stevenson & Madan's (2007) estimator. Details: `sim/uncertainty/`."""
+
+
+def answer(study, headline, table, matched, split, sens, top) -> str:
+    if matched["mode"] == "none":
+        parts = [f"{matched['draws']} draws, all kept (no history matching)."]
+    else:
+        worst = ", ".join(f"{k} ({v})" for k, v in list(matched.get("rejected_by", {}).items())[:4])
+        parts = [f"History matching: {matched['plausible']} of {matched['draws']} draws have a 2017/18 baseline within "
+                 f"implausibility {matched['threshold']:g} of every calibration target"
+                 + (f" (the worst-fitting target of the others: {worst})" if worst else "") + "; "
+                 + ("the summaries use every draw, equally weighted (--history-match report), so they show the spread "
+                    "of the stated ranges, wider than the calibration allows." if matched["mode"] == "report"
+                    else f"the summaries use the {matched['kept']} draws kept ({matched['mode']}).")]
+    for r in headline.itertuples():
+        parts.append(f"{r.comparison}, {r.year}: net saving P10 {_gbp(r.net_saving_p10_gbp)}, P50 {_gbp(r.net_saving_p50_gbp)}, "
+                     f"P90 {_gbp(r.net_saving_p90_gbp)}; probability of saving {r.probability_saving:.0%}.")
+    for x in sens:
+        ranked = x["indices"]
+        index = "ST" if "ST" in set(ranked["index"]) else "mu_star"
+        leading = ranked[ranked["index"] == index].sort_values("value", ascending=False).head(top)
+        listed = ", ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in leading.itertuples())
+        check = f" (emulator cross-validated R² {x['check']['cv_r2']:.2f})" if "check" in x else ""
+        if "check" in x and not x["check"]["cv_r2"] >= RELIABLE_R2:
+            parts.append(f"The emulator of {x['result']} does not reproduce the runs out of sample (cross-validated R² "
+                         f"{x['check']['cv_r2']:.2f} < {RELIABLE_R2}): {len(x['observed'])} draws are too few for "
+                         f"{len(study.names)} ranges, so its indices, tornado and switching values below are not evidence; "
+                         "run more draws, or screen with --method morris and keep the ranges that matter.")
+        parts.append(f"Drivers of {x['result']} by {index}{check}: {listed}.")
+        if "switching" in x and not x["switching"].empty:
+            words = []
+            for r in x["switching"].itertuples():
+                if r.within_range:
+                    words.append(f"{r.parameter} at {r.switching_value:.4g} (its P{r.switching_percentile:.0f})")
+                else:
+                    words.append(f"{r.parameter}: none within its range (result {r.result_at_low_end:,.0f} to "
+                                 f"{r.result_at_high_end:,.0f})")
+            parts.append(f"Switching values (result = 0): {'; '.join(words)}.")
+    shares = split[split["metric"] == summary.SAVING] if not split.empty else split
+    for r in shares.itertuples():
+        if np.isfinite(r.share_parameter):
+            parts.append(f"{r.share_parameter:.0%} of the variance of {r.scenario} {r.metric} comes from the parameters, "
+                         f"the rest from chance ({r.method}).")
+    return " ".join(parts)

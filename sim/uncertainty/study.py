@@ -1,0 +1,184 @@
+"""A study: ranges, a design, the runs, and the tables they give.
+
+:class:`Study` composes the configuration of each chosen scenario once (as ``python -m sim
+scenario=<name> [overrides]`` would), checks the ranges against it and against the scenario files
+of the parameter register, draws the design, writes every draw into each scenario's configuration
+(checking every draw before any run starts), runs the jobs (:mod:`sim.uncertainty.runs`) and
+tabulates them.  Besides the draws, each scenario and year is run once at the central values with
+``noise_replications`` replications and seed ``run.seed``: the ordinary run, which gives the model's
+replication variance (history matching, variance split).  With ``history_match``, each draw is also
+run as the calibration baseline (``scenario=baseline`` in ``place.calibration.year``).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..common.errors import ConfigError, ConfigErrors
+from ..inputs.config import compose
+from ..jobs import runner
+from . import apply, history, ranges, register, runs, sampling, summary
+from .apply import Resolved
+
+CALIBRATION = "calibration_baseline"
+
+
+@dataclass
+class Settings:
+    draws: int = 64
+    scenarios: list[str] = field(default_factory=lambda: ["do_nothing", "uk_comparator"])
+    years: list[int] | None = None            # None: the composed run.year
+    overrides: list[str] = field(default_factory=list)
+    ranges: Path | None = None                # None: configs/uncertainty/default.yaml
+    design: str = "lhs"
+    replications: int = 1
+    noise_replications: int = 10
+    history_match: str = "none"               # reject, weight or none
+    threshold: float = history.THRESHOLD
+    discrepancy: float = 0.0
+    seed: int = 2017                          # the design's seed (the runs use run.seed + draw)
+    n_jobs: int = 1
+    backend: str = "joblib"
+    progress: bool = True
+    trajectories_levels: int = 4              # Morris grid levels
+
+
+@dataclass
+class Outcome:
+    """What a study ran: the design and every replication, with the central runs."""
+
+    resolved: Resolved
+    unit: np.ndarray                          # the design in the unit cube (draws x ranges)
+    draws: pd.DataFrame                       # draw, seed, then each range's value
+    replications: pd.DataFrame                # draw, scenario, year, replication, metric, value
+    central: pd.DataFrame                     # the central runs: scenario, year, replication, metric, value
+    stats: runs.RunStats
+    timings: dict
+
+
+def _plain(overrides: list[str]) -> dict:
+    cfg = compose(overrides)
+    from omegaconf import OmegaConf
+    data = OmegaConf.to_container(cfg, resolve=False)
+    data.pop("hydra", None)
+    return data
+
+
+class Study:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        started = time.perf_counter()
+        s = settings
+        self.base = {name: _plain([*s.overrides, f"scenario={name}"]) for name in s.scenarios}
+        first = apply.to_config(next(iter(self.base.values())))
+        self.run_cfg = first["run"]
+        self.years = list(s.years) if s.years else [int(self.run_cfg["year"])]
+        self.calibration = None
+        if s.history_match != "none":
+            spec = first["place"].get("calibration") or {}
+            if not spec.get("targets") or spec.get("network") != first["network"].get("name"):
+                raise ConfigError("--history-match", s.history_match, "none: this place and network have no calibration "
+                                  "targets (place.calibration.targets for this network)")
+            self.calibration = spec
+            self.base[CALIBRATION] = _plain([*s.overrides, "scenario=baseline", f"run.year={int(spec['year'])}"])
+        for data in self.base.values():
+            runner.check(apply.to_config(data))          # bad overrides fail before anything is drawn
+        self.ranges = ranges.load(s.ranges)
+        self.resolved = apply.resolve(self.ranges, self.base, register.scenario_keys())
+        self.setup_seconds = time.perf_counter() - started
+
+    @property
+    def names(self) -> list[str]:
+        return self.ranges.names
+
+    def labels(self) -> list[tuple[str, int]]:
+        """(scenario, year) of every run of a draw."""
+        out = [(name, year) for name in self.settings.scenarios for year in self.years]
+        if self.calibration is not None:
+            out.append((CALIBRATION, int(self.calibration["year"])))
+        return out
+
+    def design(self) -> np.ndarray:
+        s = self.settings
+        return sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
+
+    def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int) -> runs.Job:
+        data, _ = apply.apply(self.resolved, label, values, draw)
+        cfg = apply.to_config(data)
+        cfg["run"] = {**cfg["run"], "year": year, "seed": seed, "replications": replications, "n_jobs": 1}
+        return runs.Job(draw, label, year, cfg)
+
+    def jobs(self, values: pd.DataFrame) -> tuple[list[runs.Job], list[runs.Job]]:
+        """The central runs and every draw's runs, each draw checked before any runs."""
+        s, seed = self.settings, int(self.run_cfg["seed"])
+        central = sampling.central_values(self.resolved)
+        centre = [self.job(-1, label, year, central, seed, s.noise_replications) for label, year in self.labels()]
+        drawn, errors = [], []
+        for d, row in enumerate(values.to_dict("records")):
+            for label, year in self.labels():
+                try:
+                    drawn.append(self.job(d, label, year, row, runs.job_seed(seed, d), s.replications))
+                except ConfigErrors as error:
+                    errors += error.errors
+                except ConfigError as error:
+                    errors.append(error)
+        if errors:
+            raise ConfigErrors(list({str(e): e for e in errors}.values()))    # once, not once per scenario
+        return centre, drawn
+
+    def run(self) -> Outcome:
+        s = self.settings
+        started = time.perf_counter()
+        unit = self.design()
+        values = sampling.values(self.resolved, unit)
+        centre, drawn = self.jobs(values)
+        setup = self.setup_seconds + time.perf_counter() - started
+        stats = runs.RunStats()
+        central = runs.run_jobs(centre, s.n_jobs, s.backend, s.progress, stats).drop(columns="draw")
+        table = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats)
+        seed = int(self.run_cfg["seed"])
+        draws = pd.concat([pd.DataFrame({"draw": range(len(values)), "seed": [runs.job_seed(seed, d) for d in range(len(values))]}),
+                           values], axis=1)
+        return Outcome(self.resolved, unit, draws, table, central, stats,
+                       {"setup_seconds": round(setup, 2), "run_seconds": round(stats.seconds, 2)})
+
+
+def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.DataFrame, dict]:
+    """History matching of every draw against the calibration targets."""
+    s = study.settings
+    draws = outcome.draws["draw"]
+    if study.calibration is None:
+        weight = pd.Series(1.0 / len(draws), index=draws.to_numpy())
+        return weight, pd.DataFrame(index=draws.to_numpy()), history.report(pd.DataFrame(), weight, "none", s.threshold)
+    targets = study.calibration["targets"]
+    base = outcome.replications[(outcome.replications["scenario"] == CALIBRATION)
+                                & outcome.replications["metric"].isin(list(targets))]
+    means = base.groupby(["draw", "metric"])["value"].mean().unstack("metric")
+    within = base.groupby(["draw", "metric"])["value"].var(ddof=1).groupby("metric").mean() if s.replications > 1 else None
+    centre = outcome.central[outcome.central["scenario"] == CALIBRATION]
+    noise = within if within is not None else centre.groupby("metric")["value"].var(ddof=1)
+    implausible = history.implausibility(means, noise, s.replications, targets, s.discrepancy)
+    weight = history.weights(implausible, s.history_match, s.threshold)
+    return weight, implausible, history.report(implausible, weight, s.history_match, s.threshold)
+
+
+def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
+    """Replications with the bed need and the paired differences from do-nothing added, for ``metrics``."""
+    reps = summary.with_bed_need(reps)
+    if metrics:
+        reps = reps[reps["metric"].isin(set(metrics) | {summary.COST})]
+    if summary.REFERENCE in set(reps["scenario"]):
+        reps = pd.concat([reps, summary.paired_differences(reps)], ignore_index=True)
+    if metrics:
+        reps = reps[reps["metric"].isin(set(metrics) | {summary.SAVING})]
+    return reps
+
+
+def psa_table(outcome: Outcome, metrics: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``psa`` (draw means) and the paired replications behind it, for the metrics asked for."""
+    reps = derive(outcome.replications[outcome.replications["scenario"] != CALIBRATION], metrics)
+    return summary.draw_means(reps), reps

@@ -1,0 +1,97 @@
+"""From the runs to the numbers a board reads: per-draw results, paired differences, P10/P50/P90.
+
+``psa.csv`` holds one row per draw, scenario, year and metric: the draw's mean over its replications.
+A scenario compared with ``do_nothing`` adds rows under the scenario name ``<scenario> vs do_nothing``:
+the paired difference, replication by replication on common random numbers, then averaged over the
+draw's replications, and ``net_saving_gbp`` = do-nothing cost minus the scenario's cost (positive: it
+saves money).  Summaries weight each draw by its history-matching weight (:mod:`sim.uncertainty.history`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+REFERENCE = "do_nothing"
+SAVING = "net_saving_gbp"
+COST = "total_cost_gbp"
+BED_NEED = "acute_bed_need"
+#: beds in use plus patients waiting for one (boarding in A&E, waiting on the day): the beds demand asked for
+BED_NEED_PARTS = ("acute.occupancy_mean", "acute.queue_mean")
+
+
+def with_bed_need(replications: pd.DataFrame) -> pd.DataFrame:
+    """Add ``acute_bed_need`` (mean beds in use plus mean patients waiting for a bed) to each replication."""
+    parts = replications[replications["metric"].isin(BED_NEED_PARTS)]
+    if parts["metric"].nunique() < len(BED_NEED_PARTS):
+        return replications
+    keys = [c for c in replications.columns if c not in ("metric", "value")]
+    need = parts.groupby(keys, sort=False)["value"].sum().reset_index().assign(metric=BED_NEED)
+    return pd.concat([replications, need[replications.columns]], ignore_index=True)
+
+
+def comparison_label(scenario: str, reference: str = REFERENCE) -> str:
+    return f"{scenario} vs {reference}"
+
+
+def draw_means(replications: pd.DataFrame) -> pd.DataFrame:
+    """``draw, scenario, year, metric, value``: each draw's mean over its replications."""
+    return (replications.groupby(["draw", "scenario", "year", "metric"], sort=True)["value"].mean()
+            .reset_index())
+
+
+def paired_differences(replications: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
+    """Each scenario minus ``reference``, replication by replication, with the net saving added."""
+    keys = ["draw", "year", "replication", "metric"]
+    base = replications[replications["scenario"] == reference].set_index(keys)["value"]
+    frames = []
+    for scenario in [s for s in replications["scenario"].unique() if s != reference]:
+        other = replications[replications["scenario"] == scenario].set_index(keys)["value"]
+        diff = (other - base).dropna().reset_index()
+        saving = diff[diff["metric"] == COST].assign(metric=SAVING)
+        saving["value"] = -saving["value"]
+        frames.append(pd.concat([diff, saving]).assign(scenario=comparison_label(scenario, reference)))
+    return pd.concat(frames, ignore_index=True) if frames else replications.iloc[:0]
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities) -> np.ndarray:
+    """Quantiles of a weighted sample (the weighted empirical distribution, interpolated at midpoints)."""
+    values, weights = np.asarray(values, float), np.asarray(weights, float)
+    keep = weights > 0
+    values, weights = values[keep], weights[keep]
+    if len(values) == 0:
+        return np.full(len(probabilities), np.nan)
+    order = np.argsort(values)
+    values, weights = values[order], weights[order]
+    cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
+    return np.interp(probabilities, cumulative, values)
+
+
+def summarise(psa: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
+    """``scenario, year, metric, mean, p10, p50, p90, draws``, each draw weighted."""
+    rows = []
+    for (scenario, year, metric), group in psa.groupby(["scenario", "year", "metric"], sort=False):
+        w = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
+        v = group["value"].to_numpy()
+        if w.sum() <= 0:
+            continue
+        p10, p50, p90 = weighted_quantiles(v, w, [0.1, 0.5, 0.9])
+        rows.append({"scenario": scenario, "year": year, "metric": metric, "mean": float(np.average(v, weights=w)),
+                     "p10": p10, "p50": p50, "p90": p90, "draws": int((w > 0).sum())})
+    return pd.DataFrame(rows, columns=["scenario", "year", "metric", "mean", "p10", "p50", "p90", "draws"])
+
+
+def headline(psa: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
+    """For each scenario compared with do-nothing and year: the net saving's P10/P50/P90 and the
+    probability that the scenario saves money."""
+    rows = []
+    savings = psa[psa["metric"] == SAVING]
+    for (scenario, year), group in savings.groupby(["scenario", "year"], sort=True):
+        w = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
+        v = group["value"].to_numpy()
+        if w.sum() <= 0:
+            continue
+        p10, p50, p90 = weighted_quantiles(v, w, [0.1, 0.5, 0.9])
+        rows.append({"comparison": scenario, "year": year, "net_saving_p10_gbp": p10, "net_saving_p50_gbp": p50,
+                     "net_saving_p90_gbp": p90, "net_saving_mean_gbp": float(np.average(v, weights=w)),
+                     "probability_saving": float(w[v > 0].sum() / w.sum()), "draws": int((w > 0).sum())})
+    return pd.DataFrame(rows)

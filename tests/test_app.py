@@ -1,0 +1,205 @@
+"""The web app in a real browser: headless Chromium (Debian's) drives ``python -m sim.app`` as a user would.
+
+Playwright is pointed at ``/usr/bin/chromium`` (nothing downloads a browser of its own; ``.ci/run``
+installs Debian's), with ``--no-sandbox`` because CI runs as root.  Runs are short (30 days, 2
+replications) so the journey takes about a minute.
+"""
+from __future__ import annotations
+
+import os
+import re
+import select
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+pytest.importorskip("shiny")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from sim.app.results import number  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHORT = "run.horizon_days=30 run.warmup_days=5"
+RUN_SECONDS = 180
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        message = "Debian's chromium is not installed (apt-get install chromium chromium-driver; .ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """``python -m sim.app`` on a free port, in a folder of its own (its outputs and cache)."""
+    folder = tmp_path_factory.mktemp("app")
+    log = (folder / "app.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "sim.app", "--port", "0", "--workers", "2"], cwd=folder,
+                               stdout=subprocess.PIPE, stderr=log, text=True)
+    ready, _, _ = select.select([process.stdout], [], [], 120)
+    line = process.stdout.readline() if ready else ""
+    match = re.search(r"http://\S+", line)
+    if not match:
+        process.kill()
+        pytest.fail(f"the app did not print its address: {line!r}; {(folder / 'app.log').read_text()[-2000:]}")
+    yield {"url": match.group(0), "folder": folder}
+    process.terminate()
+    process.wait(30)
+    log.close()
+
+
+def open_page(browser, app):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(app["url"])
+    beds(page).wait_for(timeout=60_000)
+    return page
+
+
+def beds(page):
+    return page.get_by_role("spinbutton", name="General and acute beds")
+
+
+def short_runs(page, *more: str) -> None:
+    page.get_by_role("button", name="Run settings").click()
+    page.get_by_role("spinbutton", name="Replications").fill("2")
+    page.get_by_role("textbox", name="Other settings").fill(" ".join([SHORT, *more]))
+
+
+def run(page) -> None:
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text(re.compile(r"^Finished:")).first.wait_for(timeout=RUN_SECONDS * 1000)
+
+
+def headline(page) -> dict[str, str]:
+    """metric -> the mean the page shows."""
+    page.locator("#headline table").wait_for(timeout=60_000)
+    rows = page.locator("#headline table tbody tr")
+    return {rows.nth(i).locator("td").nth(0).inner_text(): rows.nth(i).locator("td").nth(1).inner_text()
+            for i in range(rows.count())}
+
+
+def command(page) -> str:
+    page.get_by_role("tab", name="Downloads").click()
+    return page.locator("#command").inner_text()
+
+
+def download(page, output_id: str, folder: Path) -> Path:
+    with page.expect_download() as info:
+        page.locator(f"#{output_id}").click()
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def cli_run(overrides: list[str], folder: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *overrides, *extra], cwd=folder, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_a_users_journey_change_a_capacity_run_read_compare_download(browser, app, tmp_path):
+    page = open_page(browser, app)
+    assert page.title() == "carepath"
+    about = page.get_by_role("img", name="About General and acute beds")
+    about.focus()                                         # keyboard focus shows the unit, default and source
+    tip = page.get_by_role("tooltip")
+    tip.wait_for()
+    assert "Unit: places" in tip.inner_text() and "Default: 533" in tip.inner_text() and "Source:" in tip.inner_text()
+
+    beds(page).fill("500")
+    short_runs(page)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.locator("progress").wait_for(timeout=60_000)     # a progress bar while the workers run
+    page.get_by_text(re.compile(r"^Finished:")).first.wait_for(timeout=RUN_SECONDS * 1000)
+    shown = headline(page)
+    assert {"ae_4h_pct", "acute_occupancy_mean", "total_cost_gbp"} <= set(shown)
+
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_label("Reference scenario").select_option("baseline")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    caption = page.get_by_text("This run minus baseline")
+    caption.wait_for(timeout=RUN_SECONDS * 1000)
+    rows = page.locator("#comparison table tbody tr")
+    assert rows.count() == len(shown)
+    assert page.locator("#forest img").get_attribute("alt").startswith("Forest plot")
+
+    assert "capacity.acute_beds=500" in command(page)
+    summary = pd.read_csv(download(page, "download_summary_csv", tmp_path)).set_index("metric")
+    assert number(summary.loc["ae_4h_pct", "mean"]) == shown["ae_4h_pct"]
+    config = yaml.safe_load(download(page, "download_config", tmp_path).read_text())
+    assert config["capacity"]["acute_beds"] == 500 and config["run"]["horizon_days"] == 30
+    comparison = pd.read_csv(download(page, "download_comparison", tmp_path))
+    assert set(comparison["reference"]) == {"baseline"} and "acute_occupancy_mean" in set(comparison["metric"])
+
+
+def test_the_page_shows_the_numbers_python_m_sim_gives_with_the_same_overrides_and_seed(browser, app, tmp_path):
+    page = open_page(browser, app)
+    page.get_by_role("spinbutton", name="Intermediate care beds").fill("80")
+    short_runs(page)
+    page.get_by_role("spinbutton", name="Seed").fill("7")
+    run(page)
+    shown = headline(page)
+    line = command(page)
+    assert line.startswith("python -m sim ") and "capacity.ic_beds=80" in line and "run.seed=7" in line
+    out = tmp_path / "cli"
+    cli = cli_run(shlex.split(line)[3:], tmp_path, "run.force=true", f"hydra.run.dir={out}")
+    assert cli.returncode == 0, cli.stderr
+    printed = {}
+    for text in cli.stdout.splitlines():                # the headline the command line prints: metric  mean  [low, high]
+        parts = text.split()
+        if len(parts) >= 2 and parts[0] in shown:
+            printed[parts[0]] = parts[1]
+    assert printed == shown
+    served = page.locator("text=Outputs on the server:").inner_text().split(":", 1)[1].strip()
+    mine = pd.read_csv(app["folder"] / served / "summary.csv")
+    theirs = pd.read_csv(out / "summary.csv")
+    pd.testing.assert_frame_equal(mine[["metric", "mean", "ci_low", "ci_high"]], theirs[["metric", "mean", "ci_low", "ci_high"]])
+
+
+def test_a_bad_value_is_refused_before_anything_runs_in_the_command_lines_words(browser, app, tmp_path):
+    page = open_page(browser, app)
+    beds(page).fill("-5")
+    run_button = page.get_by_role("button", name="Run", exact=True)
+    run_button.focus()
+    page.keyboard.press("Enter")                          # the keyboard works the page
+    alert = page.get_by_role("alert")
+    alert.get_by_text("Not run.").wait_for(timeout=60_000)
+    cli = cli_run(["capacity.acute_beds=-5"], tmp_path, f"hydra.run.dir={tmp_path / 'out'}")
+    assert cli.returncode == 2
+    assert cli.stderr.strip() in alert.inner_text()
+    assert page.locator("progress").count() == 0 and not page.get_by_text(re.compile(r"^(Queued|Running|Finished)")).count()
+
+
+def test_sessions_see_only_their_own_runs_which_queue_behind_the_cap_and_cancel(browser, app):
+    first, second = open_page(browser, app), open_page(browser, app)
+
+    def start_long_run(page, seed):                       # the default year, 10 replications: both cores
+        page.get_by_role("button", name="Run settings").click()
+        page.get_by_role("spinbutton", name="Seed").fill(seed)
+        page.get_by_role("button", name="Run", exact=True).click()
+
+    start_long_run(first, "11")
+    first.get_by_text(re.compile(r"^Running")).wait_for(timeout=60_000)
+    assert second.locator("#status").inner_text().strip() == ""       # the other session's run is not shown
+    start_long_run(second, "12")
+    second.get_by_text(re.compile(r"^Queued: 1 run")).wait_for(timeout=60_000)
+    assert first.get_by_text(re.compile(r"^Running")).count() == 1
+    first.get_by_role("button", name="Cancel").click()
+    first.get_by_text("Cancelled.").wait_for(timeout=30_000)
+    second.get_by_text(re.compile(r"^Running")).wait_for(timeout=60_000)   # the queue moves on
+    second.get_by_role("button", name="Cancel").click()
+    second.get_by_text("Cancelled.").wait_for(timeout=30_000)
+    assert first.locator("#status").inner_text().strip() == "Cancelled."

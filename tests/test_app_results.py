@@ -1,0 +1,59 @@
+"""What the page shows of a run's outputs: years, figures that are not estimates, the uncertainty analysis, costs."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("shiny")
+
+from sim.app import results
+
+NETWORK = {"headline": ["ae_4h_pct", "ic_wait_days_mean", "total_cost_gbp"]}
+
+
+def _run(rows, columns=("metric", "mean", "ci_low", "ci_high", "replications", "unstable")):
+    return SimpleNamespace(summary=pd.DataFrame(rows, columns=list(columns)), config={"network": NETWORK})
+
+
+def test_the_headline_flags_a_figure_that_is_not_an_estimate():
+    run = _run([("ae_4h_pct", 70.04, 68.0, 72.0, 5, False), ("ic_wait_days_mean", 42.0, 30.0, 54.0, 5, True),
+                ("total_cost_gbp", 2.5e8, 2.4e8, 2.6e8, 5, False), ("other", 1, 1, 1, 5, False)])
+    table = results.headline(run).set_index("metric")
+    assert list(table.index) == NETWORK["headline"]
+    assert table.loc["ae_4h_pct", "mean"] == "70.0" and table.loc["ae_4h_pct", "95% interval"] == "68.0 to 72.0"
+    assert table.loc["ic_wait_days_mean", "note"] == results.UNSTABLE_NOTE and table.loc["ae_4h_pct", "note"] == ""
+    assert table.loc["total_cost_gbp", "mean"] == "250,000,000"
+
+
+def test_a_multi_year_run_shows_the_chosen_year():
+    columns = ("year", "metric", "mean", "ci_low", "ci_high", "replications", "unstable")
+    run = _run([(2017, "ae_4h_pct", 70.0, 69.0, 71.0, 5, False), (2018, "ae_4h_pct", 65.0, 64.0, 66.0, 5, True)], columns)
+    assert results.headline(run, 2018).set_index("metric").loc["ae_4h_pct", "mean"] == "65.0"
+    assert results.headline(run, 2017).set_index("metric").loc["ae_4h_pct", "note"] == ""
+
+
+def test_p10_and_p90_of_the_uncertainty_analysis_for_the_runs_place_scenario_and_year(tmp_path, monkeypatch):
+    assert results.uncertainty("walsall", "baseline", 2017) is None or results.UNCERTAINTY.is_file()
+    table = tmp_path / "psa_summary.csv"
+    pd.DataFrame({"place": ["walsall", "walsall", "dudley"], "scenario": ["baseline"] * 3, "year": [2017, 2027, 2017],
+                  "metric": ["ae_4h_pct"] * 3, "P10": [60.0, 50.0, 1.0], "P50": [70.0, 60.0, 2.0],
+                  "P90": [80.0, 70.0, 3.0]}).to_csv(table, index=False)
+    monkeypatch.setattr(results, "UNCERTAINTY", table)
+    spread = results.uncertainty("walsall", "baseline", 2017)
+    assert spread.loc["ae_4h_pct"].tolist() == [60.0, 80.0]
+    run = _run([("ae_4h_pct", 70.0, 69.0, 71.0, 5, False)])
+    row = results.headline(run, None, spread).set_index("metric").loc["ae_4h_pct"]
+    assert (row["P10"], row["P90"]) == ("60.0", "80.0")
+
+
+def test_costs_by_setting_and_by_commissioner_then_the_totals():
+    run = _run([(m, v, v - 1, v + 1, 5, False) for m, v in (
+        ("cost_acute_gbp", 100.0), ("cost_share_acute_pct", 50.0), ("cost_social_care_gbp", 100.0),
+        ("cost_commissioner_nhs_gbp", 100.0), ("cost_commissioner_council_gbp", 100.0),
+        ("total_cost_gbp", 200.0), ("system_cost_gbp", 260.0))])
+    table = results.costs(run)
+    assert list(zip(table["by"], table["name"])) == [
+        ("setting", "acute"), ("setting", "social care"), ("commissioner", "nhs"), ("commissioner", "council"),
+        ("total", "total cost"), ("total", "system cost")]

@@ -1,0 +1,102 @@
+"""python -m sim.place: a place's files written, checked, built into configs and run."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sim.inputs.config import load
+from sim.jobs import runner
+from sim.place import build, export
+from sim.place.__main__ import main
+from sim.place.template import FILES
+
+SHORT = ["run.horizon_days=30", "run.warmup_days=5", "run.replications=2", "run.n_jobs=1"]
+
+
+def _replications(overrides):
+    table = runner.run(load([*overrides, *SHORT]), progress=False).replications
+    return table.set_index(["metric", "replication"])["value"].sort_index()
+
+
+def test_walsall_exported_and_built_back_gives_exactly_walsalls_results(tmp_path):
+    export.export("walsall", tmp_path / "files")
+    build.build(tmp_path / "files", "walsall_again", tmp_path / "configs")
+    again = _replications([build.searchpath(tmp_path / "configs"), "place=walsall_again"])
+    walsall = _replications(["place=walsall"])
+    assert list(again.index) == list(walsall.index)
+    same = (again.values == walsall.values) | (np.isnan(again.values) & np.isnan(walsall.values))
+    assert same.all(), list(walsall.index[~same][:5])
+
+
+def test_init_writes_every_file_and_a_readme_explaining_each_column(tmp_path):
+    written = {p.name for p in export.init(tmp_path)}
+    assert {spec.name for spec in FILES if spec.required} <= written and "README.md" in written
+    text = (tmp_path / "README.md").read_text()
+    for spec in FILES:
+        assert f"## {spec.name}" in text
+        for column, _ in spec.columns:
+            assert f"`{column}`" in text
+    with pytest.raises(Exception, match="without place files"):
+        export.init(tmp_path)                       # never overwrites a planner's files
+
+
+def test_a_place_built_from_the_template_runs_end_to_end(tmp_path):
+    export.init(tmp_path / "files")
+    assert main(["build", str(tmp_path / "files"), "--name", "my_place", "--out", str(tmp_path / "configs")]) == 0
+    place = yaml.safe_load((tmp_path / "configs" / "place" / "my_place.yaml").read_text())
+    assert place["localities"]["beyond"] == {"outside": True, "sites": {"second_hospital": 0.2}, "label": "Beyond"}
+    results = runner.run(load([build.searchpath(tmp_path / "configs"), "place=my_place", *SHORT]), progress=False)
+    assert results.balanced
+    means = results.summary.set_index("metric")["mean"]
+    assert means["ae_main_hospital.arrivals"] > 0 and means["ae_second_hospital.arrivals"] > 0
+    assert means["acute.arrivals"] > 0
+
+
+def _rewrite(path: Path, row: int, column: str, value: str) -> None:
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[row - 1][rows[0].index(column)] = value
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+@pytest.mark.parametrize("file, row, column, value, expected", [
+    ("rates.csv", 7, "rate_per_1000", "-3", "a non-negative number"),
+    ("catchment.csv", 3, "share", "0.9", "shares of area north adding up to at most 1"),
+    ("population.csv", 4, "age_band", "age_65_75", "did you mean 'age_65_74'"),
+    ("areas.csv", 2, "outside", "maybe", "yes, no or empty"),
+    ("capacity.csv", 2, "places", "12.5", "a whole number of places"),
+])
+def test_a_malformed_file_names_file_row_and_column_and_nothing_is_written(tmp_path, capsys, file, row, column,
+                                                                          value, expected):
+    export.init(tmp_path / "files")
+    _rewrite(tmp_path / "files" / file, row, column, value)
+    assert main(["build", str(tmp_path / "files"), "--name", "my_place", "--out", str(tmp_path / "configs")]) == 2
+    message = capsys.readouterr().err
+    assert f"{file} row {row}, column {column}: got '{value}'" in message and expected in message
+    assert not (tmp_path / "configs").exists()
+
+
+def test_services_the_files_leave_out_are_sized_to_the_place_s_demand(tmp_path):
+    export.init(tmp_path / "files")
+    capacity = tmp_path / "files" / "capacity.csv"
+    kept = [line for line in capacity.read_text().splitlines() if not line.startswith(("ic_beds,", "acute_beds,"))]
+    capacity.write_text("\n".join(kept) + "\n")
+    build.build(tmp_path / "files", "my_place", tmp_path / "configs", ["run.horizon_days=20", "run.warmup_days=5",
+                                                                       "run.replications=1"])
+    text = (tmp_path / "configs" / "capacity" / "my_place.yaml").read_text()
+    sized = yaml.safe_load(text)
+    assert set(sized["acute_beds"]) == {"main_hospital", "second_hospital"} and sized["ic_beds"] > 0
+    assert "scaled by this part's modelled demand" in text
+
+
+def test_the_command_line_finds_a_place_built_elsewhere(tmp_path):
+    from sim.jobs.cli import check_command_line
+    export.init(tmp_path / "files")
+    build.build(tmp_path / "files", "my_place", tmp_path / "configs")
+    assert check_command_line([build.searchpath(tmp_path / "configs"), "place=my_place"]) == []
+    assert "expected one of" in str(check_command_line(["place=my_place"])[0])     # not in configs/ itself

@@ -1,0 +1,91 @@
+"""A PSA end to end on the mmc network: the ordinary run at the centre, Sobol close to theory, resuming."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim.inputs.config import load
+from sim.jobs import runner
+from sim.uncertainty import cli, runs, sensitivity
+from sim.uncertainty.study import Settings, Study
+
+MMC = ["network=mmc", "run.horizon_days=120", "run.warmup_days=10"]
+
+
+def _ranges(tmp_path, interval) -> str:
+    path = tmp_path / "ranges.yaml"
+    path.write_text(yaml.safe_dump({"ranges": {"network.lam": {"interval": interval, "source": "assumption: test"}}}))
+    return path
+
+
+def _study(tmp_path, interval, draws, design="lhs", cache="cache") -> Study:
+    return Study(Settings(draws=draws, scenarios=["baseline"], ranges=_ranges(tmp_path, interval), design=design,
+                          overrides=[*MMC, f"run.cache_dir={tmp_path / cache}"], noise_replications=2,
+                          history_match="none", progress=False))
+
+
+def test_a_psa_collapsed_to_the_central_values_is_the_ordinary_run(tmp_path):
+    outcome = _study(tmp_path, [9.0, 9.0], draws=3).run()
+    for draw in range(3):
+        ordinary = runner.run(load([*MMC, f"run.seed={2017 + draw}", "run.replications=1", "run.n_jobs=1"]), progress=False)
+        expected = ordinary.replications.set_index("metric")["value"]
+        found = outcome.replications[outcome.replications["draw"] == draw].set_index("metric")["value"]
+        pd.testing.assert_series_equal(found.sort_index(), expected.sort_index(), check_names=False)
+    central = runner.run(load([*MMC, "run.replications=2", "run.n_jobs=1"]), progress=False).replications
+    assert outcome.central.set_index(["replication", "metric"])["value"].sort_index().equals(
+        central.set_index(["replication", "metric"])["value"].sort_index())
+
+
+def test_with_only_the_arrival_rate_uncertain_it_explains_nearly_all_of_the_occupancy(tmp_path):
+    study = _study(tmp_path, [6.0, 9.0], draws=32, design="saltelli")
+    outcome = study.run()
+    assert len(outcome.draws) == 32 * 3                     # Saltelli: N (k + 2) runs
+    y = outcome.replications[outcome.replications["metric"] == "ward.occupancy_mean"].sort_values("draw")["value"]
+    found = sensitivity.sobol(study.names, y.to_numpy(), "ward.occupancy_mean")
+    s1 = found[found["index"] == "S1"]["value"].iloc[0]
+    assert s1 > 0.9
+
+
+def test_an_interrupted_psa_resumes_from_the_cache_with_the_same_result(tmp_path, monkeypatch):
+    complete = _study(tmp_path, [7.0, 9.0], draws=4, cache="fresh").run()
+    real_run, calls = runner.run, []
+
+    def interrupted(cfg, progress=True):
+        calls.append(1)
+        if len(calls) > 3:
+            raise KeyboardInterrupt
+        return real_run(cfg, progress=progress)
+
+    monkeypatch.setattr(runs.runner, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _study(tmp_path, [7.0, 9.0], draws=4).run()
+    monkeypatch.setattr(runs.runner, "run", real_run)
+    resumed = _study(tmp_path, [7.0, 9.0], draws=4).run()
+    assert resumed.stats.reused == 3 and resumed.stats.ran == 5 - 3
+    pd.testing.assert_frame_equal(resumed.replications, complete.replications)
+
+
+def test_the_command_writes_the_tables_the_issue_names(tmp_path):
+    out = tmp_path / "out"
+    code = cli.main(["--draws", "12", "--scenarios", "baseline", "--ranges", str(_ranges(tmp_path, [7.0, 9.0])),
+                     "--metrics", "ward.occupancy_mean", "--out", str(out), "--n-jobs", "1", "--no-progress",
+                     "--noise-replications", "2", *MMC, f"run.cache_dir={tmp_path / 'cache'}"])
+    assert code == 0
+    assert list(pd.read_csv(out / "psa.csv").columns) == ["draw", "scenario", "year", "metric", "value"]
+    assert {"scenario", "metric", "mean", "p10", "p50", "p90"} <= set(pd.read_csv(out / "psa_summary.csv").columns)
+    sens = pd.read_csv(out / "sensitivity.csv")
+    assert list(sens.columns) == ["metric", "parameter", "method", "index", "value", "ci_low", "ci_high"]
+    assert set(sens["index"]) == {"S1", "ST"}
+    assert len(pd.read_csv(out / "draws.csv")) == 12
+    assert (out / "README.md").is_file() and (out / "emulator_check.png").is_file()
+
+
+def test_bad_input_exits_2_naming_the_key(tmp_path, capsys):
+    path = tmp_path / "ranges.yaml"
+    path.write_text(yaml.safe_dump({"ranges": {"network.lamda": {"interval": [7, 9]}}}))
+    code = cli.main(["--draws", "4", "--scenarios", "baseline", "--ranges", str(path), "--out", str(tmp_path / "o"),
+                     "--no-progress", *MMC])
+    assert code == 2
+    assert "ranges.network.lamda.keys: got 'network.lamda'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,76 @@
+"""Sensitivity, emulator, history matching and variance split against known answers."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.uncertainty import emulator, history, sampling, sensitivity, variance
+
+
+def _ishigami_on_unit(unit):
+    return sensitivity.ishigami(-np.pi + 2 * np.pi * unit)
+
+
+def test_sobol_indices_of_the_ishigami_function_are_reproduced():
+    unit = sampling.unit_design("saltelli", 3, 4096, seed=1)
+    found = sensitivity.sobol(["x1", "x2", "x3"], _ishigami_on_unit(unit), "ishigami", seed=1)
+    exact = sensitivity.ishigami_indices()
+    for index in ("S1", "ST"):
+        rows = found[found["index"] == index].set_index("parameter").loc[["x1", "x2", "x3"]]
+        assert np.allclose(rows["value"], exact[index], atol=0.04), (index, rows["value"].tolist())
+        assert ((rows["ci_low"] <= exact[index] + 0.02) & (exact[index] - 0.02 <= rows["ci_high"])).all()
+
+
+def test_the_emulator_reproduces_the_direct_indices_and_says_how_good_it_is():
+    unit = sampling.unit_design("lhs", 3, 300, seed=2)
+    y = _ishigami_on_unit(unit)
+    r2, _ = emulator.cross_validate(unit, y)
+    assert r2 > 0.9
+    fitted = emulator.Emulator(seed=0).fit(unit, y)
+    found = emulator.sobol_indices(fitted, ["x1", "x2", "x3"], "ishigami", n=2048)
+    exact = sensitivity.ishigami_indices()
+    for index in ("S1", "ST"):
+        rows = found[found["index"] == index].set_index("parameter").loc[["x1", "x2", "x3"]]
+        assert np.allclose(rows["value"], exact[index], atol=0.1), (index, rows["value"].tolist())
+
+
+def test_morris_screening_ranks_the_influential_input_first():
+    unit = sampling.unit_design("morris", 3, 20, seed=3)
+    y = 10 * unit[:, 0] + 1 * unit[:, 1] + 0 * unit[:, 2]
+    found = sensitivity.morris(["big", "small", "none"], unit, y, "linear")
+    mu = found[found["index"] == "mu_star"].set_index("parameter")["value"]
+    assert mu["big"] == pytest.approx(10, rel=1e-4) and mu["small"] == pytest.approx(1, rel=1e-4) and mu["none"] == 0
+
+
+def test_the_variance_split_recovers_known_parameter_and_stochastic_variances():
+    rng = np.random.default_rng(4)
+    draws, reps = 400, 5
+    effect = rng.normal(0, 2.0, draws)                      # parameter variance 4
+    noise = rng.normal(0, 1.0, (draws, reps))               # stochastic variance 1
+    frame = pd.DataFrame({"draw": np.repeat(range(draws), reps), "replication": np.tile(range(reps), draws),
+                          "value": (effect[:, None] + noise).ravel()})
+    anova = variance.split(frame)
+    assert anova["var_parameter"] == pytest.approx(4.0, rel=0.15)
+    assert anova["var_stochastic"] == pytest.approx(1.0, rel=0.1)
+    assert anova["share_parameter"] == pytest.approx(0.8, abs=0.04)
+    single = variance.split(frame[frame["replication"] == 0], noise_var=1.0)
+    assert single["share_parameter"] == pytest.approx(0.8, abs=0.06)
+    assert "law of total variance" in single["method"] and "ANOVA" in anova["method"]
+
+
+def test_implausibility_counts_replication_noise_and_the_targets_tolerance():
+    targets = {"acute_delayed_bed_days": {"value": 4522, "kind": "volume"},
+               "ae_4h_pct": {"value": 70.0, "kind": "rate"},
+               "queue_growth_ic_bed": {"value": 0, "kind": "stationary"}}
+    means = pd.DataFrame({"acute_delayed_bed_days": [4522 + 2200, 4522 + 9000], "ae_4h_pct": [71.0, 70.0],
+                          "queue_growth_ic_bed": [-30.0, 0.0]}, index=[0, 1])
+    noise = pd.Series({"acute_delayed_bed_days": 2200.0 ** 2, "ae_4h_pct": 1.0, "queue_growth_ic_bed": 4.0})
+    found = history.implausibility(means, noise, 1, targets)
+    sd = np.sqrt(2200.0 ** 2 + (0.05 * 4522 / 1.96) ** 2)
+    assert found.loc[0, "acute_delayed_bed_days"] == pytest.approx(2200 / sd)      # one noise sd: plausible
+    assert found.loc[0, "queue_growth_ic_bed"] == 0                                 # a shrinking list is no misfit
+    kept = history.weights(found, "reject")
+    assert kept.tolist() == [1.0, 0.0]
+    weighted = history.weights(found, "weight")
+    assert weighted.sum() == pytest.approx(1.0) and weighted[0] > weighted[1] > 0
