@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .analysis import figures, report
+from .analysis import figures
 from .analysis.comparison import paired_comparison
-from .common.errors import ConfigError
-from .inputs.config import compose, to_plain
-from .inputs.overrides import typed_keys
+from .common.errors import ConfigError, ConfigErrors
+from .inputs.config import compose
 from .jobs import runner
+from .jobs.cli import job_problems
 
 
 @dataclass
@@ -104,12 +104,11 @@ class Run:
 def run(*overrides: str, progress: bool = False) -> Run:
     """Run the configuration ``python -m sim *overrides`` would run, and return its results."""
     cfg = compose(overrides)
-    try:
-        data = to_plain(cfg)
-        report.check_headline(data["network"])
-        return Run(runner.run(data, progress=progress), tuple(overrides))
-    except ConfigError as error:
-        raise typed_keys(error, cfg) from None
+    data, bad = job_problems(cfg)        # the command line's and the web app's own check, in their words
+    if bad:
+        errors = [e if isinstance(e, ConfigError) else ConfigError("configuration", " ".join(overrides), f"one that resolves ({e})") for e in bad]
+        raise (errors[0] if len(errors) == 1 else ConfigErrors(errors))
+    return Run(runner.run(data, progress=progress), tuple(overrides))
 
 
 def sweep(setting: str, values: Iterable, *overrides: str) -> pd.DataFrame:

@@ -51,6 +51,22 @@ def judge(summary: pd.DataFrame, year: int, actuals: dict, tolerances: dict) -> 
     return rows
 
 
+def _change(table: pd.DataFrame, missed) -> str:
+    """Why a figure is missed, in the terms a reader can check: the change from the fitted year that
+    Walsall reported against the change the model's demography and trends give."""
+    fitted = table[(table["measure"] == missed.measure) & ~table["tested"]].iloc[0]
+    first, second = sorted([(missed.year, missed), (int(fitted["year"]), fitted)], key=lambda pair: pair[0])
+    points = missed.error_unit == "points"
+    def change(a, b):
+        return b - a if points else 100 * (b / a - 1)
+    unit = " points" if points else "%"
+    reported = change(first[1].actual, second[1].actual)
+    modelled = change(first[1].model_mean, second[1].model_mean)
+    return (f"{missed.label}: Walsall reported {reported:+.1f}{unit} from {first[1].financial_year} to "
+            f"{second[1].financial_year}, the model's demography and trends give {modelled:+.1f}{unit}; a step that size is "
+            f"not in any trend the model holds, and no factor is fitted to the tested years.")
+
+
 def _figure(table: pd.DataFrame):
     import matplotlib.pyplot as plt
 
@@ -103,7 +119,8 @@ def main(argv=None) -> int:
              f"tolerance {r.tolerance:g}{'%' if r.error_unit == '%' else ' points'}: {'met' if r.within_tolerance else 'NOT met'})"
              for r in tested.itertuples()]
     met = int(tested["within_tolerance"].sum())
-    answer = f"{met} of {len(tested)} tested figures are within tolerance. " + "; ".join(lines) + "."
+    answer = (f"{met} of {len(tested)} tested figures are within tolerance. " + "; ".join(lines) + ". "
+              + " ".join(_change(table, r) for r in tested.itertuples() if not r.within_tolerance))
     exp.finish(answer, method=__doc__.split("\n\n", 2)[2])
     print(table[["financial_year", "measure", "actual", "model_mean", "model_ci_low", "model_ci_high", "error",
                  "within_tolerance"]].to_string(index=False))

@@ -7,6 +7,7 @@ import pytest
 
 from sim.common.errors import ConfigError
 from sim.inputs.config import load
+from sim.inputs.prepare import prepare
 from sim.jobs import runner
 
 from .conftest import make_cfg
@@ -14,7 +15,7 @@ from .conftest import make_cfg
 
 def test_default_config_has_every_group():
     cfg = load()
-    assert set(cfg) == {"place", "network", "capacity", "scenario", "costs", "run"}
+    assert set(cfg) == {"place", "network", "capacity", "scenario", "costs", "run", "pressure", "capacity_policy", "envelope"}
     assert cfg["place"]["name"] == "walsall"
     assert cfg["place"]["population"]["total"] == 281293
     assert {"horizon_days", "warmup_days", "replications", "seed", "n_jobs", "year"} <= set(cfg["run"])
@@ -37,7 +38,7 @@ def test_default_config_builds():
 
 
 def test_every_unit_cost_is_used_by_a_cost_line():
-    cfg = load()
+    cfg = prepare(load())          # with the responses to pressure, which bring their own cost lines
     used = {line["unit_cost"] for line in cfg["network"]["cost_lines"]}
     assert {k for k in cfg["costs"] if k.endswith("_gbp")} == used
 
@@ -79,8 +80,8 @@ def test_capacity_must_be_a_non_negative_integer(value):
 
 def test_missing_age_band_in_a_table():
     cfg = load()
-    del cfg["network"]["services"]["acute"]["los"]["values"]["default"]["values"]["age_85_plus"]
-    message = _expect(cfg, "network.services.acute.los.values.default.values")
+    del cfg["network"]["services"]["acute"]["los"]["values"]["default"]["components"]["overnight"]["values"]["age_85_plus"]
+    message = _expect(cfg, "network.services.acute.los.values.default.components.overnight.values")
     assert "age_85_plus" in message
 
 

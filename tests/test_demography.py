@@ -7,6 +7,7 @@ from sim.common.errors import ConfigError
 from sim.engine import demography
 from sim.engine.model import Model
 from sim.inputs.config import load
+from sim.inputs.prepare import prepare
 from sim.jobs import runner
 
 
@@ -48,8 +49,8 @@ def test_by_locality_projection():
 
 
 def test_demand_grows_with_population_and_trend():
-    base = Model(load(), 0).network.arrivals["ae_walk_in"].rate_per_day
-    later = Model(load(["run.year=2027"]), 0).network.arrivals["ae_walk_in"].rate_per_day
+    base = Model(prepare(load()), 0).network.arrivals["ae_walk_in"].rate_per_day
+    later = Model(prepare(load(["run.year=2027"])), 0).network.arrivals["ae_walk_in"].rate_per_day
     place = load()["place"]
     trend = (1 + place["trend_growth"]["ae_walk_in"]) ** 10
     assert later / base > trend          # trend growth and an ageing population on top

@@ -64,7 +64,8 @@ def test_help_is_short_and_says_what_carepath_is(help_text):
 
 def test_help_lists_every_config_group_with_exactly_its_options_and_default(help_text):
     blocks = _group_blocks(help_text)
-    chosen = {group for group in overrides.groups() if group not in ("calibration", "rates")}   # mounted by place
+    # calibration and rates are mounted by the place; uncertainty holds the ranges python -m sim.uncertainty reads
+    chosen = {group for group in overrides.groups() if group not in ("calibration", "rates", "uncertainty")}
     assert set(blocks) == chosen
     defaults = {k: v for entry in yaml.safe_load((CONFIGS / "config.yaml").read_text())["defaults"]
                 if isinstance(entry, dict) for k, v in entry.items()}
@@ -318,3 +319,18 @@ def test_readme_names_the_headline_of_integrated_care():
     paragraph = next(p for p in _section("Outputs").split("\n\n") if "headline" in p)
     listed = re.findall(r"`([a-z0-9_]+)`", paragraph.split("for `integrated_care`:", 1)[1].split(";", 1)[0])
     assert listed == load([])["network"]["headline"]
+
+
+@pytest.mark.parametrize("args", [
+    ["network=mmc", "network.headline=[ward.arrivals,ward.wait_maen]"],
+    ["network=mmc", "network.lam=-1", "network.c=0"],
+])
+def test_the_api_refuses_a_job_in_the_command_lines_words(args):
+    """One checking path: ``sim.api.run`` raises exactly the problems ``python -m sim`` prints."""
+    from sim.inputs.config import compose
+    from sim.jobs.cli import job_problems
+    _, expected = job_problems(compose([*args, *SHORT]))
+    assert expected
+    with pytest.raises(ConfigError) as info:
+        api.run(*args, *SHORT)
+    assert str(info.value).splitlines() == [str(e) for e in expected]

@@ -10,6 +10,7 @@ import pytest
 from sim.common.errors import ConfigError
 from sim.engine.model import Model
 from sim.inputs.config import load
+from sim.inputs.prepare import prepare
 from sim.jobs import runner
 
 from .conftest import make_cfg
@@ -17,7 +18,7 @@ from .conftest import make_cfg
 
 def test_walsall_ledger_balances_for_every_service(walsall_short):
     for replication in range(3):
-        raw = Model(walsall_short, replication).run()
+        raw = Model(prepare(walsall_short), replication).run()
         ledger = raw["ledger"]
         unbalanced = [name for name, row in ledger["services"].items() if not row["balanced"]]
         assert not unbalanced, unbalanced
@@ -28,21 +29,22 @@ def test_walsall_ledger_balances_for_every_service(walsall_short):
 
 
 def test_every_walsall_service_with_places_is_used(walsall_short):
-    raw = Model(walsall_short, 0).run()
-    capacity = walsall_short["network"]["services"]
-    idle = [name for name, s in raw["services"].items() if s["arrived"] == 0]
+    cfg = prepare(walsall_short)
+    raw = Model(cfg, 0).run()
+    capacity = cfg["network"]["services"]
+    idle = {name for name, s in raw["services"].items() if s["arrived"] == 0}
+    # Spot purchase (places bought when local care is full, after weeks of waiting) may not be needed in 40 days.
+    spot = {name for name, s in capacity.items() if s.get("capacity") is None and name.endswith("_spot")}
     # The shift-left schemes have no places in 2017/18: only they may be idle.
-    assert set(idle) == {"gp_extended", "social_prescribing", "care_home_in_reach"}
-    assert all(capacity[name]["capacity"] == 0 for name in idle)
+    assert idle - spot == {"gp_extended", "social_prescribing", "care_home_in_reach"}
+    assert all(capacity[name]["capacity"] == 0 for name in idle - spot)
 
 
 def test_a_shift_left_scenario_uses_every_service():
-    from sim.inputs import levers
-    from sim.inputs.config import load
     cfg = load(["scenario=uk_comparator", "run.year=2027", "run.horizon_days=40", "run.warmup_days=10"])
-    raw = Model(levers.apply(cfg), 0).run()
-    idle = [name for name, s in raw["services"].items() if s["arrived"] == 0]
-    assert not idle, idle
+    raw = Model(prepare(cfg), 0).run()
+    idle = [name for name, s in raw["services"].items() if s["arrived"] == 0 and not name.endswith("_spot")]
+    assert not idle, idle        # (spot purchase is for when local care is full, which 40 days may not reach)
 
 
 def test_same_seed_same_result_and_seed_matters(walsall_short):
@@ -138,7 +140,7 @@ def test_daily_series_cover_the_horizon_and_integrate_to_place_days():
     services = {"ward": {"capacity": 5, "los": {"dist": "exponential", "mean": 2.0}, "next": "home"}}
     streams = {"in": {"to": "ward", "rate_per_day": 2.0}}
     raw = Model(make_cfg(services, streams, horizon=30.5, warmup=0), 0).run()
-    occupancy, _queue, _blocked = raw["daily"]["ward"]
+    occupancy, _queue, _blocked, _escalation, _corridor = raw["daily"]["ward"]
     assert len(occupancy) == 31
     assert sum(occupancy) == pytest.approx(raw["services"]["ward"]["area_place"])
 

@@ -95,6 +95,8 @@ def apply(cfg: Mapping[str, Any]) -> dict:
         return levers.apply(cfg)          # another pathway (a textbook queue): its places as configured
     services = network.get("services") or {}
     base = {str(name): copy.deepcopy(s.get("capacity")) for name, s in services.items() if _has_places(s)}
+    if not all(_whole_places(places) for places in base.values()):
+        return levers.apply(cfg)          # bad places: left as given for the schema check to name the key
     year = int(cfg["run"]["year"])
     out = _changed(cfg, spec, year)
     history = [_places(_changed(cfg, spec, year - k), base) for k in range(1, spec["lag"] + 2)]
@@ -111,6 +113,13 @@ def apply(cfg: Mapping[str, Any]) -> dict:
                "base": _total(base[name], services[name], parts)}
         for name in base}
     return out
+
+
+def _whole_places(capacity) -> bool:
+    """A whole number of places, or a mapping of parts to whole numbers (or none)."""
+    if isinstance(capacity, Mapping):
+        return all(v is None or is_whole(v) for v in capacity.values())
+    return is_whole(capacity)
 
 
 def _has_places(service: Mapping[str, Any]) -> bool:
@@ -254,9 +263,9 @@ def _setting_of(network: Mapping[str, Any], service: str) -> dict:
 
 
 def _parts(cfg: Mapping[str, Any]) -> dict[str, int]:
-    """How many parts a service partitioned by site or by locality has."""
+    """How many parts a service partitioned by site, place or locality has (as the network builds them)."""
     population = Population(cfg["place"])
-    return {"site": len(population.sites), "locality": len(population.localities)}
+    return {attribute: len(population.parts(attribute)) for attribute in ("site", "place", "locality")}
 
 
 def _total(capacity, service: Mapping[str, Any], parts: Mapping[str, int]) -> int:

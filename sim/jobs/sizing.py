@@ -65,10 +65,9 @@ def standard_services(overrides: Sequence[str] = ()) -> dict[str, str]:
 
 
 def parts(cfg: Mapping[str, Any], service: str) -> dict[str, str]:
-    """``{part: instance}`` of a service: ``{"": service}`` for one instance, else one per site or locality."""
+    """``{part: instance}`` of a service: ``{"": service}`` for one instance, else one per site, place or locality."""
     partition = cfg["network"]["services"][service].get("partition")
-    labels = Population(cfg["place"]).labels()
-    names = labels["site" if partition == "site" else "locality"] if partition else []
+    names = Population(cfg["place"]).parts(partition) if partition else []   # as the network names its instances
     if len(names) <= 1:
         return {"": service}
     return {part: f"{service}_{part}" for part in names}
