@@ -76,20 +76,26 @@ def apply(cfg: Mapping[str, Any]) -> dict:
         where = f"place.calibration.parameters.{name}"
         factor = spec.get("factor", 1.0)
         number(factor, f"{where}.factor", low=0.0, low_open=True, allowed="a positive multiplier")
-        if factor == 1.0:
-            continue
-        mode = spec.get("mode", "scale")
-        for path in spec.get("paths") or []:
-            if spec.get("optional") and not _exists(out, path):
-                continue
-            node = _node(out, path, f"{where}.paths")
-            if mode == "scale":
-                _scale(node, factor, set(spec["keys"]) if spec.get("keys") else None)
-            elif mode == "probability":
-                scale_probability(node, factor, spec.get("key"), spec.get("balance"), f"{where}.factor")
-            else:
-                raise ConfigError(f"{where}.mode", mode, "scale or probability")
+        adjust(out, spec, factor, where, f"{where}.factor")
     return out
+
+
+def adjust(cfg: dict, spec: Mapping[str, Any], factor: float, where: str, factor_key: str) -> None:
+    """Multiply the values ``spec`` names (its ``paths``, ``mode``, ``keys`` or ``key``/``balance``, as
+    above) by ``factor``, in place; ``factor_key`` names the setting behind the factor in errors."""
+    if factor == 1.0:
+        return
+    mode = spec.get("mode", "scale")
+    for path in spec.get("paths") or []:
+        if spec.get("optional") and not _exists(cfg, path):
+            continue
+        node = _node(cfg, path, f"{where}.paths")
+        if mode == "scale":
+            _scale(node, factor, set(spec["keys"]) if spec.get("keys") else None)
+        elif mode == "probability":
+            scale_probability(node, factor, spec.get("key"), spec.get("balance"), factor_key)
+        else:
+            raise ConfigError(f"{where}.mode", mode, "scale or probability")
 
 
 def factors(cfg: Mapping[str, Any]) -> dict[str, float]:
