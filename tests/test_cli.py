@@ -51,7 +51,7 @@ def test_run_writes_every_output(tmp_path):
     headline = manifest["config"]["network"]["headline"]
     assert "ae_4h_pct" in headline and "total_cost_gbp" in headline
     assert [line.split()[0] for line in lines[header + 1:header + 1 + len(headline)]] == headline
-    assert lines[header + 1 + len(headline)] == f"full table: {out / 'summary.csv'} ({summary['metric'].nunique()} metrics)"
+    assert lines[header + 1 + len(headline)] == f"full table: {out / 'summary.csv'} ({summary['metric'].nunique():,} metrics)"
 
 
 def test_multirun_sweeps_a_capacity(tmp_path):
