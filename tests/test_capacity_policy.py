@@ -150,3 +150,14 @@ def test_walsall_runs_under_either_policy_from_the_command_line_configs():
     assert fixed["network"]["places"]["acute"] == {"places": 533, "base": 533}   # no ward closes against growing demand
     assert fixed["network"]["places"]["spa"]["places"] > fixed["network"]["places"]["spa"]["base"]   # the hub's coordinators
     assert load(["capacity_policy=demand_led"])["capacity_policy"]["table"] == "configs/capacity_policy/demand_led.csv"
+
+
+def test_places_sized_for_other_levers_are_refused_unless_the_check_is_off():
+    changed = ["scenario=uk_comparator", "capacity_policy=demand_led", "run.year=2027",
+               "scenario.levers.extended_primary_care.effects.0.divert.share=0.5"]
+    with pytest.raises(ConfigError) as info:
+        prepare(load(changed))
+    assert info.value.key == "capacity_policy.table" and "levers changed" in str(info.value)
+    as_written = prepare(load(changed[:3]))["network"]["services"]["acute"]["capacity"]
+    drawn = prepare(load([*changed, "capacity_policy.levers_checked=false"]))["network"]["services"]["acute"]["capacity"]
+    assert drawn == as_written          # the places sized for the scenario as written

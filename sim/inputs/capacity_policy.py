@@ -52,7 +52,7 @@ from ..common.paths import ROOT
 from ..engine.population import Population
 from . import levers
 
-KEYS = {"name", "label", "description", "source", "network", "table", "steps", "closure_lag_years"}
+KEYS = {"name", "label", "description", "source", "network", "table", "levers_checked", "steps", "closure_lag_years"}
 STEP_KEYS = {"label", "places", "open_gbp", "close_gbp", "source"}
 COLUMNS = ("place", "scenario", "year", "capacity", "service", "part", "base_places", "base_load", "load",
            "scheme_places", "places", "levers_digest")
@@ -83,7 +83,11 @@ def policy(cfg: Mapping[str, Any]) -> dict:
                               "places": count(step.get("places"), f"{where}.places", minimum=1),
                               **{k: number(step.get(k, 0.0), f"{where}.{k}", low=0.0, allowed="a non-negative amount in pounds")
                                  for k in ("open_gbp", "close_gbp")}}
+    checked_levers = spec.get("levers_checked", True)
+    if not isinstance(checked_levers, bool):
+        raise ConfigError("capacity_policy.levers_checked", checked_levers, "true or false")
     return {"name": str(spec.get("name", "fixed")), "network": spec.get("network"), "table": spec.get("table"),
+            "levers_checked": checked_levers,
             "steps": checked, "lag": lag}
 
 
@@ -161,7 +165,7 @@ def _with_table(cfg: Mapping[str, Any], spec: dict, year: int) -> dict:
     if not wanted:
         raise ConfigError(where, spec["table"], f"rows for place={place} scenario={name}: size them with "
                                                 f"python -m sim.size --place {place} --scenario {name}")
-    if wanted[0]["levers_digest"] != levers_digest(scenario):
+    if spec["levers_checked"] and wanted[0]["levers_digest"] != levers_digest(scenario):
         raise ConfigError(where, spec["table"], f"places sized for scenario {name} as it is now (its levers changed "
                                                 f"since it was sized): python -m sim.size --place {place} --scenario {name}")
     years = sorted({r["year"] for r in wanted})
