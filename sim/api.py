@@ -106,7 +106,8 @@ def run(*overrides: str, progress: bool = False) -> Run:
     cfg = compose(overrides)
     data, bad = job_problems(cfg)        # the command line's and the web app's own check, in their words
     if bad:
-        errors = [e if isinstance(e, ConfigError) else ConfigError("configuration", " ".join(overrides), f"one that resolves ({e})") for e in bad]
+        errors = [e if isinstance(e, ConfigError) else ConfigError("configuration", " ".join(overrides), f"one that resolves ({e})")
+                  for e in bad]
         raise (errors[0] if len(errors) == 1 else ConfigErrors(errors))
     return Run(runner.run(data, progress=progress), tuple(overrides))
 
