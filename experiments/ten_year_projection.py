@@ -29,7 +29,11 @@ DOCUMENT_SAVING_PCT = {"uk_comparator": -8.0, "international_comparator": -25.0}
 KEEP = ["system_cost_gbp", "system_cost_nhs_gbp", "system_cost_council_gbp", "system_cost_bottom_up_gbp",
         "system_cost_top_down_gbp", "total_cost_gbp", "ae_attendances", "nel_admissions", "ae_4h_pct", "acute_occupancy_mean",
         "acute_bed_days", "acute_delayed_bed_days", "acute_escalation_bed_days", "ic_wait_days_mean",
-        "social_care_wait_days_mean", "system_cost.acute_services_gbp", "scheme_cost_gbp", "capacity_change_cost_gbp"]
+        "social_care_wait_days_mean", "system_cost.acute_services_gbp", "scheme_cost_gbp", "capacity_change_cost_gbp",
+        "ae_corridor_patients", "ae_left_without_being_seen", "acute_stays_shortened", "acute_admissions_turned_away",
+        "elective_waiting_list_end", "care_home_spot_placements", "home_care_spot_packages"]
+#: the services whose waiting lists must not run away in the fixed do-nothing (the elective list may: it is the backlog)
+WATCHED = ("ae", "acute", "ic_bed", "ic_home", "social_assessment", "home_care", "care_home")
 KINDS = ["net_saving_gbp", "cash_releasing_saving_gbp", "cost_avoidance_gbp", "cost_avoidance_capacity_gbp",
          "cost_avoidance_activity_gbp", "scheme_investment_gbp", "freed_capacity_not_released_gbp"]
 
@@ -181,6 +185,30 @@ class _Quote:
         return f"{_m(row['difference'])} ({_ci(row)})"
 
 
+def fixed_years(q, scenario, last) -> str:
+    """The fixed do-nothing year by year: 4-hour performance, occupancy and what the responses to pressure carry."""
+    rows = []
+    for year in range(FIRST, last + 1):
+        rows.append(f"{fy(year)}: 4-hour {q.level(scenario, year, 'ae_4h_pct', '{:.1f}%')}, occupancy "
+                    f"{q.level(scenario, year, 'acute_occupancy_mean', '{:.1f}%')}, escalation bed-days "
+                    f"{q.level(scenario, year, 'acute_escalation_bed_days')}, corridor patients "
+                    f"{q.level(scenario, year, 'ae_corridor_patients')}, left before being seen "
+                    f"{q.level(scenario, year, 'ae_left_without_being_seen')}, elective waiting list "
+                    f"{q.level(scenario, year, 'elective_waiting_list_end')}")
+    return "; ".join(rows)
+
+
+def runaway(summary, scenario) -> str:
+    """Which watched services' waiting lists ran away (``unstable_<service>``: share of replications), by year."""
+    flags = summary[(summary["scenario"] == scenario) & summary["metric"].isin([f"unstable_{s}" for s in WATCHED])
+                    & (summary["mean"] > 0)]
+    if flags.empty:
+        return ("No waiting list of A&E, acute beds, intermediate care or social care ran away in any year or replication "
+                "(`unstable_<service>`).")
+    return "Waiting lists that ran away (share of replications): " + "; ".join(
+        f"{m.removeprefix('unstable_')} {fy(int(y))} {v:.0%}" for m, y, v in zip(flags["metric"], flags["year"], flags["mean"])) + "."
+
+
 def answer(summary, comparison, npv, growth, lines, last) -> str:
     q = _Quote(summary, comparison)
     led, fixed = label("do_nothing", "demand_led"), label("do_nothing", "fixed")
@@ -208,9 +236,8 @@ def answer(summary, comparison, npv, growth, lines, last) -> str:
         f"{grow('demand_led', 'real', 'total_cost_gbp')} in real terms, the top-down lines (grown by demography only) "
         f"{grow('demand_led', 'real', 'system_cost_top_down_gbp')}; the NHS's share {grow('demand_led', 'real', 'system_cost_nhs_gbp')}, "
         f"the council's {grow('demand_led', 'real', 'system_cost_council_gbp')}.",
-        f"**Doing nothing, places fixed.** The system cost grows {grow('fixed', 'real')} in real terms: demand becomes queues, "
-        f"not cost (A&E 4-hour performance {q.level(fixed, last, 'ae_4h_pct', '{:.1f}%')} and acute occupancy "
-        f"{q.level(fixed, last, 'acute_occupancy_mean', '{:.1f}%')} in {fy(last)}).",
+        f"**Doing nothing, places fixed.** The system cost grows {grow('fixed', 'real')} in real terms: demand becomes queues "
+        f"and the responses to pressure, not cost. By year, {fixed_years(q, fixed, last)}. {runaway(summary, fixed)}",
     ]
     for comparator in COMPARATORS:
         c_led, c_fixed = label(comparator, "demand_led"), label(comparator, "fixed")
