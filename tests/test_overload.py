@@ -5,9 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from sim.analysis import report
+from sim.analysis import output_analysis, report
 from sim.common.errors import OverloadError
 from sim.inputs.config import load
 from sim.jobs import runner
@@ -30,6 +31,51 @@ def test_a_stable_queue_is_not_flagged(lam):
     summary = runner.run(load(MMC + [f"network.lam={lam}", "network.c=10"]), progress=False).summary.set_index("metric")
     assert summary.loc["unstable_ward", "mean"] == 0.0
     assert abs(summary.loc["queue_growth_ward", "mean"]) < 10
+
+
+def test_a_list_whose_patients_all_give_up_in_time_is_never_flagged():
+    # Offered twice what it serves, but every patient gives up after about a day: an Erlang-A queue, stable at
+    # any load, whose list settles near the arrival rate times the mean patience (about 10 of the 20 a day).
+    patient = ["+network.services.ward.patience={dist: exponential, mean: 1}", "+network.services.ward.renege_to=discharged"]
+    summary = runner.run(load(MMC + ["network.lam=20", "network.c=10"] + patient), progress=False).summary.set_index("metric")
+    assert summary.loc["unstable_ward", "mean"] == 0.0
+    assert 5 < summary.loc["ward.queue_mean", "mean"] < 20
+    assert abs(summary.loc["queue_growth_ward", "mean"]) < 10
+
+
+def _years(series, years=4):
+    """``daily`` of one service and each year's (first, last) day for a series of ``years`` x 365 days."""
+    return {"list": (None, np.asarray(series, dtype=float))}, [(365 * y, 365 * (y + 1)) for y in range(years)]
+
+
+def _flags(series, years=4, waits_without_limit=None):
+    daily, periods = _years(series, years)
+    flags, previous = [], None
+    for first, last in periods:
+        values = output_analysis.unstable_flags(daily, first, last, previous, waits_without_limit)
+        previous = output_analysis.period_levels(daily, values, first, last)
+        flags.append(values["unstable_list"])
+    return flags
+
+
+def test_a_list_that_rises_every_winter_is_flagged_only_where_no_earlier_year_shows_the_season():
+    # Near zero from April to October, up to 40 by March, back to zero by summer: no trend over the years.
+    day = np.arange(4 * 365) % 365
+    seasonal = np.where(day > 210, 40 * (day - 210) / 155, 0.0)
+    assert _flags(seasonal) == [1.0, 0.0, 0.0, 0.0]     # the first year alone cannot tell a season from a trend
+
+
+def test_a_list_fed_faster_than_it_is_served_is_flagged_every_year_it_grows():
+    runaway = 0.2 * np.arange(6 * 365)                # 73 more patients a year: utilisation about 1.01
+    assert _flags(runaway, years=6) == [1.0] * 6
+    levelled = np.minimum(0.2 * np.arange(4 * 365), 80.0)   # grows for a year and a bit, then holds
+    assert _flags(levelled) == [1.0, 1.0, 0.0, 0.0]
+
+
+def test_a_runaway_list_is_not_flagged_when_every_patient_gives_up_in_time():
+    runaway = 0.2 * np.arange(2 * 365)
+    assert _flags(runaway, years=2, waits_without_limit={"list": False}) == [0.0, 0.0]
+    assert _flags(runaway, years=2, waits_without_limit={"list": True}) == [1.0, 1.0]
 
 
 def test_queue_cap_stops_a_runaway_replication():

@@ -10,7 +10,10 @@ The longest warm-up over the services is used; the results period is the rest of
 **Overload.** ``unstable_<service>`` is 1 in a replication whose waiting list for the service grew
 through the results period without levelling off: the mean over its last fifth is more than
 twice the mean over its first fifth plus ten patients.  A stable queue fluctuates about a level;
-one fed faster than it is served grows roughly linearly, which this catches within a year.
+one fed faster than it is served grows roughly linearly, which this catches within a year.  Later
+years of a continuous run are judged against the same season a year before, and a list whose every
+patient gives up in time (patience, spot purchase) is never flagged: it is stable at any load
+(:func:`unstable_flags`).
 ``queue_growth_<service>``, the difference of those two means, is a smooth measure of the same
 thing (the calibration holds it near zero).  (The
 printed summary warns when it holds in at least half the replications; ``run.max_queue`` and
@@ -120,31 +123,54 @@ def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str
 
 
 def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float | None = None,
-                   previous: tuple[float, float] | None = None) -> dict[str, float]:
+                   previous: Mapping[str, Any] | None = None,
+                   waits_without_limit: Mapping[str, bool] | None = None) -> dict[str, float]:
     """Per service, ``queue_growth_<service>``: the mean waiting list over the last fifth of the results
     period (days ``first_day`` to ``last_day``) minus that over its first fifth (patients); and
-    ``unstable_<service>``: 1.0 where that growth is more than the first fifth's level plus ten patients
-    (the list grows without levelling off).  In a multi-year run, ``previous`` (the prior year's first
-    and last day) adds a seasonally matched test: the list is also unstable when its level over the last
-    fifth of the year is more than half as high again, plus ten patients, as over the last fifth of the
-    year before (a list that keeps growing year after year, however slowly within each)."""
+    ``unstable_<service>``: 1.0 where the list grew without levelling off.
+
+    Only a list on which some patient waits until served can do that (``waits_without_limit``, from the
+    run; every service when not given): one whose every patient gives up in time is stable at any load.
+    A single year, or the first year of a continuous run, is judged within itself: the last fifth's level
+    is more than twice the first fifth's plus ten patients.  A later year of a continuous run is judged
+    against the same season of the year before (``previous``, this function's ``period`` of that year),
+    because a list that rises every winter and falls back by summer crosses the within-year test without
+    any trend: it is unstable when its mean over the year, or over its last fifth, is more than half as
+    high again, plus ten patients, as the year before, or when it was unstable the year before and is
+    higher still on both counts (a list that keeps growing, however slowly)."""
     flags = {}
     start = math.ceil(first_day)
     stop = None if last_day is None else math.ceil(last_day)
     for service, (_, queue, *_) in daily.items():
-        series = np.asarray(queue, dtype=float)
-        q = series[start:stop]
+        q = np.asarray(queue, dtype=float)[start:stop]
         fifth = len(q) // 5
         if fifth < 2:
             continue
-        first, last = q[:fifth].mean(), q[-fifth:].mean()
+        first, last, mean = q[:fifth].mean(), q[-fifth:].mean(), q.mean()
         flags[f"queue_growth_{service}"] = float(last - first)
-        unstable = last > 2 * first + 10
-        if previous is not None:
-            before = series[math.ceil(previous[0]):math.ceil(previous[1])]
-            unstable = unstable or last > 1.5 * before[-(len(before) // 5):].mean() + 10
+        before = (previous or {}).get(service)
+        if waits_without_limit is not None and not waits_without_limit.get(service, True):
+            unstable = False
+        elif before is None:
+            unstable = last > 2 * first + 10
+        else:
+            unstable = (mean > 1.5 * before["mean"] + 10 or last > 1.5 * before["last"] + 10
+                        or (before["unstable"] and mean > before["mean"] and last > before["last"]))
         flags[f"unstable_{service}"] = float(unstable)
     return flags
+
+
+def period_levels(daily: Mapping[str, tuple], flags: Mapping[str, float], first_day: float,
+                  last_day: float | None) -> dict[str, dict]:
+    """Per service, what :func:`unstable_flags` compares a later year with: the waiting list's mean over
+    the period and over its last fifth, and whether it was flagged."""
+    levels = {}
+    for service, (_, queue, *_) in daily.items():
+        q = np.asarray(queue, dtype=float)[math.ceil(first_day):None if last_day is None else math.ceil(last_day)]
+        if len(q) // 5 >= 2:
+            levels[service] = {"mean": q.mean(), "last": q[-(len(q) // 5):].mean(),
+                               "unstable": bool(flags.get(f"unstable_{service}", 0.0))}
+    return levels
 
 
 def unstable_services(summary: pd.DataFrame, groups: Mapping[str, list[str]]) -> pd.DataFrame:

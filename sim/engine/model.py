@@ -161,6 +161,7 @@ class Model:
             "last_day": self.horizon,
             "groups": net.groups,
             "daily": {n: tuple(np.diff(np.asarray(a), prepend=0.0) for a in rows) for n, rows in self._daily.items()},
+            "waits_without_limit": {n: s.waits_without_limit for n, s in self.services.items()},
             "ledger": self.ledger(),
             "events": self.event_log.frame() if self.event_log is not None else None,
         }

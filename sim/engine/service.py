@@ -101,6 +101,10 @@ class Service(Tally):
         self.overflow = None
         self.renege_to = None
         self.holding_renege_to = None
+        # True once a patient has joined the waiting list with no patience (they wait until served): only
+        # then can the list grow without bound; with every patient giving up in time it is stable at any
+        # load (a queue with abandonment, Erlang-A), bounded by the arrival rate times the mean patience.
+        self.waits_without_limit = False
         self.los_pressure = None     # a LosUnderPressure (sim.engine.pressure), if configured
         self.discharge = None        # a DischargeTimes (sim.engine.discharge), if configured
         # State.
@@ -147,10 +151,11 @@ class Service(Tally):
             self._tw_waiting += self.env.now
             entry = self._enqueue(patient, None)
             patience = patient.patience or self.patience
-            if patience is not None:
-                delay = patience.draw(patient)
-                if delay != math.inf:
-                    self.env.call_later(delay, self._renege, entry)
+            delay = math.inf if patience is None else patience.draw(patient)
+            if delay != math.inf:
+                self.env.call_later(delay, self._renege, entry)
+            else:
+                self.waits_without_limit = True
             if self.corridor_places is not None and self._boarders:
                 self._open_corridor()
 
@@ -166,10 +171,12 @@ class Service(Tally):
         entry = WaitingEntry(patient, holder)
         heapq.heappush(self._queue, (self.priority.get(patient.origin, self.default_priority), self._seq, entry))
         self.queued += 1
-        if holder is not None and self.holding_patience is not None:
-            delay = self.holding_patience.draw(patient)
+        if holder is not None:
+            delay = math.inf if self.holding_patience is None else self.holding_patience.draw(patient)
             if delay != math.inf:
                 self.env.call_later(delay, self._transfer, entry)
+            else:
+                self.waits_without_limit = True
         return entry
 
     def _admit(self, patient, holder):
