@@ -22,7 +22,7 @@ import yaml
 pytest.importorskip("shiny")
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from sim.app.results import number  # noqa: E402
+from sim.analysis.report import number  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHORT = "run.horizon_days=30 run.warmup_days=5"

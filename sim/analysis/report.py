@@ -23,7 +23,8 @@ LIMIT_STATISTIC = re.compile(r"over_\w+|within_\w+_pct|wait_within_\w+_pct")
 CORE_STATISTICS = ("arrivals", "wait_mean", "p_wait", "p_loss", "occupancy_mean", "blocked_days_mean")
 
 
-def _fmt(x: float) -> str:
+def number(x: float) -> str:
+    """A figure as reports and the web page show it: thousands separated, three significant figures below ten."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     if abs(x) >= 1000:
@@ -34,7 +35,7 @@ def _fmt(x: float) -> str:
 
 
 def _interval(low: float, high: float) -> str:
-    return "" if math.isnan(low) else f"[{_fmt(low)}, {_fmt(high)}]"
+    return "" if math.isnan(low) else f"[{number(low)}, {number(high)}]"
 
 
 def table(summary: pd.DataFrame, metrics: list[str]) -> str:
@@ -51,7 +52,7 @@ def table(summary: pd.DataFrame, metrics: list[str]) -> str:
         if metric not in rows.index:
             continue
         r = rows.loc[metric]
-        lines.append(f"{metric:<{width}}  {_fmt(r['mean']):>14}  {_interval(r['ci_low'], r['ci_high'])}")
+        lines.append(f"{metric:<{width}}  {number(r['mean']):>14}  {_interval(r['ci_low'], r['ci_high'])}")
     return "\n".join(lines)
 
 
@@ -65,7 +66,7 @@ def by_year(summary: pd.DataFrame, metrics: list[str]) -> str:
     lines = [f"{'metric':<{width}}" + "".join(f"{f'{y}/{(y + 1) % 100:02d}':>11}" for y in years)
              + f"   (means of {n} replications; intervals in summary.csv)"]
     for metric in chosen:
-        lines.append(f"{metric:<{width}}" + "".join(f"{_fmt(wide.loc[metric, y]):>11}" for y in years))
+        lines.append(f"{metric:<{width}}" + "".join(f"{number(wide.loc[metric, y]):>11}" for y in years))
     return "\n".join(lines)
 
 
@@ -161,7 +162,7 @@ def differences_text(comparison: pd.DataFrame, metrics: list[str]) -> str:
             if metric in rows.index:
                 r = rows.loc[metric]
                 relative = "" if math.isnan(r["relative_pct"]) else f"{r['relative_pct']:+.1f}%"
-                signed = ("+" if r["difference"] > 0 else "") + _fmt(r["difference"])
+                signed = ("+" if r["difference"] > 0 else "") + number(r["difference"])
                 lines.append(f"  {metric:<{width}}  {signed:>14}  "
                              f"{_interval(r['ci_low'], r['ci_high']):<26}  {relative}")
     return "\n".join(lines)

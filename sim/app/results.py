@@ -41,17 +41,6 @@ def load(out_dir: Path | str, overrides: tuple[str, ...] = ()) -> Run:
     return Run(load_results(out_dir, config), tuple(overrides))
 
 
-def number(x: float) -> str:
-    """A figure as the page shows it: thousands separated, three significant figures below ten."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:,.1f}"
-    return f"{x:,.3g}"
-
-
 def _in_year(table: pd.DataFrame, year: int | None) -> pd.DataFrame:
     return table[table["year"] == year] if "year" in table.columns and year is not None else table
 
@@ -81,11 +70,11 @@ def headline(run: Run, year: int | None = None, spread: pd.DataFrame | None = No
     rows = []
     for metric in metrics:
         r = summary.loc[metric]
-        row = {"metric": metric, "mean": number(r["mean"]),
-               "95% interval": f"{number(r['ci_low'])} to {number(r['ci_high'])}" if not math.isnan(r["ci_low"]) else "-"}
+        row = {"metric": metric, "mean": report.number(r["mean"]),
+               "95% interval": f"{report.number(r['ci_low'])} to {report.number(r['ci_high'])}" if not math.isnan(r["ci_low"]) else "-"}
         if spread is not None:
-            row["P10"] = number(spread["P10"].get(metric, float("nan")))
-            row["P90"] = number(spread["P90"].get(metric, float("nan")))
+            row["P10"] = report.number(spread["P10"].get(metric, float("nan")))
+            row["P90"] = report.number(spread["P90"].get(metric, float("nan")))
         row["note"] = UNSTABLE_NOTE if bool(r.get("unstable", False)) else ""
         rows.append(row)
     return pd.DataFrame(rows)
@@ -105,8 +94,8 @@ def costs(run: Run, year: int | None = None) -> pd.DataFrame:
         for kind, pattern in COST_PATTERNS.items():
             if match := pattern.fullmatch(r.metric):
                 name = (match.group(1) if match.groups() else r.metric.removesuffix("_gbp")).replace("_", " ")
-                rows.append({"by": kind, "name": name, "cost (£)": number(r.mean),
-                             "95% interval": f"{number(r.ci_low)} to {number(r.ci_high)}", "value": r.mean})
+                rows.append({"by": kind, "name": name, "cost (£)": report.number(r.mean),
+                             "95% interval": f"{report.number(r.ci_low)} to {report.number(r.ci_high)}", "value": r.mean})
     frame = pd.DataFrame(rows, columns=["by", "name", "cost (£)", "95% interval", "value"])
     order = {kind: i for i, kind in enumerate(COST_PATTERNS)}
     return frame.sort_values("by", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
@@ -152,8 +141,9 @@ def comparison_view(table: pd.DataFrame, metrics: list[str], year: int | None = 
     """The headline rows of a comparison, formatted."""
     table = _in_year(table, year)
     table = table[table["metric"].isin(metrics)]
-    return pd.DataFrame({"metric": table["metric"], "difference": table["difference"].map(number),
-                         "95% interval": [f"{number(lo)} to {number(hi)}" for lo, hi in zip(table["ci_low"], table["ci_high"])],
+    shown = report.number
+    return pd.DataFrame({"metric": table["metric"], "difference": table["difference"].map(shown),
+                         "95% interval": [f"{shown(lo)} to {shown(hi)}" for lo, hi in zip(table["ci_low"], table["ci_high"])],
                          "change (%)": table["relative_pct"].map(lambda x: "-" if math.isnan(x) else f"{x:+.1f}")})
 
 

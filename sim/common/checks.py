@@ -14,7 +14,7 @@ here refuses them, so ``capacity: true`` is an error, not one place.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -105,3 +105,13 @@ def check_keys(spec: Any, allowed: Iterable[str], where: str) -> Mapping:
     if errors:
         raise errors[0]
     return spec
+
+
+def entries(block: Any, keys: Iterable[str], where: str, allowed: str) -> Iterator[tuple[str, Mapping, str]]:
+    """``(name, spec, key)`` for each named entry of ``block`` (a mapping; ``allowed`` says of what), each
+    ``spec`` checked to be a mapping whose keys are all in ``keys``; ``key`` is the entry's full key."""
+    if not isinstance(block, Mapping):
+        raise ConfigError(where, block, allowed)
+    for name, spec in block.items():
+        key = f"{where}.{name}"
+        yield str(name), check_keys(spec, keys, key), key

@@ -46,7 +46,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..common.checks import check_keys, count, is_whole, number
+from ..common.checks import check_keys, count, entries, is_whole, number
 from ..common.errors import ConfigError, did_you_mean
 from ..common.paths import ROOT
 from ..engine.population import Population
@@ -72,14 +72,10 @@ def policy(cfg: Mapping[str, Any]) -> dict:
     check_keys(spec, KEYS, "capacity_policy")
     lag = count(spec.get("closure_lag_years", 0), "capacity_policy.closure_lag_years",
                 allowed="a whole number of years >= 0")
-    steps = spec.get("steps") or {}
-    if not isinstance(steps, Mapping):
-        raise ConfigError("capacity_policy.steps", steps, "a mapping of service names to {places, open_gbp, close_gbp}")
     checked = {}
-    for name, step in steps.items():
-        where = f"capacity_policy.steps.{name}"
-        check_keys(step, STEP_KEYS, where)
-        checked[str(name)] = {"label": str(step.get("label", "step")),
+    for name, step, where in entries(spec.get("steps") or {}, STEP_KEYS, "capacity_policy.steps",
+                                     "a mapping of service names to {places, open_gbp, close_gbp}"):
+        checked[name] = {"label": str(step.get("label", "step")),
                               "places": count(step.get("places"), f"{where}.places", minimum=1),
                               **{k: number(step.get(k, 0.0), f"{where}.{k}", low=0.0, allowed="a non-negative amount in pounds")
                                  for k in ("open_gbp", "close_gbp")}}

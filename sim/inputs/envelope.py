@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from ..common.checks import check_keys, fraction, number
+from ..common.checks import check_keys, entries, fraction, number
 from ..common.errors import ConfigError, did_you_mean
 from ..engine import demography
 from ..engine.population import AGE_BANDS, Population
@@ -110,14 +110,10 @@ def compile_envelope(cfg: Mapping[str, Any]) -> dict:
 
 def _top_down(scenario: Mapping[str, Any]) -> dict[str, float]:
     """The scenario's top-down activity changes at full effect ({activity: change})."""
-    block = scenario.get("top_down") or {}
-    if not isinstance(block, Mapping):
-        raise ConfigError("scenario.top_down", block, "a mapping of activities to {change, source}")
     out = {}
-    for name, spec in block.items():
-        where = f"scenario.top_down.{name}"
-        check_keys(spec, TOP_DOWN_KEYS, where)
-        out[str(name)] = number(spec.get("change"), f"{where}.change", low=-1.0, high=10.0,
+    for name, spec, where in entries(scenario.get("top_down") or {}, TOP_DOWN_KEYS, "scenario.top_down",
+                                     "a mapping of activities to {change, source}"):
+        out[name] = number(spec.get("change"), f"{where}.change", low=-1.0, high=10.0,
                                 allowed="a relative change at full effect, such as -0.29")
     return out
 
@@ -152,17 +148,14 @@ def _part(part, where, budget, index, changes, progress, used) -> dict:
 
 
 def _pooled(pooled: Mapping, lines: Mapping) -> dict:
-    if not isinstance(pooled, Mapping):
-        raise ConfigError("envelope.pooled", pooled, "a mapping of pooled budgets, each {label, lines: [...]}")
     out = {}
-    for name, spec in pooled.items():
-        where = f"envelope.pooled.{name}"
-        check_keys(spec, {"label", "lines", "source"}, where)
+    for name, spec, where in entries(pooled, {"label", "lines", "source"}, "envelope.pooled",
+                                     "a mapping of pooled budgets, each {label, lines: [...]}"):
         members = spec.get("lines") or []
         for member in members:
             if member not in lines:
                 raise ConfigError(f"{where}.lines", member, f"a line of the envelope{did_you_mean(member, lines)}")
-        out[str(name)] = {"label": str(spec.get("label", name)), "lines": [str(m) for m in members]}
+        out[name] = {"label": str(spec.get("label", name)), "lines": [str(m) for m in members]}
     return out
 
 
