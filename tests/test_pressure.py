@@ -132,6 +132,19 @@ def test_a_patient_holding_a_bed_is_placed_elsewhere_after_their_patience():
     assert care_home["transferred"] > 0 and raw["services"]["spot"]["arrived"] == care_home["transferred"]
     assert acute["blocked_sum"] / acute["blocked_n"] <= 3.0 + 1e-9    # nobody waits in the bed beyond their patience
     assert raw["ledger"]["balanced"]
+    assert raw["waits_without_limit"]["care_home"] is False       # every patient on its list gives up in time
+
+
+def test_a_list_is_marked_as_one_that_can_run_away_only_where_someone_waits_until_served():
+    services = {
+        "acute": {"capacity": 50, "blocking": True, "los": {"dist": "fixed", "value": 1.0}, "next": "care_home"},
+        "care_home": {"capacity": 1, "los": {"dist": "fixed", "value": 100.0}, "next": "home",
+                      "patience": {"dist": "fixed", "value": 3.0}, "renege_to": "home"},
+    }
+    # Nobody waits for acute (50 beds, about 20 arrivals). Patience applies to patients waiting at home; those holding an acute bed wait until served.
+    cfg = make_cfg(services, {"s": {"rate_per_day": 1.0, "to": "acute"}}, horizon=20, warmup=0, replications=1)
+    raw = Model(prepare(cfg), 0).run()
+    assert raw["waits_without_limit"] == {"acute": False, "care_home": True}
 
 
 def test_stays_starting_under_pressure_are_shorter():
