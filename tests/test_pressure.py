@@ -141,7 +141,8 @@ def test_a_list_is_marked_as_one_that_can_run_away_only_where_someone_waits_unti
         "care_home": {"capacity": 1, "los": {"dist": "fixed", "value": 100.0}, "next": "home",
                       "patience": {"dist": "fixed", "value": 3.0}, "renege_to": "home"},
     }
-    # Nobody waits for acute (50 beds, about 20 arrivals). Patience applies to patients waiting at home; those holding an acute bed wait until served.
+    # Nobody waits for acute (50 beds, about 20 arrivals). Patience applies to patients waiting at home; those
+    # holding an acute bed wait until served.
     cfg = make_cfg(services, {"s": {"rate_per_day": 1.0, "to": "acute"}}, horizon=20, warmup=0, replications=1)
     raw = Model(prepare(cfg), 0).run()
     assert raw["waits_without_limit"] == {"acute": False, "care_home": True}
