@@ -101,9 +101,7 @@ class Service(Tally):
         self.overflow = None
         self.renege_to = None
         self.holding_renege_to = None
-        # True once a patient has joined the waiting list with no patience (they wait until served): only
-        # then can the list grow without bound; with every patient giving up in time it is stable at any
-        # load (a queue with abandonment, Erlang-A), bounded by the arrival rate times the mean patience.
+        # Someone joined the list with no patience: only then can it run away (with abandonment it is stable).
         self.waits_without_limit = False
         self.los_pressure = None     # a LosUnderPressure (sim.engine.pressure), if configured
         self.discharge = None        # a DischargeTimes (sim.engine.discharge), if configured
@@ -152,10 +150,9 @@ class Service(Tally):
             entry = self._enqueue(patient, None)
             patience = patient.patience or self.patience
             delay = math.inf if patience is None else patience.draw(patient)
+            self.waits_without_limit |= delay == math.inf
             if delay != math.inf:
                 self.env.call_later(delay, self._renege, entry)
-            else:
-                self.waits_without_limit = True
             if self.corridor_places is not None and self._boarders:
                 self._open_corridor()
 
@@ -173,10 +170,9 @@ class Service(Tally):
         self.queued += 1
         if holder is not None:
             delay = math.inf if self.holding_patience is None else self.holding_patience.draw(patient)
+            self.waits_without_limit |= delay == math.inf
             if delay != math.inf:
                 self.env.call_later(delay, self._transfer, entry)
-            else:
-                self.waits_without_limit = True
         return entry
 
     def _admit(self, patient, holder):
@@ -324,15 +320,13 @@ class Service(Tally):
         self.waiting -= 1
         self._tw_waiting -= self.env.now
         self.reneged += 1
-        patient = entry.patient
-        destination = patient.renege_to or self.renege_to
+        destination = entry.patient.renege_to or self.renege_to
         if self._sojourn_days:
-            self._judge_sojourn(self.env.now - patient.joined, destination.name)
-        destination.offer(patient, None)
+            self._judge_sojourn(self.env.now - entry.patient.joined, destination.name)
+        destination.offer(entry.patient, None)
 
     def _transfer(self, entry):
-        """A patient holding a place upstream gave up waiting here: they go to ``holding_renege_to``
-        (a spot-purchased place), still holding their place until it takes them."""
+        """A patient holding a place upstream gave up waiting: to ``holding_renege_to``, holding that place meanwhile."""
         if not entry.live:
             return
         entry.live = False
