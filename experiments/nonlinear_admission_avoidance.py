@@ -99,7 +99,8 @@ def _boarding_rises(m, summary, beds, top):
     return (f"Boarding rises with the scheme at {' and '.join(map(str, rising))} beds: the scheme sends patients from "
             f"A&E to {DIVERTED_TO[fullest]}, which it does not enlarge and which is full ({at[f'{fullest}.occupancy_pct']:.0f}% "
             f"occupied at full intensity at {rising[-1]} beds), and an A&E patient keeps their cubicle until the next "
-            f"service takes them, so the boarding is waiting for {DIVERTED_TO[fullest]}, not for a bed. ")
+            f"service takes them, so the boarding is waiting for {DIVERTED_TO[fullest]} (patients waiting for a bed there: "
+            f"{at['acute.queue_mean']:.1f} on average). ")
 
 
 def _pct(before, after):
