@@ -2,10 +2,14 @@
 
 Sobol indices over dozens of ranges need ``N (k + 2)`` runs -- tens of thousands of simulated years,
 hours on two cores.  Instead a Gaussian process (scikit-learn's ``GaussianProcessRegressor``) is
-fitted to the draws already run, in the unit cube of the design: a constant times an anisotropic
-squared-exponential kernel (one length scale per range, so a range the result does not depend on gets
-a long one) plus a white-noise term that absorbs the model's replication noise, on standardised
-outputs.  The emulator's mean then stands in for the model's expected result, and Saltelli's design
+fitted to the draws already run, in the unit cube of the design: a linear trend (a dot-product kernel,
+the linear mean function of Kennedy and O'Hagan's emulators) plus a constant times an anisotropic
+squared-exponential kernel for the departures from it (one length scale per range, so a range the
+result does not depend on gets a long one) plus a white-noise term that absorbs the model's
+replication noise, on standardised outputs.  The linear trend matters: with dozens of ranges and a
+hundred or so draws, the squared-exponential part alone cannot find the few ranges that move a result
+and predicts no better than the mean (cross-validated R^2 about 0 for the Walsall PSA at 128 draws,
+0.4-0.5 with the trend).  The emulator's mean then stands in for the model's expected result, and Saltelli's design
 is evaluated on it (:func:`sobol_indices`).
 
 **Checks.** :func:`cross_validate` gives the k-fold cross-validated R^2 of the emulator (out of
@@ -23,7 +27,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
-from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+from sklearn.gaussian_process.kernels import RBF, ConstantKernel, DotProduct, WhiteKernel
 from sklearn.model_selection import KFold
 
 from .sampling import EDGE, unit_design
@@ -40,22 +44,22 @@ class Emulator:
         unit, y = np.asarray(unit, float), np.asarray(y, float)
         k = unit.shape[1]
         kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(k, 0.5), (1e-2, 1e3))
+                  + ConstantKernel(0.1, (1e-4, 1e2)) * DotProduct(1.0, "fixed")
                   + WhiteKernel(0.1, (1e-8, 1.0)))
         self.model = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=self.restarts,
                                               random_state=self.seed)
         with warnings.catch_warnings():          # a length scale at its bound means "does not matter"
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.model.fit(unit, y)
+            self.model.fit(unit - 0.5, y)
         return self
 
     def predict(self, unit: np.ndarray) -> np.ndarray:
-        return self.model.predict(np.asarray(unit, float))
+        return self.model.predict(np.asarray(unit, float) - 0.5)
 
     @property
     def noise_share(self) -> float:
-        """The share of the standardised output's variance the white-noise term takes."""
-        params = self.model.kernel_.get_params()
-        return float(params["k2__noise_level"] / (params["k1__k1__constant_value"] + params["k2__noise_level"]))
+        """The share of the standardised output's variance (1) the white-noise term takes."""
+        return float(min(1.0, self.model.kernel_.get_params()["k2__noise_level"]))
 
 
 def cross_validate(unit: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0) -> tuple[float, np.ndarray]:
