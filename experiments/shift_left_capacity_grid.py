@@ -33,7 +33,10 @@ def main():
             diff = paired_differences(pd.concat(pair), "do_nothing").assign(beds=bed, ic=level)
             reps.append(diff)
     summary = pd.concat(rows, ignore_index=True)
-    diffs = pd.concat(reps, ignore_index=True)
+    summary["unstable"] = summary["unstable"].fillna(False).astype(bool)
+    # A cell's net cost is not an estimate where either scenario's costs read a waiting list that ran away.
+    cost_flag = summary[summary["metric"] == "total_cost_gbp"].groupby(["beds", "ic"])["unstable"].any().rename("unstable")
+    diffs = pd.concat(reps, ignore_index=True).join(cost_flag, on=["beds", "ic"])
     metrics = ["acute_delayed_bed_days", "ae_4h_pct", "total_cost_gbp", "acute_occupancy_mean", "ae_12h_waits"]
     exp.table("grid", summary[summary["metric"].isin(metrics)], "mean and 95% interval for every cell of the grid")
     exp.table("net_saving", diffs[diffs["metric"] == "total_cost_gbp"],
@@ -44,26 +47,41 @@ def main():
         part = frame[frame["scenario"] == scenario]
         exp.figure(f"delayed_bed_days_{scenario}", figures.heatmap(
             part[part["metric"] == "acute_delayed_bed_days"], "intermediate care", "acute beds per 1,000", "mean",
-            f"Delayed bed-days, {scenario}, {YEAR}/{YEAR - 1999}"),
-            f"Acute bed-days spent waiting for intermediate or social care ({scenario}, {YEAR}/{YEAR - 1999}, mean of replications).")
+            f"Delayed bed-days, {scenario}, {YEAR}/{YEAR - 1999}", flagged="unstable"),
+            f"Acute bed-days spent waiting for intermediate or social care ({scenario}, {YEAR}/{YEAR - 1999}, mean of "
+            f"replications; 'unstable': a waiting list behind it ran away, not an estimate).")
         exp.figure(f"ae_4h_{scenario}", figures.heatmap(
             part[part["metric"] == "ae_4h_pct"], "intermediate care", "acute beds per 1,000", "mean",
-            f"A&E 4-hour performance (%), {scenario}", fmt=".1f", cmap="rocket"),
-            f"Share of type-1 A&E attendances within 4 hours of arrival ({scenario}, mean of replications).")
+            f"A&E 4-hour performance (%), {scenario}", fmt=".1f", cmap="rocket", flagged="unstable"),
+            f"Share of type-1 A&E attendances within 4 hours of arrival ({scenario}, mean of replications; 'unstable': "
+            f"not an estimate).")
     net = diffs[diffs["metric"] == "total_cost_gbp"].assign(
         **{"acute beds per 1,000": lambda d: d["beds"].map(labels), "intermediate care": lambda d: d["ic"],
            "difference_m": lambda d: d["difference"] / 1e6})
     exp.figure("net_cost", figures.heatmap(net, "intermediate care", "acute beds per 1,000", "difference_m",
-                                           "Net cost of the UK comparator vs do nothing (£m)", fmt=".1f", center=0.0),
-               "UK comparator minus do nothing, total cost in £ million (negative: a net saving); paired by replication.")
-    d = net.set_index(["beds", "ic"])
-    best = d["difference"].idxmin()
-    worst = d["difference"].idxmax()
-    answer = (f"Across the grid the UK comparator changes total cost by between {d['difference_m'].min():+.1f} and "
-              f"{d['difference_m'].max():+.1f} £m a year against doing nothing at the same capacity: the largest net "
-              f"saving is at {labels[best[0]]} beds per 1,000 with intermediate care '{best[1]}', the smallest at "
-              f"{labels[worst[0]]} per 1,000 with '{worst[1]}'. See the heatmaps for delayed bed-days and 4-hour performance.")
-    exp.finish(answer)
+                                           "Net cost of the UK comparator vs do nothing (£m)", fmt=".1f", center=0.0,
+                                           flagged="unstable"),
+               "UK comparator minus do nothing, total cost in £ million (negative: a net saving); paired by replication; "
+               "'unstable': a waiting list in either run ran away, so the cell's cost is not an estimate.")
+    exp.finish(_answer(net.set_index(["beds", "ic"]), labels))
+
+
+def _answer(d: pd.DataFrame, labels: dict) -> str:
+    """The range of the net cost over the cells whose figures are estimates, and which cells are not."""
+    def where(cell) -> str:
+        return f"{labels[cell[0]]} beds per 1,000 with intermediate care '{cell[1]}'"
+
+    stable = d[~d["unstable"]]
+    flagged = "; ".join(where(cell) for cell in d.index[d["unstable"]])
+    caveat = (f" Not estimates, because a waiting list ran away in at least half the replications of either run "
+              f"(`unstable` in net_saving.csv): {flagged}." if flagged else "")
+    if stable.empty:
+        return "In every cell of the grid a waiting list ran away, so no cell's net cost is an estimate." + caveat
+    best, worst = stable["difference"].idxmin(), stable["difference"].idxmax()
+    return (f"Across the cells whose figures are estimates the UK comparator changes total cost by between "
+            f"{stable['difference_m'].min():+.1f} and {stable['difference_m'].max():+.1f} £m a year against doing nothing "
+            f"at the same capacity: the largest net saving is at {where(best)}, the smallest at {where(worst)}." + caveat +
+            " See the heatmaps for delayed bed-days and 4-hour performance.")
 
 
 if __name__ == "__main__":

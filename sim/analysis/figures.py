@@ -86,12 +86,18 @@ def trajectories(summary: pd.DataFrame, metric: str, x: str = "year", hue: str =
 
 
 def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, title: str, fmt: str = ".0f", cmap: str = "mako_r",
-            center: float | None = None):
-    """A value over a two-way grid (e.g. acute beds by intermediate-care level)."""
+            center: float | None = None, flagged: str | None = None):
+    """A value over a two-way grid (e.g. acute beds by intermediate-care level).  ``flagged`` names a boolean
+    column: those cells read "unstable" instead of a number (a figure from a waiting list that ran away is not an
+    estimate)."""
     apply_style()
     table = frame.pivot_table(index=y, columns=x, values=value, aggfunc="mean").sort_index(ascending=False)
+    labels = table.map(lambda v: format(v, fmt))
+    if flagged is not None:
+        marks = frame.pivot_table(index=y, columns=x, values=flagged, aggfunc="max").reindex_like(table)
+        labels = labels.mask(marks.fillna(False).astype(bool), "unstable")
     fig, ax = plt.subplots(figsize=(7, 4.8))
-    sns.heatmap(table, annot=True, fmt=fmt, cmap="vlag" if center is not None else cmap, center=center, ax=ax,
+    sns.heatmap(table, annot=labels.to_numpy(), fmt="", cmap="vlag" if center is not None else cmap, center=center, ax=ax,
                 cbar_kws={"label": value})
     ax.set(title=title, xlabel=x, ylabel=y)
     return fig
