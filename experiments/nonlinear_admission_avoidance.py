@@ -45,13 +45,17 @@ def main():
             linear_from=second),
             f"{label}: mean and 95% interval against the intensity of admission avoidance (0 = none, 1 = the full "
             f"scheme), one line per bed level; dotted: the straight line through the first two points.")
-    answer = _answer(data, beds, intensities)
+    answer = _answer(data, beds, intensities, summary)
     exp.finish(answer, method="Each point is a run of the Walsall 2017/18 baseline with the admission-avoidance levers "
                               "of the UK comparator scaled by `scenario.intensity`; runs share random numbers, so "
                               "differences between points are not noise.")
 
 
-def _answer(data, beds, intensities):
+#: where the scheme sends patients from A&E instead of a bed (configs/scenario/admission_avoidance.yaml)
+DIVERTED_TO = {"ic_home": "home-based intermediate care", "rapid_response": "rapid response", "sdec": "same-day emergency care"}
+
+
+def _answer(data, beds, intensities, summary):
     parts = []
     m = data.set_index(["metric", "beds", "intensity"])
     top = intensities[-1]
@@ -76,10 +80,27 @@ def _answer(data, beds, intensities):
             + ("the same scheme is worth most where beds are tightest. "
                if hours[tight][0] - hours[tight][1] > hours[loose][0] - hours[loose][1]
                else "the scheme does no more for boarding where beds are tight. ") +
+            _boarding_rises(m, summary, beds, top) +
             f"Delayed bed-days fall steeply for the first quarter of the scheme and then "
             f"level off (they are set by intermediate and social care capacity, not acute beds): a straight line through "
             f"the first two intensities predicts {linear:,.0f} delayed bed-days at full intensity at {tight} beds where "
             f"the model gives {actual:,.0f}.")
+
+
+def _boarding_rises(m, summary, beds, top):
+    """Why boarding rises with the scheme where beds are not tight, if it does: A&E keeps a patient in their cubicle
+    until the next service takes them, and the scheme sends patients to services that can be full."""
+    rising = [bed for bed in beds
+              if m.loc[("ae.blocked_days_mean", bed, top), "mean"] > m.loc[("ae.blocked_days_mean", bed, 0.0), "mean"]]
+    if not rising:
+        return ""
+    at = summary[(summary["beds"] == rising[-1]) & (summary["intensity"] == top)].set_index("metric")["mean"]
+    fullest = max(DIVERTED_TO, key=lambda service: at.get(f"{service}.occupancy_pct", 0.0))
+    return (f"Boarding rises with the scheme at {' and '.join(map(str, rising))} beds: the scheme sends patients from "
+            f"A&E to {DIVERTED_TO[fullest]}, which it does not enlarge and which is full ({at[f'{fullest}.occupancy_pct']:.0f}% "
+            f"occupied at full intensity at {rising[-1]} beds), and an A&E patient keeps their cubicle until the next "
+            f"service takes them, so the boarding is waiting for {DIVERTED_TO[fullest]} (patients waiting for a bed there: "
+            f"{at['acute.queue_mean']:.1f} on average). ")
 
 
 def _pct(before, after):
