@@ -14,6 +14,7 @@ output folder is its own (``<outputs>/<session>/<job>``).
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import signal
@@ -104,12 +105,25 @@ class Pool:
         self._stop(process)
 
     @staticmethod
-    def _stop(process) -> None:
-        """End a worker and the processes it started for its replications."""
-        try:
-            os.killpg(process.pid, signal.SIGTERM)    # the worker leads its group: its replications' processes too
-        except (ProcessLookupError, PermissionError):
-            process.terminate()                       # not yet its own group leader, or gone
+    def _stop(process, grace: float = 10.0) -> None:
+        """End a worker and the processes it started for its replications: asked (SIGTERM), then, if it is
+        still there after ``grace`` seconds, made to (SIGKILL)."""
+        def send(sig) -> None:
+            try:
+                os.killpg(process.pid, sig)           # the worker leads its group: its replications' processes too
+            except (ProcessLookupError, PermissionError):   # not yet its group's leader, or gone
+                if sig == signal.SIGKILL:
+                    process.kill()
+                else:
+                    process.terminate()
+
+        send(signal.SIGTERM)
+
+        def insist() -> None:                         # waits on the sentinel: the pool's own thread reaps the worker
+            if not multiprocessing.connection.wait([process.sentinel], grace):
+                send(signal.SIGKILL)
+
+        threading.Thread(target=insist, daemon=True, name=f"stop-{process.pid}").start()
 
     def cancel_session(self, session: str) -> None:
         """Cancel every job of a session (its browser tab has closed)."""
