@@ -42,12 +42,11 @@ from scipy.optimize import least_squares
 
 from .common.errors import ConfigError
 from .common.paths import CONFIG_DIR
+from .inputs.calibration import TOLERANCE, tolerance
 from .inputs.config import load
 from .jobs import runner
 
 CALIBRATION = CONFIG_DIR / "calibration" / "walsall_2017.yaml"
-# Relative for volumes; percentage points for % measures; patients of waiting-list growth for stationarity.
-TOLERANCE = {"volume": 0.05, "occupancy": 3.0, "rate": 3.0, "stationary": 10.0}
 STEP = 0.05                                                     # log step of the finite differences
 TRUST = 0.2                                                     # largest log change of a factor per round
 RIDGE = 1.0                                                     # penalty on the move, in tolerances per unit of log factor
@@ -68,11 +67,6 @@ def evaluate(cfg: dict, factors: dict[str, float], replications: int) -> tuple[p
     cfg["run"]["replications"] = replications
     results = runner.run(cfg, progress=False)
     return results.summary.set_index("metric"), results
-
-
-def tolerance(spec: dict) -> float:
-    """A target's tolerance: its own ``tolerance`` (where its source is loose) or its kind's."""
-    return float(spec.get("tolerance", TOLERANCE[spec["kind"]]))
 
 
 def target_table(summary: pd.DataFrame, targets: dict, fitted: set | None = None) -> pd.DataFrame:

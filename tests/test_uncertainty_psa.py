@@ -7,7 +7,7 @@ import yaml
 
 from sim.inputs.config import load
 from sim.jobs import runner
-from sim.uncertainty import cli, runs, sensitivity
+from sim.uncertainty import cli, runs, sensitivity, summary
 from sim.uncertainty.study import Settings, Study
 
 MMC = ["network=mmc", "run.horizon_days=120", "run.warmup_days=10"]
@@ -89,3 +89,16 @@ def test_bad_input_exits_2_naming_the_key(tmp_path, capsys):
     assert code == 2
     assert "ranges.network.lamda.keys: got 'network.lamda'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_net_saving_is_the_whole_systems_where_the_network_has_a_system_cost():
+    rows = []
+    for scenario, system, modelled in (("do_nothing", 500.0, 200.0), ("uk_comparator", 480.0, 190.0)):
+        for metric, value in (("system_cost_gbp", system), ("total_cost_gbp", modelled)):
+            rows.append({"draw": 0, "scenario": scenario, "year": 2027, "replication": 0, "metric": metric, "value": value})
+    differences = summary.paired_differences(pd.DataFrame(rows)).set_index("metric")["value"]
+    assert differences["net_saving_gbp"] == 20.0 and differences["net_saving_modelled_gbp"] == 10.0
+    modelled_only = summary.paired_differences(pd.DataFrame([r for r in rows if r["metric"] == "total_cost_gbp"]))
+    assert modelled_only.set_index("metric")["value"].to_dict() == {"total_cost_gbp": -10.0, "net_saving_gbp": 10.0}
+    headline = summary.headline(summary.draw_means(summary.paired_differences(pd.DataFrame(rows))), pd.Series({0: 1.0}))
+    assert headline.loc[0, "cost"] == "system_cost_gbp" and headline.loc[0, "probability_saving"] == 1.0

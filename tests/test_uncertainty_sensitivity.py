@@ -74,3 +74,15 @@ def test_implausibility_counts_replication_noise_and_the_targets_tolerance():
     assert kept.tolist() == [1.0, 0.0]
     weighted = history.weights(found, "weight")
     assert weighted.sum() == pytest.approx(1.0) and weighted[0] > weighted[1] > 0
+
+
+def test_a_target_with_its_own_tolerance_is_judged_by_it_as_the_calibration_judges_it():
+    # the P0 discharge share is a planning assumption (+-45 points), intermediate care waits one survey (+-50%)
+    targets = {"discharges_p0_pct": {"value": 50.0, "kind": "rate", "tolerance": 45.0},
+               "ic_home.wait_mean": {"value": 6.3, "kind": "volume", "tolerance": 0.5},
+               "ae_4h_pct": {"value": 70.0, "kind": "rate"}}
+    means = pd.DataFrame({"discharges_p0_pct": [89.7], "ic_home.wait_mean": [1.9], "ae_4h_pct": [73.0]})
+    found = history.implausibility(means, pd.Series(dtype=float), 1, targets)
+    assert found.loc[0, "discharges_p0_pct"] == pytest.approx(39.7 / (45.0 / 1.96))
+    assert found.loc[0, "ic_home.wait_mean"] == pytest.approx(4.4 / (0.5 * 6.3 / 1.96))
+    assert found.loc[0, "ae_4h_pct"] == pytest.approx(3.0 / (3.0 / 1.96))         # no tolerance of its own: its kind's

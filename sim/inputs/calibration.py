@@ -34,6 +34,15 @@ from ..common.checks import number
 from ..common.errors import ConfigError
 from .routing_tables import scale_probability
 
+#: How far the model may be from a calibration target: relative for volumes, percentage points for % measures,
+#: patients of waiting-list growth for stationarity.  A target's own ``tolerance`` replaces its kind's.
+TOLERANCE = {"volume": 0.05, "occupancy": 3.0, "rate": 3.0, "stationary": 10.0}
+
+
+def tolerance(spec: Mapping[str, Any]) -> float:
+    """A target's tolerance: its own ``tolerance`` (where its source is loose) or its kind's."""
+    return float(spec.get("tolerance", TOLERANCE[spec["kind"]]))
+
 
 def _exists(cfg, path) -> bool:
     node = cfg

@@ -51,6 +51,11 @@ def resolve_jobs(n_jobs: Any, replications: int) -> int:
 
 def check(cfg: Mapping[str, Any]) -> MetricSet:
     """Build everything once without running, so bad input fails before any work starts."""
+    return _checked(cfg)[0]
+
+
+def _checked(cfg: Mapping[str, Any]) -> tuple[MetricSet, dict]:
+    """:func:`check`, returning the prepared configuration too (what a run with no ``auto`` settings prepares)."""
     schema.validate(cfg)                       # every problem of shape and range, reported together
     run = cfg["run"]
     warmup, reps = run["warmup_days"], run["replications"]
@@ -66,7 +71,7 @@ def check(cfg: Mapping[str, Any]) -> MetricSet:
     for _, _, later in years.later_years(cfg):          # every year's settings must build and fit the network
         MetricSet(later["network"], later.get("costs"))
         YearRevision(later["network"], model.context, lambda stream: 1.0, model.network)
-    return metric_set
+    return metric_set, built
 
 
 def run_replication(cfg: Mapping[str, Any], replication: int, later_years=()) -> dict:
@@ -123,11 +128,12 @@ def run(cfg: Mapping[str, Any], progress: bool | Callable[[int, int], object] = 
 
     ``run.warmup_days: auto`` and ``run.replications: auto`` choose the warm-up and the number of
     replications first (see :mod:`sim.analysis.output_analysis`); ``Results.analysis`` says what was chosen."""
-    check(cfg)
+    _, checked = _checked(cfg)
     cfg = years.with_horizon(cfg)
     run_cfg = dict(cfg["run"])
     scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
-    built = prepare(cfg)          # calibration and levers do not depend on the warm-up or replications
+    # the check prepared this very configuration unless it stood in for an automatic warm-up or replications
+    built = checked if AUTO not in (run_cfg["warmup_days"], run_cfg["replications"]) else prepare(cfg)
     analysis: dict = {}
     if run_cfg["warmup_days"] == AUTO:
         pilot_reps = output_analysis.settings(run_cfg)["pilot_replications"]

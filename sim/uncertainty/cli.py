@@ -28,7 +28,7 @@ from . import analysis, history, runs, summary, variance
 from .study import Settings, Study, calibration_weights, derive, psa_table
 
 METHODS = {"psa": "lhs", "morris": "morris", "sobol": "saltelli"}
-HEADLINE = ["total_cost_gbp", "acute_bed_need", "acute.occupancy_mean", "acute_delayed_bed_days", "ae_attendances",
+HEADLINE = ["system_cost_gbp", "total_cost_gbp", "acute_bed_need", "acute.occupancy_mean", "acute_delayed_bed_days", "ae_attendances",
             "ae_4h_pct", "nel_admissions", "cost_acute_gbp", "cost_community_gbp", "cost_intermediate_care_gbp",
             "cost_social_care_gbp", "ic_wait_days_mean", "social_care_wait_days_mean"]
 

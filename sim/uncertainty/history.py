@@ -12,9 +12,12 @@ draw's mean over its replications and
   variance (pooled over draws when each draw has replications, otherwise from the replications of the
   central run) divided by the draw's replications -- delayed bed-days vary by about 2,200 between
   replications, so this term is what keeps a draw from being rejected for noise;
-* ``var_target_j`` is the target's own uncertainty: its calibration tolerance taken as a 95% half-width
-  (5% of a volume, 3 points of a rate or occupancy, 10 patients of waiting-list growth), so the
-  standard deviation is the tolerance / 1.96;
+* ``var_target_j`` is the target's own uncertainty: its calibration tolerance taken as a 95% half-width,
+  so the standard deviation is the tolerance / 1.96.  The tolerance is the one the calibration judges
+  the target by (:func:`sim.inputs.calibration.tolerance`): the target's own where its source is loose
+  (the P0 discharge share is a planning assumption, +-45 points; intermediate care waits are one 2015
+  survey, +-50%), otherwise its kind's (5% of a volume, 3 points of a rate or occupancy, 10 patients of
+  waiting-list growth).  A draw is then held to no tighter a standard than the calibrated model;
 * ``var_discrepancy_j`` is the model discrepancy, ``(discrepancy x target)^2`` for a relative
   ``--discrepancy`` (default 0).
 
@@ -30,15 +33,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..inputs.calibration import tolerance
+
 MODES = ("reject", "weight", "report", "none")
 THRESHOLD = 3.0
-TOLERANCE = {"volume": 0.05, "occupancy": 3.0, "rate": 3.0, "stationary": 10.0}
 
 
 def target_sd(spec: dict) -> float:
     """The standard deviation of a target's own uncertainty: its tolerance as a 95% half-width."""
-    tolerance = TOLERANCE[spec["kind"]]
-    return (tolerance * float(spec["value"]) if spec["kind"] == "volume" else tolerance) / 1.96
+    allowed = tolerance(spec)
+    return (allowed * float(spec["value"]) if spec["kind"] == "volume" else allowed) / 1.96
 
 
 def implausibility(means: pd.DataFrame, noise_var: pd.Series, replications: int, targets: dict,

@@ -30,7 +30,8 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     exp.table("ranges", _ranges_table(study), "the ranges: how each is applied, its distribution, its keys and source")
     exp.table("psa", psa[["draw", "scenario", "year", "metric", "value"]],
               "each draw's result (mean over its replications) by scenario and year; `<scenario> vs do_nothing` rows "
-              "are paired differences, with net_saving_gbp = do-nothing cost minus the scenario's")
+              "are paired differences, with net_saving_gbp = do-nothing cost minus the scenario's (the whole system's, "
+              "system_cost_gbp, where the network has one; net_saving_modelled_gbp: the modelled settings' total_cost_gbp)")
     table = summary.summarise(psa, weight)
     exp.table("psa_summary", table, "mean, P10, P50 and P90 over the draws kept by history matching (weighted)")
     headline = summary.headline(psa, weight)
@@ -40,6 +41,11 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     exp.table("central", central[central["metric"].isin(set(psa["metric"]) | set(implausible.columns))],
               f"the ordinary run at the central values (seed run.seed, {s.noise_replications} replications)")
     if not implausible.empty:
+        baseline = outcome.replications[(outcome.replications["scenario"] == CALIBRATION)
+                                        & outcome.replications["metric"].isin(list(implausible.columns))]
+        exp.table("baseline", baseline.groupby(["draw", "year", "metric"])["value"].mean().reset_index(),
+                  "each draw's 2017/18 baseline (mean over its replications) of every calibration target: what history "
+                  "matching judged")
         exp.table("history_matching", implausible.assign(max_implausibility=implausible.max(axis=1),
                                                           weight=weight.reindex(implausible.index)).rename_axis("draw").reset_index(),
                   "implausibility of each draw's 2017/18 baseline against each calibration target, and its weight")
@@ -70,7 +76,8 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
                        f"First-order and total Sobol indices of {x['check']['result']} (emulator; 95% bootstrap intervals).")
     if s.design in ("lhs", "sobol"):
         scenarios = [x for x in table["scenario"].unique() if x != CALIBRATION]
-        levels = [(sc, m) for sc in scenarios if " vs " not in sc for m in (summary.COST, summary.BED_NEED)
+        cost = summary.cost_metric(table["metric"])
+        levels = [(sc, m) for sc in scenarios if " vs " not in sc for m in (cost, summary.BED_NEED)
                   if m in set(table["metric"])]
         if levels:
             exp.figure("distributions", plots.s_curves(psa[psa["year"] == year], weight, levels, f"Results in {year}"),
@@ -85,7 +92,7 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
             exp.figure("probability_of_saving", plots.saving_probability(headline),
                        "Probability that each scenario costs less than do-nothing (share of the kept draws).")
         if len(study.years) > 1:
-            for metric in (summary.COST, summary.SAVING):
+            for metric in (cost, summary.SAVING):
                 exp.figure(f"fan_{metric}", plots.fan_chart(table, metric, scenarios),
                            f"{metric} by year: P50 with the P10-P90 band over the draws.")
     exp.runs["study"] = {"settings": {k: (str(v) if v is not None and not isinstance(v, (int, float, list, str)) else v)
@@ -99,6 +106,7 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     exp.finish(answer(study, headline, table, matched, split, sens, top) + timing, method=METHOD)
 
 
+WHOSE = {summary.SYSTEM_COST: "whole system, system_cost_gbp", summary.MODELLED_COST: "modelled settings, total_cost_gbp"}
 RELIABLE_R2 = 0.5      # below this the emulator explains too little of the runs for its indices to mean anything
 METHOD = """Ranges (80% intervals or named distributions) on every uncertain input, by full Hydra key or by group
 (`configs/uncertainty/default.yaml`, or `--ranges`); a Latin hypercube over them (seeded); each draw written into the
@@ -122,7 +130,8 @@ def answer(study, headline, table, matched, split, sens, top) -> str:
                     "of the stated ranges, wider than the calibration allows." if matched["mode"] == "report"
                     else f"the summaries use the {matched['kept']} draws kept ({matched['mode']}).")]
     for r in headline.itertuples():
-        parts.append(f"{r.comparison}, {r.year}: net saving P10 {_gbp(r.net_saving_p10_gbp)}, P50 {_gbp(r.net_saving_p50_gbp)}, "
+        parts.append(f"{r.comparison}, {r.year}: net saving ({WHOSE[r.cost]}) P10 {_gbp(r.net_saving_p10_gbp)}, "
+                     f"P50 {_gbp(r.net_saving_p50_gbp)}, "
                      f"P90 {_gbp(r.net_saving_p90_gbp)}; probability of saving {r.probability_saving:.0%}.")
     for x in sens:
         ranked = x["indices"]

@@ -170,11 +170,11 @@ def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
     """Replications with the bed need and the paired differences from do-nothing added, for ``metrics``."""
     reps = summary.with_bed_need(reps)
     if metrics:
-        reps = reps[reps["metric"].isin(set(metrics) | {summary.COST})]
+        reps = reps[reps["metric"].isin(set(metrics) | set(summary.COSTS))]
     if summary.REFERENCE in set(reps["scenario"]):
         reps = pd.concat([reps, summary.paired_differences(reps)], ignore_index=True)
     if metrics:
-        reps = reps[reps["metric"].isin(set(metrics) | {summary.SAVING})]
+        reps = reps[reps["metric"].isin(set(metrics) | {summary.SAVING, summary.MODELLED_SAVING})]
     return reps
 
 

@@ -4,7 +4,11 @@
 A scenario compared with ``do_nothing`` adds rows under the scenario name ``<scenario> vs do_nothing``:
 the paired difference, replication by replication on common random numbers, then averaged over the
 draw's replications, and ``net_saving_gbp`` = do-nothing cost minus the scenario's cost (positive: it
-saves money).  Summaries weight each draw by its history-matching weight (:mod:`sim.uncertainty.history`).
+saves money).  The cost is the whole system's (``system_cost_gbp``: the modelled settings plus the
+place's other spending, as the ten-year projection reports it) where the network has one, otherwise
+the modelled settings' (``total_cost_gbp``); with a whole-system cost, ``net_saving_modelled_gbp``
+is the saving on the modelled settings alone.  Summaries weight each draw by its history-matching
+weight (:mod:`sim.uncertainty.history`).
 """
 from __future__ import annotations
 
@@ -13,7 +17,9 @@ import pandas as pd
 
 REFERENCE = "do_nothing"
 SAVING = "net_saving_gbp"
-COST = "total_cost_gbp"
+MODELLED_SAVING = "net_saving_modelled_gbp"
+SYSTEM_COST, MODELLED_COST = "system_cost_gbp", "total_cost_gbp"
+COSTS = (SYSTEM_COST, MODELLED_COST)
 BED_NEED = "acute_bed_need"
 #: beds in use plus patients waiting for one (boarding in A&E, waiting on the day): the beds demand asked for
 BED_NEED_PARTS = ("acute.occupancy_mean", "acute.queue_mean")
@@ -27,6 +33,11 @@ def with_bed_need(replications: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in replications.columns if c not in ("metric", "value")]
     need = parts.groupby(keys, sort=False)["value"].sum().reset_index().assign(metric=BED_NEED)
     return pd.concat([replications, need[replications.columns]], ignore_index=True)
+
+
+def cost_metric(metrics) -> str:
+    """The cost a saving is taken on: the whole system's where ``metrics`` has it, else the modelled settings'."""
+    return SYSTEM_COST if SYSTEM_COST in set(metrics) else MODELLED_COST
 
 
 def comparison_label(scenario: str, reference: str = REFERENCE) -> str:
@@ -43,13 +54,14 @@ def paired_differences(replications: pd.DataFrame, reference: str = REFERENCE) -
     """Each scenario minus ``reference``, replication by replication, with the net saving added."""
     keys = ["draw", "year", "replication", "metric"]
     base = replications[replications["scenario"] == reference].set_index(keys)["value"]
+    cost = cost_metric(replications["metric"].unique())
+    savings = {SAVING: cost, **({MODELLED_SAVING: MODELLED_COST} if cost != MODELLED_COST else {})}
     frames = []
     for scenario in [s for s in replications["scenario"].unique() if s != reference]:
         other = replications[replications["scenario"] == scenario].set_index(keys)["value"]
         diff = (other - base).dropna().reset_index()
-        saving = diff[diff["metric"] == COST].assign(metric=SAVING)
-        saving["value"] = -saving["value"]
-        frames.append(pd.concat([diff, saving]).assign(scenario=comparison_label(scenario, reference)))
+        saved = [diff[diff["metric"] == of].assign(metric=name, value=lambda d: -d["value"]) for name, of in savings.items()]
+        frames.append(pd.concat([diff, *saved]).assign(scenario=comparison_label(scenario, reference)))
     return pd.concat(frames, ignore_index=True) if frames else replications.iloc[:0]
 
 
@@ -84,6 +96,7 @@ def headline(psa: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
     """For each scenario compared with do-nothing and year: the net saving's P10/P50/P90 and the
     probability that the scenario saves money."""
     rows = []
+    cost = cost_metric(psa["metric"].unique())
     savings = psa[psa["metric"] == SAVING]
     for (scenario, year), group in savings.groupby(["scenario", "year"], sort=True):
         w = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
@@ -91,7 +104,7 @@ def headline(psa: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
         if w.sum() <= 0:
             continue
         p10, p50, p90 = weighted_quantiles(v, w, [0.1, 0.5, 0.9])
-        rows.append({"comparison": scenario, "year": year, "net_saving_p10_gbp": p10, "net_saving_p50_gbp": p50,
+        rows.append({"comparison": scenario, "year": year, "cost": cost, "net_saving_p10_gbp": p10, "net_saving_p50_gbp": p50,
                      "net_saving_p90_gbp": p90, "net_saving_mean_gbp": float(np.average(v, weights=w)),
                      "probability_saving": float(w[v > 0].sum() / w.sum()), "draws": int((w > 0).sum())})
     return pd.DataFrame(rows)
