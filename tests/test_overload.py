@@ -52,8 +52,7 @@ def _flags(series, years=4, waits_without_limit=None):
     daily, periods = _years(series, years)
     flags, previous = [], None
     for first, last in periods:
-        values = output_analysis.unstable_flags(daily, first, last, previous, waits_without_limit)
-        previous = output_analysis.period_levels(daily, values, first, last)
+        values, previous = output_analysis.unstable_flags(daily, first, last, previous, waits_without_limit)
         flags.append(values["unstable_list"])
     return flags
 

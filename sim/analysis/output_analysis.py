@@ -124,10 +124,12 @@ def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str
 
 def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float | None = None,
                    previous: Mapping[str, Any] | None = None,
-                   waits_without_limit: Mapping[str, bool] | None = None) -> dict[str, float]:
+                   waits_without_limit: Mapping[str, bool] | None = None) -> tuple[dict[str, float], dict[str, dict]]:
     """Per service, ``queue_growth_<service>``: the mean waiting list over the last fifth of the results
     period (days ``first_day`` to ``last_day``) minus that over its first fifth (patients); and
-    ``unstable_<service>``: 1.0 where the list grew without levelling off.
+    ``unstable_<service>``: 1.0 where the list grew without levelling off.  Returns these flags and the
+    levels the next year of a continuous run is judged against (its ``previous``): per service, the
+    list's mean over the period and over its last fifth, and whether it was flagged.
 
     Only a list on which some patient waits until served can do that (``waits_without_limit``, from the
     run; every service when not given): one whose every patient gives up in time is stable at any load.
@@ -138,7 +140,7 @@ def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float
     any trend: it is unstable when its mean over the year, or over its last fifth, is more than half as
     high again, plus ten patients, as the year before, or when it was unstable the year before and is
     higher still on both counts (a list that keeps growing, however slowly)."""
-    flags = {}
+    flags, levels = {}, {}
     start = math.ceil(first_day)
     stop = None if last_day is None else math.ceil(last_day)
     for service, (_, queue, *_) in daily.items():
@@ -157,20 +159,8 @@ def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float
             unstable = (mean > 1.5 * before["mean"] + 10 or last > 1.5 * before["last"] + 10
                         or (before["unstable"] and mean > before["mean"] and last > before["last"]))
         flags[f"unstable_{service}"] = float(unstable)
-    return flags
-
-
-def period_levels(daily: Mapping[str, tuple], flags: Mapping[str, float], first_day: float,
-                  last_day: float | None) -> dict[str, dict]:
-    """Per service, what :func:`unstable_flags` compares a later year with: the waiting list's mean over
-    the period and over its last fifth, and whether it was flagged."""
-    levels = {}
-    for service, (_, queue, *_) in daily.items():
-        q = np.asarray(queue, dtype=float)[math.ceil(first_day):None if last_day is None else math.ceil(last_day)]
-        if len(q) // 5 >= 2:
-            levels[service] = {"mean": q.mean(), "last": q[-(len(q) // 5):].mean(),
-                               "unstable": bool(flags.get(f"unstable_{service}", 0.0))}
-    return levels
+        levels[service] = {"mean": mean, "last": last, "unstable": bool(unstable)}
+    return flags, levels
 
 
 def unstable_services(summary: pd.DataFrame, groups: Mapping[str, list[str]]) -> pd.DataFrame:

@@ -84,10 +84,9 @@ def run_replication(cfg: Mapping[str, Any], replication: int, later_years=()) ->
     previous = None
     for period, year_cfg in zip(periods, configs):
         values = MetricSet(year_cfg["network"], year_cfg.get("costs")).evaluate({**raw, **period})
-        flags = output_analysis.unstable_flags(raw["daily"], period["first_day"], period["last_day"], previous,
-                                               raw["waits_without_limit"])
+        flags, previous = output_analysis.unstable_flags(raw["daily"], period["first_day"], period["last_day"], previous,
+                                                         raw["waits_without_limit"])
         values.update(flags)
-        previous = output_analysis.period_levels(raw["daily"], flags, period["first_day"], period["last_day"])
         metrics[period["year"]] = values
         flows.update({(period["year"], origin, group): n for group, members in raw["groups"].items()
                       for m in members for origin, n in period["services"][m]["by_origin"].items()})

@@ -5,6 +5,7 @@
         --out DIR network=mmc
     python -m sim.uncertainty --method morris --draws 10 --out DIR run.year=2027     # 10 trajectories
     python -m sim.uncertainty --method sobol --draws 64 --ranges r.yaml --out DIR network=mmc   # direct Sobol
+    python -m sim.uncertainty --refocus DIR --draws 128 --out DIR2 run.year=2027    # a second wave of history matching
 
 Trailing ``key=value`` arguments are Hydra overrides, exactly as for ``python -m sim``.  Writes to
 ``DIR``: ``draws.csv``, ``psa.csv``, ``psa_summary.csv``, ``headline.csv``, ``history_matching.csv``,
@@ -50,6 +51,9 @@ def parser() -> argparse.ArgumentParser:
                    help="reject or down-weight draws whose 2017/18 baseline misses the calibration targets, or only "
                         "report them (default: reject where the place has targets for the network, otherwise none)")
     p.add_argument("--threshold", type=float, default=history.THRESHOLD, help="largest implausibility kept (reject)")
+    p.add_argument("--refocus", type=Path, default=None,
+                   help="an earlier wave's output folder: draw only where its emulators of the calibration targets do "
+                        "not rule the baseline out (a refocusing wave of history matching)")
     p.add_argument("--discrepancy", type=float, default=0.0, help="model discrepancy, a fraction of each target")
     p.add_argument("--metrics", default=None, help="comma-separated metrics to keep (default: the headline set)")
     p.add_argument("--seed", type=int, default=2017, help="seed of the design (runs use run.seed + draw)")
@@ -71,7 +75,7 @@ def settings_from(args) -> Settings:
                     ranges=args.ranges, design=args.design or METHODS[args.method] if args.method == "psa" else METHODS[args.method],
                     replications=args.replications, noise_replications=args.noise_replications, history_match=mode,
                     threshold=args.threshold, discrepancy=args.discrepancy, seed=args.seed, n_jobs=n_jobs,
-                    backend=args.backend, progress=not args.no_progress)
+                    backend=args.backend, progress=not args.no_progress, refocus=args.refocus)
 
 
 def results_to_rank(psa: pd.DataFrame, scenarios: list[str], year, metrics: list[str]) -> list[tuple[str, str]]:
@@ -114,7 +118,7 @@ def main(argv=None) -> int:
         if settings.design in ("morris", "saltelli"):
             sens.append({"result": result, "indices": analysis.direct(settings.design, study.names, outcome.unit, y, result,
                                                                        settings.trajectories_levels, settings.seed)})
-        elif len(y) >= 10:
+        elif len(y) >= 10 and settings.refocus is None:      # a refocused wave's ranges are not independent
             sens.append({"result": result, **analysis.emulated(study.resolved, outcome.unit, y, result, seed=settings.seed,
                                                                 switching_top=3 if metric == summary.SAVING else None)})
     central = derive(outcome.central.assign(draw=-1), metrics) if settings.replications < 2 else None

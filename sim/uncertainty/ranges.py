@@ -96,8 +96,8 @@ def refusal(key: str) -> str | None:
 class Distribution:
     """A one-dimensional distribution sampled by its quantile function (so any design maps onto it)."""
 
-    def __init__(self, name: str, frozen=None, transform=None, point: float | None = None):
-        self.name, self.frozen, self.transform, self.point = name, frozen, transform, point
+    def __init__(self, name: str, frozen=None, transform=None, point: float | None = None, inverse=None):
+        self.name, self.frozen, self.transform, self.point, self.inverse = name, frozen, transform, point, inverse
 
     def ppf(self, u) -> np.ndarray:
         u = np.asarray(u, dtype=float)
@@ -105,6 +105,13 @@ class Distribution:
             return np.full(u.shape, self.point)
         values = self.frozen.ppf(u)
         return self.transform(values) if self.transform else values
+
+    def cdf(self, values) -> np.ndarray:
+        """The quantile of each value (the inverse of :meth:`ppf`; a point's is 0.5)."""
+        values = np.asarray(values, dtype=float)
+        if self.point is not None:
+            return np.full(values.shape, 0.5)
+        return self.frozen.cdf(self.inverse(values) if self.transform else values)
 
     def quantiles(self, *probabilities: float) -> list[float]:
         return [float(v) for v in self.ppf(np.array(probabilities))]
@@ -157,7 +164,7 @@ class Range:
         if not 0 < low < high < 1:
             raise ConfigError(f"{where}.interval", [low, high], "an interval inside (0, 1) for a logitnormal distribution")
         mu, sigma = (special.logit(low) + special.logit(high)) / 2, (special.logit(high) - special.logit(low)) / (2 * Z80)
-        return Distribution(name, stats.norm(mu, sigma), transform=special.expit)
+        return Distribution(name, stats.norm(mu, sigma), transform=special.expit, inverse=special.logit)
 
     def check_central(self, central: float, where: str) -> None:
         """Refuse a range that excludes its central value."""

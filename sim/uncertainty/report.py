@@ -49,6 +49,10 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
         exp.table("history_matching", implausible.assign(max_implausibility=implausible.max(axis=1),
                                                           weight=weight.reindex(implausible.index)).rename_axis("draw").reset_index(),
                   "implausibility of each draw's 2017/18 baseline against each calibration target, and its weight")
+    if study.refocused is not None:
+        exp.table("refocus", study.refocused["emulators"],
+                  f"the emulator of each calibration target behind the refocusing on {study.refocused['from']}: the ranges "
+                  "it works on, its cross-validated R² and the share of candidate points it rules out")
     split = split[split["metric"].isin(set(psa["metric"]))]
     exp.table("variance", split, "share of each result's variance from the parameters rather than chance (method named)")
     indices = [x["indices"] for x in sens]
@@ -98,6 +102,8 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     exp.runs["study"] = {"settings": {k: (str(v) if v is not None and not isinstance(v, (int, float, list, str)) else v)
                                       for k, v in vars(s).items()},
                          "ranges_file": str(study.ranges.path), "history_matching": matched,
+                         "refocus": ({k: v for k, v in study.refocused.items() if k != "emulators"}
+                                     if study.refocused is not None else None),
                          "runs": vars(outcome.stats), "timings": timings,
                          "seconds_per_run": round(outcome.stats.job_seconds / max(1, outcome.stats.ran), 2)}
     timing = (f" {outcome.stats.jobs} runs ({outcome.stats.ran} run here, {outcome.stats.reused} from the job cache) in "
@@ -119,16 +125,26 @@ time; the variance split is O'Hagan, Stevenson & Madan's (2007) estimator. Detai
 
 
 def answer(study, headline, table, matched, split, sens, top) -> str:
+    parts = []
+    if study.refocused is not None:
+        r = study.refocused
+        parts.append(f"A refocusing wave on {r['from']}: emulators of its {r['targets']} calibration targets, fitted to its "
+                     f"{r['draws_fitted']} draws, rule out {1 - r['share_not_ruled_out']:.1%} of {r['candidates']:,} "
+                     f"candidate points of the stated ranges; the {matched['draws']} draws here are drawn from the "
+                     f"{r['share_not_ruled_out']:.1%} left. Their ranges are not independent, so no Sobol indices are "
+                     "computed on them: which assumptions matter is the earlier wave's answer.")
     if matched["mode"] == "none":
-        parts = [f"{matched['draws']} draws, all kept (no history matching)."]
+        parts.append(f"{matched['draws']} draws, all kept (no history matching).")
     else:
         worst = ", ".join(f"{k} ({v})" for k, v in list(matched.get("rejected_by", {}).items())[:4])
-        parts = [f"History matching: {matched['plausible']} of {matched['draws']} draws have a 2017/18 baseline within "
-                 f"implausibility {matched['threshold']:g} of every calibration target"
-                 + (f" (the worst-fitting target of the others: {worst})" if worst else "") + "; "
-                 + ("the summaries use every draw, equally weighted (--history-match report), so they show the spread "
-                    "of the stated ranges, wider than the calibration allows." if matched["mode"] == "report"
-                    else f"the summaries use the {matched['kept']} draws kept ({matched['mode']}).")]
+        parts.append(f"History matching: {matched['plausible']} of {matched['draws']} draws have a 2017/18 baseline within "
+                     f"implausibility {matched['threshold']:g} of every calibration target"
+                     + (f" (the worst-fitting target of the others: {worst})" if worst else "") + "; "
+                     + ("the summaries use every draw, equally weighted (--history-match report), so they show the spread "
+                        "of the stated ranges, wider than the calibration allows." if matched["mode"] == "report"
+                        else f"the summaries use the {matched['kept']} draws kept ({matched['mode']}).")
+                     + (" Run a refocusing wave (--refocus on this folder) to draw where the baseline can still be "
+                        "reproduced." if matched["plausible"] < matched["draws"] / 4 and study.refocused is None else ""))
     for r in headline.itertuples():
         parts.append(f"{r.comparison}, {r.year}: net saving ({WHOSE[r.cost]}) P10 {_gbp(r.net_saving_p10_gbp)}, "
                      f"P50 {_gbp(r.net_saving_p50_gbp)}, "

@@ -21,7 +21,7 @@ import pandas as pd
 from ..common.errors import ConfigError, ConfigErrors
 from ..inputs.config import compose
 from ..jobs import runner
-from . import apply, history, ranges, register, runs, sampling, summary
+from . import apply, history, ranges, refocus, register, runs, sampling, summary
 from .apply import Resolved
 
 CALIBRATION = "calibration_baseline"
@@ -45,6 +45,7 @@ class Settings:
     backend: str = "joblib"
     progress: bool = True
     trajectories_levels: int = 4              # Morris grid levels
+    refocus: Path | None = None               # an earlier wave's folder: draw from what it did not rule out
 
 
 @dataclass
@@ -85,10 +86,15 @@ class Study:
                                   "targets (place.calibration.targets for this network)")
             self.calibration = spec
             self.base[CALIBRATION] = _plain([*s.overrides, "scenario=baseline", f"run.year={int(spec['year'])}"])
+        elif s.refocus is not None:
+            raise ConfigError("--refocus", str(s.refocus), "a study with history matching (--history-match reject, weight "
+                                                           "or report): a wave is refocused on the calibration targets")
         for data in self.base.values():
             runner.check(apply.to_config(data))          # bad overrides fail before anything is drawn
         self.ranges = ranges.load(s.ranges)
         self.resolved = apply.resolve(self.ranges, self.base, register.scenario_keys())
+        self.refocused: dict | None = None
+        self.seed_offset = 0                  # a refocused wave's draws take the seeds after the earlier wave's
         self.setup_seconds = time.perf_counter() - started
 
     @property
@@ -104,7 +110,16 @@ class Study:
 
     def design(self) -> np.ndarray:
         s = self.settings
-        return sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
+        if s.refocus is None:
+            return sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
+        unit, baseline = refocus.load_wave(s.refocus, self.resolved)
+        points, emulators, info = refocus.refocus(unit, baseline, self.calibration["targets"], s.draws, threshold=s.threshold,
+                                                  discrepancy=s.discrepancy, seed=s.seed, names=self.names)
+        if not len(points):
+            raise ConfigError("--refocus", str(s.refocus), "an earlier wave whose emulators leave some of the ranges not "
+                                                           "ruled out (they rule out every candidate)")
+        self.refocused, self.seed_offset = {"from": str(s.refocus), "emulators": emulators, **info}, len(unit)
+        return points
 
     def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int) -> runs.Job:
         data, _ = apply.apply(self.resolved, label, values, draw)
@@ -121,7 +136,7 @@ class Study:
         for d, row in enumerate(values.to_dict("records")):
             for label, year in self.labels():
                 try:
-                    drawn.append(self.job(d, label, year, row, runs.job_seed(seed, d), s.replications))
+                    drawn.append(self.job(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications))
                 except ConfigErrors as error:
                     errors += error.errors
                 except ConfigError as error:
@@ -141,8 +156,8 @@ class Study:
         central = runs.run_jobs(centre, s.n_jobs, s.backend, s.progress, stats).drop(columns="draw")
         table = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats)
         seed = int(self.run_cfg["seed"])
-        draws = pd.concat([pd.DataFrame({"draw": range(len(values)), "seed": [runs.job_seed(seed, d) for d in range(len(values))]}),
-                           values], axis=1)
+        seeds = [runs.job_seed(seed, self.seed_offset + d) for d in range(len(values))]
+        draws = pd.concat([pd.DataFrame({"draw": range(len(values)), "seed": seeds}), values], axis=1)
         return Outcome(self.resolved, unit, draws, table, central, stats,
                        {"setup_seconds": round(setup, 2), "run_seconds": round(stats.seconds, 2)})
 
