@@ -102,3 +102,25 @@ def test_the_net_saving_is_the_whole_systems_where_the_network_has_a_system_cost
     assert modelled_only.set_index("metric")["value"].to_dict() == {"total_cost_gbp": -10.0, "net_saving_gbp": 10.0}
     headline = summary.headline(summary.draw_means(summary.paired_differences(pd.DataFrame(rows))), pd.Series({0: 1.0}))
     assert headline.loc[0, "cost"] == "system_cost_gbp" and headline.loc[0, "probability_saving"] == 1.0
+
+
+def test_a_draw_that_ran_away_is_left_out_of_the_summaries_and_counted():
+    rows = []
+    for draw, (dn_cost, uk_cost, dn_flag, uk_flag) in enumerate([(500, 480, 0, 0), (520, 495, 0, 0), (9000, 700, 1, 0),
+                                                                 (510, 530, 0, 1)]):
+        for scenario, cost, flag in (("do_nothing", dn_cost, dn_flag), ("uk_comparator", uk_cost, uk_flag)):
+            for metric, value in (("total_cost_gbp", cost), ("unstable_acute", flag), ("unstable_utc", 0.0)):
+                rows.append({"draw": draw, "scenario": scenario, "year": 2027, "replication": 0, "metric": metric,
+                             "value": float(value)})
+    reps = summary.with_runaway(pd.DataFrame(rows))
+    psa = summary.draw_means(pd.concat([reps, summary.paired_differences(reps)], ignore_index=True))
+    ran = psa[psa["metric"] == "ran_away"].set_index(["scenario", "draw"])["value"]
+    assert ran["uk_comparator vs do_nothing"].tolist() == [0.0, 0.0, 1.0, 1.0]     # either run: the comparison ran away
+    weights = pd.Series(0.25, index=range(4))
+    head = summary.headline(psa, weights).iloc[0]
+    assert head["draws"] == 2 and head["probability_ran_away"] == 0.5
+    assert head["net_saving_p50_gbp"] == 22.5 and head["probability_saving"] == 1.0   # 20 and 25, not the runaway's 8,300
+    table = summary.summarise(psa, weights).set_index(["scenario", "metric"])
+    assert table.loc[("do_nothing", "total_cost_gbp"), "draws"] == 3                   # its own runaway only
+    assert table.loc[("do_nothing", "total_cost_gbp"), "draws_ran_away"] == 1
+    assert table.loc[("do_nothing", "ran_away"), "mean"] == 0.25                       # the share that ran away: all draws

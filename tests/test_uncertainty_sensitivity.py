@@ -86,3 +86,13 @@ def test_a_target_with_its_own_tolerance_is_judged_by_it_as_the_calibration_judg
     assert found.loc[0, "discharges_p0_pct"] == pytest.approx(39.7 / (45.0 / 1.96))
     assert found.loc[0, "ic_home.wait_mean"] == pytest.approx(4.4 / (0.5 * 6.3 / 1.96))
     assert found.loc[0, "ae_4h_pct"] == pytest.approx(3.0 / (3.0 / 1.96))         # no tolerance of its own: its kind's
+
+
+def test_a_positive_right_skewed_result_is_emulated_on_its_logarithm():
+    unit = sampling.unit_design("lhs", 4, 120, seed=2)
+    saving = np.exp(3 * unit[:, 0] + 2 * unit[:, 1])                 # prices times volumes: multiplicative
+    assert emulator.log_scale(saving) and not emulator.log_scale(saving - saving.mean())
+    r2, predicted = emulator.cross_validate(unit, saving)
+    assert r2 > 0.95 and np.all(predicted > 0)
+    fitted = emulator.Emulator().fit(unit, saving)
+    assert fitted.scale == "log" and np.allclose(fitted.predict(unit[:5]), saving[:5], rtol=0.05)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import emulator as emulation
-from . import sensitivity, switching
+from . import sensitivity, summary, switching
 from .apply import Resolved
 
 
@@ -25,6 +25,12 @@ def result_values(psa: pd.DataFrame, scenario: str, year, metric: str, draws: in
     pick = psa[(psa["scenario"] == scenario) & (psa["year"] == year) & (psa["metric"] == metric)]
     values = pick.set_index("draw")["value"].reindex(range(draws))
     return None if values.isna().any() else values.to_numpy()
+
+
+def ran_away(psa: pd.DataFrame, scenario: str, year, draws: int) -> np.ndarray:
+    """Per draw, in draw order: whether the result's run (either run, for a comparison) ran away."""
+    flags = result_values(psa, scenario, year, summary.RUNAWAY, draws)
+    return np.zeros(draws, bool) if flags is None else flags >= 0.5
 
 
 def label(scenario: str, year, metric: str) -> str:
@@ -50,7 +56,7 @@ def emulated(resolved: Resolved, unit: np.ndarray, y: np.ndarray, result: str, *
     totals = indices[indices["index"] == "ST"].sort_values("value", ascending=False)
     leading = [names.index(p) for p in totals["parameter"].head(switching_top or 0)]
     switches = pd.DataFrame([switching.switching_value(fitted, names, j, distributions[j], result) for j in leading])
-    check = {"result": result, "draws": len(y), "cv_r2": r2, "noise_share": fitted.noise_share,
-             "emulator": "Gaussian process, ARD squared-exponential + white noise (scikit-learn)"}
+    check = {"result": result, "draws": len(y), "cv_r2": r2, "noise_share": fitted.noise_share, "scale": fitted.scale,
+             "emulator": "Gaussian process: linear trend + ARD squared-exponential + white noise (scikit-learn)"}
     return {"indices": indices, "tornado": tornado, "switching": switches, "check": check,
             "observed": y, "predicted": predicted}

@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..common.errors import ConfigError, ConfigErrors
@@ -118,11 +119,18 @@ def main(argv=None) -> int:
         if settings.design in ("morris", "saltelli"):
             sens.append({"result": result, "indices": analysis.direct(settings.design, study.names, outcome.unit, y, result,
                                                                        settings.trajectories_levels, settings.seed)})
-        elif len(y) >= 10 and settings.refocus is None:      # a refocused wave's ranges are not independent
-            sens.append({"result": result, **analysis.emulated(study.resolved, outcome.unit, y, result, seed=settings.seed,
-                                                                switching_top=3 if metric == summary.SAVING else None)})
+        elif settings.refocus is None:                       # a refocused wave's ranges are not independent
+            steady = ~analysis.ran_away(psa, scenario, year, len(outcome.draws))   # a runaway's result is not an estimate
+            if steady.sum() >= 10:
+                fitted = analysis.emulated(study.resolved, outcome.unit[steady], y[steady], result, seed=settings.seed,
+                                           switching_top=3 if metric == summary.SAVING else None)
+                fitted["check"]["draws_ran_away"] = int((~steady).sum())
+                sens.append({"result": result, **fitted})
     central = derive(outcome.central.assign(draw=-1), metrics) if settings.replications < 2 else None
-    split = variance.table(paired[paired["year"] == year], central)
+    ran = summary.stable(psa)
+    ran = set(ran[~ran].index)                               # (draw, scenario, year) that ran away
+    keys = list(zip(paired["draw"], paired["scenario"], paired["year"]))
+    split = variance.table(paired[(paired["year"] == year) & np.array([k not in ran for k in keys], bool)], central)
     timings = {**outcome.timings, "analysis_seconds": round(time.perf_counter() - analysis_started, 2),
                "total_seconds": round(time.perf_counter() - started, 2)}
     write(exp, study, outcome, psa, weight, implausible, matched, split, sens, timings, args.top)

@@ -33,10 +33,12 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
               "are paired differences, with net_saving_gbp = do-nothing cost minus the scenario's (the whole system's, "
               "system_cost_gbp, where the network has one; net_saving_modelled_gbp: the modelled settings' total_cost_gbp)")
     table = summary.summarise(psa, weight)
-    exp.table("psa_summary", table, "mean, P10, P50 and P90 over the draws kept by history matching (weighted)")
+    exp.table("psa_summary", table, "mean, P10, P50 and P90 over the draws kept by history matching (weighted), leaving out "
+              "draws that ran away (draws_ran_away; the ran_away rows give the share that did)")
     headline = summary.headline(psa, weight)
     if not headline.empty:
-        exp.table("headline", headline, "net saving against do-nothing: P10/P50/P90 and the probability of saving")
+        exp.table("headline", headline, "net saving against do-nothing: P10/P50/P90 and the probability of saving, over "
+                  "the draws where neither run ran away, and the probability that one did")
     central = outcome.central.groupby(["scenario", "year", "metric"])["value"].agg(["mean", "std", "count"]).reset_index()
     exp.table("central", central[central["metric"].isin(set(psa["metric"]) | set(implausible.columns))],
               f"the ordinary run at the central values (seed run.seed, {s.noise_replications} replications)")
@@ -63,7 +65,8 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     emulated = [x for x in sens if "check" in x]
     if emulated:
         exp.table("emulator", pd.DataFrame([x["check"] for x in emulated]),
-                  "the emulator behind the Sobol indices: cross-validated R² (5-fold) and its noise share")
+                  "the emulator behind the Sobol indices: the draws it is fitted to (those that did not run away), its "
+                  "cross-validated R² (5-fold), noise share and scale")
         exp.table("tornado", pd.concat([x["tornado"] for x in emulated], ignore_index=True),
                   "each range at its P10 and P90 with the others at their medians (emulator)")
         exp.table("switching_values", pd.concat([x["switching"] for x in emulated], ignore_index=True),
@@ -109,7 +112,7 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     timing = (f" {outcome.stats.jobs} runs ({outcome.stats.ran} run here, {outcome.stats.reused} from the job cache) in "
               f"{timings['total_seconds'] / 60:.1f} minutes: setup {timings['setup_seconds']:.0f} s, runs {timings['run_seconds']:.0f} s, "
               f"analysis {timings['analysis_seconds']:.0f} s.")
-    exp.finish(answer(study, headline, table, matched, split, sens, top) + timing, method=METHOD)
+    exp.finish(answer(study, headline, table, matched, split, sens, top, runaways(outcome)) + timing, method=METHOD)
 
 
 WHOSE = {summary.SYSTEM_COST: "whole system, system_cost_gbp", summary.MODELLED_COST: "modelled settings, total_cost_gbp"}
@@ -124,7 +127,22 @@ the draws (checked by 5-fold cross-validation), the tornado and switching values
 time; the variance split is O'Hagan, Stevenson & Madan's (2007) estimator. Details: `sim/uncertainty/`."""
 
 
-def answer(study, headline, table, matched, split, sens, top) -> str:
+def runaways(outcome) -> list[str]:
+    """Per scenario: how many draws ran away (a waiting list grew without levelling off), and where."""
+    reps = outcome.replications[outcome.replications["metric"].str.startswith(summary.FLAG)
+                                & (outcome.replications["scenario"] != CALIBRATION)]
+    words = []
+    for scenario, group in reps.groupby("scenario", sort=True):
+        flagged = group.groupby(["draw", "metric"])["value"].mean() >= 0.5
+        by_service = flagged[flagged].groupby("metric").size().sort_values(ascending=False)
+        draws = flagged[flagged].index.get_level_values("draw").nunique()
+        if draws:
+            where = ", ".join(f"{m[len(summary.FLAG):]} {n}" for m, n in by_service.items())
+            words.append(f"{scenario} {draws} of {group['draw'].nunique()} ({where})")
+    return words
+
+
+def answer(study, headline, table, matched, split, sens, top, ran=()) -> str:
     parts = []
     if study.refocused is not None:
         r = study.refocused
@@ -145,10 +163,17 @@ def answer(study, headline, table, matched, split, sens, top) -> str:
                         else f"the summaries use the {matched['kept']} draws kept ({matched['mode']}).")
                      + (" Run a refocusing wave (--refocus on this folder) to draw where the baseline can still be "
                         "reproduced." if matched["plausible"] < matched["draws"] / 4 and study.refocused is None else ""))
+    if ran:
+        parts.append(f"Draws that ran away (a waiting list grew without levelling off, so waits and costs grow with the "
+                     f"run's length and are not estimates): {'; '.join(ran)}. The summaries, the headline and the "
+                     "emulators leave them out; the share that ran away is a result in itself (ran_away in psa_summary.csv, "
+                     "probability_ran_away in headline.csv): the chance, over the stated ranges, that the scenario's "
+                     "places do not cope.")
     for r in headline.itertuples():
         parts.append(f"{r.comparison}, {r.year}: net saving ({WHOSE[r.cost]}) P10 {_gbp(r.net_saving_p10_gbp)}, "
                      f"P50 {_gbp(r.net_saving_p50_gbp)}, "
-                     f"P90 {_gbp(r.net_saving_p90_gbp)}; probability of saving {r.probability_saving:.0%}.")
+                     f"P90 {_gbp(r.net_saving_p90_gbp)}; probability of saving {r.probability_saving:.0%} (of the "
+                     f"{r.draws} draws where neither run ran away; either ran away in {r.probability_ran_away:.0%}).")
     for x in sens:
         ranked = x["indices"]
         index = "ST" if "ST" in set(ranked["index"]) else "mu_star"

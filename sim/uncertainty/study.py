@@ -183,13 +183,13 @@ def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.D
 
 def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
     """Replications with the bed need and the paired differences from do-nothing added, for ``metrics``."""
-    reps = summary.with_bed_need(reps)
+    reps = summary.with_runaway(summary.with_bed_need(reps))
     if metrics:
-        reps = reps[reps["metric"].isin(set(metrics) | set(summary.COSTS))]
+        reps = reps[reps["metric"].isin(set(metrics) | set(summary.COSTS) | {summary.RUNAWAY})]
     if summary.REFERENCE in set(reps["scenario"]):
         reps = pd.concat([reps, summary.paired_differences(reps)], ignore_index=True)
     if metrics:
-        reps = reps[reps["metric"].isin(set(metrics) | {summary.SAVING, summary.MODELLED_SAVING})]
+        reps = reps[reps["metric"].isin(set(metrics) | {summary.SAVING, summary.MODELLED_SAVING, summary.RUNAWAY})]
     return reps
 
 

@@ -9,6 +9,14 @@ place's other spending, as the ten-year projection reports it) where the network
 the modelled settings' (``total_cost_gbp``); with a whole-system cost, ``net_saving_modelled_gbp``
 is the saving on the modelled settings alone.  Summaries weight each draw by its history-matching
 weight (:mod:`sim.uncertainty.history`).
+
+**Draws that run away.**  A draw's assumptions can overload a service the scenario's places were not
+sized for, so that its waiting list grows without levelling off (``unstable_<service>``,
+:func:`sim.analysis.output_analysis.unstable_flags`).  That draw's waits, bed need and costs grow with
+the length of the run: they are not estimates.  ``ran_away`` (1 where any list ran away in the run;
+for a comparison, in either run) is kept for every draw, and the summaries, the headline and the
+emulators leave such draws out, saying how many; the share of draws that ran away is itself a
+result (``ran_away`` in ``psa_summary.csv``, ``probability_ran_away`` in the headline).
 """
 from __future__ import annotations
 
@@ -21,6 +29,8 @@ MODELLED_SAVING = "net_saving_modelled_gbp"
 SYSTEM_COST, MODELLED_COST = "system_cost_gbp", "total_cost_gbp"
 COSTS = (SYSTEM_COST, MODELLED_COST)
 BED_NEED = "acute_bed_need"
+RUNAWAY = "ran_away"
+FLAG = "unstable_"
 #: beds in use plus patients waiting for one (boarding in A&E, waiting on the day): the beds demand asked for
 BED_NEED_PARTS = ("acute.occupancy_mean", "acute.queue_mean")
 
@@ -33,6 +43,29 @@ def with_bed_need(replications: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in replications.columns if c not in ("metric", "value")]
     need = parts.groupby(keys, sort=False)["value"].sum().reset_index().assign(metric=BED_NEED)
     return pd.concat([replications, need[replications.columns]], ignore_index=True)
+
+
+def with_runaway(replications: pd.DataFrame) -> pd.DataFrame:
+    """Add ``ran_away`` (1 where any service's waiting list ran away) to each replication."""
+    flags = replications[replications["metric"].str.startswith(FLAG)]
+    if flags.empty:
+        return replications
+    keys = [c for c in replications.columns if c not in ("metric", "value")]
+    ran = flags.groupby(keys, sort=False)["value"].max().reset_index().assign(metric=RUNAWAY)
+    return pd.concat([replications, ran[replications.columns]], ignore_index=True)
+
+
+def stable(psa: pd.DataFrame) -> pd.Series:
+    """Per ``(draw, scenario, year)``: True unless the draw ran away in at least half its replications."""
+    ran = psa[psa["metric"] == RUNAWAY].set_index(["draw", "scenario", "year"])["value"]
+    return ran < 0.5
+
+
+def _kept(group: pd.DataFrame, weights: pd.Series, steady: pd.Series) -> np.ndarray:
+    """The weights of a (scenario, year) group's draws, zero where the draw ran away."""
+    w = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
+    keys = pd.MultiIndex.from_frame(group[["draw", "scenario", "year"]])
+    return w * steady.reindex(keys).fillna(True).to_numpy(bool)
 
 
 def cost_metric(metrics) -> str:
@@ -59,7 +92,10 @@ def paired_differences(replications: pd.DataFrame, reference: str = REFERENCE) -
     frames = []
     for scenario in [s for s in replications["scenario"].unique() if s != reference]:
         other = replications[replications["scenario"] == scenario].set_index(keys)["value"]
-        diff = (other - base).dropna().reset_index()
+        diff = (other - base).dropna()
+        ran = diff.index.get_level_values("metric") == RUNAWAY          # a comparison runs away with either run
+        diff[ran] = np.maximum(other.reindex(diff.index[ran]).to_numpy(), base.reindex(diff.index[ran]).to_numpy())
+        diff = diff.reset_index()
         saved = [diff[diff["metric"] == of].assign(metric=name, value=lambda d: -d["value"]) for name, of in savings.items()]
         frames.append(pd.concat([diff, *saved]).assign(scenario=comparison_label(scenario, reference)))
     return pd.concat(frames, ignore_index=True) if frames else replications.iloc[:0]
@@ -80,31 +116,35 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities) -
 
 def summarise(psa: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
     """``scenario, year, metric, mean, p10, p50, p90, draws``, each draw weighted."""
-    rows = []
+    rows, steady = [], stable(psa)
     for (scenario, year, metric), group in psa.groupby(["scenario", "year", "metric"], sort=False):
-        w = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
+        every = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
+        w = every if metric == RUNAWAY else _kept(group, weights, steady)     # the share that ran away: over all
         v = group["value"].to_numpy()
         if w.sum() <= 0:
             continue
         p10, p50, p90 = weighted_quantiles(v, w, [0.1, 0.5, 0.9])
         rows.append({"scenario": scenario, "year": year, "metric": metric, "mean": float(np.average(v, weights=w)),
-                     "p10": p10, "p50": p50, "p90": p90, "draws": int((w > 0).sum())})
-    return pd.DataFrame(rows, columns=["scenario", "year", "metric", "mean", "p10", "p50", "p90", "draws"])
+                     "p10": p10, "p50": p50, "p90": p90, "draws": int((w > 0).sum()),
+                     "draws_ran_away": int(((every > 0) & (w == 0)).sum())})
+    return pd.DataFrame(rows, columns=["scenario", "year", "metric", "mean", "p10", "p50", "p90", "draws", "draws_ran_away"])
 
 
 def headline(psa: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
     """For each scenario compared with do-nothing and year: the net saving's P10/P50/P90 and the
     probability that the scenario saves money."""
-    rows = []
+    rows, steady = [], stable(psa)
     cost = cost_metric(psa["metric"].unique())
     savings = psa[psa["metric"] == SAVING]
     for (scenario, year), group in savings.groupby(["scenario", "year"], sort=True):
-        w = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
+        every = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
+        w = _kept(group, weights, steady)
         v = group["value"].to_numpy()
         if w.sum() <= 0:
             continue
         p10, p50, p90 = weighted_quantiles(v, w, [0.1, 0.5, 0.9])
         rows.append({"comparison": scenario, "year": year, "cost": cost, "net_saving_p10_gbp": p10, "net_saving_p50_gbp": p50,
                      "net_saving_p90_gbp": p90, "net_saving_mean_gbp": float(np.average(v, weights=w)),
-                     "probability_saving": float(w[v > 0].sum() / w.sum()), "draws": int((w > 0).sum())})
+                     "probability_saving": float(w[v > 0].sum() / w.sum()), "draws": int((w > 0).sum()),
+                     "probability_ran_away": float(every[w == 0].sum() / every.sum())})
     return pd.DataFrame(rows)
