@@ -81,10 +81,13 @@ class Emulator:
         return float(min(1.0, self.model.kernel_.get_params()["k2__noise_level"]))
 
 
-def cross_validate(unit: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0) -> tuple[float, np.ndarray]:
-    """Cross-validated R^2 of the emulator, and its out-of-sample prediction of each point."""
+def cross_validate(unit: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0,
+                   log: bool | None = None) -> tuple[float, np.ndarray]:
+    """Cross-validated R^2 of the emulator (on the scale ``log`` says, chosen from ``y`` when None), and its
+    out-of-sample prediction of each point."""
     unit, y = np.asarray(unit, float), np.asarray(y, float)
-    predicted, log = np.empty_like(y), log_scale(y)         # one scale for every fold, the full emulator's
+    predicted = np.empty_like(y)
+    log = log_scale(y) if log is None else log               # one scale for every fold, the full emulator's
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(unit):
         predicted[test] = Emulator(restarts=0, seed=seed, log=log).fit(unit[train], y[train]).predict(unit[test])
     residual = float(((y - predicted) ** 2).sum())

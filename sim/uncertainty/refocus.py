@@ -82,8 +82,10 @@ def refocus(unit: np.ndarray, baseline: pd.DataFrame, targets: dict, points: int
         y = baseline[metric].to_numpy(float)
         if np.ptp(y) > 0:
             active = active_ranges(unit, y, seed=seed)
-            r2 = cross_validate(unit[:, active], y, seed=seed)[0]
-            mean, sd = Emulator(seed=seed).fit(unit[:, active], y).model.predict(pool[:, active] - 0.5, return_std=True)
+            r2 = cross_validate(unit[:, active], y, seed=seed, log=False)[0]
+            # on the target's own scale, where the implausibility is measured (the emulator's sd with it)
+            mean, sd = Emulator(seed=seed, log=False).fit(unit[:, active], y).model.predict(pool[:, active] - 0.5,
+                                                                                           return_std=True)
         else:                                    # no range moves it: the runs' value everywhere
             active, r2, mean, sd = [], np.nan, np.full(candidates, y[0]), np.zeros(candidates)
         gap = mean - float(spec["value"])
