@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from ..common.errors import ConfigError
 from .apply import Resolved
@@ -65,29 +66,32 @@ def active_ranges(unit: np.ndarray, y: np.ndarray, most: int = ACTIVE, seed: int
     return order[:max(1, min(most, int((effect > 0).sum())))]
 
 
+def _emulate(unit: np.ndarray, y: np.ndarray, pool: np.ndarray, seed: int):
+    """One target's active ranges, cross-validated R^2, and mean and sd at every candidate, on its own scale
+    (where its implausibility is measured); a target no range moves is the runs' value everywhere."""
+    if np.ptp(y) == 0:
+        return [], np.nan, np.full(len(pool), y[0]), np.zeros(len(pool))
+    active = active_ranges(unit, y, seed=seed)
+    r2 = cross_validate(unit[:, active], y, seed=seed, log=False)[0]
+    emulator = Emulator(restarts=0, seed=seed, log=False).fit(unit[:, active], y)
+    mean, sd = emulator.model.predict(pool[:, active] - 0.5, return_std=True)
+    return active, r2, mean, sd
+
+
 def refocus(unit: np.ndarray, baseline: pd.DataFrame, targets: dict, points: int, *, threshold: float = THRESHOLD,
             discrepancy: float = 0.0, candidates: int = CANDIDATES, seed: int = 0,
-            names: list[str] | None = None) -> tuple[np.ndarray, pd.DataFrame, dict]:
+            names: list[str] | None = None, n_jobs: int = 1) -> tuple[np.ndarray, pd.DataFrame, dict]:
     """``points`` points of the unit cube not ruled out by any target's emulator (fewer if fewer are left).
 
     Returns the points, a table of the emulators (``target, active_ranges, cv_r2, share_ruled_out``) and
     a summary (candidates, the share not ruled out)."""
     names = names or [f"x{j}" for j in range(unit.shape[1])]
     pool = unit_design("lhs", unit.shape[1], candidates, seed + 1)
+    fitted = [(metric, spec, baseline[metric].to_numpy(float)) for metric, spec in targets.items() if metric in baseline.columns]
+    emulated = Parallel(n_jobs=n_jobs)(delayed(_emulate)(unit, y, pool, seed) for _, _, y in fitted)
     worst = np.zeros(candidates)
     rows = []
-    for metric, spec in targets.items():
-        if metric not in baseline.columns:
-            continue
-        y = baseline[metric].to_numpy(float)
-        if np.ptp(y) > 0:
-            active = active_ranges(unit, y, seed=seed)
-            r2 = cross_validate(unit[:, active], y, seed=seed, log=False)[0]
-            # on the target's own scale, where the implausibility is measured (the emulator's sd with it)
-            mean, sd = Emulator(seed=seed, log=False).fit(unit[:, active], y).model.predict(pool[:, active] - 0.5,
-                                                                                           return_std=True)
-        else:                                    # no range moves it: the runs' value everywhere
-            active, r2, mean, sd = [], np.nan, np.full(candidates, y[0]), np.zeros(candidates)
+    for (metric, spec, _), (active, r2, mean, sd) in zip(fitted, emulated):
         gap = mean - float(spec["value"])
         if spec["kind"] == "stationary":
             gap = np.clip(gap, 0.0, None)        # only growth is a misfit

@@ -114,7 +114,8 @@ class Study:
             return sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
         unit, baseline = refocus.load_wave(s.refocus, self.resolved)
         points, emulators, info = refocus.refocus(unit, baseline, self.calibration["targets"], s.draws, threshold=s.threshold,
-                                                  discrepancy=s.discrepancy, seed=s.seed, names=self.names)
+                                                  discrepancy=s.discrepancy, seed=s.seed, names=self.names,
+                                                  n_jobs=s.n_jobs)
         if not len(points):
             raise ConfigError("--refocus", str(s.refocus), "an earlier wave whose emulators leave some of the ranges not "
                                                            "ruled out (they rule out every candidate)")
