@@ -29,8 +29,8 @@ def result_values(psa: pd.DataFrame, scenario: str, year, metric: str, draws: in
 
 def ran_away(psa: pd.DataFrame, scenario: str, year, draws: int) -> np.ndarray:
     """Per draw, in draw order: whether the result's run (either run, for a comparison) ran away."""
-    flags = result_values(psa, scenario, year, summary.RUNAWAY, draws)
-    return np.zeros(draws, bool) if flags is None else flags >= 0.5
+    rows = pd.DataFrame({"draw": range(draws), "scenario": scenario, "year": year})
+    return ~summary.steady_rows(rows, summary.stable(psa))
 
 
 def label(scenario: str, year, metric: str) -> str:

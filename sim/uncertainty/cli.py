@@ -20,7 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..common.errors import ConfigError, ConfigErrors
@@ -127,10 +126,7 @@ def main(argv=None) -> int:
                 fitted["check"]["draws_ran_away"] = int((~steady).sum())
                 sens.append({"result": result, **fitted})
     central = derive(outcome.central.assign(draw=-1), metrics) if settings.replications < 2 else None
-    ran = summary.stable(psa)
-    ran = set(ran[~ran].index)                               # (draw, scenario, year) that ran away
-    keys = list(zip(paired["draw"], paired["scenario"], paired["year"]))
-    split = variance.table(paired[(paired["year"] == year) & np.array([k not in ran for k in keys], bool)], central)
+    split = variance.table(paired[(paired["year"] == year) & summary.steady_rows(paired, summary.stable(psa))], central)
     timings = {**outcome.timings, "analysis_seconds": round(time.perf_counter() - analysis_started, 2),
                "total_seconds": round(time.perf_counter() - started, 2)}
     write(exp, study, outcome, psa, weight, implausible, matched, split, sens, timings, args.top)

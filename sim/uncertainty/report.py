@@ -133,7 +133,7 @@ def runaways(outcome) -> list[str]:
                                 & (outcome.replications["scenario"] != CALIBRATION)]
     words = []
     for scenario, group in reps.groupby("scenario", sort=True):
-        flagged = group.groupby(["draw", "metric"])["value"].mean() >= 0.5
+        flagged = group.groupby(["draw", "metric"])["value"].mean() >= summary.RAN_AWAY_SHARE
         by_service = flagged[flagged].groupby("metric").size().sort_values(ascending=False)
         draws = flagged[flagged].index.get_level_values("draw").nunique()
         if draws:

@@ -31,6 +31,7 @@ COSTS = (SYSTEM_COST, MODELLED_COST)
 BED_NEED = "acute_bed_need"
 RUNAWAY = "ran_away"
 FLAG = "unstable_"
+RAN_AWAY_SHARE = 0.5         # a draw ran away when a list ran away in at least this share of its replications
 #: beds in use plus patients waiting for one (boarding in A&E, waiting on the day): the beds demand asked for
 BED_NEED_PARTS = ("acute.occupancy_mean", "acute.queue_mean")
 
@@ -58,14 +59,18 @@ def with_runaway(replications: pd.DataFrame) -> pd.DataFrame:
 def stable(psa: pd.DataFrame) -> pd.Series:
     """Per ``(draw, scenario, year)``: True unless the draw ran away in at least half its replications."""
     ran = psa[psa["metric"] == RUNAWAY].set_index(["draw", "scenario", "year"])["value"]
-    return ran < 0.5
+    return ran < RAN_AWAY_SHARE
+
+
+def steady_rows(frame: pd.DataFrame, steady: pd.Series) -> np.ndarray:
+    """For each row of ``frame`` (``draw, scenario, year`` columns): whether its draw did not run away."""
+    keys = pd.MultiIndex.from_frame(frame[["draw", "scenario", "year"]])
+    return steady.reindex(keys).fillna(True).to_numpy(bool)
 
 
 def _kept(group: pd.DataFrame, weights: pd.Series, steady: pd.Series) -> np.ndarray:
     """The weights of a (scenario, year) group's draws, zero where the draw ran away."""
-    w = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
-    keys = pd.MultiIndex.from_frame(group[["draw", "scenario", "year"]])
-    return w * steady.reindex(keys).fillna(True).to_numpy(bool)
+    return weights.reindex(group["draw"]).fillna(0.0).to_numpy() * steady_rows(group, steady)
 
 
 def cost_metric(metrics) -> str:
