@@ -62,6 +62,15 @@ def test_bad_value_names_the_key_and_what_is_allowed(overrides, key, words):
     assert words in str(info.value)
 
 
+@pytest.mark.parametrize("overrides, key, words", CASES, ids=[c[0] for c in CASES])
+def test_a_run_in_one_process_refuses_it_as_the_check_does(overrides, key, words):
+    # one worker, one year: the run leaves building the model to its first replication, which must refuse alike
+    with pytest.raises(ConfigError) as info:
+        runner.run(load(SHORT + overrides.split()), progress=False)
+    keys = [e.key for e in getattr(info.value, "errors", [info.value])]
+    assert any(k.startswith(key) for k in keys), keys
+
+
 def test_every_problem_is_reported_at_once():
     with pytest.raises(ConfigErrors) as info:
         runner.check(load(["run.horizon_days=-1", "run.replications=0", "capacity.acute_beds=-3", "+run.sed=4"]))

@@ -1,6 +1,8 @@
 """Refocusing waves of history matching: where the emulators leave room, and reading an earlier wave back."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,7 +21,8 @@ def test_the_next_wave_is_drawn_only_where_the_target_can_still_be_met():
     noise = np.random.default_rng(0).normal(0.0, 0.02, 60)
     baseline = pd.DataFrame({"made": 10 * unit[:, 0] + noise, "steady": np.zeros(60)})
     targets = {"made": {"value": 5.0, "kind": "volume"}, "steady": {"value": 0.0, "kind": "stationary"}}
-    points, emulators, info = refocus.refocus(unit, baseline, targets, 40, candidates=4000, seed=1, names=["a", "b", "c"])
+    points, emulators, info = refocus.refocus([(unit, baseline)], targets, 40, candidates=4000, most=4000, seed=1,
+                                             names=["a", "b", "c"])
     assert len(points) == 40 and points.shape[1] == 3
     assert np.all(np.abs(points[:, 0] - 0.5) < 0.06)                 # every new draw near the band that meets it
     assert np.ptp(points[:, 1]) > 0.8 and np.ptp(points[:, 2]) > 0.8    # the ranges it does not depend on stay free
@@ -27,6 +30,28 @@ def test_the_next_wave_is_drawn_only_where_the_target_can_still_be_met():
     made = emulators.set_index("target").loc["made"]
     assert made["active_ranges"].split("; ")[0] == "a" and made["cv_r2"] > 0.95
     assert emulators.set_index("target").loc["steady", "share_ruled_out"] == 0.0
+
+
+def test_a_later_wave_keeps_every_earlier_waves_rule_outs_and_narrows_them():
+    # wave 1 rules out x0 far from 0.5 (10 x0 = 5 +- 5%); wave 2, drawn where wave 1 left room, adds a second
+    # target on x1 (10 x1 = 3 +- 5%), so the draws after it are near x0 = 0.5 and x1 = 0.3 at once
+    rng = np.random.default_rng(0)
+    first = sampling.unit_design("lhs", 3, 60, seed=3)
+    wave1 = pd.DataFrame({"made": 10 * first[:, 0] + rng.normal(0, 0.02, 60)})
+    second, _, _ = refocus.refocus([(first, wave1)], {"made": {"value": 5.0, "kind": "volume"}}, 60, candidates=4000,
+                                   most=4000, seed=1)
+    wave2 = pd.DataFrame({"made": 10 * second[:, 0] + rng.normal(0, 0.02, 60),
+                          "other": 10 * second[:, 1] + rng.normal(0, 0.02, 60)})
+    targets = {"made": {"value": 5.0, "kind": "volume"}, "other": {"value": 3.0, "kind": "volume"}}
+    points, emulators, info = refocus.refocus([(first, wave1), (second, wave2)], targets, 30, candidates=4000,
+                                              most=40000, seed=2, names=["a", "b", "c"])
+    assert len(points) == 30 and info["waves"] == 2 and info["draws_fitted"] == 120
+    assert np.all(np.abs(points[:, 0] - 0.5) < 0.06) and np.all(np.abs(points[:, 1] - 0.3) < 0.06)
+    assert np.ptp(points[:, 2]) > 0.7
+    assert info["candidates"] > 4000                         # one batch of candidates left too few: more were tried
+    assert set(emulators["wave"]) == {1, 2} and emulators.set_index(["wave", "target"]).loc[(2, "other"), "cv_r2"] > 0.9
+    # every candidate wave 2 judged had passed wave 1: none of wave 1's ruled-out region comes back
+    assert emulators.set_index(["wave", "target"]).loc[(2, "made"), "share_ruled_out"] < 0.5
 
 
 def _mmc_study(tmp_path, history_match="none", refocus_from=None) -> Study:
@@ -45,6 +70,17 @@ def test_an_earlier_wave_is_read_back_in_the_unit_cube_of_its_design(tmp_path):
     pd.DataFrame({"draw": range(5), "year": 2017, "metric": "ward.occupancy_mean", "value": np.arange(5.0)}).to_csv(
         tmp_path / "baseline.csv", index=False)
     found, baseline = refocus.load_wave(tmp_path, study.resolved)
+    later = tmp_path / "wave2"
+    later.mkdir()
+    for table in ("draws.csv", "baseline.csv"):
+        (later / table).write_text((tmp_path / table).read_text())
+    (later / "manifest.json").write_text(json.dumps({"runs": {"study": {"settings": {"refocus": str(tmp_path)}}}}))
+    chain = refocus.load_waves(later, study.resolved)
+    assert [folder for folder, _, _ in chain] == [tmp_path, later]        # first wave first, read from the manifest
+    (tmp_path / "manifest.json").write_text(json.dumps({"runs": {"study": {"settings": {"refocus": str(later)}}}}))
+    with pytest.raises(ConfigError, match="without a loop"):
+        refocus.load_waves(later, study.resolved)
+    (tmp_path / "manifest.json").unlink()
     np.testing.assert_allclose(found, unit, atol=1e-9)
     assert baseline["ward.occupancy_mean"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
     values.drop(columns="network.lam").assign(draw=range(5), seed=0).to_csv(tmp_path / "draws.csv", index=False)
@@ -69,3 +105,36 @@ def test_every_distribution_gives_back_the_quantile_it_drew(distribution):
     u = np.linspace(0.01, 0.99, 25)
     drawn = rng.distribution_for(0.3)
     np.testing.assert_allclose(drawn.cdf(drawn.ppf(u)), u, atol=1e-9)
+
+
+def _wave(folder, savings, worst, ran=None):
+    """A wave folder as the study writes it: draws, paired results and each draw's largest implausibility."""
+    folder.mkdir()
+    n = len(savings)
+    pd.DataFrame({"draw": range(n), "seed": range(n)}).to_csv(folder / "draws.csv", index=False)
+    rows = [{"draw": d, "scenario": "uk_comparator vs do_nothing", "year": 2027, "metric": metric, "value": value}
+            for d in range(n) for metric, value in (("net_saving_gbp", savings[d]),
+                                                     ("ran_away", 0.0 if ran is None else ran[d]))]
+    pd.DataFrame(rows).to_csv(folder / "psa.csv", index=False)
+    pd.DataFrame({"draw": range(n), "max_implausibility": worst, "weight": 0.0}).to_csv(folder / "history_matching.csv",
+                                                                                      index=False)
+
+
+def test_a_refocused_wave_quotes_the_saving_over_the_plausible_draws_of_every_wave(tmp_path):
+    from types import SimpleNamespace
+
+    from sim.uncertainty import report
+    _wave(tmp_path / "w1", [10.0, 50.0, 12.0], [2.0, 9.0, 2.5])                 # draws 0 and 2 pass
+    _wave(tmp_path / "w2", [14.0, 90.0], [1.0, 1.5], ran=[0.0, 1.0])            # both pass; draw 1 ran away
+    earlier, passed, offset = refocus.plausible_draws([tmp_path / "w1", tmp_path / "w2"], threshold=3.0)
+    assert offset == 5 and passed.to_dict() == {0: 1.0, 1: 0.0, 2: 1.0, 3: 1.0, 4: 1.0}
+    assert sorted(earlier["draw"].unique()) == [0, 1, 2, 3, 4]
+    study = SimpleNamespace(refocused={"chain": [str(tmp_path / "w1"), str(tmp_path / "w2")]},
+                            settings=SimpleNamespace(threshold=3.0))
+    mine = pd.DataFrame([{"draw": 0, "scenario": "uk_comparator vs do_nothing", "year": 2027, "metric": m, "value": v}
+                         for m, v in (("net_saving_gbp", 16.0), ("ran_away", 0.0))])
+    table = report._plausible_headline(study, mine, pd.DataFrame({"a": [0.5]}))
+    row = table.iloc[0]
+    assert row["plausible_draws"] == 5 and row["draws"] == 4 and row["waves"] == 3    # the runaway is left out
+    assert row["net_saving_p50_gbp"] == pytest.approx(13.0) and row["probability_saving"] == 1.0
+    assert report._plausible_headline(SimpleNamespace(refocused=None), mine, pd.DataFrame({"a": [0.5]})).empty

@@ -88,6 +88,19 @@ def test_a_target_with_its_own_tolerance_is_judged_by_it_as_the_calibration_judg
     assert found.loc[0, "ae_4h_pct"] == pytest.approx(3.0 / (3.0 / 1.96))         # no tolerance of its own: its kind's
 
 
+def test_how_many_draws_a_discrepancy_or_a_looser_criterion_would_keep_is_counted():
+    # three targets of 100 (sd 5% / 1.96 = 2.55 with no noise); draw 0 misses one target by 20, draw 1 two by 20,
+    # draw 2 fits: with no discrepancy only draw 2 passes; 10% (sd 10) lets 20 pass (I = 1.86); the second-largest
+    # implausibility forgives draw 0's single miss, the third draw 1's two
+    targets = {name: {"value": 100.0, "kind": "volume"} for name in ("a", "b", "c")}
+    means = pd.DataFrame({"a": [120.0, 120.0, 100.0], "b": [100.0, 120.0, 101.0], "c": [100.0, 100.0, 99.0]})
+    table = history.kept_by_discrepancy(means, pd.Series(dtype=float), 1, targets, discrepancies=(0.0, 0.1))
+    kept = table.set_index(["discrepancy", "criterion"])["kept"]
+    assert kept[(0.0, "largest")] == 1 and kept[(0.0, "second_largest")] == 2 and kept[(0.0, "third_largest")] == 3
+    assert kept[(0.1, "largest")] == 3
+    assert set(table["draws"]) == {3}
+
+
 def test_a_positive_right_skewed_result_is_emulated_on_its_logarithm():
     unit = sampling.unit_design("lhs", 4, 120, seed=2)
     saving = np.exp(3 * unit[:, 0] + 2 * unit[:, 1])                 # prices times volumes: multiplicative

@@ -53,6 +53,7 @@ class Router:
     def __init__(self, spec: Any, source, where: str, resolve: Callable, labels: Mapping[str, list]):
         self.source = source          # random numbers for the choice (sim.engine.randomness)
         self.where = where
+        self._rows: dict[tuple, _Choice] = {}   # compiled rows by content: cohort tables repeat the same rows many times
         self._root = self._compile(spec, where, resolve, labels)
         self.destinations = sorted(self._names(self._root))
         # Most routes are one destination or one row of probabilities: choose those without the table walk.
@@ -76,6 +77,13 @@ class Router:
                 raise ConfigError(f"{where}.{extra[0]}", spec[extra[0]], "only 'by' and 'values' beside a routing table")
             table = {str(k): self._compile(v, f"{where}.values.{k}", resolve, labels) for k, v in values.items()}
             return (attribute, complete_table(table, attribute, labels.get(attribute), f"{where}.values"))
+        try:
+            row = tuple(spec.items())
+            known = self._rows.get(row)
+        except TypeError:              # an unhashable entry: for the checks below to name
+            row = known = None
+        if known is not None:
+            return known
         rest = [name for name, p in spec.items() if p == REST]
         if len(rest) > 1:
             raise ConfigError(f"{where}.{rest[1]}", REST, f"a probability ('{REST}' may stand for at most one destination)")
@@ -92,7 +100,10 @@ class Router:
         total = sum(probabilities) if rest else stated
         if abs(total - 1.0) > TOLERANCE:
             raise ConfigError(where, dict(spec), f"probabilities summing to 1 (they sum to {total:.6g})")
-        return _Choice(names, probabilities)
+        choice = _Choice(names, probabilities)
+        if row is not None:
+            self._rows[row] = choice
+        return choice
 
     def _names(self, node):
         if isinstance(node, _Choice):

@@ -37,7 +37,6 @@ told apart (:mod:`sim.analysis.savings`).
 """
 from __future__ import annotations
 
-import copy
 import csv
 import hashlib
 import json
@@ -49,6 +48,7 @@ from typing import Any
 from ..common.checks import check_keys, count, entries, is_whole, number
 from ..common.errors import ConfigError, did_you_mean
 from ..common.paths import ROOT
+from ..common.plain import copied
 from ..engine.population import Population
 from . import levers
 
@@ -94,7 +94,7 @@ def apply(cfg: Mapping[str, Any]) -> dict:
     if spec["network"] and network.get("name") != spec["network"]:
         return levers.apply(cfg)          # another pathway (a textbook queue): its places as configured
     services = network.get("services") or {}
-    base = {str(name): copy.deepcopy(s.get("capacity")) for name, s in services.items() if _has_places(s)}
+    base = {str(name): copied(s.get("capacity")) for name, s in services.items() if _has_places(s)}
     if not all(_whole_places(places) for places in base.values()):
         return levers.apply(cfg)          # bad places: left as given for the schema check to name the key
     year = int(cfg["run"]["year"])
@@ -151,7 +151,7 @@ def _stepped(places: int, base: int, step: int) -> int:
 def _with_table(cfg: Mapping[str, Any], spec: dict, year: int) -> dict:
     """The configuration with the table's places for ``year`` (unchanged without a table, or before its first year)."""
     if not spec["table"]:
-        return copy.deepcopy(dict(cfg))
+        return copied(dict(cfg))
     place = str(cfg["place"].get("name"))
     scenario = cfg.get("scenario") or {}
     name = str(scenario.get("name", "baseline"))
@@ -166,11 +166,11 @@ def _with_table(cfg: Mapping[str, Any], spec: dict, year: int) -> dict:
                                                 f"since it was sized): python -m sim.size --place {place} --scenario {name}")
     years = sorted({r["year"] for r in wanted})
     if year < years[0]:
-        return copy.deepcopy(dict(cfg))
+        return copied(dict(cfg))
     if year > years[-1]:
         raise ConfigError("run.year", year, f"a year the table {spec['table']} sizes for place={place} scenario={name} "
                                             f"({years[0]}-{years[-1]}); extend it with python -m sim.size --end-year {year}")
-    out = copy.deepcopy(dict(cfg))
+    out = copied(dict(cfg))
     services = out["network"]["services"]
     for row in (r for r in wanted if r["year"] == year):
         service = row["service"]
@@ -212,7 +212,7 @@ def _table(value: str) -> tuple:
 
 
 def _places(cfg: Mapping[str, Any], base: Mapping[str, Any]) -> dict:
-    return {name: copy.deepcopy(cfg["network"]["services"][name]["capacity"]) for name in base}
+    return {name: copied(cfg["network"]["services"][name]["capacity"]) for name in base}
 
 
 def _with_lag(current: dict, earlier: list[dict]) -> dict:

@@ -46,13 +46,13 @@ added are costed whether used or not.
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..common.checks import check_keys, number
 from ..common.errors import ConfigError, did_you_mean
+from ..common.plain import copied
 from ..engine.population import AGE_BANDS, Population, cohort
 
 COHORT_ATTRIBUTES = ("age_band", "risk_tier", "care_home")
@@ -92,10 +92,10 @@ def _in_cohort_tables(spec, members, change, labels):
 
     def build(i):
         if i == len(restricted):
-            return change(copy.deepcopy(spec))
+            return change(copied(spec))
         attribute = restricted[i]
         return {"by": attribute, "values": {**{v: build(i + 1) for v in members[attribute]},
-                                            "default": copy.deepcopy(spec)}}
+                                            "default": copied(spec)}}
     return build(0)
 
 
@@ -162,7 +162,7 @@ def apply(cfg: Mapping[str, Any], presets: bool = True) -> dict:
     capacity = (scenario.get("capacity") or {}) if presets else {}
     if not levers and not any(capacity.get(k) for k in ("per_1000", "scale")):
         return dict(cfg)
-    out = copy.deepcopy(dict(cfg))
+    out = copied(dict(cfg))
     check_keys(scenario, SCENARIO_KEYS, "scenario")
     network = out["network"]
     target = _Target(network)

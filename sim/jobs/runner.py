@@ -54,23 +54,30 @@ def check(cfg: Mapping[str, Any]) -> MetricSet:
     return _checked(cfg)[0]
 
 
-def _checked(cfg: Mapping[str, Any]) -> tuple[MetricSet, dict]:
-    """:func:`check`, returning the prepared configuration too (what a run with no ``auto`` settings prepares)."""
+def _checked(cfg: Mapping[str, Any], running: bool = False) -> tuple[MetricSet, dict]:
+    """:func:`check`, returning the prepared configuration too (what a run with no ``auto`` settings prepares).
+
+    ``running``: for :func:`run`, which skips building the model here when its first replication builds
+    the same model in this process straight away (one worker, one year, no ``auto``), failing just as early."""
     schema.validate(cfg)                       # every problem of shape and range, reported together
     run = cfg["run"]
     warmup, reps = run["warmup_days"], run["replications"]
     options = output_analysis.settings(run)
-    resolve_jobs(run.get("n_jobs", 1), options["max_replications"] if reps == AUTO else reps)
-    if warmup == AUTO or reps == AUTO:
+    workers = resolve_jobs(run.get("n_jobs", 1), options["max_replications"] if reps == AUTO else reps)
+    automatic = AUTO in (warmup, reps)
+    if automatic:
         cfg = {**cfg, "run": {**run, "warmup_days": 0 if warmup == AUTO else warmup,
                               "replications": options["replication_batch"] if reps == AUTO else reps}}
     cfg = years.with_horizon(cfg)
     built = prepare(cfg)
     metric_set = MetricSet(built["network"], built.get("costs"))
+    later = list(years.later_years(cfg))
+    if running and workers == 1 and not automatic and not later:
+        return metric_set, built
     model = Model(built, 0)
-    for _, _, later in years.later_years(cfg):          # every year's settings must build and fit the network
-        MetricSet(later["network"], later.get("costs"))
-        YearRevision(later["network"], model.context, lambda stream: 1.0, model.network)
+    for _, _, prepared in later:                 # every year's settings must build and fit the network
+        MetricSet(prepared["network"], prepared.get("costs"))
+        YearRevision(prepared["network"], model.context, lambda stream: 1.0, model.network)
     return metric_set, built
 
 
@@ -127,7 +134,7 @@ def run(cfg: Mapping[str, Any], progress: bool | Callable[[int, int], object] = 
 
     ``run.warmup_days: auto`` and ``run.replications: auto`` choose the warm-up and the number of
     replications first (see :mod:`sim.analysis.output_analysis`); ``Results.analysis`` says what was chosen."""
-    _, checked = _checked(cfg)
+    _, checked = _checked(cfg, running=True)
     cfg = years.with_horizon(cfg)
     run_cfg = dict(cfg["run"])
     scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))

@@ -20,10 +20,9 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from omegaconf import OmegaConf
-
 from ..common.checks import is_real
 from ..common.errors import ConfigError, ConfigErrors
+from ..inputs import interpolation
 from .ranges import Range, RangeSet, pattern
 
 TOLERANCE = 1e-6
@@ -177,7 +176,7 @@ def _renormalise(cfg: dict, table: str, drawn: set[str], absolute: set[str], dra
 
 def to_config(cfg: dict) -> dict:
     """A plain unresolved configuration resolved (interpolations filled in), as the runner takes it."""
-    return OmegaConf.to_container(OmegaConf.create(cfg), resolve=True)
+    return interpolation.resolve(cfg)
 
 
 def overrides(changed: Mapping[str, float]) -> list[str]:

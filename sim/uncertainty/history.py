@@ -22,7 +22,10 @@ draw's mean over its replications and
   ``--discrepancy`` (default 0).
 
 A draw is kept when its largest implausibility is at most the threshold (3, Pukelsheim's three-sigma
-rule).  ``weight`` instead down-weights each draw by ``exp(-sum_j I_j^2 / 2)``, a Gaussian likelihood
+rule).  How many would be kept with some model discrepancy allowed, or judged by the second or third
+largest implausibility (Vernon, Goldstein & Bower 2010: with many targets one may miss by chance) is
+reported beside it (:func:`kept_by_discrepancy`), and not used: the discrepancy is not chosen after
+seeing which draws it would keep.  ``weight`` instead down-weights each draw by ``exp(-sum_j I_j^2 / 2)``, a Gaussian likelihood
 of the targets, normalised over the draws; ``report`` computes and reports the implausibilities but keeps
 every draw with equal weight (for ranges so wide that too few draws are plausible to summarise); ``none``
 does not run the baseline at all.  A stationary
@@ -37,6 +40,8 @@ from ..inputs.calibration import tolerance
 
 MODES = ("reject", "weight", "report", "none")
 THRESHOLD = 3.0
+DISCREPANCIES = (0.0, 0.05, 0.10, 0.20)                  # relative model discrepancies reported beside the run's
+CRITERIA = ("largest", "second_largest", "third_largest")
 
 
 def target_sd(spec: dict) -> float:
@@ -63,6 +68,19 @@ def implausibility(means: pd.DataFrame, noise_var: pd.Series, replications: int,
                     + (discrepancy * target) ** 2)
         columns[metric] = gap.abs() / np.sqrt(variance)
     return pd.DataFrame(columns, index=means.index)
+
+
+def kept_by_discrepancy(means: pd.DataFrame, noise_var: pd.Series, replications: int, targets: dict,
+                        threshold: float = THRESHOLD, discrepancies=DISCREPANCIES) -> pd.DataFrame:
+    """How many draws are within ``threshold`` by each criterion (the largest, second or third largest
+    implausibility over the targets) with each relative model discrepancy: ``discrepancy, criterion, kept, draws``."""
+    rows = []
+    for discrepancy in discrepancies:
+        ordered = -np.sort(-implausibility(means, noise_var, replications, targets, discrepancy).to_numpy(), axis=1)
+        for rank, criterion in enumerate(CRITERIA[:ordered.shape[1]]):
+            rows.append({"discrepancy": discrepancy, "criterion": criterion,
+                         "kept": int((ordered[:, rank] <= threshold).sum()), "draws": len(ordered)})
+    return pd.DataFrame(rows)
 
 
 def weights(implausible: pd.DataFrame, mode: str = "reject", threshold: float = THRESHOLD) -> pd.Series:

@@ -20,9 +20,18 @@ A refocused wave's draws are not independent across ranges (they avoid the ruled
 Sobol indices, which assume independent inputs, are not computed on it: which assumptions matter is
 the first wave's answer; the refocused wave answers how far the results move among the draws that
 still reproduce the baseline.
+
+Waves chain.  A wave refocused on a refocused wave (``--refocus`` on its folder) keeps every earlier
+wave's rule-outs: each earlier wave's emulators are fitted to that wave's own draws, and a candidate
+is left only if the emulators of every wave leave it (Andrianakis et al. 2015), each later wave's
+emulators judging only the candidates the earlier ones left -- the region its draws were taken from,
+where they are the more accurate.  The chain is read from each folder's ``manifest.json``.
+Candidates are drawn ``CANDIDATES`` at a time until the wave's draws are left or ``MAX_CANDIDATES``
+have been tried.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +39,15 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from ..common.errors import ConfigError
+from ..common.paths import ROOT
 from .apply import Resolved
 from .emulator import Emulator, cross_validate
 from .history import THRESHOLD, target_sd
 from .sampling import EDGE, unit_design
 
-ACTIVE = 8            # most ranges a target's emulator works on
-CANDIDATES = 20000    # candidate points tried
+ACTIVE = 8                 # most ranges a target's emulator works on
+CANDIDATES = 20000         # candidate points tried at a time
+MAX_CANDIDATES = 200000    # ... at most
 
 
 def load_wave(folder: Path, resolved: Resolved) -> tuple[np.ndarray, pd.DataFrame]:
@@ -66,41 +77,111 @@ def active_ranges(unit: np.ndarray, y: np.ndarray, most: int = ACTIVE, seed: int
     return order[:max(1, min(most, int((effect > 0).sum())))]
 
 
-def _emulate(unit: np.ndarray, y: np.ndarray, pool: np.ndarray, seed: int):
-    """One target's active ranges, cross-validated R^2, and mean and sd at every candidate, on its own scale
-    (where its implausibility is measured); a target no range moves is the runs' value everywhere."""
+def load_waves(folder: Path, resolved: Resolved) -> list[tuple[Path, np.ndarray, pd.DataFrame]]:
+    """Every wave of the chain that ends at ``folder``, first wave first: (folder, design, baselines)."""
+    chain, seen = [], set()
+    folder = Path(folder)
+    while folder is not None:
+        if folder.resolve() in seen:
+            raise ConfigError("--refocus", str(folder), "a chain of waves without a loop (a manifest.json names a wave "
+                                                        "that names it back)")
+        seen.add(folder.resolve())
+        chain.append((folder, *load_wave(folder, resolved)))
+        folder = _earlier(folder)
+    return chain[::-1]
+
+
+def _earlier(folder: Path) -> Path | None:
+    """The wave ``folder`` was refocused on (its manifest's ``--refocus``), if any."""
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return None
+    earlier = json.loads(manifest.read_text()).get("runs", {}).get("study", {}).get("settings", {}).get("refocus")
+    if not earlier:
+        return None
+    for where in (Path(earlier), folder / earlier, ROOT / earlier):   # as given on its command line, from where it ran
+        if (where / "draws.csv").is_file():
+            return where
+    raise ConfigError("--refocus", str(folder), f"a wave whose earlier wave ({earlier}, in its manifest.json) can be found")
+
+
+def plausible_draws(folders: list, threshold: float = THRESHOLD) -> tuple[pd.DataFrame, pd.Series, int]:
+    """The earlier waves' results (``psa.csv``) with whether each draw's 2017/18 baseline passed history
+    matching (largest implausibility at most ``threshold``: 1, else 0), draws numbered on from wave to
+    wave; and how many draws they had (where this wave's numbering starts)."""
+    frames, passed, offset = [], [], 0
+    for folder in map(Path, folders):
+        for table in ("psa.csv", "history_matching.csv"):
+            if not (folder / table).is_file():
+                raise ConfigError("--refocus", str(folder), f"a wave written by python -m sim.uncertainty with history "
+                                                            f"matching (it has no {table})")
+        worst = pd.read_csv(folder / "history_matching.csv").set_index("draw")["max_implausibility"]
+        frames.append(pd.read_csv(folder / "psa.csv").assign(draw=lambda d, at=offset: d["draw"] + at))
+        passed.append((worst <= threshold).astype(float).rename(lambda d, at=offset: d + at))
+        offset += len(pd.read_csv(folder / "draws.csv"))
+    return pd.concat(frames, ignore_index=True), pd.concat(passed), offset
+
+
+def _emulate(unit: np.ndarray, y: np.ndarray, seed: int):
+    """One target's active ranges, cross-validated R^2 and emulator on its own scale (where its
+    implausibility is measured); a target no range moves is the runs' value everywhere (no emulator)."""
     if np.ptp(y) == 0:
-        return [], np.nan, np.full(len(pool), y[0]), np.zeros(len(pool))
+        return [], np.nan, None
     active = active_ranges(unit, y, seed=seed)
     r2 = cross_validate(unit[:, active], y, seed=seed, log=False)[0]
-    emulator = Emulator(restarts=0, seed=seed, log=False).fit(unit[:, active], y)
-    mean, sd = emulator.model.predict(pool[:, active] - 0.5, return_std=True)
-    return active, r2, mean, sd
+    return active, r2, Emulator(restarts=0, seed=seed, log=False).fit(unit[:, active], y)
 
 
-def refocus(unit: np.ndarray, baseline: pd.DataFrame, targets: dict, points: int, *, threshold: float = THRESHOLD,
-            discrepancy: float = 0.0, candidates: int = CANDIDATES, seed: int = 0,
+def refocus(waves: list[tuple[np.ndarray, pd.DataFrame]], targets: dict, points: int, *, threshold: float = THRESHOLD,
+            discrepancy: float = 0.0, candidates: int = CANDIDATES, most: int = MAX_CANDIDATES, seed: int = 0,
             names: list[str] | None = None, n_jobs: int = 1) -> tuple[np.ndarray, pd.DataFrame, dict]:
-    """``points`` points of the unit cube not ruled out by any target's emulator (fewer if fewer are left).
+    """``points`` points of the unit cube that no wave's emulators rule out (fewer if fewer are left of
+    ``most`` candidates), from ``waves``: each earlier wave's design and baselines, first wave first.
 
-    Returns the points, a table of the emulators (``target, active_ranges, cv_r2, share_ruled_out``) and
-    a summary (candidates, the share not ruled out)."""
-    names = names or [f"x{j}" for j in range(unit.shape[1])]
-    pool = unit_design("lhs", unit.shape[1], candidates, seed + 1)
-    fitted = [(metric, spec, baseline[metric].to_numpy(float)) for metric, spec in targets.items() if metric in baseline.columns]
-    emulated = Parallel(n_jobs=n_jobs)(delayed(_emulate)(unit, y, pool, seed) for _, _, y in fitted)
-    worst = np.zeros(candidates)
-    rows = []
-    for (metric, spec, _), (active, r2, mean, sd) in zip(fitted, emulated):
-        gap = mean - float(spec["value"])
-        if spec["kind"] == "stationary":
-            gap = np.clip(gap, 0.0, None)        # only growth is a misfit
-        implausible = np.abs(gap) / np.sqrt(sd ** 2 + target_sd(spec) ** 2 + (discrepancy * float(spec["value"])) ** 2)
-        worst = np.maximum(worst, implausible)
-        rows.append({"target": metric, "active_ranges": "; ".join(names[j] for j in active), "cv_r2": r2,
-                     "share_ruled_out": float((implausible > threshold).mean())})
-    left = np.flatnonzero(worst <= threshold)
-    chosen = np.random.default_rng(seed).choice(left, size=min(points, len(left)), replace=False)
-    info = {"candidates": candidates, "not_ruled_out": len(left), "share_not_ruled_out": len(left) / candidates,
-            "draws_fitted": len(unit), "targets": len(rows)}
-    return pool[np.sort(chosen)], pd.DataFrame(rows).sort_values("share_ruled_out", ascending=False), info
+    Returns the points, a table of the emulators (``wave, target, active_ranges, cv_r2, share_ruled_out``,
+    the share of the candidates that reached that wave) and a summary (candidates tried, the share left)."""
+    dims = waves[0][0].shape[1]
+    names = names or [f"x{j}" for j in range(dims)]
+    fitted = [(wave, metric, spec, unit, baseline[metric].to_numpy(float))
+              for wave, (unit, baseline) in enumerate(waves, start=1)
+              for metric, spec in targets.items() if metric in baseline.columns]
+    emulators = Parallel(n_jobs=n_jobs)(delayed(_emulate)(unit, y, seed) for _, _, _, unit, y in fitted)
+    reached = dict.fromkeys(range(len(fitted)), 0)
+    ruled = dict.fromkeys(range(len(fitted)), 0)
+    left, tried, batch = [], 0, 0
+    while sum(map(len, left)) < points and tried < most:
+        pool = unit_design("lhs", dims, min(candidates, most - tried), seed + 1 + batch, space_filling=False)
+        tried, batch = tried + len(pool), batch + 1
+        for wave in range(1, len(waves) + 1):
+            worst = np.zeros(len(pool))
+            for key, ((w, _, spec, _, y), (active, _, emulator)) in enumerate(zip(fitted, emulators)):
+                if w != wave:
+                    continue
+                implausible = _implausibility(emulator, active, y, pool, spec, discrepancy)
+                reached[key] += len(pool)
+                ruled[key] += int((implausible > threshold).sum())
+                worst = np.maximum(worst, implausible)
+            pool = pool[worst <= threshold]
+        left.append(pool)
+    left = np.concatenate(left)
+    chosen = np.random.default_rng(seed).choice(len(left), size=min(points, len(left)), replace=False)
+    rows = [{"wave": w, "target": metric, "active_ranges": "; ".join(names[j] for j in active), "cv_r2": r2,
+             "share_ruled_out": ruled[key] / reached[key] if reached[key] else np.nan}
+            for key, ((w, metric, _, _, _), (active, r2, _)) in enumerate(zip(fitted, emulators))]
+    info = {"candidates": tried, "not_ruled_out": len(left), "share_not_ruled_out": len(left) / tried,
+            "waves": len(waves), "draws_fitted": sum(len(unit) for unit, _ in waves),
+            "targets": len({metric for _, metric, _, _, _ in fitted})}
+    table = pd.DataFrame(rows).sort_values(["wave", "share_ruled_out"], ascending=[True, False])
+    return left[np.sort(chosen)], table, info
+
+
+def _implausibility(emulator, active, y: np.ndarray, pool: np.ndarray, spec: dict, discrepancy: float) -> np.ndarray:
+    """A target's implausibility at each candidate, with its emulator's variance added to the target's."""
+    if emulator is None:
+        mean, sd = np.full(len(pool), y[0]), np.zeros(len(pool))
+    else:
+        mean, sd = emulator.model.predict(pool[:, active] - 0.5, return_std=True)
+    gap = mean - float(spec["value"])
+    if spec["kind"] == "stationary":
+        gap = np.clip(gap, 0.0, None)        # only growth is a misfit
+    return np.abs(gap) / np.sqrt(sd ** 2 + target_sd(spec) ** 2 + (discrepancy * float(spec["value"])) ** 2)

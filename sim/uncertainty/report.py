@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import plots, summary
+from . import plots, refocus, summary
 from .study import CALIBRATION
 
 
@@ -39,6 +39,11 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     if not headline.empty:
         exp.table("headline", headline, "net saving against do-nothing: P10/P50/P90 and the probability of saving, over "
                   "the draws where neither run ran away, and the probability that one did")
+    plausible = _plausible_headline(study, psa, implausible)
+    if not plausible.empty:
+        exp.table("headline_plausible", plausible,
+                  "net saving against do-nothing over the draws of every wave of the chain (this one included) whose "
+                  "2017/18 baseline passed history matching, equally weighted, leaving out draws that ran away")
     central = outcome.central.groupby(["scenario", "year", "metric"])["value"].agg(["mean", "std", "count"]).reset_index()
     exp.table("central", central[central["metric"].isin(set(psa["metric"]) | set(implausible.columns))],
               f"the ordinary run at the central values (seed run.seed, {s.noise_replications} replications)")
@@ -51,10 +56,14 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
         exp.table("history_matching", implausible.assign(max_implausibility=implausible.max(axis=1),
                                                           weight=weight.reindex(implausible.index)).rename_axis("draw").reset_index(),
                   "implausibility of each draw's 2017/18 baseline against each calibration target, and its weight")
+        exp.table("history_sensitivity", pd.DataFrame(matched["by_discrepancy"]),
+                  f"draws within implausibility {matched['threshold']:g} with a model discrepancy (a share of each target) "
+                  "and by the largest, second or third largest implausibility over the targets: reported, not used")
     if study.refocused is not None:
         exp.table("refocus", study.refocused["emulators"],
-                  f"the emulator of each calibration target behind the refocusing on {study.refocused['from']}: the ranges "
-                  "it works on, its cross-validated R² and the share of candidate points it rules out")
+                  f"the emulator of each calibration target of each earlier wave behind the refocusing on "
+                  f"{study.refocused['from']}: the ranges it works on, its cross-validated R² and the share it rules out "
+                  "of the candidate points the waves before it left")
     split = split[split["metric"].isin(set(psa["metric"]))]
     exp.table("variance", split, "share of each result's variance from the parameters rather than chance (method named)")
     indices = [x["indices"] for x in sens]
@@ -112,11 +121,13 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     timing = (f" {outcome.stats.jobs} runs ({outcome.stats.ran} run here, {outcome.stats.reused} from the job cache) in "
               f"{timings['total_seconds'] / 60:.1f} minutes: setup {timings['setup_seconds']:.0f} s, runs {timings['run_seconds']:.0f} s, "
               f"analysis {timings['analysis_seconds']:.0f} s.")
-    exp.finish(answer(study, headline, table, matched, split, sens, top, runaways(outcome)) + timing, method=METHOD)
+    exp.finish(answer(study, headline, table, matched, split, sens, top, runaways(outcome), plausible) + timing,
+               method=METHOD)
 
 
 WHOSE = {summary.SYSTEM_COST: "whole system, system_cost_gbp", summary.MODELLED_COST: "modelled settings, total_cost_gbp"}
 RELIABLE_R2 = 0.5      # below this the emulator explains too little of the runs for its indices to mean anything
+FEW_DRAWS = 20         # fewer draws than this: their P10 and P90 are not percentiles one can quote
 METHOD = """Ranges (80% intervals or named distributions) on every uncertain input, by full Hydra key or by group
 (`configs/uncertainty/default.yaml`, or `--ranges`); a Latin hypercube over them (seeded); each draw written into the
 composed configuration of each scenario (probability tables renormalised) and run with its own seed, `run.seed + draw`,
@@ -142,12 +153,43 @@ def runaways(outcome) -> list[str]:
     return words
 
 
-def answer(study, headline, table, matched, split, sens, top, ran=()) -> str:
+def _plausible_headline(study, psa: pd.DataFrame, implausible: pd.DataFrame) -> pd.DataFrame:
+    """A refocused wave's headline over the plausible draws of its whole chain of waves (empty otherwise)."""
+    if study.refocused is None or implausible.empty:
+        return pd.DataFrame()
+    earlier, passed, offset = refocus.plausible_draws(study.refocused["chain"], study.settings.threshold)
+    mine = (implausible.max(axis=1) <= study.settings.threshold).astype(float).rename(lambda d: d + offset)
+    pooled = pd.concat([earlier, psa.assign(draw=psa["draw"] + offset)], ignore_index=True)
+    found = summary.headline(pooled, pd.concat([passed, mine]))
+    return found.assign(waves=len(study.refocused["chain"]) + 1, plausible_draws=int(passed.sum() + mine.sum()))
+
+
+def _by_discrepancy(matched: dict) -> str:
+    """How many draws other history-matching choices would keep (history_sensitivity.csv), in words."""
+    table = pd.DataFrame(matched.get("by_discrepancy") or [])
+    if table.empty:
+        return ""
+    kept = table.pivot(index="discrepancy", columns="criterion", values="kept")
+    allowed = [d for d in kept.index if d > 0]
+    if not allowed:
+        return ""
+    shares = ", ".join(f"{d:.0%}" for d in allowed)
+    second = kept["second_largest"] if "second_largest" in kept else None
+    return (f" Other history-matching choices (history_sensitivity.csv; reported, not used: no discrepancy was chosen "
+            f"after seeing which draws it keeps): with a model discrepancy of {shares} of each target added to its "
+            f"uncertainty, {', '.join(str(kept.loc[d, 'largest']) for d in allowed)} draws would pass"
+            + (f"; judged by the second-largest implausibility instead of the largest, {second.iloc[0]} with no "
+               f"discrepancy and {second.loc[allowed[-1]]} with {allowed[-1]:.0%}." if second is not None else "."))
+
+
+def answer(study, headline, table, matched, split, sens, top, ran=(), plausible=None) -> str:
     parts = []
     if study.refocused is not None:
         r = study.refocused
-        parts.append(f"A refocusing wave on {r['from']}: emulators of its {r['targets']} calibration targets, fitted to its "
-                     f"{r['draws_fitted']} draws, rule out {1 - r['share_not_ruled_out']:.1%} of {r['candidates']:,} "
+        waves = (f"its {r['draws_fitted']} draws" if r["waves"] == 1 else
+                 f"the {r['draws_fitted']} draws of its {r['waves']} waves ({', '.join(r['chain'])}), each wave's to its own")
+        parts.append(f"A refocusing wave on {r['from']}: emulators of its {r['targets']} calibration targets, fitted to "
+                     f"{waves}, rule out {1 - r['share_not_ruled_out']:.1%} of {r['candidates']:,} "
                      f"candidate points of the stated ranges; the {matched['draws']} draws here are drawn from the "
                      f"{r['share_not_ruled_out']:.1%} left. Their ranges are not independent, so no Sobol indices are "
                      "computed on them: which assumptions matter is the earlier wave's answer.")
@@ -161,6 +203,7 @@ def answer(study, headline, table, matched, split, sens, top, ran=()) -> str:
                      + ("the summaries use every draw, equally weighted (--history-match report), so they show the spread "
                         "of the stated ranges, wider than the calibration allows." if matched["mode"] == "report"
                         else f"the summaries use the {matched['kept']} draws kept ({matched['mode']}).")
+                     + _by_discrepancy(matched)
                      + (" Run a refocusing wave (--refocus on this folder) to draw where the baseline can still be "
                         "reproduced." if matched["plausible"] < matched["draws"] / 4 and study.refocused is None else ""))
     if ran:
@@ -173,7 +216,16 @@ def answer(study, headline, table, matched, split, sens, top, ran=()) -> str:
         parts.append(f"{r.comparison}, {r.year}: net saving ({WHOSE[r.cost]}) P10 {_gbp(r.net_saving_p10_gbp)}, "
                      f"P50 {_gbp(r.net_saving_p50_gbp)}, "
                      f"P90 {_gbp(r.net_saving_p90_gbp)}; probability of saving {r.probability_saving:.0%} (of the "
-                     f"{r.draws} draws where neither run ran away; either ran away in {r.probability_ran_away:.0%}).")
+                     f"{r.draws} draws where neither run ran away; either ran away in {r.probability_ran_away:.0%})."
+                     + (f" Only {r.draws} draws: their P10 and P90 are the spread of a handful, not percentiles to quote."
+                        if r.draws < FEW_DRAWS else ""))
+    for r in (plausible if plausible is not None else pd.DataFrame()).itertuples():
+        parts.append(f"Over the draws of all {r.waves} waves whose 2017/18 baseline passed history matching "
+                     f"({r.plausible_draws}, of which {r.draws} where neither run ran away; headline_plausible.csv), "
+                     f"{r.comparison}, {r.year}: net saving P10 {_gbp(r.net_saving_p10_gbp)}, P50 "
+                     f"{_gbp(r.net_saving_p50_gbp)}, P90 {_gbp(r.net_saving_p90_gbp)}; probability of saving "
+                     f"{r.probability_saving:.0%}." + (f" Only {r.draws} draws: a range, not percentiles to quote."
+                                                       if r.draws < FEW_DRAWS else ""))
     for x in sens:
         ranked = x["indices"]
         index = "ST" if "ST" in set(ranked["index"]) else "mu_star"

@@ -33,11 +33,14 @@ def problem(names: list[str]) -> dict:
     return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
 
 
-def unit_design(design: str, k: int, n: int, seed: int, levels: int = 4) -> np.ndarray:
+def unit_design(design: str, k: int, n: int, seed: int, levels: int = 4, space_filling: bool = True) -> np.ndarray:
     """``n`` points (``lhs``, ``sobol``), ``n`` trajectories (``morris``) or ``n`` base samples
-    (``saltelli``) in ``[0, 1]^k``."""
+    (``saltelli``) in ``[0, 1]^k``.  A Latin hypercube is made space-filling (centred discrepancy,
+    ``random-cd``) unless ``space_filling`` is false: worth it for a few hundred draws, not for the
+    tens of thousands of candidate points a refocusing wave filters (minutes, for no gain there)."""
     if design == "lhs":
-        points = qmc.LatinHypercube(d=k, seed=seed, optimization="random-cd" if k > 1 else None).random(n)
+        optimise = "random-cd" if k > 1 and space_filling else None
+        points = qmc.LatinHypercube(d=k, seed=seed, optimization=optimise).random(n)
     elif design == "sobol":
         with warnings.catch_warnings():          # a non-power of two is allowed, only less balanced
             warnings.simplefilter("ignore", UserWarning)

@@ -112,14 +112,17 @@ class Study:
         s = self.settings
         if s.refocus is None:
             return sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
-        unit, baseline = refocus.load_wave(s.refocus, self.resolved)
-        points, emulators, info = refocus.refocus(unit, baseline, self.calibration["targets"], s.draws, threshold=s.threshold,
+        waves = refocus.load_waves(s.refocus, self.resolved)
+        points, emulators, info = refocus.refocus([(unit, baseline) for _, unit, baseline in waves],
+                                                  self.calibration["targets"], s.draws, threshold=s.threshold,
                                                   discrepancy=s.discrepancy, seed=s.seed, names=self.names,
                                                   n_jobs=s.n_jobs)
         if not len(points):
             raise ConfigError("--refocus", str(s.refocus), "an earlier wave whose emulators leave some of the ranges not "
                                                            "ruled out (they rule out every candidate)")
-        self.refocused, self.seed_offset = {"from": str(s.refocus), "emulators": emulators, **info}, len(unit)
+        self.refocused = {"from": str(s.refocus), "chain": [str(folder) for folder, _, _ in waves],
+                          "emulators": emulators, **info}
+        self.seed_offset = info["draws_fitted"]     # every earlier wave's draws had seeds before these
         return points
 
     def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int) -> runs.Job:
@@ -179,7 +182,10 @@ def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.D
     noise = within if within is not None else centre.groupby("metric")["value"].var(ddof=1)
     implausible = history.implausibility(means, noise, s.replications, targets, s.discrepancy)
     weight = history.weights(implausible, s.history_match, s.threshold)
-    return weight, implausible, history.report(implausible, weight, s.history_match, s.threshold)
+    matched = history.report(implausible, weight, s.history_match, s.threshold)
+    matched["by_discrepancy"] = history.kept_by_discrepancy(means, noise, s.replications, targets,
+                                                            s.threshold).to_dict("records")
+    return weight, implausible, matched
 
 
 def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
