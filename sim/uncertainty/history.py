@@ -50,6 +50,17 @@ def target_sd(spec: dict) -> float:
     return (allowed * float(spec["value"]) if spec["kind"] == "volume" else allowed) / 1.96
 
 
+def misfit(model, spec: dict, variance, discrepancy: float = 0.0):
+    """``|model - target| / sqrt(variance + var_target + var_discrepancy)`` for a target's ``spec``; ``model``
+    and ``variance`` (of the model's value: its noise, or an emulator's) may be arrays.  A stationary
+    target (waiting-list growth) counts only growth: a list may shrink."""
+    target = float(spec["value"])
+    gap = model - target
+    if spec["kind"] == "stationary":
+        gap = np.clip(gap, 0.0, None)
+    return np.abs(gap) / np.sqrt(variance + target_sd(spec) ** 2 + (discrepancy * target) ** 2)
+
+
 def implausibility(means: pd.DataFrame, noise_var: pd.Series, replications: int, targets: dict,
                    discrepancy: float = 0.0) -> pd.DataFrame:
     """``I_j`` for every draw (rows) and target (columns).
@@ -60,13 +71,8 @@ def implausibility(means: pd.DataFrame, noise_var: pd.Series, replications: int,
     for metric, spec in targets.items():
         if metric not in means.columns:
             continue
-        target = float(spec["value"])
-        gap = means[metric] - target
-        if spec["kind"] == "stationary":
-            gap = gap.clip(lower=0.0)            # a list may shrink; only growth is a misfit
-        variance = (float(noise_var.get(metric, 0.0)) / max(1, replications) + target_sd(spec) ** 2
-                    + (discrepancy * target) ** 2)
-        columns[metric] = gap.abs() / np.sqrt(variance)
+        noise = float(noise_var.get(metric, 0.0)) / max(1, replications)
+        columns[metric] = misfit(means[metric], spec, noise, discrepancy)
     return pd.DataFrame(columns, index=means.index)
 
 

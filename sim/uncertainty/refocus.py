@@ -42,7 +42,7 @@ from ..common.errors import ConfigError
 from ..common.paths import ROOT
 from .apply import Resolved
 from .emulator import Emulator, cross_validate
-from .history import THRESHOLD, target_sd
+from .history import THRESHOLD, misfit
 from .sampling import EDGE, unit_design
 
 ACTIVE = 8                 # most ranges a target's emulator works on
@@ -181,7 +181,4 @@ def _implausibility(emulator, active, y: np.ndarray, pool: np.ndarray, spec: dic
         mean, sd = np.full(len(pool), y[0]), np.zeros(len(pool))
     else:
         mean, sd = emulator.model.predict(pool[:, active] - 0.5, return_std=True)
-    gap = mean - float(spec["value"])
-    if spec["kind"] == "stationary":
-        gap = np.clip(gap, 0.0, None)        # only growth is a misfit
-    return np.abs(gap) / np.sqrt(sd ** 2 + target_sd(spec) ** 2 + (discrepancy * float(spec["value"])) ** 2)
+    return misfit(mean, spec, sd ** 2, discrepancy)
