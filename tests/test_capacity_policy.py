@@ -68,6 +68,18 @@ def test_beds_close_a_ward_at_a_time_a_year_after_they_are_free():
     assert acute(no_lag, 2021)[0] == 505
 
 
+def test_earlier_years_give_the_same_places_without_their_levers_other_effects():
+    # the lag reads earlier years' places only, so it leaves their levers' routing and stays out
+    scheme = beds_lever(-70)
+    scheme["levers"]["beds"]["effects"].append({"los": {"service": "acute", "factor": 0.5}})
+    cfg = with_policy(network_cfg(scheme), policy(lag=1))
+    spec = capacity_policy.policy(cfg)
+    for year in (2020, 2021, 2022, 2027):
+        every = capacity_policy._changed(cfg, spec, year)["network"]["services"]["acute"]
+        places = capacity_policy._changed(cfg, spec, year, kinds=capacity_policy.PLACES)["network"]["services"]["acute"]
+        assert places["capacity"] == every["capacity"] and places["los"] != every["los"]
+
+
 def test_a_ward_opens_whole_with_its_one_off_cost_in_that_year_only():
     cfg = with_policy(network_cfg(beds_lever(30)), policy())
     places, _ = acute(cfg, 2027)

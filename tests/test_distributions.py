@@ -85,7 +85,8 @@ def test_none_never_ends_and_draws_nothing():
     source = RandomSource(1, 0, "x")
     d = distributions.build({"dist": "none"}, source, "d")
     assert d.draw() == float("inf") and d.residual() == float("inf")
-    assert source._ui == 0 and source._zi == 0 and source._ei == 0          # no random number used
+    fresh = RandomSource(1, 0, "x")                    # no random number used: the next are the first
+    assert (source.random(), source.normal(), source.exponential()) == (fresh.random(), fresh.normal(), fresh.exponential())
 
 
 def test_a_mixture_draws_each_component_with_its_weight():

@@ -195,3 +195,12 @@ def test_uk_comparator_reproduces_the_comparator_in_2027():
     assert uk.loc["system_cost_gbp", "ci_high"] < 0
     intl = diff.loc["international_comparator"]
     assert intl.loc["system_cost_gbp", "difference"] < uk.loc["system_cost_gbp", "difference"]
+
+
+def test_only_the_effects_of_the_kinds_asked_for_are_applied():
+    cfg = network_cfg(lever({"capacity": {"service": "acute", "add": 20}}, {"los": {"service": "acute", "factor": 0.5}}))
+    every = levers.apply(cfg)["network"]["services"]["acute"]
+    places_only = levers.apply(cfg, kinds=("capacity",))["network"]["services"]["acute"]
+    assert every["capacity"] == places_only["capacity"] == 1020
+    assert every["los"] != cfg["network"]["services"]["acute"]["los"]
+    assert places_only["los"] == cfg["network"]["services"]["acute"]["los"]

@@ -44,3 +44,16 @@ def test_paired_differences_use_replication_pairs():
     assert diff["difference"] == pytest.approx(-5, abs=0.1)
     assert diff["ci_high"] < 0 and diff["ci_high"] - diff["ci_low"] < 0.2   # pairing removes the common noise
     assert diff["relative_pct"] == pytest.approx(-5, abs=0.5)
+
+
+def test_one_replication_summary_is_each_value_as_the_interval_gives_it():
+    # one value per metric: the summary is t_interval's for each (a non-finite value has no mean)
+    reps = pd.DataFrame({"scenario": "s", "year": 2027, "replication": 0, "metric": ["a", "b", "c", "d"],
+                         "value": [1.5, math.inf, math.nan, -2.0]})
+    summary = summarise(reps)
+    assert list(summary.columns) == ["scenario", "year", "metric", "mean", "ci_low", "ci_high", "replications"]
+    for row, value in zip(summary.itertuples(), reps["value"]):
+        mean, low, high, n = t_interval([value])
+        assert (row.mean == mean or (math.isnan(row.mean) and math.isnan(mean))) and row.replications == n
+        assert math.isnan(row.ci_low) and math.isnan(row.ci_high) and math.isnan(low) and math.isnan(high)
+    assert summary["replications"].tolist() == [1, 0, 0, 1]

@@ -124,3 +124,20 @@ def test_a_draw_that_ran_away_is_left_out_of_the_summaries_and_counted():
     assert table.loc[("do_nothing", "total_cost_gbp"), "draws"] == 3                   # its own runaway only
     assert table.loc[("do_nothing", "total_cost_gbp"), "draws_ran_away"] == 1
     assert table.loc[("do_nothing", "ran_away"), "mean"] == 0.25                       # the share that ran away: all draws
+
+
+def test_a_draw_keeps_only_what_the_study_reads_and_a_full_run_completes_its_entry(tmp_path):
+    from sim.jobs import cache, outputs
+
+    config = load([*MMC, "run.replications=1", "run.n_jobs=1", f"run.cache_dir={tmp_path / 'cache'}"])
+    table, ran, _ = runs.run_one(config)
+    store = cache.folder(config["run"], cache.key(config))
+    assert ran and sorted(p.name for p in store.iterdir()) == sorted(runs.KEPT)
+    again, ran, _ = runs.run_one(config)                     # read back, not run
+    assert not ran and again.equals(pd.read_csv(store / "replications.csv"))
+    assert not cache.restore(store, tmp_path / "out")        # not a finished run for python -m sim ...
+    full = tmp_path / "full"
+    outputs.write_all(runner.run(config, progress=False), full)
+    cache.save(full, store)                                  # ... until one completes it
+    assert cache.complete(store) and cache.restore(store, tmp_path / "out")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "replications.csv"), table)

@@ -36,6 +36,13 @@ def keys(table: pd.DataFrame) -> list[str]:
 def summarise(replications: pd.DataFrame) -> pd.DataFrame:
     """Long summary ``scenario, [year,] metric, mean, ci_low, ci_high, replications`` from long replications."""
     by = keys(replications)
+    if not replications.duplicated(by).any():
+        # One replication: each mean is its value (NaN if not finite) with no interval, as t_interval
+        # gives it, without a groupby over a thousand one-row groups (a tenth of a second a job in a PSA).
+        values = replications["value"].to_numpy(dtype=float)
+        finite = np.isfinite(values)
+        return pd.DataFrame({**{k: replications[k].to_numpy() for k in by}, "mean": np.where(finite, values, math.nan),
+                             "ci_low": math.nan, "ci_high": math.nan, "replications": finite.astype(int)})
     rows = []
     for key, group in replications.groupby(by, sort=False):
         mean, low, high, n = t_interval(group["value"].to_numpy())

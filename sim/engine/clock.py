@@ -94,8 +94,8 @@ class Clock(simpy.Environment):
         heappush(queue, (at, URGENT, next(self._eid), _stop, None))
         try:
             while True:
-                entry = heappop(queue)
-                self.now = entry[0]
-                entry[3](entry[4])
+                when, _, _, callback, argument = heappop(queue)
+                self.now = when
+                callback(argument)
         except _Stop:
             return None

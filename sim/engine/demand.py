@@ -151,6 +151,7 @@ class ArrivalStream:
             self.amplitude, self.period = 0.0, 1.0
         self.peak = float(self.hourly.max()) * (1.0 + self.amplitude)
 
+        self._arrive_call = self._arrive    # bound once for the clock (see Service._finish_call)
         self.router = None      # wired by the network builder
         self.patience = None    # wired by the network builder (a distribution) with renege_to
         self.renege_to = None
@@ -211,7 +212,7 @@ class ArrivalStream:
                 return          # the horizon, or a new year: revise() starts the stream again
             self._generate()
         env = self.env
-        env.call_later(self._times[self._i] - env.now, self._arrive)
+        env.call_later(self._times[self._i] - env.now, self._arrive_call)
 
     def _arrive(self, _):
         person = self._people[self._i]     # (locality, age band, risk tier, residence): the registry's key

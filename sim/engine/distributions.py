@@ -161,14 +161,15 @@ class Mixture(Distribution):
         super().__init__(source)
         self.names = names                      # component names, in order
         self.components = components            # name -> Distribution
+        self._in_order = [components[name] for name in names]
         self.weights = weights                  # callable: patient -> tuple of cumulative weights (last inf)
         self.mean_days = sum(c.mean() for c in components.values()) / len(components)
 
     def _component(self, patient, u):
-        for limit, name in zip(self.weights(patient), self.names):
+        for limit, component in zip(self.weights(patient), self._in_order):
             if u < limit:
-                return self.components[name]
-        return self.components[self.names[-1]]  # pragma: no cover - the last limit is infinite
+                return component
+        return self._in_order[-1]  # pragma: no cover - the last limit is infinite
 
     def draw(self, patient=None):
         return self._component(patient, self.source.random()).draw(patient)

@@ -43,6 +43,7 @@ class EventLog:
         self._wrap(service, "_admit", "start", first)
         self._wrap(service, "depart", "leave", first)
         self._wrap(service, "_finish", "finish", first)
+        service._finish_call = service._finish        # what the clock calls when a stay ends: the logged one
         original_renege = service._renege
         rows, env, name, replication = self.rows, self.env, service.name, self.replication
 

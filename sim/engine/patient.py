@@ -49,7 +49,7 @@ class Patient:
     )
 
     def __init__(self, pid, age_band, locality, site, risk_tier, care_home, arrival_mode, origin, now, balks=False,
-                 patience=None, renege_to=None, place=None):
+                 place=None, patience=None, renege_to=None):
         self.id = pid
         self.age_band = age_band
         self.locality = locality
@@ -93,7 +93,7 @@ class Patients:
         """A new patient arriving now; ``site`` defaults to their locality's one site, ``place`` to the site's."""
         self.created += 1
         patient = Patient(self.created, age_band, locality, self.site_of[locality] if site is None else site, risk_tier,
-                          care_home, arrival_mode, origin, self.env.now, balks, place=place)
+                          care_home, arrival_mode, origin, self.env.now, balks, place)   # positional: a keyword costs a dict a call
         patient.month = self.month_now()
         return patient
 

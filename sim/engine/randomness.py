@@ -18,14 +18,16 @@ Process names are ``<kind>:<node>``: ``arrivals:ae_walk_in``, ``los:acute``, ``r
 ``patience:ic_bed``, ``avert:ae_walk_in``, ``return:home``, ``initial:acute``...  (In carepath a
 *stream* is always an arrival stream; random numbers come from *sources*.)
 
-Draws are taken from numpy in blocks and served one at a time from a Python list: a scalar numpy
-call costs about a microsecond, a list index a few tens of nanoseconds, and the engine draws
-millions of variates per simulated year.
+Draws are taken from numpy in blocks and served one at a time by a list iterator's ``__next__``: a
+scalar numpy call costs about a microsecond, the iterator a few tens of nanoseconds with no Python
+frame, and the engine draws millions of variates per simulated year.
 """
 from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
+from itertools import chain
 
 import numpy as np
 
@@ -38,46 +40,30 @@ def process_seed(seed: int, replication: int, name: str) -> np.random.SeedSequen
 
 
 class RandomSource:
-    """One process's buffered uniform, standard normal and standard exponential variates."""
+    """One process's buffered uniform, standard normal and standard exponential variates.
 
-    __slots__ = ("_e", "_ei", "_u", "_ui", "_z", "_zi", "generator", "name")
+    :meth:`random`, :meth:`normal` and :meth:`exponential` are each the ``__next__`` of an endless
+    iterator over blocks of ``_BLOCK`` variates, a block drawn from the generator when the last is used
+    up: the engine's commonest call runs no Python frame at all, and the draws are those of a list
+    refilled on demand, block for block.
+    """
+
+    __slots__ = ("exponential", "generator", "name", "normal", "random")
 
     def __init__(self, seed: int, replication: int, name: str):
         self.name = name
-        self.generator = np.random.Generator(np.random.PCG64(process_seed(seed, replication, name)))
-        self._u: list[float] = []
-        self._ui = 0
-        self._z: list[float] = []
-        self._zi = 0
-        self._e: list[float] = []
-        self._ei = 0
+        self.generator = generator = np.random.Generator(np.random.PCG64(process_seed(seed, replication, name)))
+        #: a uniform variate on [0, 1)
+        self.random = _served(lambda: generator.random(_BLOCK).tolist())
+        #: a standard normal variate
+        self.normal = _served(lambda: generator.standard_normal(_BLOCK).tolist())
+        #: a standard (mean 1) exponential variate
+        self.exponential = _served(lambda: generator.standard_exponential(_BLOCK).tolist())
 
-    def random(self) -> float:
-        """A uniform variate on [0, 1)."""
-        i = self._ui
-        if i == len(self._u):
-            self._u = self.generator.random(_BLOCK).tolist()
-            i = 0
-        self._ui = i + 1
-        return self._u[i]
 
-    def normal(self) -> float:
-        """A standard normal variate."""
-        i = self._zi
-        if i == len(self._z):
-            self._z = self.generator.standard_normal(_BLOCK).tolist()
-            i = 0
-        self._zi = i + 1
-        return self._z[i]
-
-    def exponential(self) -> float:
-        """A standard (mean 1) exponential variate."""
-        i = self._ei
-        if i == len(self._e):
-            self._e = self.generator.standard_exponential(_BLOCK).tolist()
-            i = 0
-        self._ei = i + 1
-        return self._e[i]
+def _served(block: Callable[[], list[float]]) -> Callable[[], float]:
+    """The variates of ``block()``, then of the next ``block()``, for ever, one a call."""
+    return chain.from_iterable(iter(block, None)).__next__
 
 
 class RandomSources:

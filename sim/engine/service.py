@@ -96,6 +96,7 @@ class Service(Tally):
         self.corridor_places = spec.corridor_places   # None: no corridor care; math.inf: no limit
         self.route_on_start = spec.route_on_start
         self.holding_patience = spec.holding_patience
+        self._finish_call = self._finish   # for the clock, bound once: a method looked up uncalled is a new object each time
         # Wired by the network builder once every node exists.
         self.router = None
         self.overflow = None
@@ -134,7 +135,7 @@ class Service(Tally):
     def offer(self, patient, holder=None):
         """A patient asks for a place; ``holder`` is the service whose place they still hold."""
         self.offered += 1
-        patient.joined = self.env.now
+        patient.joined = now = self.env.now
         if self.in_place < self.capacity and not self.queued:
             self._count_arrival(patient)
             self._admit(patient, holder)
@@ -146,7 +147,7 @@ class Service(Tally):
         else:
             self._count_arrival(patient)
             self.waiting += 1
-            self._tw_waiting += self.env.now
+            self._tw_waiting += now
             entry = self._enqueue(patient, None)
             patience = patient.patience or self.patience
             delay = math.inf if patience is None else patience.draw(patient)
@@ -184,10 +185,10 @@ class Service(Tally):
             holder.depart(patient)
         patient.admitted = now
         self._admitted_sum += now
-        patient.entered = patient.joined
+        patient.entered = joined = patient.joined
         patient.origin = self.group
         patient.patience = None
-        wait = now - patient.joined
+        wait = now - joined
         self.started += 1
         if wait > 0:
             self.waited += 1
@@ -203,7 +204,7 @@ class Service(Tally):
         stay = self.los.draw(patient)
         if self.los_pressure is not None:
             stay = self.los_pressure.adjust(stay)
-        self.env.call_later(stay, self._finish, patient)
+        self.env.call_later(stay, self._finish_call, patient)
 
     def _finish(self, patient):
         """Service is over (medically fit): choose where next, then leave, at once or at a discharge time."""
@@ -275,7 +276,8 @@ class Service(Tally):
             patient.last_discharge = now
         if patient.registered:
             self.caseload.remove(patient)
-        self._pull()
+        if self.queued and self.in_place < self.capacity:
+            self._pull()
 
     def _open_corridor(self):
         """Corridor care: while patients wait for a place held by a patient who is only waiting to move
@@ -361,12 +363,10 @@ class Service(Tally):
 
     def set_surge(self, places):
         """Open (or close) escalation places on top of the base capacity; nobody is turned out."""
-        now = self.env.now
-        change = places - self.surge
+        now, change = self.env.now, places - self.surge
         self._tw_surge += change * now
         self._tw_capacity += change * now
-        self.surge = places
-        self.capacity += change
+        self.surge, self.capacity = places, self.capacity + change
         self._pull()
 
     # -------------------------------------------------------- initial state
@@ -390,11 +390,10 @@ class Service(Tally):
         patient.origin = self.group
         if self.route_on_start:
             self._decide(patient)
-        self.env.call_later(self.los.residual(patient), self._finish, patient)
+        self.env.call_later(self.los.residual(patient), self._finish_call, patient)
 
     def _decide(self, patient):
-        """Choose where the patient goes next as they start (``route_on_start``): their stay here may
-        depend on it (``by: heading``), as an admitted patient's work-up in A&E takes longer."""
+        """Choose the next destination as the patient starts (``route_on_start``): their stay may depend on it (``by: heading``)."""
         patient.next_node = destination = self.router.choose(patient)
         patient.heading = destination.name
 

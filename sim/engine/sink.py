@@ -32,7 +32,8 @@ class Sink:
         if holder is not None:
             holder.depart(patient)
         self.count += 1
-        self.by_origin[patient.origin] = self.by_origin.get(patient.origin, 0) + 1
+        origin, by_origin = patient.origin, self.by_origin
+        by_origin[origin] = by_origin.get(origin, 0) + 1
         if self.return_probability is not None and self.source.random() < self.return_probability(patient):
             self.pending += 1
             self.env.call_later(self.return_delay.draw(patient), self._return, patient)

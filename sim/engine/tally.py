@@ -31,11 +31,11 @@ class Tally:
     def _left_place(self, patient, now):
         """Place time of a patient giving up their place (leaving, or moved to the corridor), and whether
         they left on the calendar day they took it (day 0 starts at midnight): a zero-day stay."""
-        self.place_sum += now - patient.admitted
-        self._admitted_sum -= patient.admitted
-        mode = patient.arrival_mode
-        self.left_by_mode[mode] = self.left_by_mode.get(mode, 0) + 1
-        if int(now) == int(patient.admitted):
+        admitted, mode, left = patient.admitted, patient.arrival_mode, self.left_by_mode
+        self.place_sum += now - admitted
+        self._admitted_sum -= admitted
+        left[mode] = left.get(mode, 0) + 1
+        if int(now) == int(admitted):
             self.same_day += 1
             self.same_day_by_mode[mode] = self.same_day_by_mode.get(mode, 0) + 1
 

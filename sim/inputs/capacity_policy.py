@@ -54,6 +54,7 @@ from . import levers
 
 KEYS = {"name", "label", "description", "source", "network", "table", "levers_checked", "steps", "closure_lag_years"}
 STEP_KEYS = {"label", "places", "open_gbp", "close_gbp", "source"}
+PLACES = ("capacity",)   # the kinds of lever effect that change a service's places
 COLUMNS = ("place", "scenario", "year", "capacity", "service", "part", "base_places", "base_load", "load",
            "scheme_places", "places", "levers_digest")
 
@@ -99,7 +100,8 @@ def apply(cfg: Mapping[str, Any]) -> dict:
         return levers.apply(cfg)          # bad places: left as given for the schema check to name the key
     year = int(cfg["run"]["year"])
     out = _changed(cfg, spec, year)
-    history = [_places(_changed(cfg, spec, year - k), base) for k in range(1, spec["lag"] + 2)]
+    # earlier years count only for their places: their levers' other effects (routing, stays) are left out
+    history = [_places(_changed(cfg, spec, year - k, kinds=PLACES), base) for k in range(1, spec["lag"] + 2)]
     current = _places(out, base)
     lagged = _with_lag(current, history[:spec["lag"]])
     before = _with_lag(history[0], history[1:])
@@ -127,11 +129,12 @@ def _has_places(service: Mapping[str, Any]) -> bool:
     return capacity is not None and not (isinstance(capacity, Mapping) and not capacity)
 
 
-def _changed(cfg: Mapping[str, Any], spec: dict, year: int) -> dict:
-    """The configuration of ``year`` with the table's places, the levers and the steps (not yet the lag)."""
+def _changed(cfg: Mapping[str, Any], spec: dict, year: int, kinds=None) -> dict:
+    """The configuration of ``year`` with the table's places, the levers (only their effects of ``kinds``,
+    if given) and the steps (not yet the lag)."""
     run = {**cfg["run"], "year": year}
     sized = _with_table(cfg, spec, year)
-    changed = levers.apply({**sized, "run": run}, presets=False)
+    changed = levers.apply({**sized, "run": run}, presets=False, kinds=kinds)
     changed["run"] = dict(cfg["run"])
     base = {str(name): s.get("capacity") for name, s in (cfg["network"].get("services") or {}).items()}
     for name, step in spec["steps"].items():

@@ -46,7 +46,7 @@ added are costed whether used or not.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,9 +154,9 @@ class _Target:
         return self.streams[name]
 
 
-def apply(cfg: Mapping[str, Any], presets: bool = True) -> dict:
+def apply(cfg: Mapping[str, Any], presets: bool = True, kinds: Collection[str] | None = None) -> dict:
     """The configuration with the scenario's levers and (unless ``presets`` is false) its capacity
-    presets applied (a new dict)."""
+    presets applied (a new dict); ``kinds``: only the effects of these kinds (default: every kind)."""
     scenario = cfg.get("scenario") or {}
     levers = scenario.get("levers") or {}
     capacity = (scenario.get("capacity") or {}) if presets else {}
@@ -186,7 +186,7 @@ def apply(cfg: Mapping[str, Any], presets: bool = True) -> dict:
             continue
         for i, effect in enumerate(effects):
             _apply_effect(Lever(network, target, population, labels, name, lever.get("cohort"), intensity),
-                          effect, f"{where}.effects[{i}]")
+                          effect, f"{where}.effects[{i}]", kinds)
     _apply_capacity_presets(network, target, population, capacity)
     return out
 
@@ -321,10 +321,12 @@ EFFECTS = {
 }
 
 
-def _apply_effect(lever: Lever, effect, where) -> None:
+def _apply_effect(lever: Lever, effect, where, kinds: Collection[str] | None = None) -> None:
     if not isinstance(effect, Mapping) or len(effect) != 1 or next(iter(effect)) not in EFFECTS:
         raise ConfigError(where, effect, f"a mapping with exactly one of {list(EFFECTS)}")
     kind, spec = next(iter(effect.items()))
+    if kinds is not None and kind not in kinds:
+        return
     where = f"{where}.{kind}"
     if not isinstance(spec, Mapping):
         raise ConfigError(where, spec, "a mapping")

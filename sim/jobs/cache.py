@@ -37,9 +37,14 @@ def folder(run: Mapping[str, Any], job_key: str) -> Path:
     return Path(run.get("cache_dir") or DEFAULT_DIR) / job_key
 
 
+def complete(store: Path, files=FILES) -> bool:
+    """Whether ``store`` holds a finished job's ``files`` (by default every file a run writes)."""
+    return all((Path(store) / name).is_file() for name in files)
+
+
 def restore(store: Path, out_dir: Path) -> bool:
     """Copy a finished job's files into ``out_dir``; False if there is no finished job."""
-    if not all((store / name).is_file() for name in FILES):
+    if not complete(store):
         return False
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -50,8 +55,9 @@ def restore(store: Path, out_dir: Path) -> bool:
 
 
 def save(out_dir: Path, store: Path) -> None:
-    """Copy a job's finished files to the cache, atomically (a partial copy is never visible)."""
-    if store.exists():
+    """Copy a job's finished files to the cache, atomically (a partial copy is never visible).  An entry
+    with fewer files (a PSA draw keeps only what the study reads) is replaced by a job that has them all."""
+    if store.exists() and (complete(store) or not complete(out_dir)):
         return
     store.parent.mkdir(parents=True, exist_ok=True)
     staging = store.parent / f".{store.name}.{os.getpid()}.tmp"
@@ -61,6 +67,8 @@ def save(out_dir: Path, store: Path) -> None:
         if (Path(out_dir) / name).is_file():
             shutil.copy2(Path(out_dir) / name, staging / name)
     try:
+        if store.exists():
+            shutil.rmtree(store)
         os.replace(staging, store)
     except OSError:              # another job finished the same configuration first
         shutil.rmtree(staging, ignore_errors=True)
