@@ -54,8 +54,9 @@ def check(cfg: Mapping[str, Any]) -> MetricSet:
     return _checked(cfg)[0]
 
 
-def _checked(cfg: Mapping[str, Any], running: bool = False) -> tuple[MetricSet, dict]:
-    """:func:`check`, returning the prepared configuration too (what a run with no ``auto`` settings prepares).
+def _checked(cfg: Mapping[str, Any], running: bool = False) -> tuple[MetricSet, dict, list]:
+    """:func:`check`, returning the prepared configuration and later years too (what a run with no ``auto``
+    settings prepares).
 
     ``running``: for :func:`run`, which skips building the model here when its first replication builds
     the same model in this process straight away (one worker, one year, no ``auto``), failing just as early."""
@@ -73,12 +74,12 @@ def _checked(cfg: Mapping[str, Any], running: bool = False) -> tuple[MetricSet, 
     metric_set = MetricSet(built["network"], built.get("costs"))
     later = list(years.later_years(cfg))
     if running and workers == 1 and not automatic and not later:
-        return metric_set, built
+        return metric_set, built, later
     model = Model(built, 0)
     for _, _, prepared in later:                 # every year's settings must build and fit the network
         MetricSet(prepared["network"], prepared.get("costs"))
         YearRevision(prepared["network"], model.context, lambda stream: 1.0, model.network)
-    return metric_set, built
+    return metric_set, built, later
 
 
 def run_replication(cfg: Mapping[str, Any], replication: int, later_years=()) -> dict:
@@ -134,12 +135,14 @@ def run(cfg: Mapping[str, Any], progress: bool | Callable[[int, int], object] = 
 
     ``run.warmup_days: auto`` and ``run.replications: auto`` choose the warm-up and the number of
     replications first (see :mod:`sim.analysis.output_analysis`); ``Results.analysis`` says what was chosen."""
-    _, checked = _checked(cfg, running=True)
+    _, checked, checked_later = _checked(cfg, running=True)
     cfg = years.with_horizon(cfg)
     run_cfg = dict(cfg["run"])
     scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
-    # the check prepared this very configuration unless it stood in for an automatic warm-up or replications
-    built = checked if AUTO not in (run_cfg["warmup_days"], run_cfg["replications"]) else prepare(cfg)
+    # the check prepared this very configuration and its later years unless it stood in for an automatic
+    # warm-up or replications (a warm-up moves each later year's first day)
+    automatic = AUTO in (run_cfg["warmup_days"], run_cfg["replications"])
+    built = prepare(cfg) if automatic else checked
     analysis: dict = {}
     if run_cfg["warmup_days"] == AUTO:
         pilot_reps = output_analysis.settings(run_cfg)["pilot_replications"]
@@ -151,7 +154,8 @@ def run(cfg: Mapping[str, Any], progress: bool | Callable[[int, int], object] = 
                               "results_days": float(run_cfg["horizon_days"]) - warmup, "per_service": per_service}
         run_cfg["warmup_days"] = warmup
     cfg, built = {**cfg, "run": run_cfg}, {**built, "run": run_cfg}
-    later = [(day, year, {**prepared, "run": {**run_cfg, "year": year}}) for day, year, prepared in years.later_years(cfg)]
+    later = [(day, year, {**prepared, "run": {**run_cfg, "year": year}})
+             for day, year, prepared in (years.later_years(cfg) if automatic else checked_later)]
     if run_cfg["replications"] == AUTO:
         outputs, analysis["replications"] = output_analysis.replicate_until_precise(
             lambda reps: _replicate(built, reps, scenario, progress, later), run_cfg,
