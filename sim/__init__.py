@@ -1,20 +1,25 @@
 """carepath: discrete-event simulation of health and social care pathways.
 
-Run ``python -m sim`` for the built-in Walsall 2017/18 system; see README.md.  The package is in
-layers, each importing only those below it (``tests/test_layers.py`` keeps it so):
+Run ``carepath --help`` for the commands (:mod:`sim.commands`); ``carepath run`` (or ``python -m sim``)
+runs the built-in Walsall 2017/18 system; see README.md.  The package is in layers, each importing only
+those before it (``tests/test_layers.py`` keeps it so):
 
-``sim.common``    the error raised for bad input, value checks, atomic files, paths
-``sim.engine``    the simulation: services with places and waiting lists, arrival streams, routing,
-                  lengths of stay, random numbers, the network built from config, one replication
-``sim.inputs``    from Hydra configs and data files to the checked configuration the engine builds
-                  from: composition, schema, calibration factors, shift-left levers, the register
-``sim.analysis``  from raw statistics to metrics, intervals, comparisons, tables and figures
-``sim.jobs``      running configurations: replications in parallel, the cache, output files, the
-                  command-line job, experiments
+``sim.common``       the error raised for bad input, value checks, atomic files, paths
+``sim.engine``       the simulation: services with places and waiting lists, arrival streams, routing,
+                     lengths of stay, random numbers, the network built from config, one replication
+``sim.inputs``       from Hydra configs and data files to the checked configuration the engine builds
+                     from: composition, schema, calibration factors, shift-left levers, the register
+``sim.analysis``     from raw statistics to metrics, intervals, comparisons, tables and figures
+``sim.jobs``         running configurations: replications in parallel, the cache, output files, the
+                     command-line job, the experiments' harness, comparing and reproducing
+``sim.place``        a place's own files, their checks, and the configs written from them
+``sim.uncertainty``  PSA, history matching, Morris and Sobol, switching values
+``sim.studies``      calibration, backtest, verification, reconciliation, sizing, the register, speed
+``sim.api``          running from Python (notebooks, scripts)
+``sim.app``          the web app
 
-The entry points sit on top: ``python -m sim`` (:mod:`sim.__main__`), :mod:`sim.api` for Python,
-and the tools ``python -m sim.calibrate``, ``sim.validate``, ``sim.reproduce``, ``sim.bench``,
-``sim.compare`` and ``sim.params``.
+The entry points sit on top: ``carepath`` (:mod:`sim.commands`), ``python -m sim`` (:mod:`sim.__main__`),
+and each tool's older spelling ``python -m sim.<tool>``.
 
 The public names below are imported on first use, so ``import sim`` stays cheap for worker
 processes::
@@ -31,7 +36,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "api": ("sim.api", None),
     "figures": ("sim.analysis.figures", None),
-    "validate": ("sim.validate", None),
+    "validate": ("sim.studies.validate", None),
     "Experiment": ("sim.jobs.experiment", "Experiment"),
     "load": ("sim.inputs.config", "load"),
     "run": ("sim.api", "run"),

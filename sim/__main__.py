@@ -1,4 +1,4 @@
-"""``python -m sim``: run the configured pathway (Hydra entry point); ``python -m sim --help`` says how."""
+"""``python -m sim`` (or ``carepath run``): run the configured pathway, the Hydra job; ``--help`` says how."""
 from __future__ import annotations
 
 import sys
@@ -13,13 +13,25 @@ from .jobs.cli import check_command_line, fail, objective_value, run_job
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
-def main(cfg: DictConfig) -> float | None:
+def job(cfg: DictConfig) -> float | None:
     results = run_job(cfg, Path(HydraConfig.get().runtime.output_dir))
     return objective_value(cfg, results)   # for optimising sweepers (None otherwise)
 
 
-if __name__ == "__main__":
-    problems = check_command_line(sys.argv[1:])   # before Hydra composes or writes anything
+def main(argv: list[str] | None = None) -> int:
+    """Check the overrides in ``argv`` (default: the command line's), then hand them to Hydra."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    problems = check_command_line(argv)   # before Hydra composes or writes anything
     if problems:
         fail(problems)
-    main()
+    saved = sys.argv
+    sys.argv = [saved[0], *argv]           # Hydra reads its overrides from sys.argv
+    try:
+        job()
+    finally:
+        sys.argv = saved
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,7 +1,8 @@
 """The parameter register: complete, sourced, and up to date."""
 from __future__ import annotations
 
-from sim import params
+from sim.inputs import params
+from sim.studies import params as register_page
 
 
 def test_every_parameter_has_a_source_or_an_assumption_mark():
@@ -21,7 +22,7 @@ def test_every_place_and_the_pathway_are_covered():
 
 def test_committed_register_is_current(tmp_path):
     out = tmp_path / "parameters.md"
-    assert params.main(["--out", str(out), "--quiet"]) == 0
+    assert register_page.main(["--out", str(out), "--quiet"]) == 0
     committed = params.REGISTER.read_text()
     assert out.read_text() == committed, "docs/parameters.md is stale: run python -m sim.params"
 
@@ -65,7 +66,7 @@ def test_register_shows_the_keys_and_locators_cited():
     spend = register[("calibration/walsall_2017.yaml", "spend.acute.value")]
     assert spend.cites == [("walsall-cabinet-2018", 'App. 1 §3.3 Table 3, "Acute Services"')]
     assert not params.unknown_keys(list(register.values()))
-    assert "| `acute_beds` | `533` | places | public reference | `express-star-bed-occupancy-2017`" in params.markdown(
+    assert "| `acute_beds` | `533` | places | public reference | `express-star-bed-occupancy-2017`" in register_page.markdown(
         [beds])
 
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from sim import params
+from sim.inputs import params
 
 ROOT = params.ROOT
 #: where citations are written: configs, docs, the README, experiments, notebooks and committed results

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import validate
 from sim.analysis import theory
+from sim.studies import validate
 
 
 def test_erlang_formulas_against_known_values():

@@ -32,7 +32,7 @@ def test_the_default_file_loads_and_gives_every_uncertain_input_a_range():
 
 
 def test_every_default_range_cites_a_source_or_says_it_is_an_assumption():
-    from sim import params
+    from sim.inputs import params
     for rng in ranges.load().ranges:
         assert params.status_of(rng.source) != "unsourced", rng.name
 

@@ -13,7 +13,7 @@ DESCRIPTION = ("Serve the carepath web app: choose a place, year, scenario and c
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.app", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="carepath app", description=DESCRIPTION)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to serve on (default 127.0.0.1, this machine only; 0.0.0.0 serves a team)")
     parser.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 picks a free one)")

@@ -10,7 +10,7 @@ compose to:
 * the intensity of each lever of the chosen scenario (0 = not in place, 1 = the full effect).
 
 Each setting carries its default (what runs if it is left alone), its unit and its source, taken from
-the parameter register (:mod:`sim.params`), which reads them beside the values in ``configs/``.
+the parameter register (:mod:`sim.inputs.params`), which reads them beside the values in ``configs/``.
 
 A choice becomes command-line overrides (:func:`overrides`): a group option or a value that differs
 from its default, and nothing else, so :func:`command` prints the ``python -m sim`` command that runs
@@ -28,8 +28,8 @@ import yaml
 
 from ..common.paths import CONFIG_DIR
 from ..inputs.overrides import REFERENCE, default_groups, groups
+from ..inputs.params import register_file
 from ..inputs.schema import YEARS
-from ..params import register_file
 
 #: the config groups a user of the app chooses from, in page order, with the label of each (those the
 #: configs do not have are left out; ``capacity`` follows the place, ``network`` is the pathway itself)

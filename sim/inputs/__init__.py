@@ -6,8 +6,7 @@
 * :mod:`~sim.inputs.data_files` -- CSV files a planner supplies (population by locality and age);
 * :mod:`~sim.inputs.calibration` -- fitted factors applied to the sourced priors;
 * :mod:`~sim.inputs.levers` -- a scenario's shift-left levers compiled into pathway data;
-* :mod:`~sim.inputs.prepare` -- all of the above in order: what a replication runs.
-
-The parameter register (every number in ``configs/`` with its unit, source and status) is the tool
-``python -m sim.params``.
+* :mod:`~sim.inputs.prepare` -- all of the above in order: what a replication runs;
+* :mod:`~sim.inputs.params` -- the parameter register: every number in ``configs/`` with its unit,
+  source and status (``carepath params`` writes it to ``docs/parameters.md``).
 """

@@ -6,5 +6,7 @@
 * :mod:`~sim.jobs.cli` -- the command-line job (``python -m sim``): checks, cache, summary;
 * :mod:`~sim.jobs.callbacks` -- Hydra callbacks run after a multirun (the scenario comparison);
 * :mod:`~sim.jobs.objective` -- the objective an optimising sweeper minimises;
-* :mod:`~sim.jobs.experiment` -- the harness behind ``experiments/`` and ``results/``.
+* :mod:`~sim.jobs.experiment` -- the harness behind ``experiments/``, the studies and ``results/``;
+* :mod:`~sim.jobs.compare` -- ``carepath compare``: a finished sweep's scenarios, paired;
+* :mod:`~sim.jobs.reproduce` -- ``carepath reproduce``: re-run a committed experiment and check its numbers.
 """

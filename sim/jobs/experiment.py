@@ -33,16 +33,20 @@ from . import outputs, runner
 
 
 def command_line(argv) -> str:
-    """The command as typed from the repository root: ``python -m sim.<module>`` for package
-    modules, a path relative to the root for scripts."""
-    script = Path(argv[0]).resolve()
-    if script.parent == ROOT / "sim":
-        head = ["python", "-m", f"sim.{script.stem}"]
+    """The command as typed from the repository root: ``carepath <subcommand> ...`` as given,
+    ``python -m <module>`` for the package's modules, a path relative to the root for scripts."""
+    if str(argv[0]).startswith("carepath"):
+        head = str(argv[0]).split()
     else:
-        try:
-            head = ["python", str(script.relative_to(ROOT))]
-        except ValueError:
-            head = ["python", argv[0]]
+        script = Path(argv[0]).resolve()
+        if script.is_relative_to(ROOT / "sim"):
+            module = script.relative_to(ROOT).with_suffix("").parts
+            head = ["python", "-m", ".".join(module[:-1] if module[-1] == "__main__" else module)]
+        else:
+            try:
+                head = ["python", str(script.relative_to(ROOT))]
+            except ValueError:
+                head = ["python", argv[0]]
     return " ".join(shlex.quote(a) for a in [*head, *argv[1:]])
 
 

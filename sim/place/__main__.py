@@ -10,7 +10,7 @@ from . import build, export, sizing
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.place", description=__doc__.split(":", 1)[1].strip())
+    parser = argparse.ArgumentParser(prog="carepath place", description=__doc__.split(":", 1)[1].strip())
     commands = parser.add_subparsers(dest="command", required=True)
     init = commands.add_parser("init", help="write an example place's files and a README explaining them into DIR")
     init.add_argument("dir", type=Path)

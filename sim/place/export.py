@@ -15,12 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from .. import params
 from ..common.errors import ConfigError
 from ..common.files import atomic_write
 from ..common.paths import CONFIG_DIR
 from ..engine.catchment import OUTSIDE
 from ..engine.population import AGE_BANDS, Population
+from ..inputs import params
 from ..inputs.config import load
 from .template import BY_NAME, FILES, readme
 from .writer import LOCAL_PATHS, number

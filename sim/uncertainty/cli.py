@@ -35,7 +35,7 @@ HEADLINE = ["system_cost_gbp", "total_cost_gbp", "acute_bed_need", "acute.occupa
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m sim.uncertainty", description=__doc__.splitlines()[0],
+    p = argparse.ArgumentParser(prog="carepath uncertainty", description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--draws", type=int, default=64, help="parameter sets (PSA); Morris trajectories; Sobol base samples")
     p.add_argument("--scenarios", default="do_nothing,uk_comparator", help="comma-separated scenarios, run with every draw")

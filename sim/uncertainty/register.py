@@ -1,4 +1,4 @@
-"""The ranges against the parameter register (:mod:`sim.params`): every uncertain input has a range.
+"""The ranges against the parameter register (:mod:`sim.inputs.params`): every uncertain input has a range.
 
 The register lists the numbers of the config files by file and key; a file's keys sit under a Hydra
 prefix (``rates/walsall_2017.yaml`` under ``place``, ``calibration/*.yaml`` under ``place.calibration``).
@@ -57,7 +57,7 @@ def coverage(ranges: RangeSet, files=UNCERTAIN_FILES) -> list[str]:
 
 def unused(ranges: RangeSet) -> list[str]:
     """Ranges none of whose keys is a number of any config file in the register's scope."""
-    from ..params import SCOPE
+    from ..inputs.params import SCOPE
     known = {k for scope in SCOPE for path in CONFIG_DIR.glob(scope)
              for k in file_leaves(str(path.relative_to(CONFIG_DIR)))}
     return [f"ranges.{r.name}" for r in ranges.ranges
