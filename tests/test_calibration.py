@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import calibrate
 from sim.common.errors import ConfigError
 from sim.inputs import calibration
 from sim.inputs.config import load
 from sim.jobs import runner
+from sim.studies import calibrate
 
 
 def cfg_with(parameters):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim import api, reproduce
+from sim import api
+from sim.jobs import reproduce
 from sim.jobs.experiment import Experiment, command_line
 
 SHORT = ["run.horizon_days=40", "run.warmup_days=5", "run.replications=3", "run.n_jobs=1"]

@@ -7,9 +7,10 @@ import subprocess
 
 import pytest
 
+from sim.common import paths
 from sim.inputs import params
 
-ROOT = params.ROOT
+ROOT = paths.ROOT
 #: where citations are written: configs, docs, the README, experiments, notebooks and committed results
 CITING = ("configs/", "docs/", "README.md", "experiments/", "notebooks/", "results/")
 OUTSIDE = "../" + "shared"                       # spelt in two parts so this file does not match itself
