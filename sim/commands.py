@@ -65,14 +65,15 @@ def run_experiment(argv: list[str]) -> int:
         print(f"carepath experiment: no experiment {name!r}; choose one of: {', '.join(known)}", file=sys.stderr)
         return 2
     script = EXPERIMENTS / f"{name}.py"
-    saved = sys.argv
+    saved = sys.argv, list(sys.path)
     sys.argv = [str(script), *args]
+    sys.path.insert(0, str(EXPERIMENTS))   # as ``python experiments/NAME.py`` has it: the scripts share _common.py
     try:
         runpy.run_path(str(script), run_name="__main__")
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     finally:
-        sys.argv = saved
+        sys.argv, sys.path[:] = saved
     return 0
 
 
