@@ -36,6 +36,7 @@ from omegaconf import OmegaConf
 
 from ..common.files import atomic_write
 from ..common.paths import ROOT
+from ..engine.partition import part_name
 from ..engine.population import Population
 from ..inputs import capacity_policy, levers
 from ..inputs.config import compose, load
@@ -70,7 +71,7 @@ def parts(cfg: Mapping[str, Any], service: str) -> dict[str, str]:
     names = Population(cfg["place"]).parts(partition) if partition else []   # as the network names its instances
     if len(names) <= 1:
         return {"": service}
-    return {part: f"{service}_{part}" for part in names}
+    return {part: part_name(service, part, len(names)) for part in names}
 
 
 def base_places(cfg: Mapping[str, Any], key: str, part: str) -> int:

@@ -26,6 +26,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from ..engine import demography
+from ..engine.partition import part_name
 from ..engine.population import Population
 from ..inputs.config import compose, load
 
@@ -98,11 +99,6 @@ def settings(replications: int = 3, quick: bool = False) -> list[str]:
             f"run.horizon_days={LONG_WARMUP + 365}"]
 
 
-def instance(service: str, part, parts: int) -> str:
-    """The name of a service's instance for ``part`` (a place with one part keeps the service's name)."""
-    return service if parts == 1 else f"{service}_{part}"
-
-
 class Sizing:
     """Sizes the services of places against the reference place (Walsall), whose load is measured once.
 
@@ -153,7 +149,7 @@ class Sizing:
             existing = current.get(key)
             sized = {}
             for part in parts[key]:
-                demand = float(mean[f"{instance(service, part, len(parts[key]))}.occupancy_mean"])
+                demand = float(mean[f"{part_name(service, part, len(parts[key]))}.occupancy_mean"])
                 sized[part] = max(1, round(reference[key] * demand / reference_load[key]))
                 before = existing.get(part) if isinstance(existing, dict) else existing
                 rows.append({"place": label, "capacity": key, "site": "" if single[key] else part,
