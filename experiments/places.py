@@ -14,12 +14,14 @@ from _common import options, run_settings
 
 from sim.analysis.statistics import t_interval
 from sim.common.paths import ROOT
+from sim.engine.partition import part_name
 from sim.engine.population import Population
 from sim.jobs.experiment import Experiment
 
 PUBLISHED = ROOT / "data" / "places" / "black_country" / "published.csv"
-MEASURES = {"type1_attendances": ("ae_{site}.arrivals", "ae_attendances"),
-            "ae_admissions": ("ae_admissions.acute_{site}", "ae_admissions")}
+#: measure: (the service partitioned by site, its metric for a site's instance, the place's metric)
+MEASURES = {"type1_attendances": ("ae", "{}.arrivals", "ae_attendances"),
+            "ae_admissions": ("acute", "ae_admissions.{}", "ae_admissions")}
 LABELS = {"type1_attendances": "type-1 A&E attendances", "ae_admissions": "emergency admissions via type-1 A&E"}
 
 
@@ -47,9 +49,10 @@ def main():
     black_country = exp.run("black_country", ["place=black_country", *settings])
     alone = {place: exp.run(place, [f"place={place}", *settings]) for place in dict.fromkeys(published["place"])}
     rows = []
-    for measure, (site_metric, place_metric) in MEASURES.items():
+    n_sites = len(Population(black_country.config["place"]).parts("site"))
+    for measure, (service, site_metric, place_metric) in MEASURES.items():
         figures = published[published["measure"] == measure]
-        sites = [site_metric.format(site=s) for s in figures["site"]]
+        sites = [site_metric.format(part_name(service, s, n_sites)) for s in figures["site"]]
         for (_, row), metric in zip(figures.iterrows(), sites):
             rows.append(_row(measure, row["site"], row["trust"], row["value"], row["source"],
                              per_replication(black_country, [metric]), per_replication(alone[row["place"]], [place_metric])))

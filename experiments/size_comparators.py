@@ -30,8 +30,8 @@ from _common import options, run_settings
 from sim.analysis.statistics import paired_differences
 from sim.common.paths import CONFIG_DIR
 from sim.inputs.config import load
-from sim.jobs import sizing
 from sim.jobs.experiment import Experiment
+from sim.place import sizing
 
 YEAR = 2027
 TARGETS = {"ae_attendances": -34.0, "nel_admissions": -20.0}

@@ -34,7 +34,16 @@ def test_place_rates_reach_the_streams():
 
 
 def test_default_config_builds():
-    runner.check(load())
+    """The default configuration checks, and the network it runs has the pathway's services, each standard
+    service with places."""
+    cfg = load()
+    assert runner.check(cfg) is not None
+    services = prepare(cfg)["network"]["services"]
+    standard = {"ae", "acute", "ic_bed", "ic_home", "home_care", "care_home", "ihct", "social_assessment", "spa"}
+    assert standard <= set(services)
+    for name in standard:
+        capacity = services[name]["capacity"]
+        assert (sum(capacity.values()) if isinstance(capacity, dict) else capacity) > 0, name
 
 
 def test_every_unit_cost_is_used_by_a_cost_line():

@@ -8,6 +8,7 @@ from sim.common.errors import ConfigError
 from sim.engine.model import Model
 from sim.inputs import levers
 from sim.inputs.config import load
+from sim.inputs.prepare import prepare
 from sim.jobs import runner
 
 from .conftest import make_cfg
@@ -162,10 +163,40 @@ def test_capacity_preset_per_1000_residents():
     assert built["network"]["services"]["ic_bed"]["capacity"] == round(1.5 * cfg["capacity"]["ic_beds"])
 
 
+@pytest.fixture(scope="module")
+def do_nothing_2027():
+    return prepare(load(["scenario=do_nothing", "run.year=2027"]))["network"]
+
+
 @pytest.mark.parametrize("scenario", ["do_nothing", "uk_comparator", "international_comparator", "stp_place_based"])
-def test_scenario_presets_build(scenario):
+def test_scenario_presets_build(scenario, do_nothing_2027):
+    """Each scenario checks, and its levers change the services and streams they name (and nothing else)
+    from the do-nothing network of the same year: places only added, each continuous effect seen."""
     cfg = load([f"scenario={scenario}", "run.year=2027"])
-    runner.check(cfg)
+    assert runner.check(cfg) is not None
+    network = prepare(cfg)["network"]
+    assert set(network["services"]) == set(do_nothing_2027["services"])
+    assert set(network["streams"]) == set(do_nothing_2027["streams"])
+    targets, continuous = set(), set()
+    for lever in (cfg["scenario"].get("levers") or {}).values():
+        for effect in lever.get("effects") or []:
+            (kind, spec), = effect.items()
+            target = spec.get("service") or spec.get("stream")
+            targets |= {target} - {None}
+            if kind in ("divert", "crisis_reduction", "los"):
+                continuous.add(target)
+    changed = {name for kind in ("services", "streams") for name, spec in network[kind].items()
+               if spec != do_nothing_2027[kind][name]}
+    assert continuous <= changed <= targets
+    assert bool(changed) == (scenario != "do_nothing")
+    for name, spec in network["services"].items():
+        before = do_nothing_2027["services"][name].get("capacity")
+        if before is not None:
+            assert _places(spec["capacity"]) >= _places(before), name
+
+
+def _places(capacity) -> int:
+    return sum(capacity.values()) if isinstance(capacity, dict) else capacity
 
 
 def test_levers_avert_crises_and_cost_community_capacity():

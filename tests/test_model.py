@@ -9,6 +9,8 @@ import pytest
 
 from sim.common.errors import ConfigError
 from sim.engine.model import Model
+from sim.engine.partition import part_name
+from sim.engine.population import Population
 from sim.inputs.config import load
 from sim.inputs.prepare import prepare
 from sim.jobs import runner
@@ -169,6 +171,18 @@ def test_partitioned_service_routes_patients_to_their_own_locality():
     model.run()
     for locality in ("north", "south"):
         assert model.services[f"team_{locality}"].by_origin   # both localities got patients
+
+
+def test_part_name_names_each_instance_as_the_network_does():
+    """A partitioned service's instances are ``<service>_<part>``; with one part, the service's own name."""
+    assert part_name("team", "north", 2) == "team_north" and part_name("team", "north", 1) == "team"
+    services = {"team": {"partition": "locality", "capacity": {"north": 2, "south": 3},
+                         "los": {"dist": "exponential", "mean": 1}, "next": "home"}}
+    cfg = make_cfg(services, {"in": {"to": "team", "rate_per_day": 4.0}})
+    model = Model(cfg, 0)
+    parts = Population(cfg["place"]).parts("locality")
+    assert parts == ["north", "south"]
+    assert {part_name("team", p, len(parts)) for p in parts} <= set(model.services) and "team" not in model.services
 
 
 @pytest.mark.parametrize("network", ["mmc", "erlang_loss", "tandem_blocking", "mt_g_inf"])

@@ -206,3 +206,29 @@ def test_sink_returns_patients_for_readmission(line, patient):
     line.env.run(until=15)
     assert acute.arrived == 2 and acute.readmissions == 1
     assert home.returned == 1
+
+
+def test_revise_takes_every_revisable_setting_and_nothing_else(line):
+    """A new year's spec changes the settings named in REVISABLE, each as a new service would take it;
+    every other field of the spec holds for the run."""
+    from dataclasses import fields, replace
+
+    from sim.engine.caseload import CrisisRegistry
+    from sim.engine.service import Service
+    from sim.engine.spec import REVISABLE, ServiceSpec
+
+    fixed = {"name", "capacity", "group", "label", "blocking", "sojourn_limits", "wait_limits"}
+    assert set(REVISABLE) | fixed == {f.name for f in fields(ServiceSpec)} and not set(REVISABLE) & fixed
+    registry = CrisisRegistry()
+    first = ServiceSpec("ward", 2, Fixed(line.random["a"], 1.0), sojourn_limits={"4h": 4 / 24})
+    new = replace(first, los=Fixed(line.random["b"], 2.0), patience=Fixed(line.random["c"], 0.5),
+                  holding_patience=Fixed(line.random["d"], 0.25), priority={"acute": 0}, default_priority=3,
+                  queue_capacity=4, crisis_reduction=0.2, readmission_days=30.0, pathway_labels={"home": "P0"},
+                  corridor_places=5.0, route_on_start=True)
+    assert all(getattr(new, f) != getattr(first, f) for f in REVISABLE)
+    ward = Service(line.env, first, registry)
+    ward.revise(new)
+    fresh = Service(line.env, new, registry)
+    for f in (*REVISABLE, "registry", "spec", "capacity", "sojourn_limits"):
+        assert getattr(ward, f) == getattr(fresh, f), f
+    assert ward.registry is registry and ward.queue_capacity == 4

@@ -23,7 +23,8 @@ def test_sized_services_follow_the_capacity_group():
 def test_generous_capacity_is_walsalls_per_person_served_whatever_the_current_places():
     services = {"home_care_packages": ("home_care", "place"), "acute_beds": ("acute", "site")}
     place, walsall = load(["place=dudley"]), load(["place=walsall"])
-    overrides = sizing.generous(place, walsall, services, {"home_care_packages": True, "acute_beds": True})
+    base = sizing.reference_places(place, walsall, services, {"home_care_packages": True, "acute_beds": True})
+    overrides = sizing.generous(place, {"home_care": "home_care_packages", "acute": "acute_beds"}, base)
     cfg = load(["place=dudley", *overrides])
     ratio = sizing.population(place).total / sizing.population(walsall).total
     for key in services:

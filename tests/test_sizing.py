@@ -9,7 +9,7 @@ import pytest
 from sim.common.paths import ROOT
 from sim.inputs import capacity_policy
 from sim.inputs.config import load
-from sim.jobs import sizing
+from sim.place import sizing
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,16 @@ def test_generous_places_start_at_the_base_years_occupancy(walsall, services):
     fraction = walsall["network"]["services"]["acute"]["initial"]["occupancy_fraction"]
     assert f"+network.services.acute.initial.occupancy={round(fraction * 533)}" in overrides
 
+
+
+def test_generous_places_keep_the_form_of_the_base_places():
+    """Places by site stay by site, one number stays one number: the overrides both sizings run with."""
+    cfg = load(["place=black_country"])
+    acute = cfg["capacity"]["acute_beds"]
+    overrides = sizing.generous(cfg, {"acute": "acute_beds"})
+    assert overrides[0] == "capacity.acute_beds={" + ", ".join(f"{k}: {3 * v}" for k, v in acute.items()) + "}"
+    assert sizing.flow({"a": 1, "b": 2}) == "{a: 1, b: 2}" and sizing.flow({"a": 1, "b": 2}, single=True) == "1"
+    assert sizing.flow(5) == "5"
 
 def test_places_follow_the_load_at_the_base_years_occupancy_less_the_schemes_own(walsall, services):
     cfg = {**walsall, "scenario": load(["scenario=uk_comparator"])["scenario"]}

@@ -36,7 +36,7 @@ from .context import Context
 from .demand import ArrivalStream
 from .discharge import DischargeTimes
 from .event_log import EventLog
-from .partition import Partition
+from .partition import Partition, part_name
 from .pressure import Escalation, LosUnderPressure, Pressure, Redirect
 from .rota import Rota, RotaSchedule
 from .routing import AttributeTable, Router
@@ -229,8 +229,7 @@ class NetworkBuilder:
         for part in parts:
             places = capacity.get(part) if isinstance(capacity, Mapping) else capacity
             key = f"{where}.capacity" + (f".{part}" if isinstance(capacity, Mapping) else "")
-            # A place with a single site or locality keeps the service's own name.
-            out[part] = (name if len(parts) == 1 else f"{name}_{part}", count(places, key))
+            out[part] = (part_name(name, part, len(parts)), count(places, key))
         return out
 
     def _add_responses(self, service: Service, spec: Mapping[str, Any], where: str) -> None:

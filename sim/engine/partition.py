@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 
+def part_name(service: str, part, parts: int) -> str:
+    """The name of ``service``'s instance for ``part`` (a site, home place or locality) of a partition of
+    ``parts`` parts: ``<service>_<part>``, or the service's own name when the partition has one part."""
+    return service if parts == 1 else f"{service}_{part}"
+
+
 class Partition:
     """One service per site, home place or locality: a patient is offered to their own instance.
 

@@ -47,7 +47,7 @@ import heapq
 import math
 
 from .caseload import CrisisRegistry
-from .spec import ServiceSpec
+from .spec import REVISABLE, ServiceSpec
 from .tally import COUNTERS, UNLIMITED, Tally
 
 
@@ -78,24 +78,13 @@ class Service(Tally):
         # No capacity (None) is an infinite-server setting: everyone starts at once.
         self.unlimited = spec.capacity is None
         self.capacity = UNLIMITED if self.unlimited else int(spec.capacity)
-        self.los = spec.los
         self.blocking = bool(spec.blocking)
-        self.queue_capacity = float("inf") if spec.queue_capacity is None else int(spec.queue_capacity)
-        self.priority = dict(spec.priority or {})
-        self.default_priority = spec.default_priority
-        self.patience = spec.patience
         self.caseload = registry     # the crisis registry every caseload shares (None in hand-wired tests)
-        self.registry = registry if spec.crisis_reduction else None   # ... when this service reduces crises
-        self.crisis_reduction = spec.crisis_reduction
-        self.readmission_days = spec.readmission_days
-        self.pathway_labels = spec.pathway_labels or None
+        self._apply(spec)            # stays, patience, priorities, caseload effects...: those a new year revises
         self.sojourn_limits = dict(spec.sojourn_limits or {})
         self.wait_limits = dict(spec.wait_limits or {})
         self._sojourn_days = tuple(self.sojourn_limits.values())
         self._wait_days = tuple(self.wait_limits.values())
-        self.corridor_places = spec.corridor_places   # None: no corridor care; math.inf: no limit
-        self.route_on_start = spec.route_on_start
-        self.holding_patience = spec.holding_patience
         self._finish_call = self._finish   # for the clock, bound once: a method looked up uncalled is a new object each time
         # Wired by the network builder once every node exists.
         self.router = None
@@ -340,19 +329,17 @@ class Service(Tally):
         """A new year's settings (a continuous multi-year run): stays, patience, priorities and caseload
         effects from now on; patients already here keep what they started with.  Capacity is set by
         :meth:`set_capacity` (or the rota)."""
+        self._apply(spec)
+
+    def _apply(self, spec: ServiceSpec) -> None:
+        """Take the spec's :data:`~sim.engine.spec.REVISABLE` settings (as the engine holds them)."""
         self.spec = spec
-        self.los = spec.los
-        self.patience = spec.patience
-        self.holding_patience = spec.holding_patience
+        for name in REVISABLE:
+            setattr(self, name, getattr(spec, name))
         self.priority = dict(spec.priority or {})
-        self.default_priority = spec.default_priority
         self.queue_capacity = float("inf") if spec.queue_capacity is None else int(spec.queue_capacity)
-        self.crisis_reduction = spec.crisis_reduction
-        self.registry = self.caseload if spec.crisis_reduction else None
-        self.readmission_days = spec.readmission_days
         self.pathway_labels = spec.pathway_labels or None
-        self.corridor_places = spec.corridor_places
-        self.route_on_start = spec.route_on_start
+        self.registry = self.caseload if spec.crisis_reduction else None   # when this service reduces crises
 
     def set_capacity(self, capacity):
         """Change the number of base places (a rota); escalation places stay; nobody is turned out."""

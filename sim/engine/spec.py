@@ -52,3 +52,10 @@ class ServiceSpec:
     corridor_places: float | None = None        # corridor care: None none, math.inf without limit
     holding_patience: Distribution | None = None   # how long a patient holding a place upstream waits here
     route_on_start: bool = False    # choose the next destination as service starts (stays may depend on it)
+
+
+#: The fields of a :class:`ServiceSpec` a running service takes again from a new year's spec
+#: (:meth:`sim.engine.service.Service.revise`); the others hold for the whole run (``capacity``
+#: changes by ``set_capacity`` or the rota).
+REVISABLE = ("los", "patience", "holding_patience", "priority", "default_priority", "queue_capacity",
+             "crisis_reduction", "readmission_days", "pathway_labels", "corridor_places", "route_on_start")

@@ -5,5 +5,6 @@
 ``python -m sim.place build DIR --name NAME [--out CONFIGS]`` checks them and writes the place, rates
 and capacity configs.  The files are described in :mod:`sim.place.template`, read and checked by
 :mod:`sim.place.reader`, written as configs by :mod:`sim.place.writer` and :mod:`sim.place.build`;
-services the files leave without places are sized by :mod:`sim.place.sizing`.
+services the files leave without places are sized by :mod:`sim.place.sizing`, which also sizes the
+demand-led places (``python -m sim.size``).
 """

@@ -5,7 +5,7 @@ Writes the table the ``demand_led`` capacity policy reads, ``configs/capacity_po
 are kept), and ``results/size_demand_led/``: the unconstrained loads and the sizes, and with
 ``--check`` the sized places run under ``capacity_policy=demand_led`` beside the base year's standard.
 Re-run it after a recalibration or a change to a scenario's levers (a run refuses a table sized for
-other levers).  How the places are sized: :mod:`sim.jobs.sizing`.
+other levers).  How the places are sized: :mod:`sim.place.sizing`.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pandas as pd
 
 from ..inputs.config import load
 from ..inputs.overrides import groups
-from ..jobs import sizing
 from ..jobs.experiment import Experiment
+from ..place import sizing
 
 TABLE = "configs/capacity_policy/demand_led.csv"
 #: every scenario of configs/scenario/ (baseline is sized with do_nothing: neither has levers)
@@ -47,8 +47,7 @@ def main(argv=None) -> int:
         generous_run = ["run.replications=1", "run.warmup_days=10"]
         check_run = ["run.replications=1", "run.warmup_days=10"]
     else:
-        generous_run = [f"run.replications={args.replications}", f"run.warmup_days={sizing.LONG_WARMUP}",
-                        f"run.horizon_days={sizing.LONG_WARMUP + 365}"]      # the span replaces it (sim.inputs.years)
+        generous_run = sizing.settings(args.replications)      # its horizon: the span replaces it (sim.inputs.years)
         check_run = [f"run.replications={args.check_replications}"]
     exp = Experiment("size_demand_led", out_dir=args.out,
                      question=f"How many places does each service of {args.place} need each year from {args.start_year}/"
