@@ -16,7 +16,7 @@ PACK = paths.ROOT / "data" / "actuals"
 COLUMNS = ["place", "site", "measure", "type", "period", "value", "source"]
 PLACES = {"walsall", "wolverhampton", "dudley", "sandwell_west_birmingham"}
 TYPES = {"type-1", "type-2", "other", "all types", "not via A&E", "all routes", "general and acute",
-         "all beds", "all ages"}
+         "all beds", "all ages", "adults"}
 #: a financial year (2018/19), a month (2018-12) or a quarter of a financial year (2021/22-Q4)
 YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
