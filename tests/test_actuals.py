@@ -16,7 +16,7 @@ PACK = paths.ROOT / "data" / "actuals"
 COLUMNS = ["place", "site", "measure", "type", "period", "value", "source"]
 PLACES = {"walsall", "wolverhampton", "dudley", "sandwell_west_birmingham"}
 TYPES = {"type-1", "type-2", "other", "all types", "not via A&E", "all routes", "general and acute",
-         "all beds", "all ages", "adults"}
+         "all beds", "all ages", "adults", "NHS", "social care"}
 #: a financial year (2018/19), a month (2018-12) or a quarter of a financial year (2021/22-Q4)
 YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -88,7 +88,7 @@ def test_percentages_are_within_0_and_100(rows):
 
 def test_counts_are_whole_numbers(rows):
     for row in rows:
-        if row["measure"].startswith(("ae_", "trolley_", "emergency_", "other_")) and not row["measure"].endswith("_pct"):
+        if row["measure"].startswith(("ae_", "trolley_", "emergency_", "other_", "dtoc_")) and not row["measure"].endswith("_pct"):
             assert re.fullmatch(r"\d+", row["value"]), row
 
 
