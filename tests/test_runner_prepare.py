@@ -63,6 +63,18 @@ def test_the_command_lines_job_is_prepared_once(counts, tmp_path, capsys):
     assert "outputs:" in capsys.readouterr().out
 
 
+def test_a_job_checked_earlier_runs_without_preparing_again(counts, tmp_path, capsys):
+    """The web app checks a job in its server and runs it in a worker: the worker runs the check's job."""
+    overrides = [*SHORT[:-1], f"run.cache_dir={tmp_path / 'cache'}"]
+    job, bad = cli.checked_job(compose(overrides))
+    assert not bad and counts["first"] == 1
+    results = cli.run_job(compose([*overrides, "run.n_jobs=1"]), tmp_path / "out", progress=False, prepared=job)
+    assert counts == {"first": 1, "later": 0, "metric_sets": 1} and results.config["run"]["n_jobs"] == 1
+    other = cli.run_job(compose([*overrides, "run.seed=5"]), tmp_path / "other", progress=False, prepared=job)
+    assert counts["first"] == 2 and other.config["run"]["seed"] == 5     # another configuration: checked afresh
+    capsys.readouterr()
+
+
 def test_each_year_is_prepared_and_measured_once_not_per_replication(counts):
     job = runner.check(_two_years())
     results = runner.run(job, progress=False)
