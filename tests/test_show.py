@@ -74,6 +74,17 @@ def test_a_group_chosen_on_the_command_line_is_named(capsys):
     assert "configs/capacity/dudley.yaml (capacity=dudley)" in capsys.readouterr().out
 
 
+def test_a_file_from_another_config_folder_is_named(capsys, tmp_path):
+    """A place's own configs (carepath place build) come from a folder on Hydra's search path."""
+    (tmp_path / "capacity").mkdir()
+    lines = (CONFIG_DIR / "capacity" / "walsall.yaml").read_text().splitlines()
+    mine = ["ihct_caseload: 999" if line.startswith("ihct_caseload:") else line for line in lines]
+    (tmp_path / "capacity" / "mine.yaml").write_text("\n".join(mine) + "\n")
+    assert show.main(["capacity.ihct_caseload", f"hydra.searchpath=[file://{tmp_path}]", "capacity=mine"]) == 0
+    out = capsys.readouterr().out
+    assert "999" in out and f"{(tmp_path / 'capacity' / 'mine.yaml').resolve()} (capacity=mine)" in out
+
+
 def test_an_unknown_node_exits_2_naming_it_and_the_nearest_keys(capsys):
     assert commands.main(["show", "network.services.aee"]) == 2
     err = capsys.readouterr().err

@@ -47,6 +47,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.types import RunMode
@@ -122,11 +123,12 @@ def same(a: Any, b: Any) -> bool:
         return False
 
 
-def _file_label(result, config_path: str) -> str:
-    root = str(getattr(result, "path", "") or "")
-    if not root.startswith("file://"):
-        return f"{config_path}.yaml"
-    path = Path(root.removeprefix("file://")) / f"{config_path}.yaml"
+def _find(folders: list[Path], config_path: str) -> Path | None:
+    """The file Hydra reads for ``config_path``: the first of the search path's folders that has it."""
+    return next((folder / f"{config_path}.yaml" for folder in folders if (folder / f"{config_path}.yaml").is_file()), None)
+
+
+def _label(path: Path) -> str:
     try:
         return path.resolve().relative_to(ROOT).as_posix()
     except ValueError:
@@ -146,6 +148,8 @@ def composed_history(overrides: Iterable[str]) -> tuple[dict, dict[str, list]]:
             past.append((value, label))
 
     with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="carepath"):
+        runtime = hydra_compose(config_name="config", overrides=overrides, return_hydra_config=True).hydra.runtime
+        folders = [Path(source.path) for source in runtime.config_sources if source.schema == "file"]
         loader = GlobalHydra.instance().config_loader()
         defaults = loader.compute_defaults_list("config", overrides, RunMode.RUN)
         chosen = {group for group, meta in defaults.overrides.override_metadata.items() if meta.external_override}
@@ -153,14 +157,14 @@ def composed_history(overrides: Iterable[str]) -> tuple[dict, dict[str, list]]:
             package = entry.package or ""
             if entry.config_path is None or package == "hydra" or package.startswith("hydra."):
                 continue
-            result = loader.repository.load_config(entry.config_path)
-            if result is None:
+            path = _find(folders, entry.config_path)
+            if path is None:
                 continue
-            content = OmegaConf.to_container(result.config, resolve=False)
+            content = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
             content.pop("defaults", None)
             if not package:
                 content.pop("hydra", None)
-            label = _file_label(result, entry.config_path)
+            label = _label(path)
             group = getattr(entry, "override_key", None)
             if group in chosen:
                 label += f" ({group}={defaults.overrides.override_choices[group]})"
