@@ -102,8 +102,9 @@ def _prepared(cfg: Mapping[str, Any]) -> Prepared:
                                                      "the warm-up decides the day each later year starts")
     horizon = years.with_horizon(cfg)
     built = prepare(horizon)
+    first = MetricSet(built["network"], built.get("costs"))      # the first year's metrics fail before later years'
     later = tuple(years.later_years(horizon))
-    metric_sets = tuple(MetricSet(c["network"], c.get("costs")) for c in [built] + [p for _, _, p in later])
+    metric_sets = (first, *(MetricSet(p["network"], p.get("costs")) for _, _, p in later))
     scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
     return Prepared(dict(cfg), built, later, metric_sets, scenario, AUTO in (warmup, reps))
 
