@@ -25,7 +25,7 @@ from .analysis.comparison import paired_comparison
 from .common.errors import ConfigError, ConfigErrors
 from .inputs.config import compose
 from .jobs import runner
-from .jobs.cli import job_problems
+from .jobs.cli import checked_job
 
 
 @dataclass
@@ -104,12 +104,12 @@ class Run:
 def run(*overrides: str, progress: bool = False) -> Run:
     """Run the configuration ``python -m sim *overrides`` would run, and return its results."""
     cfg = compose(overrides)
-    data, bad = job_problems(cfg)        # the command line's and the web app's own check, in their words
+    job, bad = checked_job(cfg)          # the command line's and the web app's own check, in their words
     if bad:
         errors = [e if isinstance(e, ConfigError) else ConfigError("configuration", " ".join(overrides), f"one that resolves ({e})")
                   for e in bad]
         raise (errors[0] if len(errors) == 1 else ConfigErrors(errors))
-    return Run(runner.run(data, progress=progress), tuple(overrides))
+    return Run(runner.run(job, progress=progress), tuple(overrides))   # prepared once, by the check
 
 
 def sweep(setting: str, values: Iterable, *overrides: str) -> pd.DataFrame:

@@ -18,7 +18,7 @@ SHORT = ("run.horizon_days=20", "run.warmup_days=2", "run.replications=2")
 def _submit(pool, session, *overrides):
     checked = checks.check(overrides)
     assert not checked.problems
-    return pool.submit(session, checked.overrides, checked.data, "python -m sim " + " ".join(overrides))
+    return pool.submit(session, checked.overrides, checked.data, "python -m sim " + " ".join(overrides), checked.job)
 
 
 def _wait(job, states, seconds=180):

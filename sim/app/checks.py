@@ -4,7 +4,8 @@
 :func:`sim.inputs.overrides.problems` on the overrides before anything is composed (as
 ``python -m sim`` does before Hydra starts), then :func:`sim.jobs.cli.job_problems` on the composed
 configuration (as the command-line job does before it runs) -- and words each problem as the command
-line prints it, so the page refuses bad input before anything runs, in the same words.
+line prints it, so the page refuses bad input before anything runs, in the same words.  The job the
+check prepared goes to the worker that runs it (:attr:`Checked.job`), which does not prepare it again.
 
 Hydra keeps its state in one global per process, so every composition the app makes (checks, and the
 defaults the page shows) goes through :data:`HYDRA`, one at a time, whatever the number of sessions.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
@@ -21,7 +23,7 @@ from omegaconf import OmegaConf
 from ..common.errors import ConfigError
 from ..inputs.config import compose, to_plain
 from ..inputs.overrides import problems
-from ..jobs.cli import job_problems, problem_line
+from ..jobs.cli import checked_job, problem_line
 
 #: held while Hydra composes (its global state admits one composition at a time)
 HYDRA = threading.Lock()
@@ -34,6 +36,7 @@ class Checked:
     overrides: tuple[str, ...]
     data: dict | None
     problems: tuple[str, ...]
+    job: Any = None              # the prepared job (sim.jobs.runner.Prepared) when there are no problems
 
 
 def check(overrides: Iterable[str]) -> Checked:
@@ -49,8 +52,8 @@ def check(overrides: Iterable[str]) -> Checked:
             return Checked(overrides, None, tuple(problem_line(e) for e in getattr(error, "errors", [error])))
         except HydraException as error:                # what Hydra itself refuses, such as a sweep in one run
             return Checked(overrides, None, (problem_line(str(error).splitlines()[0]),))
-        data, bad = job_problems(cfg)
-    return Checked(overrides, data, tuple(problem_line(e) for e in bad))
+        job, bad = checked_job(cfg)
+    return Checked(overrides, job.config if job is not None else None, tuple(problem_line(e) for e in bad), job)
 
 
 def composed(overrides: Iterable[str]) -> tuple[dict, dict]:

@@ -48,6 +48,7 @@ class Job:
     cached: bool = False
     submitted: float = field(default_factory=time.monotonic)
     process: Any = field(default=None, repr=False)
+    prepared: Any = field(default=None, repr=False)   # the check's prepared job, run without preparing again
 
     @property
     def active(self) -> bool:
@@ -65,12 +66,13 @@ class Pool:
         self._running: list[Job] = []
         self._context = multiprocessing.get_context("spawn")   # a clean interpreter: the server runs threads
 
-    def submit(self, session: str, overrides: tuple[str, ...], data: dict, command: str) -> Job:
-        """Queue the checked configuration ``data`` (composed from ``overrides``); a cached one is done at once."""
+    def submit(self, session: str, overrides: tuple[str, ...], data: dict, command: str, prepared: Any = None) -> Job:
+        """Queue the checked configuration ``data`` (composed from ``overrides``; ``prepared``, the job its
+        check prepared, :attr:`sim.app.checks.Checked.job`); a cached one is done at once."""
         replications = data["run"]["replications"]
         total = 0 if replications == "auto" else int(replications)
         cores = min(self.workers, total or self.workers)
-        job = Job(session, tuple(overrides), command, Path(), cores, total)
+        job = Job(session, tuple(overrides), command, Path(), cores, total, prepared=prepared)
         job.out_dir = self.outputs / session / job.id
         run = data["run"]
         if not run.get("force", False) and cache.restore(cache.folder(run, cache.key(data)), job.out_dir):
@@ -148,7 +150,7 @@ class Pool:
         receiver, sender = self._context.Pipe(duplex=False)
         overrides = [*job.overrides, f"run.n_jobs={job.cores}"]       # the results do not depend on it
         job.out_dir.mkdir(parents=True, exist_ok=True)
-        job.process = self._context.Process(target=work, args=(overrides, str(job.out_dir), job.command, sender),
+        job.process = self._context.Process(target=work, args=(overrides, str(job.out_dir), job.command, sender, job.prepared),
                                             name=f"carepath-app-{job.id}")
         job.state = RUNNING
         self._running.append(job)

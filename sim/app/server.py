@@ -119,7 +119,8 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
                 checked = await asyncio.to_thread(checks.check, overrides)
                 if checked.problems:
                     return checked, None
-                return checked, await asyncio.to_thread(pool.submit, session.id, checked.overrides, checked.data, command)
+                return checked, await asyncio.to_thread(pool.submit, session.id, checked.overrides, checked.data, command,
+                                                        checked.job)
             return start
 
         tasks = {"run": start_task(), "reference": start_task()}

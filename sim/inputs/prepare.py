@@ -14,18 +14,47 @@ manifests record what the user asked for):
    capacity presets (:func:`sim.inputs.capacity_policy.apply`, which calls :mod:`sim.inputs.levers`);
 7. the whole-system envelope's lines outside the model are projected to the year, and costs are put
    in the year's prices when asked (:func:`sim.inputs.envelope.apply`).
+
+The steps are :data:`STAGES`, a named, ordered list that :func:`prepare` applies and ``carepath show``
+(:mod:`sim.jobs.show`) walks to say which stage set each value: each names the settings it applies
+(``reads``), so a changed value can be traced to the files they came from.  Step 4 is two stages
+there (calibration, then trends).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from . import calibration, capacity_policy, data_files, envelope, local_tables, pressure, seasonality, trends
+
+
+class Stage(NamedTuple):
+    """One step of the preparation: a name, the function (a configuration in, a new one out) and the
+    configuration keys whose settings it applies (where its changes come from)."""
+
+    name: str
+    apply: Callable[[Mapping[str, Any]], dict]
+    reads: tuple[str, ...]
+
+
+#: the preparation, in order
+STAGES: tuple[Stage, ...] = (
+    Stage("data files", data_files.resolve, ("place.population.csv",)),
+    Stage("local tables", local_tables.apply, ("place.local",)),
+    Stage("pressure", pressure.apply, ("pressure",)),
+    Stage("calibration", calibration.apply, ("place.calibration",)),
+    Stage("trends", trends.apply, ("place.pathway_trends",)),
+    Stage("seasonality", seasonality.apply, ("network",)),
+    Stage("capacity policy", capacity_policy.apply, ("capacity_policy", "scenario")),
+    Stage("envelope", envelope.apply, ("envelope", "costs")),
+)
 
 
 def prepare(cfg: Mapping[str, Any]) -> dict:
     """The configuration a replication runs: data files read, local tables, pressure responses merged,
     calibration and pathway trends applied, seasonal shares, then the year's places and levers, then the
-    envelope."""
-    return envelope.apply(capacity_policy.apply(seasonality.apply(trends.apply(calibration.apply(
-        pressure.apply(local_tables.apply(data_files.resolve(cfg))))))))
+    envelope (:data:`STAGES`, in order)."""
+    out = cfg
+    for stage in STAGES:
+        out = stage.apply(out)
+    return out

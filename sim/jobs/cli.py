@@ -67,19 +67,26 @@ def job_problems(cfg: DictConfig) -> tuple[dict | None, list]:
     (:func:`sim.inputs.overrides.typed_keys`): ``(data, [])``, or ``(None, problems)``.  With
     :func:`check_command_line` before composing, this is the whole check of a job, shared by the
     command line and the web app (:mod:`sim.app`), so both refuse the same input in the same words."""
+    job, bad = checked_job(cfg)
+    return (job.config if job is not None else None), bad
+
+
+def checked_job(cfg: DictConfig) -> tuple[runner.Prepared | None, list]:
+    """:func:`job_problems`, keeping the prepared job (:class:`sim.jobs.runner.Prepared`, whose ``config``
+    is the resolved ``cfg``) for :func:`sim.jobs.runner.run`: ``(job, [])``, or ``(None, problems)``."""
     try:
         data = to_plain(cfg)
         bad = target_problems(data)
         if bad:
             raise ConfigErrors(bad)
-        runner.check(data)
+        job = runner.check(data)
         report.check_headline(data["network"])
     except ConfigError as e:
         named = typed_keys(e, cfg)             # under the keys the user sets, not those they feed
         return None, getattr(named, "errors", [named])
     except OmegaConfBaseException as e:
         return None, [str(e).splitlines()[0]]
-    return data, []
+    return job, []
 
 
 def job_cores() -> int:
@@ -107,18 +114,27 @@ def job_cores() -> int:
     return cores
 
 
-def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress=None):
+def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress=None,
+            prepared: runner.Prepared | None = None):
     """Resolve, run and write one job; return its :class:`~sim.jobs.runner.Results`.  ``progress`` is
     :func:`sim.jobs.runner.run`'s (default: a progress bar when standard error is a terminal).
 
     A job whose resolved configuration and seed match a finished job in the cache (``run.cache_dir``)
     reuses its outputs instead of running again, unless ``run.force`` is true; so a re-run of an
-    interrupted sweep recomputes only the jobs that did not finish."""
-    data, bad = job_problems(cfg)
-    if bad:
-        fail(bad, out_dir)
-    if data["run"].get("n_jobs", "auto") in ("auto", None):
-        data["run"]["n_jobs"] = job_cores()
+    interrupted sweep recomputes only the jobs that did not finish.  The job is checked and prepared
+    once (:func:`checked_job`); the run reuses what the check prepared.  ``prepared``: the job an earlier
+    check of this same configuration prepared (the web app's), used when ``cfg`` resolves to its
+    configuration (``run.n_jobs`` aside), so it is not prepared again."""
+    job = prepared if prepared is not None and _same_job(prepared.config, cfg) else None
+    if job is not None:
+        job = job.with_run(n_jobs=to_plain(cfg)["run"].get("n_jobs", "auto"))
+    else:
+        job, bad = checked_job(cfg)
+        if bad:
+            fail(bad, out_dir)
+    if job.config["run"].get("n_jobs", "auto") in ("auto", None):
+        job = job.with_run(n_jobs=job_cores())
+    data = job.config
     key = cache.key(data)
     run_cfg = data["run"]
     store = cache.folder(run_cfg, key)
@@ -130,7 +146,7 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress
         return results
     started = time.perf_counter()
     try:
-        results = runner.run(data, progress=sys.stderr.isatty() if progress is None else progress)
+        results = runner.run(job, progress=sys.stderr.isatty() if progress is None else progress)
     except OverloadError as e:
         print(f"carepath: stopped: {e}", file=sys.stderr)
         _remove_unused(out_dir)
@@ -143,6 +159,20 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress
     print(f"\nconservation of patients: {status}; {len(results.ledgers)} replications in {elapsed:.1f} s "
           f"on {results.n_jobs} worker(s)\noutputs: {paths['summary.csv'].parent}")
     return results
+
+
+def _same_job(data: dict, cfg: DictConfig) -> bool:
+    """Whether ``cfg`` resolves to the configuration ``data``, ``run.n_jobs`` aside (it decides only where
+    the replications run)."""
+    try:
+        plain = to_plain(cfg)
+    except OmegaConfBaseException:
+        return False
+    return _without_workers(plain) == _without_workers(data)
+
+
+def _without_workers(data: dict) -> dict:
+    return {**data, "run": {k: v for k, v in data["run"].items() if k != "n_jobs"}}
 
 
 def objective_value(cfg: DictConfig, results) -> float | None:

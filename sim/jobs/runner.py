@@ -1,17 +1,20 @@
 """Run replications (in parallel with joblib) and gather their results as tables.
 
-``run(cfg)`` takes a resolved configuration (a plain dict: ``place``,
-``network``, ``capacity``, ``scenario``, ``costs``, ``run``), checks it, prepares it
-(:func:`sim.inputs.prepare.prepare`) and returns :class:`Results`.  Each replication is
-independent and seeded only by ``(run.seed, replication, process name)`` (see
-:mod:`sim.engine.randomness`), so results are identical for any ``run.n_jobs``.
+``check(cfg)`` takes a resolved configuration (a plain dict: ``place``, ``network``, ``capacity``,
+``scenario``, ``costs``, ``run``), checks it and prepares it (:func:`sim.inputs.prepare.prepare`, each
+year of a multi-year run) once, returning a :class:`Prepared` job with each year's metric set;
+``run(job)`` runs that job without preparing it again (``run(cfg)`` checks and prepares ``cfg`` itself,
+once) and returns :class:`Results`.  The metric sets travel with each replication's task to the worker
+processes (they pickle), so no worker builds one.  Each replication is independent and seeded only by
+``(run.seed, replication, process name)`` (see :mod:`sim.engine.randomness`), so results are identical
+for any ``run.n_jobs``.
 """
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -49,49 +52,88 @@ def resolve_jobs(n_jobs: Any, replications: int) -> int:
     return max(1, min(n, replications))
 
 
-def check(cfg: Mapping[str, Any]) -> MetricSet:
-    """Build everything once without running, so bad input fails before any work starts."""
-    return _checked(cfg)[0]
+@dataclass(frozen=True)
+class Prepared:
+    """A job checked and prepared once: what :func:`run` runs without preparing it again.
+
+    Preparation reads nothing of ``run`` but the year, so the prepared configurations serve whatever
+    warm-up and replications the run settles on (``auto`` ones included): each replication gets the
+    run's own ``run`` section in place of theirs."""
+
+    config: dict                  # the configuration as composed (what the cache key and the check read)
+    built: dict                   # the first year's prepared configuration (sim.inputs.prepare.prepare)
+    later: tuple                  # (day, year, prepared configuration) for each later year of a multi-year run
+    metric_sets: tuple            # one MetricSet per year, the first year's first: built once, sent to every replication
+    scenario: str
+    automatic: bool               # run.warmup_days or run.replications is auto: chosen when it runs
+
+    def with_run(self, **settings) -> Prepared:
+        """The same job with run settings that preparation does not read (``n_jobs``, ``force``, ``cache_dir``)."""
+        bad = set(settings) - RUN_ONLY
+        if bad:
+            raise ValueError(f"run settings the preparation reads cannot change on a prepared job: {sorted(bad)}")
+        if "n_jobs" in settings:
+            resolve_jobs(settings["n_jobs"], 1)
+        run = {**self.config["run"], **settings}
+        return replace(self, config={**self.config, "run": run}, built={**self.built, "run": {**self.built["run"], **settings}})
 
 
-def _checked(cfg: Mapping[str, Any], running: bool = False) -> tuple[MetricSet, dict, list]:
-    """:func:`check`, returning the prepared configuration and later years too (what a run with no ``auto``
-    settings prepares).
+#: run settings a prepared job may change: they decide where and how it runs, not what
+RUN_ONLY = {"n_jobs", "force", "cache_dir"}
 
-    ``running``: for :func:`run`, which skips building the model here when its first replication builds
-    the same model in this process straight away (one worker, one year, no ``auto``), failing just as early."""
+
+def check(cfg: Mapping[str, Any]) -> Prepared:
+    """Check and prepare ``cfg`` once without running, so bad input fails before any work starts: the
+    model and every later year's revision are built once.  :func:`run` takes what this returns."""
+    job = _prepared(cfg)
+    _verify(job)
+    return job
+
+
+def _prepared(cfg: Mapping[str, Any]) -> Prepared:
+    """``cfg`` validated and prepared: each year's configuration and metric set, built once."""
     schema.validate(cfg)                       # every problem of shape and range, reported together
     run = cfg["run"]
     warmup, reps = run["warmup_days"], run["replications"]
     options = output_analysis.settings(run)
-    workers = resolve_jobs(run.get("n_jobs", 1), options["max_replications"] if reps == AUTO else reps)
-    automatic = AUTO in (warmup, reps)
-    if automatic:
-        cfg = {**cfg, "run": {**run, "warmup_days": 0 if warmup == AUTO else warmup,
-                              "replications": options["replication_batch"] if reps == AUTO else reps}}
-    cfg = years.with_horizon(cfg)
-    built = prepare(cfg)
-    metric_set = MetricSet(built["network"], built.get("costs"))
-    later = list(years.later_years(cfg))
-    if running and workers == 1 and not automatic and not later:
-        return metric_set, built, later
-    model = Model(built, 0)
-    for _, _, prepared in later:                 # every year's settings must build and fit the network
-        MetricSet(prepared["network"], prepared.get("costs"))
+    resolve_jobs(run.get("n_jobs", 1), options["max_replications"] if reps == AUTO else reps)
+    if warmup == AUTO and years.is_multi_year(run):
+        raise ConfigError("run.warmup_days", warmup, "a number of days in a multi-year run (run.end_year): "
+                                                     "the warm-up decides the day each later year starts")
+    horizon = years.with_horizon(cfg)
+    built = prepare(horizon)
+    first = MetricSet(built["network"], built.get("costs"))      # the first year's metrics fail before later years'
+    later = tuple(years.later_years(horizon))
+    metric_sets = (first, *(MetricSet(p["network"], p.get("costs")) for _, _, p in later))
+    scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
+    return Prepared(dict(cfg), built, later, metric_sets, scenario, AUTO in (warmup, reps))
+
+
+def _verify(job: Prepared) -> None:
+    """Build the first replication's model and fit every later year to it (an automatic warm-up or
+    replications stand in as no warm-up and one batch)."""
+    run = job.built["run"]
+    options = output_analysis.settings(run)
+    stand_in = {**run, "warmup_days": 0 if run["warmup_days"] == AUTO else run["warmup_days"],
+                "replications": options["replication_batch"] if run["replications"] == AUTO else run["replications"]}
+    model = Model({**job.built, "run": stand_in}, 0)
+    for _, _, prepared in job.later:             # every year's settings must build and fit the network
         YearRevision(prepared["network"], model.context, lambda stream: 1.0, model.network)
-    return metric_set, built, later
 
 
-def run_replication(cfg: Mapping[str, Any], replication: int, later_years=()) -> dict:
-    """One replication: its metrics (by year in a multi-year run), daily series, flows and ledger."""
+def run_replication(cfg: Mapping[str, Any], replication: int, later_years=(), metric_sets=None) -> dict:
+    """One replication: its metrics (by year in a multi-year run), daily series, flows and ledger.
+    ``metric_sets``: one per year (:attr:`Prepared.metric_sets`); built here when not given."""
     started = time.perf_counter()
     raw = Model(cfg, replication, later_years).run()
     configs = [cfg] + [later for _, _, later in later_years]
+    if metric_sets is None:
+        metric_sets = [MetricSet(c["network"], c.get("costs")) for c in configs]
     periods = raw.get("years") or [{"year": int(cfg["run"]["year"]), **raw}]
     metrics, flows = {}, {}
     previous = None
-    for period, year_cfg in zip(periods, configs):
-        values = MetricSet(year_cfg["network"], year_cfg.get("costs")).evaluate({**raw, **period})
+    for period, metric_set in zip(periods, metric_sets):
+        values = metric_set.evaluate({**raw, **period})
         flags, previous = output_analysis.unstable_flags(raw["daily"], period["first_day"], period["last_day"], previous,
                                                          raw["waits_without_limit"])
         values.update(flags)
@@ -129,49 +171,53 @@ class Results:
                 "replications": [{"replication": i, **ledger} for i, ledger in enumerate(self.ledgers)]}
 
 
-def run(cfg: Mapping[str, Any], progress: bool | Callable[[int, int], object] = True) -> Results:
-    """Run the replications of ``cfg`` and tabulate them; ``progress`` is a progress bar (true), none
-    (false) or a function called with (replications finished, replications in the batch) after each.
+def run(job: Prepared | Mapping[str, Any], progress: bool | Callable[[int, int], object] = True) -> Results:
+    """Run the replications of a job and tabulate them: ``job`` is what :func:`check` returned (run
+    without preparing it again) or a configuration (checked and prepared here, once).  ``progress`` is a
+    progress bar (true), none (false) or a function called with (replications finished, replications in
+    the batch) after each.
 
     ``run.warmup_days: auto`` and ``run.replications: auto`` choose the warm-up and the number of
-    replications first (see :mod:`sim.analysis.output_analysis`); ``Results.analysis`` says what was chosen."""
-    _, checked, checked_later = _checked(cfg, running=True)
-    cfg = years.with_horizon(cfg)
+    replications first (see :mod:`sim.analysis.output_analysis`); ``Results.analysis`` says what was chosen.
+    Either runs on the configurations prepared once: preparation reads only the year of ``run``."""
+    if not isinstance(job, Prepared):
+        job = _prepared(job)
+        run_cfg = job.config["run"]
+        workers = resolve_jobs(run_cfg.get("n_jobs", 1), 1 if job.automatic else run_cfg["replications"])
+        if job.automatic or job.later or workers > 1:
+            _verify(job)     # otherwise the first replication builds this very model here, failing as early
+    cfg = years.with_horizon(job.config)
     run_cfg = dict(cfg["run"])
-    scenario = str((cfg.get("scenario") or {}).get("name", "baseline"))
-    # the check prepared this very configuration and its later years unless it stood in for an automatic
-    # warm-up or replications (a warm-up moves each later year's first day)
-    automatic = AUTO in (run_cfg["warmup_days"], run_cfg["replications"])
-    built = prepare(cfg) if automatic else checked
+    scenario, built, metric_sets = job.scenario, job.built, job.metric_sets
     analysis: dict = {}
     if run_cfg["warmup_days"] == AUTO:
         pilot_reps = output_analysis.settings(run_cfg)["pilot_replications"]
         pilot_run = {**run_cfg, "warmup_days": 0}
-        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, False, ())
+        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, False, (), metric_sets)
         warmup, per_service = output_analysis.choose_warmup(tabulate({**cfg, "run": pilot_run}, scenario, pilot).daily)
         analysis["warmup"] = {"method": "MSER-5 on daily occupancy, longest over services",
                               "pilot_replications": pilot_reps, "warmup_days": warmup,
                               "results_days": float(run_cfg["horizon_days"]) - warmup, "per_service": per_service}
         run_cfg["warmup_days"] = warmup
     cfg, built = {**cfg, "run": run_cfg}, {**built, "run": run_cfg}
-    later = [(day, year, {**prepared, "run": {**run_cfg, "year": year}})
-             for day, year, prepared in (years.later_years(cfg) if automatic else checked_later)]
+    later = [(day, year, {**prepared, "run": {**run_cfg, "year": year}}) for day, year, prepared in job.later]
     if run_cfg["replications"] == AUTO:
         outputs, analysis["replications"] = output_analysis.replicate_until_precise(
-            lambda reps: _replicate(built, reps, scenario, progress, later), run_cfg,
+            lambda reps: _replicate(built, reps, scenario, progress, later, metric_sets), run_cfg,
             lambda outs: replication_table(scenario, outs))
         run_cfg["replications"] = len(outputs)
     else:
-        outputs = _replicate(built, range(int(run_cfg["replications"])), scenario, progress, later)
+        outputs = _replicate(built, range(int(run_cfg["replications"])), scenario, progress, later, metric_sets)
     results = tabulate(cfg, scenario, outputs, resolve_jobs(run_cfg.get("n_jobs", 1), len(outputs)), built["network"])
     results.analysis = analysis
     return results
 
 
-def _replicate(built, replications: range, scenario: str, progress: bool, later_years) -> list:
-    """Run the given replications of a prepared configuration (in parallel), in replication order."""
+def _replicate(built, replications: range, scenario: str, progress: bool, later_years, metric_sets) -> list:
+    """Run the given replications of a prepared configuration (in parallel), in replication order; each
+    task carries the year's metric sets (they pickle), so no worker builds them again."""
     n_jobs = resolve_jobs(built["run"].get("n_jobs", 1), len(replications))
-    tasks = (delayed(run_replication)(built, r, later_years) for r in replications)
+    tasks = (delayed(run_replication)(built, r, later_years, metric_sets) for r in replications)
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     if callable(progress):
         outputs = _reporting(outputs, len(replications), progress)
