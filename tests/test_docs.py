@@ -13,7 +13,8 @@ each with ``exit=N`` for an expected exit code other than 0.  Commands run one a
 folder that holds the repository's files (symbolic links), so relative paths work and nothing is written into the
 repository; Hydra's folders go to ``hydra.run.dir``/``hydra.sweep.dir`` there.  ```python blocks run too, tagged
 the same way (``short`` appends its overrides to every ``api.run``).  A command whose subcommand is not in this
-tree yet is skipped, saying so.  The Layout block of docs/contributing.md is what :mod:`sim.jobs.layout` generates.
+tree yet is skipped, saying so.  The Layout block of docs/contributing.md is what :mod:`sim.jobs.layout` generates,
+and every relative link points at a file (and heading) that exists.
 
     python -m tests.test_docs        # list the blocks with their tags
 """
@@ -297,6 +298,25 @@ def test_the_readme_is_a_front_door():
     for page in ("user-guide", "methods", "results", "contributing", "parameters", "sources", "STRESS-DES"):
         assert f"(docs/{page}.md" in text, page
     assert "docs/app.png" in text
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_every_link_points_at_a_file_and_heading_that_exist(page):
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"\w+:", target):
+            continue                                   # http(s): and mailto: links
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        assert linked.exists(), f"{page.name}: {target}"
+        if anchor and linked.suffix == ".md":
+            headings = {_anchor(h) for h in re.findall(r"^#+ (.+)$", linked.read_text(), flags=re.M)}
+            assert anchor in headings, f"{page.name}: {target} (headings: {sorted(headings)})"
 
 
 def test_the_tags_are_read_as_documented(tmp_path):
