@@ -1,4 +1,4 @@
-"""Queueing theory the engine is verified against (``tests/test_theory.py``, ``python -m sim.validate``).
+"""Queueing theory the engine is verified against (``tests/test_theory.py``, ``carepath validate``).
 
 * :func:`erlang_b` -- loss probability of M/G/c/c (any length-of-stay shape: insensitivity);
 * :func:`erlang_c` and :func:`mmc_wait_mean` -- probability of waiting and mean wait in M/M/c;

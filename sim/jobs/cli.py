@@ -1,4 +1,4 @@
-"""The command line: ``python -m sim [overrides]`` (a Hydra application).
+"""The command-line job: ``carepath run [overrides]`` (``python -m sim``), a Hydra application.
 
 Composes ``configs/config.yaml`` with the command-line overrides, runs the
 replications, writes the outputs to Hydra's output directory and prints a

@@ -1,4 +1,4 @@
-"""Compare the scenarios of a finished sweep: ``python -m sim.compare <sweep dir> [--baseline NAME]``.
+"""Compare the scenarios of a finished sweep: ``carepath compare <sweep dir> [--baseline NAME]``.
 
 Writes ``comparison.csv`` into the sweep directory: each scenario minus the baseline, paired
 replication by replication (see :mod:`sim.analysis.comparison`).

@@ -1,5 +1,7 @@
-"""Studies: the model held against targets, history, theory and budgets, each a ``carepath`` subcommand
-that writes a folder of ``results/`` with the experiments' harness (:mod:`sim.jobs.experiment`).
+"""Studies: the model held against targets, history, theory and budgets.
+
+Each is a ``carepath`` subcommand that writes a folder of ``results/`` with the experiments' harness
+(:mod:`sim.jobs.experiment`).
 
 * :mod:`~sim.studies.calibrate` -- the base year against its targets, and the fit of the free rates;
 * :mod:`~sim.studies.backtest` -- the calibrated model on years it was not fitted to;

@@ -1,4 +1,4 @@
-"""Reconcile the base year's whole-system cost with the budget lines: ``python -m sim.reconcile [overrides]``.
+"""Reconcile the base year's whole-system cost with the budget lines: ``carepath reconcile [overrides]``.
 
 Runs the place's base year (Walsall 2017/18 by default, the envelope's year) and sets its
 ``system_cost_gbp`` against the envelope's budget lines (Walsall: the business case's Table 3, £557.33m),

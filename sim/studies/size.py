@@ -1,4 +1,4 @@
-"""Size the demand-led places: ``python -m sim.size [--place walsall] [--scenario NAME ...] [--check]``.
+"""Size the demand-led places: ``carepath size [--place walsall] [--scenario NAME ...] [--check]``.
 
 Writes the table the ``demand_led`` capacity policy reads, ``configs/capacity_policy/demand_led.csv``
 (one row per place, scenario, year, service and site or locality; rows of other places and scenarios

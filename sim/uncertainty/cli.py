@@ -1,4 +1,4 @@
-"""``python -m sim.uncertainty``: probabilistic and global sensitivity analysis, from the command line.
+"""``carepath uncertainty``: probabilistic and global sensitivity analysis, from the command line.
 
     python -m sim.uncertainty --draws 256 --scenarios do_nothing,uk_comparator --out DIR run.year=2027
     python -m sim.uncertainty --draws 64 --ranges my_ranges.yaml --scenarios baseline --metrics ward.occupancy_mean \\
