@@ -65,6 +65,8 @@ def test_reproduce_names_the_packages_that_differ_and_checks_the_lock_file(tmp_p
     folder = _manifest_only(tmp_path / "same", packages=installed, lock=outputs.lock_file())
     assert reproduce.reproduce(folder, log=lines.append)
     assert "packages same; lock file requirements.lock same" in lines[0]
+    assert not reproduce.reproduce(folder, only=["no_such_run"], log=lines.append)    # a typo is not "reproduced"
+    assert lines[-1].startswith("no such runs: no_such_run")
     assert reproduce.package_differences({"python": "3.11.7"}, {"python": "3.12.1", "ray": "2.9"}) == \
         ["python 3.11.7 -> 3.12.1", "ray none -> 2.9"]
 

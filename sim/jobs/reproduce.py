@@ -104,6 +104,10 @@ def reproduce(folder: Path, only: list[str] | None = None, log=print) -> bool:
     # validation's scale) describe work the command itself must redo.
     runs = {label: spec for label, spec in (manifest.get("runs") or {}).items()
             if isinstance(spec, dict) and "config" in spec}
+    unknown = sorted(set(only or ()) - set(runs))
+    if unknown:
+        log(f"no such runs: {', '.join(unknown)} (the runs: {', '.join(runs) or 'none; the command re-runs them all'})")
+        return False
     if not runs:
         verdicts = _tables_by_command(folder, manifest)
     else:
