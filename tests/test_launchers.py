@@ -24,7 +24,6 @@ def sweep(tmp_path, launcher, *extra):
     return manifests
 
 
-@pytest.mark.slow
 def test_two_job_sweep_on_the_ray_launcher(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_ray_launcher")
     manifests = sweep(tmp_path, "ray")

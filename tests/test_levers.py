@@ -210,7 +210,7 @@ def test_levers_avert_crises_and_cost_community_capacity():
     assert shift["gp_extended_attendances"] > 0 == base["gp_extended_attendances"]
 
 
-@pytest.mark.slow
+@pytest.mark.slow       # a year of three scenarios, 3 replications each (about 50 s alone); the short check above runs by default
 def test_uk_comparator_reproduces_the_comparator_in_2027():
     """[@walsall-cabinet-2018, App. 1 §3.4 Figure 8]: A&E -34%, emergency admissions -20%, against unconstrained
     demand (places that follow it: capacity_policy=demand_led), with fewer bed-days and a lower whole-system cost;

@@ -1,6 +1,7 @@
 """Refocusing waves of history matching: where the emulators leave room, and reading an earlier wave back."""
 from __future__ import annotations
 
+import gzip
 import json
 
 import numpy as np
@@ -126,6 +127,9 @@ def test_a_refocused_wave_quotes_the_saving_over_the_plausible_draws_of_every_wa
     from sim.uncertainty import report
     _wave(tmp_path / "w1", [10.0, 50.0, 12.0], [2.0, 9.0, 2.5])                 # draws 0 and 2 pass
     _wave(tmp_path / "w2", [14.0, 90.0], [1.0, 1.5], ran=[0.0, 1.0])            # both pass; draw 1 ran away
+    psa = tmp_path / "w2" / "psa.csv"                                          # a large wave's table: compressed
+    psa.with_name("psa.csv.gz").write_bytes(gzip.compress(psa.read_bytes()))
+    psa.unlink()
     earlier, passed, offset = refocus.plausible_draws([tmp_path / "w1", tmp_path / "w2"], threshold=3.0)
     assert offset == 5 and passed.to_dict() == {0: 1.0, 1: 0.0, 2: 1.0, 3: 1.0, 4: 1.0}
     assert sorted(earlier["draw"].unique()) == [0, 1, 2, 3, 4]

@@ -22,6 +22,21 @@ def test_sobol_indices_of_the_ishigami_function_are_reproduced():
         assert ((rows["ci_low"] <= exact[index] + 0.02) & (exact[index] - 0.02 <= rows["ci_high"])).all()
 
 
+def test_the_emulator_reproduces_the_indices_of_a_simple_function_at_small_scale():
+    """The default tier's check of the emulator (the Ishigami one below is the slow tier's): y = 3 x1 + x2 on
+    40 points, exact indices S1 = ST = (0.9, 0.1, 0)."""
+    unit = sampling.unit_design("lhs", 3, 40, seed=2)
+    y = 3 * unit[:, 0] + unit[:, 1]
+    r2, _ = emulator.cross_validate(unit, y, log=False)
+    assert r2 > 0.99
+    fitted = emulator.Emulator(seed=0, log=False).fit(unit, y)
+    found = emulator.sobol_indices(fitted, ["x1", "x2", "x3"], "linear", n=256)
+    for index in ("S1", "ST"):
+        rows = found[found["index"] == index].set_index("parameter").loc[["x1", "x2", "x3"]]
+        assert np.allclose(rows["value"], [0.9, 0.1, 0.0], atol=0.05), (index, rows["value"].tolist())
+
+
+@pytest.mark.slow           # about 4 minutes: Gaussian processes fitted to 300 points, six times over
 def test_the_emulator_reproduces_the_direct_indices_and_says_how_good_it_is():
     unit = sampling.unit_design("lhs", 3, 300, seed=2)
     y = _ishigami_on_unit(unit)

@@ -3,9 +3,14 @@
 Every output (tables, manifests, figures, the parameter register) is written to a temporary name
 beside its destination and renamed into place: a rename is atomic, so a reader sees the old file or
 the new one, never half of it.
+
+A table named ``*.csv.gz`` is written gzip-compressed and byte for byte reproducible (no time stamp or
+file name in the gzip header); pandas reads it back like any CSV.  :func:`table_file` finds a table
+written either way.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import tempfile
@@ -31,7 +36,27 @@ def atomic_write(path: Path, write) -> None:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+    """``frame`` as CSV; gzip-compressed when ``path`` ends in ``.gz``."""
+    if str(path).endswith(".gz"):
+        write_gzip(frame.to_csv(index=False).encode(), path)
+    else:
+        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def write_gzip(data: bytes, path: Path) -> None:
+    """``data`` gzip-compressed, the same bytes every time (the header's time stamp 0 and no file name)."""
+    def dump(tmp):
+        with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as f:
+            f.write(data)
+    atomic_write(path, dump)
+
+
+def table_file(folder: Path, name: str) -> Path:
+    """The table ``name`` (``runs`` or ``runs.csv``) in ``folder``: ``name.csv``, else ``name.csv.gz``
+    (the path of the plain CSV when neither exists, for the error message)."""
+    stem = name.removesuffix(".gz").removesuffix(".csv")
+    plain, packed = Path(folder) / f"{stem}.csv", Path(folder) / f"{stem}.csv.gz"
+    return packed if packed.is_file() and not plain.is_file() else plain
 
 
 def write_json(data: Any, path: Path) -> None:

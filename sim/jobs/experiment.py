@@ -9,11 +9,11 @@ lands in ``results/<name>/``::
       README.md        the question, the command, the answer, the figures
       manifest.json    command, git commit, package versions, and for every run its
                        overrides, resolved config, seed and conservation ledger
-      *.csv            tables
+      *.csv            tables (*.csv.gz, gzip-compressed, when over a megabyte as CSV)
       *.png, *.txt     figures and their captions
 
 ``python -m sim.reproduce results/<name>`` re-runs every recorded run from its
-resolved configuration and checks the numbers against ``runs.csv``.
+resolved configuration and checks the numbers against ``runs.csv`` (or ``runs.csv.gz``).
 """
 from __future__ import annotations
 
@@ -27,9 +27,13 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import figures
+from ..common.files import atomic_write, write_gzip
 from ..common.paths import RESULTS, ROOT
 from ..inputs.config import load
 from . import outputs, runner
+
+#: a table bigger than this as CSV is written gzip-compressed, ``<name>.csv.gz``, so no committed file is large
+COMPRESS_OVER_BYTES = 1_000_000
 
 
 def command_line(argv) -> str:
@@ -84,8 +88,16 @@ class Experiment:
         return results
 
     def table(self, name: str, frame: pd.DataFrame, description: str) -> Path:
-        path = self.out_dir / f"{name}.csv"
-        outputs.write_csv(frame, path)
+        """``frame`` as ``<name>.csv``, or ``<name>.csv.gz`` when large (either way pandas reads it back)."""
+        text = frame.to_csv(index=False).encode()
+        plain, packed = self.out_dir / f"{name}.csv", self.out_dir / f"{name}.csv.gz"
+        if len(text) > COMPRESS_OVER_BYTES:
+            path, stale = packed, plain
+            write_gzip(text, path)
+        else:
+            path, stale = plain, packed
+            atomic_write(path, lambda tmp: Path(tmp).write_bytes(text))
+        stale.unlink(missing_ok=True)               # an earlier run's table under the other name
         self.tables.append({"file": path.name, "description": description})
         return path
 
@@ -103,7 +115,7 @@ class Experiment:
                 "every run's summary (mean and 95% interval of each metric): what `python -m sim.reproduce` checks")
         manifest = {
             "experiment": self.name, "question": self.question, "command": self.command,
-            "git": outputs.git_commit(), "packages": outputs.package_versions(),
+            "git": outputs.git_commit([self.out_dir]), "packages": outputs.package_versions(), "lock": outputs.lock_file(),
             "seconds": round(time.perf_counter() - self.started, 1),
             "tables": self.tables, "figures": self.figures, "runs": self.runs,
         }
@@ -120,5 +132,5 @@ class Experiment:
             for f in self.figures:
                 lines += [f"![{f['file']}]({f['file']})", "", f"*{f['caption']}*", ""]
         readme = self.out_dir / "README.md"
-        outputs.atomic_write(readme, lambda tmp: Path(tmp).write_text("\n".join(lines)))
+        atomic_write(readme, lambda tmp: Path(tmp).write_text("\n".join(lines)))
         return readme

@@ -5,7 +5,7 @@
 
 Each run recorded in ``manifest.json`` is re-run from its resolved configuration (so later edits
 to ``configs/`` do not change what is reproduced) and its summary compared with the committed
-``runs.csv``:
+``runs.csv`` (``runs.csv.gz`` when large):
 
 * **exact** -- every metric equal to 1e-9 (relative), as it must be for the same seed, the same
   code and the same package versions;
@@ -15,8 +15,8 @@ to ``configs/`` do not change what is reproduced) and its summary compared with 
 
 Experiments without recorded runs (``results/validation``) are reproduced by re-running their
 command into a temporary folder and comparing every table the same way.  The exit code is 0 only
-when everything is exact or within intervals; the report says which, and whether the git commit
-and package versions match the manifest's.
+when everything is exact or within intervals; the report says which, and whether the git commit,
+the package versions (naming each that differs) and the lock file match the manifest's.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..common.files import table_file
 from ..common.paths import ROOT
 from . import outputs, runner
 
@@ -64,7 +65,7 @@ def _tables_by_command(folder: Path, manifest: dict) -> list[tuple[str, str, lis
         subprocess.run([*args, "--out", tmp], check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
         for table in manifest.get("tables", []):
-            old, new = pd.read_csv(folder / table["file"]), pd.read_csv(Path(tmp) / table["file"])
+            old, new = pd.read_csv(table_file(folder, table["file"])), pd.read_csv(table_file(Path(tmp), table["file"]))
             numeric = [c for c in old.columns if pd.api.types.is_numeric_dtype(old[c])]
             equal = old.shape == new.shape and np.allclose(old[numeric].to_numpy(float), new[numeric].to_numpy(float),
                                                            rtol=RTOL, atol=0, equal_nan=True)
@@ -72,20 +73,45 @@ def _tables_by_command(folder: Path, manifest: dict) -> list[tuple[str, str, lis
     return verdicts
 
 
+def package_differences(committed: dict | None, installed: dict) -> list[str]:
+    """Each package whose version differs, as ``name committed -> installed`` (``none`` for a missing one)."""
+    committed = committed or {}
+    return [f"{name} {committed.get(name) or 'none'} -> {installed.get(name) or 'none'}"
+            for name in sorted(set(committed) | set(installed), key=lambda n: (n != "python", n))
+            if committed.get(name) != installed.get(name)]
+
+
+def environment(manifest: dict) -> str:
+    """How the environment now differs from the manifest's: packages by name, then the lock file."""
+    differ = package_differences(manifest.get("packages"), outputs.package_versions())
+    packages = f"packages different: {', '.join(differ)}" if differ else "packages same"
+    committed, now = manifest.get("lock"), outputs.lock_file()
+    if not committed:
+        lock = "lock file not recorded"
+    elif not now:
+        lock = f"lock file {committed['file']} missing now"
+    else:
+        lock = f"lock file {now['file']} {'same' if committed['sha256'] == now['sha256'] else 'different'}"
+    return f"{packages}; {lock}"
+
+
 def reproduce(folder: Path, only: list[str] | None = None, log=print) -> bool:
     manifest = json.loads((folder / "manifest.json").read_text())
     same_commit = manifest.get("git", {}).get("commit") == outputs.git_commit().get("commit")
-    same_packages = manifest.get("packages") == outputs.package_versions()
     log(f"{manifest['experiment']}: committed with git {str(manifest.get('git', {}).get('commit'))[:10]} "
-        f"({'same' if same_commit else 'different'} commit now), packages {'same' if same_packages else 'different'}")
+        f"({'same' if same_commit else 'different'} commit now), {environment(manifest)}")
     # Recorded model runs carry their resolved config; other entries (an optimiser's settings, a
     # validation's scale) describe work the command itself must redo.
     runs = {label: spec for label, spec in (manifest.get("runs") or {}).items()
             if isinstance(spec, dict) and "config" in spec}
+    unknown = sorted(set(only or ()) - set(runs))
+    if unknown:
+        log(f"no such runs: {', '.join(unknown)} (the runs: {', '.join(runs) or 'none; the command re-runs them all'})")
+        return False
     if not runs:
         verdicts = _tables_by_command(folder, manifest)
     else:
-        committed = pd.read_csv(folder / "runs.csv")
+        committed = pd.read_csv(table_file(folder, "runs"))
         verdicts = []
         for label, spec in runs.items():
             if only and label not in only:

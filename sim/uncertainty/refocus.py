@@ -39,6 +39,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from ..common.errors import ConfigError
+from ..common.files import table_file
 from ..common.paths import ROOT
 from .apply import Resolved
 from .emulator import Emulator, cross_validate
@@ -55,16 +56,16 @@ def load_wave(folder: Path, resolved: Resolved) -> tuple[np.ndarray, pd.DataFram
     distribution) and its baselines (``baseline.csv``: draws x calibration targets)."""
     folder = Path(folder)
     names = [r.name for r in resolved.ranges.ranges]
-    for table in ("draws.csv", "baseline.csv"):
-        if not (folder / table).is_file():
+    for table in ("draws.csv", "baseline.csv"):               # each may be compressed (.csv.gz) when large
+        if not table_file(folder, table).is_file():
             raise ConfigError("--refocus", str(folder), f"a folder written by python -m sim.uncertainty with history "
                                                         f"matching (it has no {table})")
-    draws = pd.read_csv(folder / "draws.csv")
+    draws = pd.read_csv(table_file(folder, "draws"))
     if sorted(c for c in draws.columns if c not in ("draw", "seed")) != sorted(names):
         raise ConfigError("--refocus", str(folder), "a wave drawn over the same ranges as this study (its draws.csv "
                                                     "has other ranges)")
     unit = np.column_stack([resolved.distribution(r).cdf(draws[r.name].to_numpy(float)) for r in resolved.ranges.ranges])
-    baseline = pd.read_csv(folder / "baseline.csv").pivot_table(index="draw", columns="metric", values="value")
+    baseline = pd.read_csv(table_file(folder, "baseline")).pivot_table(index="draw", columns="metric", values="value")
     return np.clip(unit, EDGE, 1 - EDGE), baseline.reindex(draws["draw"])
 
 
@@ -100,7 +101,7 @@ def _earlier(folder: Path) -> Path | None:
     if not earlier:
         return None
     for where in (Path(earlier), folder / earlier, ROOT / earlier):   # as given on its command line, from where it ran
-        if (where / "draws.csv").is_file():
+        if table_file(where, "draws").is_file():
             return where
     raise ConfigError("--refocus", str(folder), f"a wave whose earlier wave ({earlier}, in its manifest.json) can be found")
 
@@ -112,13 +113,13 @@ def plausible_draws(folders: list, threshold: float = THRESHOLD) -> tuple[pd.Dat
     frames, passed, offset = [], [], 0
     for folder in map(Path, folders):
         for table in ("psa.csv", "history_matching.csv"):
-            if not (folder / table).is_file():
+            if not table_file(folder, table).is_file():
                 raise ConfigError("--refocus", str(folder), f"a wave written by python -m sim.uncertainty with history "
                                                             f"matching (it has no {table})")
-        worst = pd.read_csv(folder / "history_matching.csv").set_index("draw")["max_implausibility"]
-        frames.append(pd.read_csv(folder / "psa.csv").assign(draw=lambda d, at=offset: d["draw"] + at))
+        worst = pd.read_csv(table_file(folder, "history_matching")).set_index("draw")["max_implausibility"]
+        frames.append(pd.read_csv(table_file(folder, "psa")).assign(draw=lambda d, at=offset: d["draw"] + at))
         passed.append((worst <= threshold).astype(float).rename(lambda d, at=offset: d + at))
-        offset += len(pd.read_csv(folder / "draws.csv"))
+        offset += len(pd.read_csv(table_file(folder, "draws")))
     return pd.concat(frames, ignore_index=True), pd.concat(passed), offset
 
 
