@@ -269,11 +269,14 @@ def _all_keys(cfg: Any, prefix: str, depth: int = 0):
 
 
 def text(value: Any, limit: int | None = WIDTH) -> str:
-    """A value as the table prints it (cut to ``limit`` characters)."""
+    """A value as the table prints it (cut to ``limit`` characters; a fraction to 12 significant figures unless
+    ``limit`` is None, as the CSV has it, so a calibrated 0.6035200000000001 reads 0.60352)."""
     if value is UNSET:
         return "(not set)"
     if hasattr(value, "shape") and not isinstance(value, (int, float)):
         written = f"<table {'x'.join(map(str, value.shape))}>"
+    elif isinstance(value, float) and limit is not None:
+        written = f"{value:.12g}"
     elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
         written = str(value)
     else:
