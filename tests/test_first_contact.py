@@ -58,7 +58,7 @@ def test_help_is_short_and_says_what_carepath_is(help_text):
     assert len(lines) <= 60
     assert "powered by Hydra" not in help_text
     assert lines[0].startswith("carepath: a discrete-event simulation")
-    for words in ("--cfg job", "outputs/", "summary.csv", "multirun/", "python -m sim.reproduce results/", "notebooks/"):
+    for words in ("--cfg job", "outputs/", "summary.csv", "multirun/", "carepath reproduce results/", "notebooks/"):
         assert words in help_text, words
 
 
@@ -78,9 +78,9 @@ def test_help_lists_every_config_group_with_exactly_its_options_and_default(help
 
 
 def test_help_examples_are_valid_commands(help_text):
-    commands = [line.strip() for line in help_text.splitlines() if line.strip().startswith("python -m sim")]
+    commands = [line.strip() for line in help_text.splitlines() if line.strip().startswith("carepath ")]
     examples = [shlex.split(c.split("  ")[0]) for c in commands]
-    runs = [words[3:] for words in examples if words[2] == "sim"]
+    runs = [words[2:] for words in examples if words[1] == "run"]
     assert len(runs) >= 5
     assert any("-m" in args and any(a.startswith("scenario=") and "," in a for a in args) for args in runs)
     assert any("run.year=2027" in args for args in runs)
@@ -89,8 +89,8 @@ def test_help_examples_are_valid_commands(help_text):
         assert all("=" in a for a in parsed.overrides), args
         assert cli.check_command_line(args) == [], args
     for words in examples:
-        if words[2] != "sim":
-            assert (ROOT / words[3]).is_dir(), words          # python -m sim.reproduce results/<experiment>
+        if words[1] == "reproduce":
+            assert (ROOT / words[2]).is_dir(), words          # carepath reproduce results/<experiment>
     for notebook in re.findall(r"notebooks/(\S+\.ipynb)", help_text) + re.findall(r"to (\S+\.ipynb)", help_text):
         assert (ROOT / "notebooks" / notebook).is_file(), notebook
 
