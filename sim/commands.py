@@ -27,6 +27,7 @@ COMMANDS = {
     "reproduce": ("sim.jobs.reproduce", "re-run a committed experiment from its manifest and check its numbers"),
     "calibrate": ("sim.studies.calibrate", "report the base year against its targets, or refit the free rates"),
     "backtest": ("sim.studies.backtest", "the calibrated model on years it was not fitted to"),
+    "hindcast": ("sim.studies.hindcast", "2017/18's model run on to 2024/25 against history and naive forecasts"),
     "validate": ("sim.studies.validate", "verify the engine against queueing theory and Ciw"),
     "reconcile": ("sim.studies.reconcile", "the base year's whole-system cost against the budget lines"),
     "size": ("sim.studies.size", "size the demand-led places (configs/capacity_policy/demand_led.csv)"),

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -116,10 +117,31 @@ class Model:
 
     def _on_day(self, _):
         self._record_day()
+        self._mark_month()
         self._check_overload()
         following = self.env.now + 1.0
         if following < self.horizon:
             self.env.call_later(1.0, self._on_day)
+
+    def _mark_month(self):
+        """At midnight of a month's first day in the results period, keep the statistics so far (read only,
+        so the run is the same with or without them); a 1 April of a multi-year run has its year's snapshot."""
+        day = self.env.now
+        if self.warmup < day < self.horizon and day not in self._year_days and \
+                (self.start_date + timedelta(days=int(day))).day == 1:
+            self._month_marks.append((day, self._snapshot()))
+
+    def _months(self, years: list[tuple[int, float, float, dict, dict]]) -> list[dict]:
+        """The statistics of each calendar month of the results period (a first or last month may be
+        part of one), within its financial year: ``years`` is (year, first day, last day, start, end snapshots)."""
+        out = []
+        for year, begin, stop, first, last in years:
+            marks = [(begin, first), *((d, s) for d, s in self._month_marks if begin < d < stop), (stop, last)]
+            for (a, start), (b, finish) in pairwise(marks):
+                month = self.start_date + timedelta(days=int(a))
+                out.append({"year": year, "month": f"{month.year}-{month.month:02d}", "period_days": b - a,
+                            "first_day": a, "last_day": b, **_period(finish, start)})
+        return out
 
     def _check_overload(self):
         """Stop a runaway replication (see ``run.max_queue`` and ``run.max_seconds``)."""
@@ -145,6 +167,8 @@ class Model:
         if self.horizon > 1.0:
             self.env.call_later(1.0, self._on_day)
         self._boundaries = []
+        self._month_marks = []
+        self._year_days = {day for day, _, _ in self.later_years}
         for index, (day, _, _) in enumerate(self.later_years):
             self.env.call_later(day, self._new_year, index)
         self.env.run(until=self.horizon)
@@ -166,6 +190,7 @@ class Model:
             "events": self.event_log.frame() if self.event_log is not None else None,
         }
         if not self.later_years:
+            out["months"] = self._months([(self.year, self.warmup, self.horizon, warm, end)])
             return {**out, **_period(end, warm)}
         # A multi-year run: the statistics of each financial year, from 1 April to 31 March.
         starts = [self.warmup] + [day for day, _, _ in self.later_years]
@@ -175,6 +200,8 @@ class Model:
         out["years"] = [{"year": year, "period_days": stop - begin, "first_day": begin, "last_day": stop,
                          **_period(marks[i + 1], marks[i])}
                         for i, (year, begin, stop) in enumerate(zip(years, starts, ends))]
+        out["months"] = self._months([(year, begin, stop, marks[i], marks[i + 1])
+                                                 for i, (year, begin, stop) in enumerate(zip(years, starts, ends))])
         return out
 
     def ledger(self) -> dict:

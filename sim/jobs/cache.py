@@ -21,7 +21,7 @@ import pandas as pd
 from .outputs import git_commit, package_versions
 
 FILES = ("summary.csv", "replications.csv", "daily.csv", "flows.csv", "manifest.json")
-OPTIONAL = ("events.parquet",)        # written with run.event_log=true
+OPTIONAL = ("events.parquet", "monthly.csv")   # written with run.event_log=true; by month (older entries lack it)
 DEFAULT_DIR = ".carepath-cache"
 
 
@@ -85,4 +85,5 @@ def load_results(out_dir: Path, data: Mapping[str, Any]):
                    daily=pd.read_csv(out_dir / "daily.csv"), flows=pd.read_csv(out_dir / "flows.csv"),
                    ledgers=[{k: v for k, v in r.items() if k != "replication"} for r in conservation.get("replications", [])],
                    seconds=manifest.get("seconds_per_replication", []), n_jobs=manifest.get("n_jobs", 1),
-                   analysis=manifest.get("output_analysis", {}))
+                   analysis=manifest.get("output_analysis", {}),
+                   monthly=pd.read_csv(out_dir / "monthly.csv") if (out_dir / "monthly.csv").is_file() else None)

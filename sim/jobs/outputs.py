@@ -7,6 +7,7 @@ interrupted run never leaves a truncated file that looks complete):
 ``replications.csv``  scenario, replication, metric, value
 ``daily.csv``         daily mean occupancy, waiting list and blocked places per service and replication
 ``flows.csv``         patients arriving at each service from each origin, per replication
+``monthly.csv``       headline measures by calendar month, mean and 95% interval (sim.analysis.monthly)
 ``manifest.json``     resolved config, seed, package versions, the lock file's hash, git commit, command,
                       conservation ledger
 """
@@ -101,6 +102,9 @@ def write_all(results, out_dir: Path, command: str | None = None, extra: dict | 
     write_csv(results.replications, paths["replications.csv"])
     write_csv(results.daily, paths["daily.csv"])
     write_csv(results.flows, paths["flows.csv"])
+    if results.monthly is not None:
+        paths["monthly.csv"] = out_dir / "monthly.csv"
+        write_csv(results.monthly, paths["monthly.csv"])
     if results.events is not None:
         paths["events.parquet"] = out_dir / "events.parquet"
         atomic_write(paths["events.parquet"], lambda tmp: results.events.to_parquet(tmp, index=False))

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from joblib import Parallel, delayed
 
+from ..analysis import monthly as monthly_measures
 from ..analysis import output_analysis
 from ..analysis.metrics import MetricSet
 from ..analysis.statistics import summarise
@@ -140,8 +141,9 @@ def run_replication(cfg: Mapping[str, Any], replication: int, later_years=(), me
         metrics[period["year"]] = values
         flows.update({(period["year"], origin, group): n for group, members in raw["groups"].items()
                       for m in members for origin, n in period["services"][m]["by_origin"].items()})
+    by_year = {period["year"]: metric_set for period, metric_set in zip(periods, metric_sets)}
     return {"replication": replication, "multi_year": "years" in raw, "metrics": metrics, "groups": raw["groups"],
-            "daily": raw["daily"],
+            "daily": raw["daily"], "monthly": monthly_measures.evaluate(raw, by_year),
             "flows": flows, "events": raw["events"], "ledger": raw["ledger"], "seconds": time.perf_counter() - started}
 
 
@@ -160,6 +162,7 @@ class Results:
     n_jobs: int = 1
     analysis: dict = field(default_factory=dict)   # warm-up and replications chosen automatically, if any
     events: pd.DataFrame | None = None   # per-patient event log, with run.event_log=true (sim.engine.event_log)
+    monthly: pd.DataFrame | None = None  # headline measures by calendar month (sim.analysis.monthly)
 
     @property
     def balanced(self) -> bool:
@@ -270,4 +273,5 @@ def tabulate(cfg, scenario, results, n_jobs=1, network=None) -> Results:
     return Results(scenario=scenario, config=dict(cfg), replications=replications, summary=summary,
                    events=pd.concat(logs, ignore_index=True) if logs else None,
                    daily=daily, flows=flows, ledgers=[r["ledger"] for r in results],
+                   monthly=monthly_measures.table(scenario, results),
                    seconds=[r["seconds"] for r in results], n_jobs=n_jobs)
