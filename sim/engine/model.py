@@ -117,19 +117,21 @@ class Model:
 
     def _on_day(self, _):
         self._record_day()
-        self._mark_month()
+        if self.env.now in self._month_days:
+            self._month_marks.append((self.env.now, self._snapshot()))
         self._check_overload()
         following = self.env.now + 1.0
         if following < self.horizon:
             self.env.call_later(1.0, self._on_day)
 
-    def _mark_month(self):
-        """At midnight of a month's first day in the results period, keep the statistics so far (read only,
-        so the run is the same with or without them); a 1 April of a multi-year run has its year's snapshot."""
-        day = self.env.now
-        if self.warmup < day < self.horizon and day not in self._year_days and \
-                (self.start_date + timedelta(days=int(day))).day == 1:
-            self._month_marks.append((day, self._snapshot()))
+    def _first_days_of_months(self) -> set[float]:
+        """The days (midnight of a month's first day, in the results period) at which :meth:`_on_day` keeps
+        the statistics so far (read only, so the run is the same with or without them); a 1 April of a
+        multi-year run has its year's snapshot instead.  Found once, so a day costs a set lookup."""
+        year_days = {day for day, _, _ in self.later_years}
+        return {float(day) for day in range(math.floor(self.warmup) + 1, math.ceil(self.horizon))
+                if self.warmup < day < self.horizon and day not in year_days
+                and (self.start_date + timedelta(days=day)).day == 1}
 
     def _months(self, years: list[tuple[int, float, float, dict, dict]]) -> list[dict]:
         """The statistics of each calendar month of the results period (a first or last month may be
@@ -168,7 +170,7 @@ class Model:
             self.env.call_later(1.0, self._on_day)
         self._boundaries = []
         self._month_marks = []
-        self._year_days = {day for day, _, _ in self.later_years}
+        self._month_days = self._first_days_of_months()
         for index, (day, _, _) in enumerate(self.later_years):
             self.env.call_later(day, self._new_year, index)
         self.env.run(until=self.horizon)
