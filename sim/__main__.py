@@ -9,6 +9,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from .common.paths import CONFIG_DIR
+from .common.quoting import quote_paths
 from .jobs.cli import check_command_line, fail, objective_value, run_job
 
 
@@ -20,7 +21,7 @@ def job(cfg: DictConfig) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Check the overrides in ``argv`` (default: the command line's), then hand them to Hydra."""
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = quote_paths(sys.argv[1:] if argv is None else argv)   # hydra.run.dir=/tmp/a b/Ünïcode works as typed
     problems = check_command_line(argv)   # before Hydra composes or writes anything
     if problems:
         fail(problems)

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
+from sim.common.paths import CONFIG_DIR, ROOT
 from sim.inputs.config import load
 from sim.jobs import runner
 from sim.place import build, export
@@ -101,3 +107,71 @@ def test_the_command_line_finds_a_place_built_elsewhere(tmp_path):
     build.build(tmp_path / "files", "my_place", tmp_path / "configs")
     assert check_command_line([build.searchpath(tmp_path / "configs"), "place=my_place"]) == []
     assert "expected one of" in str(check_command_line(["place=my_place"])[0])     # not in configs/ itself
+
+
+def _hashes(paths) -> dict:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+def test_a_build_never_replaces_a_shipped_place(tmp_path, capsys):
+    shipped = [CONFIG_DIR / group / "walsall.yaml" for group in ("place", "rates", "capacity", "calibration")]
+    shipped = [p for p in shipped if p.is_file()]
+    before = _hashes(shipped)
+    export.init(tmp_path / "files")
+    assert main(["build", str(tmp_path / "files"), "--name", "walsall"]) == 2
+    message = capsys.readouterr().err
+    assert "refused" in message and "--force" in message
+    assert f"  {CONFIG_DIR / 'place' / 'walsall.yaml'}" in message and f"  {CONFIG_DIR / 'capacity' / 'walsall.yaml'}" in message
+    assert not (CONFIG_DIR / "rates" / "walsall.yaml").exists()       # nothing written, not even the missing one
+    # into another folder the name would be shadowed by the shipped place: refused even with --force
+    assert main(["build", str(tmp_path / "files"), "--name", "walsall", "--out", str(tmp_path / "configs"),
+                 "--force"]) == 2
+    assert "would run in place of the one built" in capsys.readouterr().err
+    assert not (tmp_path / "configs").exists()
+    assert _hashes(shipped) == before
+
+
+def test_a_rebuild_needs_force_and_says_what_it_replaced_and_paths_may_have_any_letters(tmp_path, capsys):
+    folder = tmp_path / "OneDrive - NHS" / "Ünïcode ç"         # spaces and accents, as a shared drive has them
+    files, out = folder / "my files", folder / "my configs"
+    export.init(files)
+    assert main(["build", str(files), "--name", "my_place", "--out", str(out)]) == 0
+    capsys.readouterr()
+    built = sorted((out / group / "my_place.yaml") for group in ("place", "rates", "capacity"))
+    before = _hashes(built)
+    assert main(["build", str(files), "--name", "my_place", "--out", str(out)]) == 2
+    message = capsys.readouterr().err
+    assert all(f"  {path}" in message for path in built) and "--force" in message
+    assert _hashes(built) == before
+    _rewrite(files / "capacity.csv", 2, "places", "7")
+    assert main(["build", str(files), "--name", "my_place", "--out", str(out), "--force"]) == 0
+    message = capsys.readouterr().err
+    assert all(f"replaced: {path}" in message for path in built)
+    assert _hashes(built) != before
+    # the command it prints runs as printed, from anywhere
+    printed = next(line for line in message.splitlines() if line.startswith("run it with: "))
+    line = printed.removeprefix("run it with: ") + " " + shlex.join([*SHORT, "run.replications=1",
+                                                                    f"hydra.run.dir={folder / 'run é'}"])
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PATH=os.pathsep.join([str(Path(sys.executable).parent),
+                                                                        os.environ.get("PATH", "")]))
+    result = subprocess.run(line, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (folder / "run é" / "summary.csv").is_file()
+
+
+@pytest.mark.parametrize("source", ["", "   "])
+def test_a_figure_without_a_source_is_refused(tmp_path, capsys, source):
+    export.init(tmp_path / "files")
+    _rewrite(tmp_path / "files" / "population.csv", 3, "source", source)
+    assert main(["build", str(tmp_path / "files"), "--name", "my_place", "--out", str(tmp_path / "configs")]) == 2
+    message = capsys.readouterr().err
+    assert "population.csv row 3, column source: got ''; expected the figure's source" in message
+    assert not (tmp_path / "configs").exists()
+
+
+def test_a_negative_population_is_one_error(tmp_path, capsys):
+    export.init(tmp_path / "files")
+    _rewrite(tmp_path / "files" / "population.csv", 4, "people", "-5")
+    assert main(["build", str(tmp_path / "files"), "--name", "my_place", "--out", str(tmp_path / "configs")]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("carepath:")]
+    assert len(lines) == 1 and "population.csv row 4, column people: got '-5'" in lines[0], lines

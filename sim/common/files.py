@@ -7,6 +7,9 @@ the new one, never half of it.
 A table named ``*.csv.gz`` is written gzip-compressed and byte for byte reproducible (no time stamp or
 file name in the gzip header); pandas reads it back like any CSV.  :func:`table_file` finds a table
 written either way.
+
+A file is written with the permissions the user's umask gives any new file (0644 under umask 022), not
+the owner-only 0600 of a temporary file, so a team sharing a results folder or a cache can read it.
 """
 from __future__ import annotations
 
@@ -20,12 +23,39 @@ from typing import Any
 import pandas as pd
 
 
+def umask() -> int:
+    """The process's umask, read without changing it where the system says (Linux), else set and put back."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The permissions of a new file under the user's umask (0644 under umask 022)."""
+    return 0o666 & ~umask()
+
+
+def temporary_file(path: Path) -> str:
+    """A new empty file beside ``path`` to write and rename into place, with a new file's permissions
+    (:func:`file_mode`; ``tempfile.mkstemp`` alone makes it readable by its owner only)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    os.chmod(tmp, file_mode())
+    return tmp
+
+
 def atomic_write(path: Path, write) -> None:
     """Call ``write(file_path)`` on a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = temporary_file(path)
     try:
         write(tmp)
         os.replace(tmp, path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+import shlex
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -75,7 +76,7 @@ def manifest(results, command: str | None = None, extra: dict | None = None, out
     return {
         "carepath": "carepath",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": command if command is not None else " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+        "command": command if command is not None else " ".join([Path(sys.argv[0]).name, *map(shlex.quote, sys.argv[1:])]),
         "scenario": results.scenario,
         "seed": run["seed"],
         "replications": int(run["replications"]),

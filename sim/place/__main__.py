@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..common.errors import ConfigError, ConfigErrors
+from ..common.quoting import command
 from . import build, export, sizing
 
 
@@ -24,19 +25,31 @@ def main(argv=None) -> int:
     make.add_argument("--name", required=True, help="the place's name: python -m sim place=NAME runs it")
     make.add_argument("--out", type=Path, default=None,
                       help="configs folder to write into (default the project's configs/); run it with "
-                           "python -m sim 'hydra.searchpath=[file://OUT]' place=NAME")
+                           "python -m sim \"hydra.searchpath=['file://OUT']\" place=NAME")
+    make.add_argument("--force", action="store_true",
+                      help="replace the place's files if they exist (without it, a build that would replace "
+                           "any file, such as a shipped place's, stops and names them)")
     make.add_argument("--quick", action="store_true", help="size left-out services from short runs (to try the "
                                                            "files out, not for results)")
     make.add_argument("--replications", type=int, default=3, help="replications of each sizing run (default 3)")
     args = parser.parse_args(argv)
+    replaced: list[Path] = []
     try:
         if args.command == "init":
             written = export.init(args.dir)
         elif args.command == "export":
             written = export.export(args.name, args.dir, args.configs)
         else:
-            written = build.build(args.dir, args.name, args.out, sizing.settings(args.replications, args.quick),
-                                  progress=lambda message: print(message, file=sys.stderr))
+            build.check_targets(args.out, args.name, args.force)     # before the files are read or sized
+            builder = build.Builder(args.dir, args.name, sizing.settings(args.replications, args.quick),
+                                    progress=lambda message: print(message, file=sys.stderr))
+            written = builder.build(args.out, force=args.force)
+            replaced = builder.replaced
+    except build.Refused as refused:
+        print(f"carepath place build: refused: {refused}:", file=sys.stderr)
+        for path in refused.paths:
+            print(f"  {path}", file=sys.stderr)
+        return 2
     except ConfigErrors as errors:
         for error in errors.errors:
             print(f"carepath: invalid place files: {error}", file=sys.stderr)
@@ -47,9 +60,10 @@ def main(argv=None) -> int:
     for path in written:
         print(path)
     if args.command == "build":
-        run = (f"python -m sim place={args.name}" if args.out is None
-               else f"python -m sim '{build.searchpath(args.out)}' place={args.name}")
-        print(f"run it with: {run}", file=sys.stderr)
+        for path in replaced:
+            print(f"replaced: {path} (--force)", file=sys.stderr)
+        words = ["python", "-m", "sim", *([] if args.out is None else [build.searchpath(args.out)]), f"place={args.name}"]
+        print(f"run it with: {command(words)}", file=sys.stderr)
     return 0
 
 

@@ -5,6 +5,11 @@ column named), writes the place, rates and capacity configs to a scratch folder,
 them as a run would, sizes the services whose places the files leave out (:mod:`sim.place.sizing`,
 with the place under a scratch name so an older version of it cannot shadow the new one) and only
 then puts the three files in place, each written to a temporary name and renamed.
+
+It never replaces a place it was not asked to: before anything else, a build whose files exist already
+(a shipped place such as Walsall, or one built before) stops with :class:`Exists`, naming them, unless
+``force`` is given; and a build into another folder under a name the project's configs/ has stops
+always, since that place would be run instead of the one built.
 """
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ from pathlib import Path
 
 import yaml
 
+from ..common import quoting
 from ..common.errors import ConfigError
+from ..common.files import temporary_file
 from ..common.paths import CONFIG_DIR, ROOT
 from ..inputs.config import load
 from ..jobs import runner
@@ -26,9 +33,53 @@ from .writer import capacity_yaml, place_yaml, rates_yaml
 GROUPS = ("place", "rates", "capacity")
 
 
+class Refused(Exception):
+    """A build that would lose work: ``str()`` says why and what to do, ``paths`` the files concerned."""
+
+    def __init__(self, message: str, paths: Sequence[Path]):
+        self.paths = list(paths)
+        super().__init__(message)
+
+
+class Exists(Refused):
+    """The files a build would replace, refused without ``force``."""
+
+    def __init__(self, paths: Sequence[Path]):
+        super().__init__("the place's files exist, and building it would replace them (nothing was written: "
+                         "choose another --name, or add --force to replace them)", paths)
+
+
 def searchpath(folder: Path) -> str:
-    """The override that lets ``python -m sim`` find configs written to ``folder``."""
-    return f"hydra.searchpath=[file://{Path(folder).resolve()}]"
+    """The override that lets ``python -m sim`` find configs written to ``folder`` (quoted for Hydra, so
+    a folder named with spaces or accents works)."""
+    return quoting.searchpath(folder)
+
+
+def targets(out: Path | None, name: str) -> list[Path]:
+    """The files a build of ``name`` writes into ``out`` (default the project's configs/)."""
+    out = Path(out) if out is not None else CONFIG_DIR
+    return [out / group / f"{name}.yaml" for group in GROUPS]
+
+
+def existing(out: Path | None, name: str) -> list[Path]:
+    """Those of :func:`targets` that exist: what the build would replace."""
+    return [path for path in targets(out, name) if path.exists()]
+
+
+def check_targets(out: Path | None, name: str, force: bool = False) -> list[Path]:
+    """The files a build of ``name`` into ``out`` would replace, before anything is written.  Raises
+    :class:`Exists` when there are any and not ``force``, and :class:`Refused` (even with ``force``) when
+    ``out`` is another folder and the project's configs/ has the name: ``place=NAME`` would run that one,
+    not the one built."""
+    if out is not None and Path(out).resolve() != CONFIG_DIR.resolve():
+        shadowing = existing(None, name)
+        if shadowing:
+            raise Refused(f"the project's configs/ has a place {name}, which would run in place of the one built "
+                          f"into {out} (nothing was written: choose another --name)", shadowing)
+    found = existing(out, name)
+    if found and not force:
+        raise Exists(found)
+    return found
 
 
 def origin_of(folder: Path) -> str:
@@ -82,6 +133,7 @@ class Builder:
         if not NAME.fullmatch(name):
             raise ConfigError("--name", name, "a place name of lower-case letters, digits and _")
         self.folder, self.name, self.progress = Path(folder), name, progress
+        self.replaced: list[Path] = []          # the files the build replaced (with force)
         self.sizing_settings = list(sizing_settings) if sizing_settings is not None else sizing.settings()
         if not self.folder.is_dir():
             raise ConfigError("DIR", str(folder), "a folder of place files (python -m sim.place init DIR writes one)")
@@ -155,8 +207,11 @@ class Builder:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
 
-    def build(self, out: Path | None = None) -> list[Path]:
-        """Check, size and write the place's configs into ``out`` (default the project's configs/)."""
+    def build(self, out: Path | None = None, force: bool = False) -> list[Path]:
+        """Check, size and write the place's configs into ``out`` (default the project's configs/); files
+        there already are replaced only with ``force`` (:func:`check_targets`, before anything else), and
+        :attr:`replaced` lists them."""
+        self.replaced = check_targets(out, self.name, force)
         out = Path(out) if out is not None else CONFIG_DIR
         with tempfile.TemporaryDirectory(prefix="carepath-place-") as tmp:
             scratch = Path(tmp)
@@ -164,6 +219,7 @@ class Builder:
             texts = self.texts(self.name, capacity, cited)
             self._write(scratch, self.texts(self.scratch, capacity, cited), self.scratch)
             runner.check(load([searchpath(scratch), f"place={self.scratch}"]))   # as a run would
+        self.replaced = check_targets(out, self.name, force)      # again: sizing takes minutes
         return _write_all(out, self.name, texts)
 
 
@@ -175,10 +231,9 @@ def _write_all(out: Path, name: str, texts: dict[str, str]) -> list[Path]:
         for group, text in texts.items():
             path = out / group / f"{name}.yaml"
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
+            tmp = temporary_file(path)
             pending.append((tmp, path))
+            Path(tmp).write_text(text, encoding="utf-8")
     except BaseException:
         for tmp, _ in pending:
             os.unlink(tmp)
@@ -189,7 +244,8 @@ def _write_all(out: Path, name: str, texts: dict[str, str]) -> list[Path]:
 
 
 def build(folder: Path, name: str, out: Path | None = None, sizing_settings: Sequence[str] | None = None,
-          progress: Callable[[str], None] = lambda message: None) -> list[Path]:
+          progress: Callable[[str], None] = lambda message: None, force: bool = False) -> list[Path]:
     """Check the place files in ``folder`` and write ``configs/{place,rates,capacity}/<name>.yaml``
-    (or under ``out``); returns the paths written."""
-    return Builder(folder, name, sizing_settings, progress).build(out)
+    (or under ``out``); returns the paths written.  Files there already are replaced only with ``force``
+    (else :class:`Exists`, before anything is written)."""
+    return Builder(folder, name, sizing_settings, progress).build(out, force)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from ..common import quoting
 from ..common.errors import ConfigError
 from ..common.files import atomic_write
 from ..common.paths import CONFIG_DIR
@@ -22,6 +23,7 @@ from ..engine.catchment import OUTSIDE
 from ..engine.population import AGE_BANDS, Population
 from ..inputs import params
 from ..inputs.config import load
+from .reader import SOURCED
 from .template import BY_NAME, FILES, readme
 from .writer import LOCAL_PATHS, number
 
@@ -78,7 +80,7 @@ def _value(x) -> str:
 
 def tables(name: str, folders: Sequence[Path] = ()) -> dict[str, list[dict]]:
     """The rows of every file of the place ``name`` (its configs found in configs/ or ``folders``)."""
-    overrides = [f"hydra.searchpath=[{','.join(f'file://{Path(f).resolve()}' for f in folders)}]"] if folders else []
+    overrides = [quoting.searchpath(*folders)] if folders else []
     cfg = load([*overrides, f"place={name}"])
     place, capacity = cfg["place"], cfg["capacity"]
     place_file = _config_file("place", name, folders)
@@ -138,6 +140,9 @@ def tables(name: str, folders: Sequence[Path] = ()) -> dict[str, list[dict]]:
         elif table["path"] == LOCAL_PATHS["discharge"]:
             out["discharge.csv"] = [{"age_band": age, "destination": d, "share": number(s), "source": ""}
                                     for age, shares in table["values"].items() for d, s in shares.items()]
+    unsourced = f"assumption: as the place {name} has it (its configs cite no source for this figure)"
+    for row in [r for file_name in SOURCED for r in out[file_name]] + [out["place.csv"][1]]:
+        row["source"] = row["source"] or unsourced      # every figure has a source, or the build refuses it
     return out
 
 

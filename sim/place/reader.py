@@ -20,6 +20,11 @@ from .template import BY_NAME, DESTINATIONS
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 SETTINGS = ("label", "base_year", "calibration", "rates_from")
+#: the files whose every row is a figure, so needs a source (of place.csv, the base year's row; the other
+#: settings, areas and sites are names)
+SOURCED = ("population.csv", "catchment.csv", "rates.csv", "capacity.csv", "projection.csv", "los.csv",
+           "discharge.csv")
+SOURCE = "the figure's source: a citation [@key, locator] or 'assumption: <reason>'"
 
 
 @dataclass
@@ -71,6 +76,13 @@ class _Table:
                     continue
                 if any(str(v).strip() for v in row.values()):
                     self.rows.append((row_number, {k: str(v).strip() for k, v in row.items()}))
+                    if name in SOURCED:
+                        self.sourced(row_number, self.rows[-1][1])
+
+    def sourced(self, row: int, r: dict) -> None:
+        """A problem when the row's figure has no source (an empty or blank ``source``)."""
+        if not r["source"]:
+            self.problem(row, "source", r["source"], SOURCE)
 
     def problem(self, row: int, column: str, value, allowed: str) -> None:
         self.errors.append(ConfigError(f"{self.name} row {row}, column {column}", value, allowed))
@@ -132,6 +144,7 @@ def _settings(t: _Table, data: PlaceData) -> None:
         if t.choice(row, "key", r["key"], SETTINGS) and t.once(set(data.settings), r["key"], row, "key", "key"):
             value = r["value"]
             if r["key"] == "base_year":
+                t.sourced(row, r)
                 year = t.number(row, "value", value, FIRST_YEAR, LAST_YEAR, allowed=f"a year from {FIRST_YEAR} to {LAST_YEAR}")
                 value = None if year is None or year != int(year) else int(year)
             elif r["key"] != "label" and not NAME.fullmatch(value):
@@ -174,7 +187,7 @@ def _population(t: _Table, data: PlaceData) -> None:
     for row, r in t.rows:
         if t.choice(row, "area", r["area"], list(data.areas)) and t.choice(row, "age_band", r["age_band"], AGE_BANDS):
             people = t.number(row, "people", r["people"], 0.0, allowed="a non-negative number of people")
-            if people is not None and t.once(seen, (r["area"], r["age_band"]), row, "area", "area and age band"):
+            if t.once(seen, (r["area"], r["age_band"]), row, "area", "area and age band") and people is not None:
                 data.population.setdefault(r["area"], {})[r["age_band"]] = (people, r["source"])
     t.complete(seen, [(a, b) for a in data.areas for b in AGE_BANDS], "area and age band")
 
@@ -184,7 +197,7 @@ def _catchment(t: _Table, data: PlaceData) -> None:
     for row, r in t.rows:
         if t.choice(row, "area", r["area"], list(data.areas)) and t.choice(row, "site", r["site"], list(data.sites)):
             share = t.number(row, "share", r["share"], 0.0, 1.0, allowed="a share in [0, 1]")
-            if share is None or not t.once(seen, (r["area"], r["site"]), row, "site", "area and site"):
+            if not t.once(seen, (r["area"], r["site"]), row, "site", "area and site") or share is None:
                 continue
             shares = data.catchment.setdefault(r["area"], {})
             total = sum(v for v, _ in shares.values()) + share
@@ -204,8 +217,8 @@ def _rates(t: _Table, data: PlaceData, streams: list[str]) -> None:
         if (r["area"] == "" or t.choice(row, "area", r["area"], list(data.areas))) \
                 and t.choice(row, "stream", r["stream"], streams) and t.choice(row, "age_band", r["age_band"], AGE_BANDS):
             rate = t.number(row, "rate_per_1000", r["rate_per_1000"], 0.0, allowed="a non-negative number")
-            if rate is not None and t.once(seen, (r["area"], r["stream"], r["age_band"]), row, "stream",
-                                           "area, stream and age band"):
+            if t.once(seen, (r["area"], r["stream"], r["age_band"]), row, "stream", "area, stream and age band") \
+                    and rate is not None:
                 data.rates.setdefault(r["stream"], {}).setdefault(r["area"], {})[r["age_band"]] = (rate, r["source"])
     given = {(a, s, b) for a, s, b in seen}
     covered = {(a, s, b) for a in data.footprint for s in streams for b in AGE_BANDS
@@ -247,30 +260,31 @@ def _projection(t: _Table, data: PlaceData) -> None:
         if t.choice(row, "area", r["area"], list(data.areas)) and t.choice(row, "age_band", r["age_band"], AGE_BANDS):
             growth = t.number(row, "growth_per_year", r["growth_per_year"], -0.5, 0.5, low_open=True,
                               allowed="growth a year between -0.5 and 0.5")
-            if growth is not None and t.once(seen, (r["area"], r["age_band"]), row, "area", "area and age band"):
+            if t.once(seen, (r["area"], r["age_band"]), row, "area", "area and age band") and growth is not None:
                 data.projection.setdefault(r["area"], {})[r["age_band"]] = (growth, r["source"])
     if t.present:
         t.complete(seen, [(a, b) for a in data.areas for b in AGE_BANDS], "area and age band")
 
 
 def _local(los: _Table, discharge: _Table, data: PlaceData) -> None:
+    ages: set = set()
     for row, r in los.rows:
-        if los.choice(row, "age_band", r["age_band"], AGE_BANDS) and los.once(set(data.los), r["age_band"], row,
+        if los.choice(row, "age_band", r["age_band"], AGE_BANDS) and los.once(ages, r["age_band"], row,
                                                                              "age_band", "age band"):
             mean = los.number(row, "mean_days", r["mean_days"], 0.0, low_open=True, allowed="a positive number of days")
             cv = los.number(row, "cv", r["cv"], 0.0, low_open=True, allowed="a positive number")
             if mean is not None and cv is not None:
                 data.los[r["age_band"]] = (mean, cv, r["source"])
     if los.present:
-        los.complete(set(data.los), list(AGE_BANDS), "age band")
+        los.complete(ages, list(AGE_BANDS), "age band")
     seen: set = set()
     first: dict = {}
     for row, r in discharge.rows:
         if discharge.choice(row, "age_band", r["age_band"], AGE_BANDS) \
                 and discharge.choice(row, "destination", r["destination"], DESTINATIONS):
             share = discharge.number(row, "share", r["share"], 0.0, 1.0, allowed="a share in [0, 1]")
-            if share is not None and discharge.once(seen, (r["age_band"], r["destination"]), row, "destination",
-                                                    "age band and destination"):
+            if discharge.once(seen, (r["age_band"], r["destination"]), row, "destination", "age band and destination") \
+                    and share is not None:
                 data.discharge.setdefault(r["age_band"], {})[r["destination"]] = (share, r["source"])
                 first.setdefault(r["age_band"], row)
     for age, shares in data.discharge.items():

@@ -11,6 +11,7 @@ import re
 import textwrap
 from collections.abc import Mapping
 
+from ..common.quoting import command
 from ..engine.population import AGE_BANDS
 from .reader import PlaceData
 
@@ -62,8 +63,13 @@ def sources(*texts) -> str:
 
 def _title(data: PlaceData, name: str, origin: str) -> str:
     base = data.setting("base_year")
-    return (f"{data.setting('label')}, financial year {base}/{str(base + 1)[2:]}: built by `python -m sim.place build "
-            f"{origin} --name {name}` from the files in {origin} (edit them and build again, not this file).")
+    return (f"{data.setting('label')}, financial year {base}/{str(base + 1)[2:]}: built by `{_build(origin, name)}` "
+            f"from the files in {origin} (edit them and build again, not this file).")
+
+
+def _build(origin: str, name: str) -> str:
+    """The command that builds the place (as the user would type it, quoted for the shell)."""
+    return command(["python", "-m", "sim.place", "build", origin, "--name", name])
 
 
 def place_yaml(data: PlaceData, name: str, origin: str) -> str:
@@ -128,8 +134,8 @@ def rates_yaml(data: PlaceData, name: str, origin: str, reference: Mapping, rate
     """The rates group: the place's demand rates, and risk tiers, care-home shares and trend growth as
     ``rates_from`` (whose values ``reference`` holds)."""
     inherited = f"assumption: as {rates_from} (configs/rates/{rates_from}.yaml), no figures of this place's own"
-    lines = comment(f"Demand rates of {data.setting('label')}: built by `python -m sim.place build {origin} --name "
-                    f"{name}` from {origin}/rates.csv. Included by configs/place/{name}.yaml.")
+    lines = comment(f"Demand rates of {data.setting('label')}: built by `{_build(origin, name)}` from "
+                    f"{origin}/rates.csv. Included by configs/place/{name}.yaml.")
     for section in ("risk", "care_home"):
         lines += ["", *comment(inherited), f"{section}:"]
         lines += _block(reference[section], 2)
@@ -167,9 +173,9 @@ def _block(mapping: Mapping, indent: int) -> list[str]:
 
 def capacity_yaml(data: PlaceData, name: str, origin: str, capacity: Mapping, cited: Mapping) -> str:
     """The capacity group: ``capacity[key]`` places (one number or by part), ``cited[key]`` its source."""
-    lines = comment(f"Places in each service of {data.setting('label')}: built by `python -m sim.place build {origin} "
-                    f"--name {name}` from {origin}/capacity.csv; services the file leaves out sized to the place's "
-                    "own demand (sim.place.sizing).")
+    lines = comment(f"Places in each service of {data.setting('label')}: built by `{_build(origin, name)}` from "
+                    f"{origin}/capacity.csv; services the file leaves out sized to the place's own demand "
+                    "(sim.place.sizing).")
     for key, value in capacity.items():
         lines += ["", *comment(cited[key])]
         lines.append(f"{key}: {flow(value) if isinstance(value, Mapping) else number(value)}")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..common.files import atomic_write
 from ..common.paths import ROOT
+from ..common.quoting import command
 from ..inputs.params import REGISTER, SOURCES, STATUSES, Parameter, register, unknown_keys
 from ..uncertainty import ranges
 from ..uncertainty import register as range_register
@@ -82,7 +83,8 @@ def main(argv=None) -> int:
     if args.check:
         stale = not args.out.is_file() or args.out.read_text() != text
         if stale:
-            print(f"{args.out} is out of date: run python -m sim.params", file=sys.stderr)
+            fix = command(["python", "-m", "sim.params", *([] if args.out == REGISTER else ["--out", args.out])])
+            print(f"{args.out} is out of date: run {fix}", file=sys.stderr)
         return 1 if stale or missing else 0
     if not args.quiet:
         for p in params:
