@@ -39,3 +39,22 @@ def did_you_mean(name, known) -> str:
 class OverloadError(RuntimeError):
     """A replication stopped because a queue or its run time passed the configured cap
     (``run.max_queue``, ``run.max_seconds``): offered load exceeds capacity."""
+
+
+class UnknownNameError(KeyError):
+    """A metric, service or other name asked for that the results do not have; a ``KeyError`` (what looking it
+    up in a table raised before) whose message names the closest known name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def check_names(names, known, what: str) -> None:
+    """Raise :class:`UnknownNameError` for the names in ``names`` that are not among ``known`` (one line each,
+    with the closest known name), where ``what`` says of what (``"metric"``, ``"service"``)."""
+    known = list(dict.fromkeys(str(k) for k in known))
+    unknown = [str(n) for n in names if str(n) not in set(known)]
+    if unknown:
+        shown = ", ".join(known[:12]) + (f", ... ({len(known):,} in all)" if len(known) > 12 else "")
+        raise UnknownNameError("\n".join(f"unknown {what} {name!r}{did_you_mean(name, known)}; known: {shown}"
+                                         for name in unknown))

@@ -44,6 +44,37 @@ SYNTAX = "an override such as key=value, +key=value (a new key), ~key (delete), 
 REFERENCE = re.compile(r"\$\{([A-Za-z_]\w*(?:\.\w+)*)\}")
 
 
+def as_list(overrides: str | Iterable[str] | None) -> list[str]:
+    """``overrides`` as a list of override strings: one string is one override (``"run.seed=1"``, never its
+    characters), a list or tuple is one each, and lists inside a list are opened (``api.run(["a=1", "b=2"])``).
+    Anything else raises a :class:`TypeError` saying how to pass them."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, str):
+        return [overrides]
+    found = []
+    try:
+        items = list(overrides)
+    except TypeError:
+        items = [overrides]
+    for item in items:
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, (list, tuple)):
+            found += as_list(item)
+        else:
+            raise TypeError(f"an override is a string such as 'run.replications=2', not {type(item).__name__} "
+                            f"{item!r}: pass them as separate strings ('run.replications=2', 'run.seed=1') or "
+                            "as one list of strings")
+    return found
+
+
+def empty_problems(overrides: Iterable[str]) -> list[ConfigError]:
+    """An error for each empty override (``carepath run ""``), which Hydra would report as a parse error."""
+    return [ConfigError("(override)", text, f"{SYNTAX}; an empty argument is none of these")
+            for text in overrides if not text.strip()]
+
+
 def hydra_compose(overrides: Iterable[str] = ()) -> DictConfig:
     """The configuration Hydra composes from ``configs/config.yaml`` and ``overrides`` (unresolved, unchecked)."""
     with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="carepath"):
@@ -182,6 +213,9 @@ def _key_problem(cfg: DictConfig, override: Override) -> ConfigError | None:
 def _parse(overrides: Iterable[str]) -> tuple[list[Override], list[ConfigError]]:
     parser, parsed, problems = OverridesParser.create(), [], []
     for text in overrides:
+        if not text.strip():
+            problems += empty_problems([text])
+            continue
         try:
             parsed.append(parser.parse_override(text))
         except HydraException:
@@ -214,7 +248,7 @@ def _compositions(choices: list[Override]) -> list[list[str]]:
 def problems(overrides: Iterable[str]) -> list[ConfigError]:
     """Every problem with ``overrides`` (Hydra syntax, sweeps included) found before composing: one
     :class:`ConfigError` each, naming the key, what was given and what is allowed."""
-    overrides = list(overrides)
+    overrides = as_list(overrides)
     parsed, found = _parse(overrides)
     folders = searchpath(overrides)
     choices, keys = [], []

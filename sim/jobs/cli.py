@@ -58,7 +58,7 @@ def check_command_line(argv: list[str]) -> list[ConfigError]:
     flags = {arg.partition("=")[0] for arg in argv if arg.startswith("-")}
     if flags & (PRINT_ONLY | OTHER_CONFIG):
         return []
-    return problems([arg for arg in argv if "=" in arg and not arg.startswith("-")])
+    return problems([arg for arg in argv if ("=" in arg or not arg.strip()) and not arg.startswith("-")])
 
 
 def job_problems(cfg: DictConfig) -> tuple[dict | None, list]:
