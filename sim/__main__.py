@@ -9,7 +9,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from .common.paths import CONFIG_DIR
-from .jobs.cli import check_command_line, fail, objective_value, run_job
+from .jobs.cli import PRINT_ONLY, check_command_line, fail, folder_problems, objective_value, run_job
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     """Check the overrides in ``argv`` (default: the command line's), then hand them to Hydra."""
     argv = sys.argv[1:] if argv is None else list(argv)
     problems = check_command_line(argv)   # before Hydra composes or writes anything
+    if not problems and not set(argv) & PRINT_ONLY:
+        problems = folder_problems(argv)
     if problems:
         fail(problems)
     saved = sys.argv

@@ -6,8 +6,10 @@ summary.  ``python -m sim -m key=a,b`` sweeps (Hydra multirun).
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,6 +52,46 @@ def _remove_unused(out_dir: Path) -> None:
         parent = out_dir.parent
         if parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
+
+
+def write_problem(folder: Path | str, key: str) -> str | None:
+    """Why this process cannot create files in ``folder`` (made as needed; ``key`` is the setting that names
+    it), or None: a file is made and removed in the deepest folder on its path that exists, so a read-only
+    folder fails here, before a run, not after its replications."""
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{key}: cannot write to {folder}: {existing} is a file, not a folder"
+    try:
+        handle, name = tempfile.mkstemp(dir=existing, prefix=".carepath-write-check-")
+        os.close(handle)
+        os.unlink(name)
+    except OSError as e:
+        return f"{key}: cannot write to {folder}: {e.strerror or e}"
+    return None
+
+
+def folder_problems(argv: list[str]) -> list[str]:
+    """Folders a command line names (or the defaults) that cannot be written: the output folder
+    (``hydra.run.dir``; ``hydra.sweep.dir`` with ``-m``) and the job cache (``run.cache_dir``).  Only the
+    fixed start of a folder made from interpolations (``outputs/${now:...}``) is checked."""
+    sweep = "-m" in argv or "--multirun" in argv
+    wanted = {"hydra.sweep.dir" if sweep else "hydra.run.dir": "multirun" if sweep else "outputs",
+              "run.cache_dir": cache.DEFAULT_DIR}
+    for arg in argv:
+        key, _, value = arg.lstrip("+").partition("=")
+        if key in wanted and value.strip():
+            wanted[key] = value.strip().strip("'\"")
+    found = []
+    for key, value in wanted.items():
+        fixed = value.split("${")[0]
+        folder = Path(fixed if fixed == value or fixed.endswith("/") else Path(fixed).parent)
+        problem = write_problem(folder or Path("."), key)
+        if problem:
+            found.append(problem)
+    return found
 
 
 def check_command_line(argv: list[str]) -> list[ConfigError]:
@@ -138,6 +180,9 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress
     key = cache.key(data)
     run_cfg = data["run"]
     store = cache.folder(run_cfg, key)
+    unwritable = [p for p in (write_problem(out_dir, "hydra.run.dir"), write_problem(store.parent, "run.cache_dir")) if p]
+    if unwritable:
+        fail(unwritable, out_dir)
     if not run_cfg.get("force", False) and cache.restore(store, out_dir):
         results = cache.load_results(out_dir, data)
         print(report.summary_text(data["network"], results.summary, out_dir / "summary.csv"))
@@ -153,7 +198,11 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress
         sys.exit(3)
     elapsed = time.perf_counter() - started
     paths = outputs.write_all(results, out_dir, command, extra={"seconds_total": round(elapsed, 2), "config_hash": key})
-    cache.save(out_dir, store)
+    try:
+        cache.save(out_dir, store)
+    except OSError as e:                   # the outputs are written; only the copy a re-run would reuse is lost
+        print(f"carepath: warning: the job is not kept in the cache: cannot write to {store.parent}: "
+              f"{e.strerror or e}", file=sys.stderr)
     print(report.summary_text(data["network"], results.summary, paths["summary.csv"]))
     status = "balanced" if results.balanced else "NOT BALANCED (see manifest.json)"
     print(f"\nconservation of patients: {status}; {len(results.ledgers)} replications in {elapsed:.1f} s "
