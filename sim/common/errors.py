@@ -58,3 +58,13 @@ def check_names(names, known, what: str) -> None:
         shown = ", ".join(known[:12]) + (f", ... ({len(known):,} in all)" if len(known) > 12 else "")
         raise UnknownNameError("\n".join(f"unknown {what} {name!r}{did_you_mean(name, known)}; known: {shown}"
                                          for name in unknown))
+
+
+class FileError(ConfigError):
+    """A configuration file that cannot be read as YAML: ``str()`` is one line with the file, the line and
+    column of the problem and what is wrong there."""
+
+    def __init__(self, path, line: int | None, column: int | None, problem: str):
+        where = f", line {line}, column {column}" if line is not None else ""
+        self.key, self.value, self.allowed = str(path), None, problem
+        ValueError.__init__(self, f"{path}{where}: {problem}")

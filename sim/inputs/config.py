@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import yaml
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
@@ -26,7 +27,7 @@ def compose(overrides: str | Iterable[str] = ()) -> DictConfig:
         raise ConfigErrors(found)
     try:
         return hydra_compose(overrides)
-    except HydraException:
+    except (HydraException, yaml.YAMLError):
         found = problems(overrides)        # what Hydra refused, in the project's words
         if found:
             raise ConfigErrors(found) from None

@@ -33,7 +33,7 @@ from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from ..common.errors import ConfigError, ConfigErrors, did_you_mean
+from ..common.errors import ConfigError, ConfigErrors, FileError, did_you_mean
 from ..common.paths import CONFIG_DIR
 from .schema import key_problems, known_keys
 
@@ -66,6 +66,25 @@ def as_list(overrides: str | Iterable[str] | None) -> list[str]:
             raise TypeError(f"an override is a string such as 'run.replications=2', not {type(item).__name__} "
                             f"{item!r}: pass them as separate strings ('run.replications=2', 'run.seed=1') or "
                             "as one list of strings")
+    return found
+
+
+def yaml_problems(folders: Iterable[Path]) -> list[ConfigError]:
+    """An error for each config file under ``folders`` that is not valid YAML: file, line, column and the
+    problem, where Hydra would print a page of traceback when it reached the file."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    found: list[ConfigError] = []
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*.yaml")) if Path(folder).is_dir() else []:
+            try:
+                for _ in yaml.parse(path.read_text(), Loader=loader):
+                    pass
+            except yaml.MarkedYAMLError as e:
+                mark = e.problem_mark or e.context_mark
+                problem = "; ".join(str(t) for t in (e.problem, e.context) if t) or type(e).__name__
+                found.append(FileError(path, mark.line + 1 if mark else None, mark.column + 1 if mark else None, problem))
+            except (yaml.YAMLError, OSError, UnicodeDecodeError) as e:
+                found.append(FileError(path, None, None, str(e).splitlines()[0] if str(e) else type(e).__name__))
     return found
 
 
@@ -251,6 +270,7 @@ def problems(overrides: Iterable[str]) -> list[ConfigError]:
     overrides = as_list(overrides)
     parsed, found = _parse(overrides)
     folders = searchpath(overrides)
+    found += yaml_problems([CONFIG_DIR, *folders])
     choices, keys = [], []
     for override in parsed:
         key = override.key_or_group
