@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.argv = [saved[0], *argv]           # Hydra reads its overrides from sys.argv
     try:
         job()
+    except KeyboardInterrupt:              # before the replications started (during them, run_job says more)
+        print("carepath: interrupted before any replication finished; nothing was written", file=sys.stderr)
+        return 130
     finally:
         sys.argv = saved
     return 0

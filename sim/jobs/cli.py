@@ -189,17 +189,26 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress
         print(f"\nreused the finished job {key[:12]} (same configuration and seed; run.force=true recomputes)\n"
               f"outputs: {out_dir}")
         return results
+    partial = cache.Partial(store)
+    if run_cfg.get("force", False):
+        partial.clear()
+    elif partial.count():
+        print(f"carepath: resuming: {partial.count()} replication(s) an interrupted run finished are read back "
+              f"from {partial.folder}", file=sys.stderr)
     started = time.perf_counter()
     try:
-        results = runner.run(job, progress=sys.stderr.isatty() if progress is None else progress)
+        results = runner.run(job, progress=sys.stderr.isatty() if progress is None else progress, keep=partial)
     except OverloadError as e:
         print(f"carepath: stopped: {e}", file=sys.stderr)
         _remove_unused(out_dir)
         sys.exit(3)
+    except KeyboardInterrupt:
+        interrupted(run_cfg, partial, out_dir)
     elapsed = time.perf_counter() - started
     paths = outputs.write_all(results, out_dir, command, extra={"seconds_total": round(elapsed, 2), "config_hash": key})
     try:
         cache.save(out_dir, store)
+        partial.clear()
     except OSError as e:                   # the outputs are written; only the copy a re-run would reuse is lost
         print(f"carepath: warning: the job is not kept in the cache: cannot write to {store.parent}: "
               f"{e.strerror or e}", file=sys.stderr)
@@ -208,6 +217,19 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress
     print(f"\nconservation of patients: {status}; {len(results.ledgers)} replications in {elapsed:.1f} s "
           f"on {results.n_jobs} worker(s)\noutputs: {paths['summary.csv'].parent}")
     return results
+
+
+def interrupted(run_cfg: dict, partial: cache.Partial, out_dir: Path) -> None:
+    """Ctrl-C during the replications: say how far the job got, leave no output folder, exit 130 (the shell's
+    code for an interrupt).  The replications that finished are kept (``partial``), so the same command
+    resumes."""
+    total = run_cfg["replications"]
+    total = f"up to {run_cfg.get('max_replications', 100)}" if total == runner.AUTO else total
+    finished = partial.count()
+    resume = "run the same command to resume" if finished else "none is kept; run the same command to start again"
+    print(f"carepath: interrupted: {finished} of {total} replications finished; {resume}", file=sys.stderr)
+    _remove_unused(out_dir)
+    sys.exit(130)
 
 
 def _same_job(data: dict, cfg: DictConfig) -> bool:
