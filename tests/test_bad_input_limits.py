@@ -75,6 +75,17 @@ def test_the_command_line_refuses_them_in_one_line(tmp_path, override, key, word
     assert len(lines) == 1
 
 
+def test_a_seed_too_long_to_read_is_named(tmp_path):
+    seed = "9" * 5000                                      # past Python's 4,300 digits: Hydra could not read it
+    out = tmp_path / "run"
+    refused(run_sim(f"run.seed={seed}", f"hydra.run.dir={out}"), out, "run.seed: got '999999999999... (5,000 characters)'",
+            "0 <= seed < 2**63")
+    with pytest.raises(ConfigError, match="at most 4,300 digits"):
+        load([f"run.seed={seed}"])
+    with pytest.raises(ConfigError, match="got a whole number of 3000 digits"):
+        runner.check(load([*SHORT, f"run.seed={'9' * 3000}"]))
+
+
 def test_the_largest_values_allowed_still_check():
     runner.check(load([*SHORT, f"run.seed={SEED_LIMIT - 1}", "run.replications=10000"]))
     runner.check(load(["network=mmc", "network.c=null", *SHORT]))      # null places: no limit, where the service allows

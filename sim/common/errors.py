@@ -14,7 +14,15 @@ class ConfigError(ValueError):
 
     def __init__(self, key: str, value, allowed: str):
         self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"{key}: got {value!r}; expected {allowed}")
+        super().__init__(f"{key}: got {shown(value)}; expected {allowed}")
+
+
+def shown(value) -> str:
+    """``value`` as a message shows it: its repr, but a whole number of more than 30 digits by its length."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 30:
+        digits = len(str(abs(value))) if abs(value) < 10 ** 4000 else "thousands of"
+        return f"a whole number of {digits} digits"
+    return repr(value)
 
 
 class ConfigErrors(ConfigError):

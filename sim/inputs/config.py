@@ -27,7 +27,7 @@ def compose(overrides: str | Iterable[str] = ()) -> DictConfig:
         raise ConfigErrors(found)
     try:
         return hydra_compose(overrides)
-    except (HydraException, yaml.YAMLError):
+    except (HydraException, yaml.YAMLError, ValueError):   # ValueError: a number too long to read
         found = problems(overrides)        # what Hydra refused, in the project's words
         if found:
             raise ConfigErrors(found) from None

@@ -239,6 +239,12 @@ def _parse(overrides: Iterable[str]) -> tuple[list[Override], list[ConfigError]]
             parsed.append(parser.parse_override(text))
         except HydraException:
             problems.append(ConfigError(text.partition("=")[0].lstrip("+~") or text, text, SYNTAX))
+        except ValueError:                             # a number too long for Python to read (over 4,300 digits)
+            key, _, value = text.partition("=")
+            key = key.lstrip("+~")
+            seed = " (0 <= seed < 2**63)" if key == "run.seed" else ""
+            problems.append(ConfigError(key, f"{value[:12]}... ({len(value):,} characters)",
+                                        f"a value of at most 4,300 digits{seed}"))
     return parsed, problems
 
 
