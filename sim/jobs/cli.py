@@ -166,7 +166,15 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress
     interrupted sweep recomputes only the jobs that did not finish.  The job is checked and prepared
     once (:func:`checked_job`); the run reuses what the check prepared.  ``prepared``: the job an earlier
     check of this same configuration prepared (the web app's), used when ``cfg`` resolves to its
-    configuration (``run.n_jobs`` aside), so it is not prepared again."""
+    configuration (``run.n_jobs`` aside), so it is not prepared again.  Ctrl-C leaves no output folder."""
+    try:
+        return _run_job(cfg, out_dir, command, progress, prepared)
+    except KeyboardInterrupt:              # before the replications (during them, interrupted() exits 130)
+        _remove_unused(out_dir)
+        raise
+
+
+def _run_job(cfg: DictConfig, out_dir: Path, command: str | None, progress, prepared: runner.Prepared | None):
     job = prepared if prepared is not None and _same_job(prepared.config, cfg) else None
     if job is not None:
         job = job.with_run(n_jobs=to_plain(cfg)["run"].get("n_jobs", "auto"))
