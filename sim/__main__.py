@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     """Check the overrides in ``argv`` (default: the command line's), then hand them to Hydra."""
     argv = sys.argv[1:] if argv is None else list(argv)
     problems = check_command_line(argv)   # before Hydra composes or writes anything
-    if not problems and not set(argv) & PRINT_ONLY:
+    if not problems and not set(argv) & (PRINT_ONLY | {"--cfg", "-c"}):    # a run writes; printing does not
         problems = folder_problems(argv)
     if problems:
         fail(problems)
