@@ -75,11 +75,11 @@ def write_problem(folder: Path | str, key: str) -> str | None:
 
 def folder_problems(argv: list[str]) -> list[str]:
     """Folders a command line names (or the defaults) that cannot be written: the output folder
-    (``hydra.run.dir``; ``hydra.sweep.dir`` with ``-m``) and the job cache (``run.cache_dir``).  Only the
-    fixed start of a folder made from interpolations (``outputs/${now:...}``) is checked."""
+    (``hydra.run.dir``; ``hydra.sweep.dir`` with ``-m``), before Hydra makes it.  Only the fixed start of a
+    folder made from interpolations (``outputs/${now:...}``) is checked.  The job cache (``run.cache_dir``) is
+    checked by :func:`run_job` once it knows the job is not there already (a finished job is only read)."""
     sweep = "-m" in argv or "--multirun" in argv
-    wanted = {"hydra.sweep.dir" if sweep else "hydra.run.dir": "multirun" if sweep else "outputs",
-              "run.cache_dir": cache.DEFAULT_DIR}
+    wanted = {"hydra.sweep.dir" if sweep else "hydra.run.dir": "multirun" if sweep else "outputs"}
     for arg in argv:
         key, _, value = arg.lstrip("+").partition("=")
         if key in wanted and value.strip():
@@ -188,15 +188,18 @@ def _run_job(cfg: DictConfig, out_dir: Path, command: str | None, progress, prep
     key = cache.key(data)
     run_cfg = data["run"]
     store = cache.folder(run_cfg, key)
-    unwritable = [p for p in (write_problem(out_dir, "hydra.run.dir"), write_problem(store.parent, "run.cache_dir")) if p]
+    unwritable = write_problem(out_dir, "hydra.run.dir")
     if unwritable:
-        fail(unwritable, out_dir)
+        fail([unwritable], out_dir)
     if not run_cfg.get("force", False) and cache.restore(store, out_dir):
         results = cache.load_results(out_dir, data)
         print(report.summary_text(data["network"], results.summary, out_dir / "summary.csv"))
         print(f"\nreused the finished job {key[:12]} (same configuration and seed; run.force=true recomputes)\n"
               f"outputs: {out_dir}")
         return results
+    unwritable = write_problem(store.parent, "run.cache_dir")      # a finished job is only read from it
+    if unwritable:
+        fail([unwritable], out_dir)
     partial = cache.Partial(store)
     if run_cfg.get("force", False):
         partial.clear()
