@@ -22,8 +22,9 @@ import pandas as pd
 
 from .analysis import figures
 from .analysis.comparison import paired_comparison
-from .common.errors import ConfigError, ConfigErrors
+from .common.errors import ConfigError, ConfigErrors, check_names
 from .inputs.config import compose
+from .inputs.overrides import as_list
 from .jobs import runner
 from .jobs.cli import checked_job
 
@@ -70,6 +71,8 @@ class Run:
         """Rows of the summary for the named metrics, in the order given (indexed by ``year, metric``
         in a multi-year run)."""
         columns = ["mean", "ci_low", "ci_high", "replications", "unstable"]
+        names = tuple(as_list(names))
+        check_names(names, self.summary["metric"], "metric")
         if "year" in self.summary.columns:
             table = self.summary[self.summary["metric"].isin(names)].set_index(["year", "metric"])
             return table[columns].sort_index(level="metric", key=lambda m: m.map(list(names).index), sort_remaining=True)
@@ -86,10 +89,17 @@ class Run:
         diff = paired_comparison(pd.concat([mine, theirs], ignore_index=True), "baseline")
         diff = diff.drop(columns=["scenario", "baseline"])
         if "year" in diff.columns:               # a multi-year run: each year paired with the same year
-            diff = diff[diff["metric"].isin(metrics)] if metrics is not None else diff
+            if metrics is not None:
+                metrics = as_list(metrics)
+                check_names(metrics, diff["metric"], "metric")
+                diff = diff[diff["metric"].isin(metrics)]
             return diff.set_index(["year", "metric"])
         diff = diff.set_index("metric")
-        return diff.loc[list(metrics)] if metrics is not None else diff
+        if metrics is None:
+            return diff
+        metrics = as_list(metrics)
+        check_names(metrics, diff.index, "metric")
+        return diff.loc[metrics]
 
     def plot_occupancy(self, services: Iterable[str], capacity: dict[str, float] | None = None):
         """Places in use each day (mean over replications, 95% band) for the given services."""
@@ -101,8 +111,10 @@ class Run:
         return figures.differences(comparison, list(metrics), title=title)
 
 
-def run(*overrides: str, progress: bool = False) -> Run:
-    """Run the configuration ``python -m sim *overrides`` would run, and return its results."""
+def run(*overrides: str | Sequence[str], progress: bool = False) -> Run:
+    """Run the configuration ``python -m sim *overrides`` would run, and return its results.  Overrides are
+    strings, given separately (``run("run.replications=2", "run.seed=1")``) or as one list."""
+    overrides = tuple(as_list(overrides))
     cfg = compose(overrides)
     job, bad = checked_job(cfg)          # the command line's and the web app's own check, in their words
     if bad:

@@ -110,8 +110,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry_point() -> None:
-    """The console script: exit with the subcommand's status."""
-    raise SystemExit(main())
+    """The console script: exit with the subcommand's status (130, the shell's code, on Ctrl-C)."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print("carepath: interrupted", file=sys.stderr)
+        code = 130
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..common.errors import check_names
 from ..common.files import atomic_write
 from .statistics import t_interval
 
@@ -55,8 +56,10 @@ def _bands(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
 def occupancy_over_time(daily: pd.DataFrame, services: Iterable[str], capacity: dict[str, float] | None = None,
                         measure: str = "occupancy_mean", title: str = "Daily occupancy", ylabel: str = "places in use"):
     """Daily mean occupancy of ``services`` over the results period, with 95% bands across replications."""
+    services = [services] if isinstance(services, str) else list(services)
+    check_names(services, daily["service"].unique(), "service")
     apply_style()
-    data = daily[(daily["period"] == "results") & daily["service"].isin(list(services))].copy()
+    data = daily[(daily["period"] == "results") & daily["service"].isin(services)].copy()
     data["date"] = pd.to_datetime(data["date"])
     bands = _bands(data, ["service", "date"], measure)
     fig, ax = plt.subplots(figsize=(9, 4.5))
@@ -74,6 +77,7 @@ def occupancy_over_time(daily: pd.DataFrame, services: Iterable[str], capacity: 
 def trajectories(summary: pd.DataFrame, metric: str, x: str = "year", hue: str = "scenario",
                  title: str | None = None, ylabel: str | None = None, scale: float = 1.0):
     """A metric's mean and 95% interval against ``x`` (e.g. year), one line per ``hue``."""
+    check_names([metric], summary["metric"].unique(), "metric")
     apply_style()
     data = summary[summary["metric"] == metric].sort_values(x)
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -106,8 +110,10 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, title: str, fmt: st
 def differences(comparison: pd.DataFrame, metrics: Sequence[str], title: str = "Difference from do nothing",
                 relative: bool = True):
     """Paired differences from the baseline scenario with 95% intervals (a forest plot)."""
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    check_names(metrics, comparison["metric"].unique(), "metric")
     apply_style()
-    data = comparison[comparison["metric"].isin(list(metrics))].copy()
+    data = comparison[comparison["metric"].isin(metrics)].copy()
     if relative:
         scale = 100.0 / (data["difference"] / (data["relative_pct"] / 100.0)).replace(0, np.nan)
         for column in ("difference", "ci_low", "ci_high"):

@@ -55,12 +55,15 @@ def number(value: Any, key: str, *, low: float | None = None, high: float | None
     return float(value)
 
 
-def count(value: Any, key: str, *, minimum: int = 0, allow_none: bool = False, allowed: str | None = None) -> int | None:
-    """``value`` as an int: a whole number (``3`` or ``3.0``) of at least ``minimum``; None if allowed."""
+def count(value: Any, key: str, *, minimum: int = 0, maximum: int | None = None, allow_none: bool = False,
+          allowed: str | None = None) -> int | None:
+    """``value`` as an int: a whole number (``3`` or ``3.0``) of at least ``minimum`` (and at most
+    ``maximum``, if given); None if allowed."""
     if value is None and allow_none:
         return None
-    if not is_real(value) or value < minimum or value != int(value):
+    if not is_real(value) or value < minimum or value != int(value) or (maximum is not None and value > maximum):
         text = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
+        text += f" and at most {maximum:,}" if maximum is not None else ""
         raise ConfigError(key, value, allowed or text + (" or null (no limit)" if allow_none else ""))
     return int(value)
 

@@ -14,7 +14,15 @@ class ConfigError(ValueError):
 
     def __init__(self, key: str, value, allowed: str):
         self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"{key}: got {value!r}; expected {allowed}")
+        super().__init__(f"{key}: got {shown(value)}; expected {allowed}")
+
+
+def shown(value) -> str:
+    """``value`` as a message shows it: its repr, but a whole number of more than 30 digits by its length."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 30:
+        digits = len(str(abs(value))) if abs(value) < 10 ** 4000 else "thousands of"
+        return f"a whole number of {digits} digits"
+    return repr(value)
 
 
 class ConfigErrors(ConfigError):
@@ -39,3 +47,32 @@ def did_you_mean(name, known) -> str:
 class OverloadError(RuntimeError):
     """A replication stopped because a queue or its run time passed the configured cap
     (``run.max_queue``, ``run.max_seconds``): offered load exceeds capacity."""
+
+
+class UnknownNameError(KeyError):
+    """A metric, service or other name asked for that the results do not have; a ``KeyError`` (what looking it
+    up in a table raised before) whose message names the closest known name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def check_names(names, known, what: str) -> None:
+    """Raise :class:`UnknownNameError` for the names in ``names`` that are not among ``known`` (one line each,
+    with the closest known name), where ``what`` says of what (``"metric"``, ``"service"``)."""
+    known = list(dict.fromkeys(str(k) for k in known))
+    unknown = [str(n) for n in names if str(n) not in set(known)]
+    if unknown:
+        shown = ", ".join(known[:12]) + (f", ... ({len(known):,} in all)" if len(known) > 12 else "")
+        raise UnknownNameError("\n".join(f"unknown {what} {name!r}{did_you_mean(name, known)}; known: {shown}"
+                                         for name in unknown))
+
+
+class FileError(ConfigError):
+    """A configuration file that cannot be read as YAML: ``str()`` is one line with the file, the line and
+    column of the problem and what is wrong there."""
+
+    def __init__(self, path, line: int | None, column: int | None, problem: str):
+        where = f", line {line}, column {column}" if line is not None else ""
+        self.key, self.value, self.allowed = str(path), None, problem
+        ValueError.__init__(self, f"{path}{where}: {problem}")

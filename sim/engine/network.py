@@ -30,6 +30,7 @@ from typing import Any
 
 from ..common.checks import check_keys, count, fraction, is_whole, number
 from ..common.errors import ConfigError, did_you_mean
+from ..common.limits import MAX_PLACES, PLACES_TEXT
 from . import distributions
 from .calendar import MONTHS
 from .context import Context
@@ -219,7 +220,8 @@ class NetworkBuilder:
         if partition is None:
             if capacity is None and spec.get("rota"):
                 raise ConfigError(f"{where}.rota", spec["rota"], "no rota on a service without a capacity (unlimited)")
-            return {None: (name, count(capacity, f"{where}.capacity", allow_none=True))}
+            return {None: (name, count(capacity, f"{where}.capacity", maximum=MAX_PLACES, allow_none=True,
+                                       allowed=f"a whole number of places, {PLACES_TEXT}, or null (no limit)"))}
         parts = self.context.population.parts(partition)
         if isinstance(capacity, Mapping):
             unknown = [k for k in capacity if k not in parts]
@@ -229,7 +231,8 @@ class NetworkBuilder:
         for part in parts:
             places = capacity.get(part) if isinstance(capacity, Mapping) else capacity
             key = f"{where}.capacity" + (f".{part}" if isinstance(capacity, Mapping) else "")
-            out[part] = (part_name(name, part, len(parts)), count(places, key))
+            out[part] = (part_name(name, part, len(parts)), count(places, key, maximum=MAX_PLACES,
+                                                                  allowed=f"a whole number of places, {PLACES_TEXT}"))
         return out
 
     def _add_responses(self, service: Service, spec: Mapping[str, Any], where: str) -> None:

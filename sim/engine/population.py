@@ -20,6 +20,7 @@ import numpy as np
 
 from ..common.checks import number, shares
 from ..common.errors import ConfigError
+from ..common.limits import MAX_POPULATION
 from .catchment import Catchment
 
 AGE_BANDS = ("age_0_17", "age_18_64", "age_65_74", "age_75_84", "age_85_plus")
@@ -85,6 +86,9 @@ class Population:
             people = float(total) * np.outer(locs, ages)
         if scale is not None:
             people = people * scale
+        if not people.sum() <= MAX_POPULATION:
+            raise ConfigError(f"{where}.population", float(people.sum()), f"at most {MAX_POPULATION:,} residents "
+                              "in all (the United Kingdom has about 68 million)")
         self.people = people  # shape (localities, age bands)
 
         risk = place.get("risk") or {}

@@ -147,7 +147,10 @@ def _changed(cfg: Mapping[str, Any], spec: dict, year: int, kinds=None) -> dict:
 
 
 def _stepped(places: int, base: int, step: int) -> int:
-    """``places`` with its change from ``base`` in whole steps: up to the next step, down to the last whole one."""
+    """``places`` with its change from ``base`` in whole steps: up to the next step, down to the last whole one
+    (no limit, null, stays no limit; a service gaining or losing its limit takes the new places as they are)."""
+    if places is None or base is None:
+        return places
     return base - (base - places) // step * step      # the change rounded up: an opening up, a closing towards none
 
 
@@ -223,7 +226,7 @@ def _with_lag(current: dict, earlier: list[dict]) -> dict:
     out = {}
     for name, places in current.items():
         for previous in earlier:
-            places = _map_parts(places, previous[name], max)
+            places = _map_parts(places, previous[name], lambda a, b: None if a is None or b is None else max(a, b))
         out[name] = places
     return out
 
@@ -243,7 +246,9 @@ def _add_step_costs(network: dict, steps: Mapping[str, dict], now: Mapping[str, 
     """A one-off cost line for each step opened or closed since the year before."""
     lines = network.setdefault("cost_lines", [])
     for name, step in steps.items():
-        changes = _map_parts(now[name], before[name], lambda a, b: a - b)
+        if name not in now or name not in before:
+            continue                                      # no limit (null places): nothing opens or closes
+        changes = _map_parts(now[name], before[name], lambda a, b: 0 if a is None or b is None else a - b)
         changes = list(changes.values()) if isinstance(changes, Mapping) else [changes]
         opened = sum(max(0, c) // step["places"] for c in changes)
         closed = sum(max(0, -c) // step["places"] for c in changes)

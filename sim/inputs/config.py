@@ -11,19 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import yaml
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
 from ..common.errors import ConfigErrors
-from .overrides import hydra_compose, problems
+from .overrides import as_list, empty_problems, hydra_compose, problems
 
 
-def compose(overrides: Iterable[str] = ()) -> DictConfig:
-    """The composed (unresolved) configuration for ``overrides``."""
-    overrides = list(overrides)
+def compose(overrides: str | Iterable[str] = ()) -> DictConfig:
+    """The composed (unresolved) configuration for ``overrides`` (a list of overrides, or one as a string)."""
+    overrides = as_list(overrides)
+    found = empty_problems(overrides)        # Hydra's own words for it are a parse error of '<EOF>'
+    if found:
+        raise ConfigErrors(found)
     try:
         return hydra_compose(overrides)
-    except HydraException:
+    except (HydraException, yaml.YAMLError, ValueError):   # ValueError: a number too long to read
         found = problems(overrides)        # what Hydra refused, in the project's words
         if found:
             raise ConfigErrors(found) from None
@@ -37,6 +41,7 @@ def to_plain(cfg: DictConfig) -> dict:
     return data
 
 
-def load(overrides: Iterable[str] = ()) -> dict:
-    """The resolved configuration for ``overrides``, as plain dicts and lists."""
+def load(overrides: str | Iterable[str] = ()) -> dict:
+    """The resolved configuration for ``overrides`` (a list of overrides, or one as a string), as plain dicts
+    and lists."""
     return to_plain(compose(overrides))

@@ -356,3 +356,27 @@ def _apply_capacity_presets(network, target, population, capacity):
         service = target.service(name, f"{where}.scale.{name}")
         f = _amount(factor, f"{where}.scale.{name}", 0.0)
         service["capacity"] = _map_capacity(service["capacity"], lambda c, f=f: round(c * f))
+
+
+#: the keys of an effect that name a service, stream or sink of the network
+_NAMING = ("service", "stream", "to", "from")
+
+
+def misfits(scenario: Mapping[str, Any] | None, network: Mapping[str, Any]) -> list[str]:
+    """What the ``scenario``'s levers and capacity presets name that ``network`` does not have, one phrase
+    each (``lever ambulatory_care: service 'sdec'``); none when the scenario fits (no levers fit every network)."""
+    scenario = scenario or {}
+    known = {*(network.get("services") or {}), *(network.get("streams") or {}), *(network.get("sinks") or {})}
+    found = []
+    for name, lever in (scenario.get("levers") or {}).items():
+        effects = lever.get("effects") if isinstance(lever, Mapping) else None
+        for effect in effects if isinstance(effects, list) else []:
+            for spec in effect.values() if isinstance(effect, Mapping) else []:
+                for key in _NAMING:
+                    value = spec.get(key) if isinstance(spec, Mapping) else None
+                    if isinstance(value, str) and value not in known:
+                        found.append(f"lever {name}: {key if key in ('service', 'stream') else 'service'} {value!r}")
+    capacity = scenario.get("capacity") or {}
+    for kind in ("per_1000", "scale"):
+        found += [f"capacity.{kind}: service {name!r}" for name in (capacity.get(kind) or {}) if name not in known]
+    return list(dict.fromkeys(found))

@@ -33,7 +33,7 @@ from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from ..common.errors import ConfigError, ConfigErrors, did_you_mean
+from ..common.errors import ConfigError, ConfigErrors, FileError, did_you_mean
 from ..common.paths import CONFIG_DIR
 from .schema import key_problems, known_keys
 
@@ -42,6 +42,56 @@ ALLOWED_TARGETS = frozenset({"sim.jobs.callbacks.ScenarioComparison"})
 SYNTAX = "an override such as key=value, +key=value (a new key), ~key (delete), or key=a,b (a sweep, with -m)"
 #: a value that is one interpolation of another key, ``${network.lam}``
 REFERENCE = re.compile(r"\$\{([A-Za-z_]\w*(?:\.\w+)*)\}")
+
+
+def as_list(overrides: str | Iterable[str] | None) -> list[str]:
+    """``overrides`` as a list of override strings: one string is one override (``"run.seed=1"``, never its
+    characters), a list or tuple is one each, and lists inside a list are opened (``api.run(["a=1", "b=2"])``).
+    Anything else raises a :class:`TypeError` saying how to pass them."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, str):
+        return [overrides]
+    found = []
+    try:
+        items = list(overrides)
+    except TypeError:
+        items = [overrides]
+    for item in items:
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, (list, tuple)):
+            found += as_list(item)
+        else:
+            raise TypeError(f"an override is a string such as 'run.replications=2', not {type(item).__name__} "
+                            f"{item!r}: pass them as separate strings ('run.replications=2', 'run.seed=1') or "
+                            "as one list of strings")
+    return found
+
+
+def yaml_problems(folders: Iterable[Path]) -> list[ConfigError]:
+    """An error for each config file under ``folders`` that is not valid YAML: file, line, column and the
+    problem, where Hydra would print a page of traceback when it reached the file."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    found: list[ConfigError] = []
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*.yaml")) if Path(folder).is_dir() else []:
+            try:
+                for _ in yaml.parse(path.read_text(), Loader=loader):
+                    pass
+            except yaml.MarkedYAMLError as e:
+                mark = e.problem_mark or e.context_mark
+                problem = "; ".join(str(t) for t in (e.problem, e.context) if t) or type(e).__name__
+                found.append(FileError(path, mark.line + 1 if mark else None, mark.column + 1 if mark else None, problem))
+            except (yaml.YAMLError, OSError, UnicodeDecodeError) as e:
+                found.append(FileError(path, None, None, str(e).splitlines()[0] if str(e) else type(e).__name__))
+    return found
+
+
+def empty_problems(overrides: Iterable[str]) -> list[ConfigError]:
+    """An error for each empty override (``carepath run ""``), which Hydra would report as a parse error."""
+    return [ConfigError("(override)", text, f"{SYNTAX}; an empty argument is none of these")
+            for text in overrides if not text.strip()]
 
 
 def hydra_compose(overrides: Iterable[str] = ()) -> DictConfig:
@@ -182,10 +232,19 @@ def _key_problem(cfg: DictConfig, override: Override) -> ConfigError | None:
 def _parse(overrides: Iterable[str]) -> tuple[list[Override], list[ConfigError]]:
     parser, parsed, problems = OverridesParser.create(), [], []
     for text in overrides:
+        if not text.strip():
+            problems += empty_problems([text])
+            continue
         try:
             parsed.append(parser.parse_override(text))
         except HydraException:
             problems.append(ConfigError(text.partition("=")[0].lstrip("+~") or text, text, SYNTAX))
+        except ValueError:                             # a number too long for Python to read (over 4,300 digits)
+            key, _, value = text.partition("=")
+            key = key.lstrip("+~")
+            seed = " (0 <= seed < 2**63)" if key == "run.seed" else ""
+            problems.append(ConfigError(key, f"{value[:12]}... ({len(value):,} characters)",
+                                        f"a value of at most 4,300 digits{seed}"))
     return parsed, problems
 
 
@@ -214,9 +273,10 @@ def _compositions(choices: list[Override]) -> list[list[str]]:
 def problems(overrides: Iterable[str]) -> list[ConfigError]:
     """Every problem with ``overrides`` (Hydra syntax, sweeps included) found before composing: one
     :class:`ConfigError` each, naming the key, what was given and what is allowed."""
-    overrides = list(overrides)
+    overrides = as_list(overrides)
     parsed, found = _parse(overrides)
     folders = searchpath(overrides)
+    found += yaml_problems([CONFIG_DIR, *folders])
     choices, keys = [], []
     for override in parsed:
         key = override.key_or_group

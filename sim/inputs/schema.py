@@ -16,6 +16,7 @@ from typing import Any
 
 from ..common.checks import is_real, is_whole, unknown_keys
 from ..common.errors import ConfigError, ConfigErrors, did_you_mean
+from ..common.limits import MAX_HORIZON_DAYS, MAX_PLACES, MAX_REPLICATIONS, PLACES_TEXT, SEED_LIMIT
 from ..engine.network import INITIAL_KEYS, SERVICE_KEYS, SINK_KEYS, STREAM_KEYS
 from .levers import LEVER_KEYS, SCENARIO_KEYS
 
@@ -76,13 +77,17 @@ def _run(run: Mapping, errors: list) -> None:
     def count(minimum):
         return lambda v: is_whole(v) and v >= minimum
 
-    check("horizon_days", lambda v: is_real(v) and v > 0, "a number of days > 0")
+    check("horizon_days", lambda v: is_real(v) and 0 < v <= MAX_HORIZON_DAYS,
+          f"a number of days > 0 and at most {MAX_HORIZON_DAYS:,} (40 years)")
     horizon = run.get("horizon_days")
     if is_real(horizon):
         check("warmup_days", lambda v: v == "auto" or (is_real(v) and 0 <= v < horizon),
               f"a number of days in [0, horizon_days={horizon}) or auto (MSER-5)")
-    check("replications", lambda v: v == "auto" or count(1)(v), "a positive integer or auto")
-    check("seed", count(0), "a non-negative integer")
+    check("replications", lambda v: v == "auto" or (count(1)(v) and v <= MAX_REPLICATIONS),
+          f"a positive integer at most {MAX_REPLICATIONS:,}, or auto")
+    check("max_replications", lambda v: count(1)(v) and v <= MAX_REPLICATIONS,
+          f"a positive integer at most {MAX_REPLICATIONS:,}")
+    check("seed", lambda v: count(0)(v) and v < SEED_LIMIT, "a non-negative integer below 2**63 (0 <= seed < 2**63)")
     check("n_jobs", lambda v: v in ("auto", None) or count(1)(v), "an integer >= 1 or auto")
     check("year", lambda v: count(0)(v) and YEARS[0] <= v <= YEARS[1],
           f"a financial year from {YEARS[0]} to {YEARS[1]} (2017 = 2017/18)")
@@ -105,9 +110,10 @@ def _capacity(capacity: Mapping, errors: list) -> None:
         for part, v in values:
             if v is None:
                 continue        # no limit
-            if not is_whole(v) or v < 0:
+            if not is_whole(v) or not 0 <= v <= MAX_PLACES:
                 where = f"capacity.{key}" + (f".{part}" if part is not None else "")
-                errors.append(ConfigError(where, v, "a non-negative whole number of places (or null for no limit)"))
+                errors.append(ConfigError(where, v, f"a non-negative whole number of places, {PLACES_TEXT} "
+                                                    "(or null for no limit, in a service not split by site or locality)"))
 
 
 def _costs(costs: Mapping, errors: list) -> None:

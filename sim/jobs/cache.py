@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -87,3 +88,43 @@ def load_results(out_dir: Path, data: Mapping[str, Any]):
                    seconds=manifest.get("seconds_per_replication", []), n_jobs=manifest.get("n_jobs", 1),
                    analysis=manifest.get("output_analysis", {}),
                    monthly=pd.read_csv(out_dir / "monthly.csv") if (out_dir / "monthly.csv").is_file() else None)
+
+
+class Partial:
+    """The replications an unfinished job has finished, kept one file each beside the job's cache entry
+    (``<key>.partial/``), so an interrupted job (Ctrl-C) run again reruns only the others.  Each replication
+    is seeded only by its number, so one read back is the one that would run again, value for value.
+    The files are pickles: a cache folder is trusted as the outputs folder is."""
+
+    def __init__(self, store: Path):
+        self.folder = Path(store).parent / f"{Path(store).name}.partial"
+
+    def _path(self, tag: str, replication: int) -> Path:
+        return self.folder / f"{tag}-{replication}.pkl"
+
+    def load(self, tag: str, replication: int):
+        """The output of a finished replication (``tag``: ``rep``, or ``pilot`` for a warm-up pilot), or None."""
+        path = self._path(tag, replication)
+        if not path.is_file():
+            return None
+        try:
+            with open(path, "rb") as handle:
+                return pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return None                                     # unreadable: run it again
+
+    def save(self, tag: str, output: Mapping[str, Any]) -> None:
+        """Keep a finished replication's output (atomically: a half-written file is never read back)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(tag, int(output["replication"]))
+        staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(staging, "wb") as handle:
+            pickle.dump(output, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(staging, path)
+
+    def count(self, tag: str = "rep") -> int:
+        """How many replications of ``tag`` are kept."""
+        return len(list(self.folder.glob(f"{tag}-*.pkl"))) if self.folder.is_dir() else 0
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)

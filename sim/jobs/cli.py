@@ -6,8 +6,10 @@ summary.  ``python -m sim -m key=a,b`` sweeps (Hydra multirun).
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -52,13 +54,53 @@ def _remove_unused(out_dir: Path) -> None:
             parent.rmdir()
 
 
+def write_problem(folder: Path | str, key: str) -> str | None:
+    """Why this process cannot create files in ``folder`` (made as needed; ``key`` is the setting that names
+    it), or None: a file is made and removed in the deepest folder on its path that exists, so a read-only
+    folder fails here, before a run, not after its replications."""
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{key}: cannot write to {folder}: {existing} is a file, not a folder"
+    try:
+        handle, name = tempfile.mkstemp(dir=existing, prefix=".carepath-write-check-")
+        os.close(handle)
+        os.unlink(name)
+    except OSError as e:
+        return f"{key}: cannot write to {folder}: {e.strerror or e}"
+    return None
+
+
+def folder_problems(argv: list[str]) -> list[str]:
+    """Folders a command line names (or the defaults) that cannot be written: the output folder
+    (``hydra.run.dir``; ``hydra.sweep.dir`` with ``-m``), before Hydra makes it.  Only the fixed start of a
+    folder made from interpolations (``outputs/${now:...}``) is checked.  The job cache (``run.cache_dir``) is
+    checked by :func:`run_job` once it knows the job is not there already (a finished job is only read)."""
+    sweep = "-m" in argv or "--multirun" in argv
+    wanted = {"hydra.sweep.dir" if sweep else "hydra.run.dir": "multirun" if sweep else "outputs"}
+    for arg in argv:
+        key, _, value = arg.lstrip("+").partition("=")
+        if key in wanted and value.strip():
+            wanted[key] = value.strip().strip("'\"")
+    found = []
+    for key, value in wanted.items():
+        fixed = value.split("${")[0]
+        folder = Path(fixed if fixed == value or fixed.endswith("/") else Path(fixed).parent)
+        problem = write_problem(folder or Path("."), key)
+        if problem:
+            found.append(problem)
+    return found
+
+
 def check_command_line(argv: list[str]) -> list[ConfigError]:
     """Problems with the overrides on a command line (:func:`sim.inputs.overrides.problems`), found before
     Hydra composes anything; none when the command only prints (``--help``) or names another config."""
     flags = {arg.partition("=")[0] for arg in argv if arg.startswith("-")}
     if flags & (PRINT_ONLY | OTHER_CONFIG):
         return []
-    return problems([arg for arg in argv if "=" in arg and not arg.startswith("-")])
+    return problems([arg for arg in argv if ("=" in arg or not arg.strip()) and not arg.startswith("-")])
 
 
 def job_problems(cfg: DictConfig) -> tuple[dict | None, list]:
@@ -124,7 +166,15 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress
     interrupted sweep recomputes only the jobs that did not finish.  The job is checked and prepared
     once (:func:`checked_job`); the run reuses what the check prepared.  ``prepared``: the job an earlier
     check of this same configuration prepared (the web app's), used when ``cfg`` resolves to its
-    configuration (``run.n_jobs`` aside), so it is not prepared again."""
+    configuration (``run.n_jobs`` aside), so it is not prepared again.  Ctrl-C leaves no output folder."""
+    try:
+        return _run_job(cfg, out_dir, command, progress, prepared)
+    except KeyboardInterrupt:              # before the replications (during them, interrupted() exits 130)
+        _remove_unused(out_dir)
+        raise
+
+
+def _run_job(cfg: DictConfig, out_dir: Path, command: str | None, progress, prepared: runner.Prepared | None):
     job = prepared if prepared is not None and _same_job(prepared.config, cfg) else None
     if job is not None:
         job = job.with_run(n_jobs=to_plain(cfg)["run"].get("n_jobs", "auto"))
@@ -138,27 +188,59 @@ def run_job(cfg: DictConfig, out_dir: Path, command: str | None = None, progress
     key = cache.key(data)
     run_cfg = data["run"]
     store = cache.folder(run_cfg, key)
+    unwritable = write_problem(out_dir, "hydra.run.dir")
+    if unwritable:
+        fail([unwritable], out_dir)
     if not run_cfg.get("force", False) and cache.restore(store, out_dir):
         results = cache.load_results(out_dir, data)
         print(report.summary_text(data["network"], results.summary, out_dir / "summary.csv"))
         print(f"\nreused the finished job {key[:12]} (same configuration and seed; run.force=true recomputes)\n"
               f"outputs: {out_dir}")
         return results
+    unwritable = write_problem(store.parent, "run.cache_dir")      # a finished job is only read from it
+    if unwritable:
+        fail([unwritable], out_dir)
+    partial = cache.Partial(store)
+    if run_cfg.get("force", False):
+        partial.clear()
+    elif partial.count():
+        print(f"carepath: resuming: {partial.count()} replication(s) an interrupted run finished are read back "
+              f"from {partial.folder}", file=sys.stderr)
     started = time.perf_counter()
     try:
-        results = runner.run(job, progress=sys.stderr.isatty() if progress is None else progress)
+        results = runner.run(job, progress=sys.stderr.isatty() if progress is None else progress, keep=partial)
     except OverloadError as e:
         print(f"carepath: stopped: {e}", file=sys.stderr)
         _remove_unused(out_dir)
         sys.exit(3)
+    except KeyboardInterrupt:
+        interrupted(run_cfg, partial, out_dir)
     elapsed = time.perf_counter() - started
     paths = outputs.write_all(results, out_dir, command, extra={"seconds_total": round(elapsed, 2), "config_hash": key})
-    cache.save(out_dir, store)
+    try:
+        cache.save(out_dir, store)
+        partial.clear()
+    except OSError as e:                   # the outputs are written; only the copy a re-run would reuse is lost
+        print(f"carepath: warning: the job is not kept in the cache: cannot write to {store.parent}: "
+              f"{e.strerror or e}", file=sys.stderr)
     print(report.summary_text(data["network"], results.summary, paths["summary.csv"]))
     status = "balanced" if results.balanced else "NOT BALANCED (see manifest.json)"
     print(f"\nconservation of patients: {status}; {len(results.ledgers)} replications in {elapsed:.1f} s "
           f"on {results.n_jobs} worker(s)\noutputs: {paths['summary.csv'].parent}")
     return results
+
+
+def interrupted(run_cfg: dict, partial: cache.Partial, out_dir: Path) -> None:
+    """Ctrl-C during the replications: say how far the job got, leave no output folder, exit 130 (the shell's
+    code for an interrupt).  The replications that finished are kept (``partial``), so the same command
+    resumes."""
+    total = run_cfg["replications"]
+    total = f"up to {run_cfg.get('max_replications', 100)}" if total == runner.AUTO else total
+    finished = partial.count()
+    resume = "run the same command to resume" if finished else "none is kept; run the same command to start again"
+    print(f"carepath: interrupted: {finished} of {total} replications finished; {resume}", file=sys.stderr)
+    _remove_unused(out_dir)
+    sys.exit(130)
 
 
 def _same_job(data: dict, cfg: DictConfig) -> bool:

@@ -174,7 +174,7 @@ class Results:
                 "replications": [{"replication": i, **ledger} for i, ledger in enumerate(self.ledgers)]}
 
 
-def run(job: Prepared | Mapping[str, Any], progress: bool | Callable[[int, int], object] = True) -> Results:
+def run(job: Prepared | Mapping[str, Any], progress: bool | Callable[[int, int], object] = True, keep=None) -> Results:
     """Run the replications of a job and tabulate them: ``job`` is what :func:`check` returned (run
     without preparing it again) or a configuration (checked and prepared here, once).  ``progress`` is a
     progress bar (true), none (false) or a function called with (replications finished, replications in
@@ -182,7 +182,9 @@ def run(job: Prepared | Mapping[str, Any], progress: bool | Callable[[int, int],
 
     ``run.warmup_days: auto`` and ``run.replications: auto`` choose the warm-up and the number of
     replications first (see :mod:`sim.analysis.output_analysis`); ``Results.analysis`` says what was chosen.
-    Either runs on the configurations prepared once: preparation reads only the year of ``run``."""
+    Either runs on the configurations prepared once: preparation reads only the year of ``run``.
+    ``keep`` (a :class:`sim.jobs.cache.Partial`, or None): each finished replication is kept there, and one
+    kept before is read back instead of run, so an interrupted job resumes."""
     if not isinstance(job, Prepared):
         job = _prepared(job)
         run_cfg = job.config["run"]
@@ -196,7 +198,8 @@ def run(job: Prepared | Mapping[str, Any], progress: bool | Callable[[int, int],
     if run_cfg["warmup_days"] == AUTO:
         pilot_reps = output_analysis.settings(run_cfg)["pilot_replications"]
         pilot_run = {**run_cfg, "warmup_days": 0}
-        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, False, (), metric_sets)
+        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, False, (), metric_sets,
+                           _Kept(keep, "pilot"))
         warmup, per_service = output_analysis.choose_warmup(tabulate({**cfg, "run": pilot_run}, scenario, pilot).daily)
         analysis["warmup"] = {"method": "MSER-5 on daily occupancy, longest over services",
                               "pilot_replications": pilot_reps, "warmup_days": warmup,
@@ -206,28 +209,56 @@ def run(job: Prepared | Mapping[str, Any], progress: bool | Callable[[int, int],
     later = [(day, year, {**prepared, "run": {**run_cfg, "year": year}}) for day, year, prepared in job.later]
     if run_cfg["replications"] == AUTO:
         outputs, analysis["replications"] = output_analysis.replicate_until_precise(
-            lambda reps: _replicate(built, reps, scenario, progress, later, metric_sets), run_cfg,
+            lambda reps: _replicate(built, reps, scenario, progress, later, metric_sets, _Kept(keep, "rep")), run_cfg,
             lambda outs: replication_table(scenario, outs))
         run_cfg["replications"] = len(outputs)
     else:
-        outputs = _replicate(built, range(int(run_cfg["replications"])), scenario, progress, later, metric_sets)
+        outputs = _replicate(built, range(int(run_cfg["replications"])), scenario, progress, later, metric_sets,
+                             _Kept(keep, "rep"))
     results = tabulate(cfg, scenario, outputs, resolve_jobs(run_cfg.get("n_jobs", 1), len(outputs)), built["network"])
     results.analysis = analysis
     return results
 
 
-def _replicate(built, replications: range, scenario: str, progress: bool, later_years, metric_sets) -> list:
+@dataclass(frozen=True)
+class _Kept:
+    """Where a batch of replications is kept as each finishes (``partial``: a Partial, or None), under ``tag``."""
+
+    partial: Any
+    tag: str
+
+    def load(self, replication: int):
+        return None if self.partial is None else self.partial.load(self.tag, replication)
+
+    def saving(self, outputs):
+        for output in outputs:
+            if self.partial is not None:
+                self.partial.save(self.tag, output)
+            yield output
+
+
+def _replicate(built, replications: range, scenario: str, progress: bool, later_years, metric_sets,
+               kept: _Kept = _Kept(None, "rep")) -> list:
     """Run the given replications of a prepared configuration (in parallel), in replication order; each
-    task carries the year's metric sets (they pickle), so no worker builds them again."""
-    n_jobs = resolve_jobs(built["run"].get("n_jobs", 1), len(replications))
-    tasks = (delayed(run_replication)(built, r, later_years, metric_sets) for r in replications)
-    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    task carries the year's metric sets (they pickle), so no worker builds them again.  Those ``kept``
+    from an interrupted run are read back instead; each that finishes here is kept."""
+    done = {r: output for r in replications if (output := kept.load(r)) is not None}
+    todo = [r for r in replications if r not in done]
+    n_jobs = resolve_jobs(built["run"].get("n_jobs", 1), max(1, len(todo)))
+    tasks = (delayed(run_replication)(built, r, later_years, metric_sets) for r in todo)
+    outputs = kept.saving(Parallel(n_jobs=n_jobs, return_as="generator")(tasks)) if todo else iter(())
+    outputs = _chain(done.values(), outputs)
     if callable(progress):
         outputs = _reporting(outputs, len(replications), progress)
     elif progress:
         from tqdm.auto import tqdm
         outputs = tqdm(outputs, total=len(replications), desc=f"{scenario}: replications", unit="rep", leave=False)
     return sorted(outputs, key=lambda r: r["replication"])
+
+
+def _chain(first, then):
+    yield from first
+    yield from then
 
 
 def _reporting(outputs, total: int, progress: Callable[[int, int], object]):

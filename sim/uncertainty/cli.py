@@ -38,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="carepath uncertainty", description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--draws", type=int, default=64, help="parameter sets (PSA); Morris trajectories; Sobol base samples")
-    p.add_argument("--scenarios", default="do_nothing,uk_comparator", help="comma-separated scenarios, run with every draw")
+    p.add_argument("--scenarios", default=None, help="comma-separated scenarios, run with every draw (default: "
+                   "do_nothing,uk_comparator, those of them whose levers fit the network)")
     p.add_argument("--years", default=None, help="comma-separated run years (projections, fan charts); default run.year")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--ranges", type=Path, default=None, help="ranges file replacing configs/uncertainty/default.yaml")
@@ -55,7 +56,8 @@ def parser() -> argparse.ArgumentParser:
                    help="an earlier wave's output folder: draw only where its emulators of the calibration targets do "
                         "not rule the baseline out (a refocusing wave of history matching)")
     p.add_argument("--discrepancy", type=float, default=0.0, help="model discrepancy, a fraction of each target")
-    p.add_argument("--metrics", default=None, help="comma-separated metrics to keep (default: the headline set)")
+    p.add_argument("--metrics", default=None, help="comma-separated metrics to keep (default: the headline set, or "
+                   "the network's own headline, network.headline, for a network without the pathway's metrics)")
     p.add_argument("--seed", type=int, default=2017, help="seed of the design (runs use run.seed + draw)")
     p.add_argument("--n-jobs", default="auto", help="runs side by side (auto: every core)")
     p.add_argument("--backend", choices=list(runs.BACKENDS), default="joblib", help="joblib (local) or ray")
@@ -70,12 +72,23 @@ def settings_from(args) -> Settings:
     mode = args.history_match
     if mode is None:
         mode = "reject" if not any(o.split("=")[0] in ("network", "place") for o in args.overrides) else "none"
-    return Settings(draws=args.draws, scenarios=[s for s in args.scenarios.split(",") if s],
+    scenarios = [s for s in args.scenarios.split(",") if s] if args.scenarios is not None else None
+    return Settings(draws=args.draws, scenarios=scenarios,
                     years=[int(y) for y in args.years.split(",")] if args.years else None, overrides=list(args.overrides),
                     ranges=args.ranges, design=args.design or METHODS[args.method] if args.method == "psa" else METHODS[args.method],
                     replications=args.replications, noise_replications=args.noise_replications, history_match=mode,
                     threshold=args.threshold, discrepancy=args.discrepancy, seed=args.seed, n_jobs=n_jobs,
                     backend=args.backend, progress=not args.no_progress, refocus=args.refocus)
+
+
+def headline(network: dict) -> list[str]:
+    """The metrics a study keeps unless told: :data:`HEADLINE` for a network with the pathway's metrics,
+    otherwise the network's own headline (``network.headline``: a textbook queue's ``ward.*``)."""
+    services = set(network.get("services") or {})
+    known = set(network.get("metrics") or {})
+    if any(m in known or m.split(".")[0] in services for m in HEADLINE):
+        return HEADLINE
+    return list(network.get("headline") or [])
 
 
 def results_to_rank(psa: pd.DataFrame, scenarios: list[str], year, metrics: list[str]) -> list[tuple[str, str]]:
@@ -100,7 +113,7 @@ def main(argv=None) -> int:
         return 2
     from .report import write
     analysis_started = time.perf_counter()
-    metrics = args.metrics.split(",") if args.metrics else HEADLINE
+    metrics = args.metrics.split(",") if args.metrics else headline(study.network)
     psa, paired = psa_table(outcome, metrics)
     weight, implausible, matched = calibration_weights(study, outcome)
     year = max(study.years)

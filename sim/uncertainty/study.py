@@ -20,17 +20,20 @@ import pandas as pd
 
 from ..common.errors import ConfigError, ConfigErrors
 from ..inputs.config import compose
+from ..inputs.levers import misfits
 from ..jobs import runner
 from . import apply, history, ranges, refocus, register, runs, sampling, summary
 from .apply import Resolved
 
 CALIBRATION = "calibration_baseline"
+#: the scenarios a study runs unless told (those whose levers fit the network: do_nothing alone on a textbook queue)
+SCENARIOS = ("do_nothing", "uk_comparator")
 
 
 @dataclass
 class Settings:
     draws: int = 64
-    scenarios: list[str] = field(default_factory=lambda: ["do_nothing", "uk_comparator"])
+    scenarios: list[str] | None = field(default_factory=lambda: list(SCENARIOS))   # None: those of SCENARIOS that fit the network
     years: list[int] | None = None            # None: the composed run.year
     overrides: list[str] = field(default_factory=list)
     ranges: Path | None = None                # None: configs/uncertainty/default.yaml
@@ -69,13 +72,40 @@ def _plain(overrides: list[str]) -> dict:
     return data
 
 
+def fitting(names, overrides: list[str]) -> list[str]:
+    """Those of the scenarios ``names`` whose levers fit the network ``overrides`` choose."""
+    out = []
+    for name in names:
+        cfg = apply.to_config(_plain([*overrides, f"scenario={name}"]))
+        if not misfits(cfg.get("scenario"), cfg["network"]):
+            out.append(name)
+    return out
+
+
 class Study:
     def __init__(self, settings: Settings):
         self.settings = settings
         started = time.perf_counter()
         s = settings
+        if s.scenarios is None:
+            s.scenarios = fitting(SCENARIOS, s.overrides)
         self.base = {name: _plain([*s.overrides, f"scenario={name}"]) for name in s.scenarios}
+        unfit = []
+        for name, data in self.base.items():
+            cfg = apply.to_config(data)
+            missing = misfits(cfg.get("scenario"), cfg["network"])
+            if missing:
+                network = cfg["network"].get("name")
+                unfit.append(ConfigError("--scenarios", name, f"a scenario whose levers fit the network {network} "
+                                         f"(these name what {network} does not have: {'; '.join(missing[:3])}"
+                                         f"{'; ...' if len(missing) > 3 else ''}; a scenario without levers, such as "
+                                         "do_nothing, fits every network)"))
+        if unfit:
+            raise ConfigErrors(unfit)
+        if not self.base:
+            raise ConfigError("--scenarios", ",".join(s.scenarios), "at least one scenario")
         first = apply.to_config(next(iter(self.base.values())))
+        self.network = first["network"]
         self.run_cfg = first["run"]
         self.years = list(s.years) if s.years else [int(self.run_cfg["year"])]
         self.calibration = None
