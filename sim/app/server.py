@@ -5,6 +5,12 @@ id, and a session holds only the jobs it started); runs go to worker processes t
 by every session (:class:`sim.app.jobs.Pool`), so the page answers while they run.  Checking the settings
 (:func:`sim.app.checks.check`) and reading results happen in threads, away from the event loop that
 serves every session.
+
+Nothing the user types runs by default: an empty field, or one without a number, is refused beside the
+field (:func:`sim.app.limits.field_problem`), the command line's problems are shown beside the fields
+they name too, and a run longer than :data:`sim.app.limits.CONFIRM_SECONDS` waits for the user to
+confirm.  An exception anywhere in checking or starting a run becomes a message on the page, so the
+page never hangs on "Checking the settings".
 """
 from __future__ import annotations
 
@@ -14,12 +20,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from shiny import reactive, render, req, ui
+from shiny.types import SilentException
 
-from . import checks, choices, downloads, results
-from .jobs import DONE, FAILED, QUEUED, RUNNING, Job, Pool
+from . import checks, choices, downloads, limits, results
+from .jobs import DONE, FAILED, Pool
 from .page import group_id, setting_input
+from .views import confirm_view, problems_view, status_view, styled
 
 POLL_SECONDS = 0.4
+PREFIX = "carepath: invalid configuration: "
+#: the run settings' keys and their fields (the place counts and levers are the server's ``fields``)
+RUN_FIELDS = {"run.replications": "replications", "run.seed": "seed", "run.year": "year", "run.end_year": "end_year"}
 SHOWN_SERVICES = ("acute", "ic_bed")       # drawn first, when the network has them
 
 
@@ -37,37 +48,6 @@ class Basis:
     other: tuple[str, ...]
 
 
-def status_view(job: Job | None, ahead: int, workers: int, checking: bool) -> ui.Tag | None:
-    """A job's state in words, with a progress bar while it runs."""
-    if checking:
-        return ui.p("Checking the settings…")
-    if job is None:
-        return None
-    if job.state == QUEUED:
-        return ui.p(f"Queued: {ahead} run(s) ahead of this one (at most {workers} core(s) work at once).")
-    if job.state == RUNNING:
-        total = job.total or 1
-        text = f"Running: {job.finished} of {job.total or '?'} replications finished."
-        return ui.div(ui.tags.progress(value=str(job.finished), max=str(total), aria_label="Replications finished"), ui.p(text))
-    if job.state == DONE:
-        where = " (from the cache: this configuration has run before)" if job.cached else ""
-        return ui.p(f"Finished: {job.total or 'all'} replications{where}.", class_="text-success")
-    if job.state == FAILED:
-        return None                                       # the problem shows in the alert
-    return ui.p("Cancelled.")
-
-
-def problems_view(lines: tuple[str, ...]) -> ui.Tag | None:
-    if not lines:
-        return None
-    return ui.div(ui.tags.strong("Not run. "), "The command line says:", ui.tags.pre("\n".join(lines), class_="mb-0"),
-                  class_="alert alert-danger")
-
-
-def styled(table, caption: str):
-    return table.style.hide(axis="index").set_caption(caption)
-
-
 def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
     by_name = {g.name: g for g in groups}
 
@@ -75,6 +55,9 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         jobs = {"run": reactive.Value(None), "reference": reactive.Value(None)}
         seen = {"run": reactive.Value(None), "reference": reactive.Value(None)}
         shown_problems = {"run": reactive.Value(()), "reference": reactive.Value(())}
+        estimates = {"run": reactive.Value(None), "reference": reactive.Value(None)}
+        pending = reactive.Value(None)           # (overrides, seconds) of a long run waiting to be confirmed
+        fields: dict[str, str] = {}              # setting key -> its input id, as last asked for
         basis = reactive.Value(None)
         reference_name = reactive.Value("")
         session.on_ended(lambda: pool.cancel_session(session.id))
@@ -105,41 +88,79 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             except ValueError as error:                    # an unclosed quote: Hydra's check names it
                 return [f"{input.other()}  # {error}"]
 
-        async def page_overrides() -> tuple[Basis, list[str]]:
+        def field_problems(settings: list[choices.Setting], values: dict) -> dict[str, str]:
+            """input id -> the problem of each field that holds no number (nothing runs by default)."""
+            found = {s.input_id: limits.field_problem(s.key, values.get(s.key), "places" if s.whole else "fraction")
+                     for s in settings if s.input_id in input}
+            found.update({name: limits.field_problem(f"run.{name}", input[name](), name) for name in ("replications", "seed")})
+            return {name: problem for name, problem in found.items() if problem}
+
+        async def page_overrides() -> tuple[Basis, list[str], dict[str, str]]:
             capacities, levers = await settings()
             values = {s.key: input[s.input_id]() for s in capacities + levers if s.input_id in input}
+            fields.clear()
+            fields.update({s.key: s.input_id for s in capacities + levers})
             chosen = chosen_groups()
             plan = Basis(chosen, tuple(run_overrides()), tuple(other_overrides()))
             return plan, [*choices.group_overrides(chosen), *choices.setting_overrides(capacities + levers, values),
-                          *plan.run, *plan.other]
+                          *plan.run, *plan.other], field_problems(capacities + levers, values)
+
+        def field_marks(lines: tuple[str, ...]) -> dict[str, str]:
+            """input id -> the problems naming its key (Other settings when the key was typed there)."""
+            marks: dict[str, list[str]] = {}
+            for line in lines:
+                key = limits.key_of(line)
+                typed = key is not None and key in (input.other() or "")       # where the user typed it
+                name = "other" if typed else fields.get(key) or RUN_FIELDS.get(key)
+                if name:
+                    marks.setdefault(name, []).append(limits.cut(line.removeprefix(PREFIX)))
+            return {name: " ".join(found) for name, found in marks.items()}
+
+        async def mark(marks: dict[str, str]) -> None:
+            await session.send_custom_message("field_problems", marks)
 
         def start_task():
             @reactive.extended_task
-            async def start(overrides: tuple[str, ...], command: str):
-                checked = await asyncio.to_thread(checks.check, overrides)
-                if checked.problems:
-                    return checked, None
-                return checked, await asyncio.to_thread(pool.submit, session.id, checked.overrides, checked.data, command,
-                                                        checked.job)
+            async def start(overrides: tuple[str, ...], command: str, confirmed: bool):
+                try:
+                    checked = await asyncio.to_thread(checks.check, overrides)
+                    if checked.problems:
+                        return checked, None, None
+                    seconds = limits.estimate(checked.data, pool.workers)
+                    if not confirmed and seconds is not None and seconds > limits.CONFIRM_SECONDS:
+                        return checked, None, seconds
+                    return checked, await asyncio.to_thread(pool.submit, session.id, checked.overrides, checked.data,
+                                                            command, checked.job), seconds
+                except Exception as error:                 # shown on the page, never a hang
+                    return checks.Checked(tuple(overrides), None, (checks.stopped(error),)), None, None
             return start
 
         tasks = {"run": start_task(), "reference": start_task()}
 
-        def launch(purpose: str, overrides: list[str]) -> None:
+        def launch(purpose: str, overrides: list[str], confirmed: bool = False) -> None:
             previous = jobs[purpose].get()
             if previous is not None and previous.active:
                 pool.cancel(previous)
             shown_problems[purpose].set(())
-            tasks[purpose](tuple(overrides), choices.command(overrides))
+            tasks[purpose](tuple(overrides), choices.command(overrides), confirmed)
 
         def follow(purpose: str) -> None:
             @reactive.effect
-            def _started():
-                checked, job = tasks[purpose].result()
+            async def _started():
+                try:
+                    checked, job, seconds = tasks[purpose].result()
+                except SilentException:
+                    raise
+                except Exception as error:                 # shown on the page, never a hang
+                    checked, job, seconds = checks.Checked((), None, (checks.stopped(error),)), None, None
+                estimates[purpose].set(seconds)
                 shown_problems[purpose].set(checked.problems)
                 jobs[purpose].set(job)
                 if purpose == "run":
+                    asking = job is None and not checked.problems
+                    pending.set((checked.overrides, seconds) if asking else None)
                     jobs["reference"].set(None)
+                    await mark(field_marks(checked.problems))
 
         for purpose in jobs:
             follow(purpose)
@@ -147,13 +168,38 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         @reactive.effect
         @reactive.event(input.run)
         async def _run():
-            plan, overrides = await page_overrides()
+            pending.set(None)
+            try:
+                plan, overrides, problems = await page_overrides()
+            except SilentException:
+                raise
+            except Exception as error:                     # shown on the page, never a hang
+                shown_problems["run"].set((checks.stopped(error),))
+                return
+            if problems:                                   # an empty field is refused, never run as the default
+                shown_problems["run"].set(tuple(problems.values()))
+                await mark({name: limits.cut(line.removeprefix(PREFIX)) for name, line in problems.items()})
+                return
             basis.set(plan)
             launch("run", overrides)
 
         @reactive.effect
+        @reactive.event(input.confirm_run)
+        def _confirm():
+            asked = pending.get()
+            pending.set(None)
+            if asked is not None:
+                launch("run", list(asked[0]), confirmed=True)
+
+        @reactive.effect
+        @reactive.event(input.confirm_no)
+        def _decline():
+            pending.set(None)
+
+        @reactive.effect
         @reactive.event(input.cancel)
         def _cancel():
+            pending.set(None)
             for purpose, task in tasks.items():
                 task.cancel()
                 job = jobs[purpose].get()
@@ -211,13 +257,20 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         def status():
             seen["run"]()
             job = jobs["run"].get()
-            return status_view(job, pool.ahead(job) if job else 0, pool.workers, tasks["run"].status() == "running")
+            return status_view(job, pool.ahead(job) if job else 0, pool.workers, tasks["run"].status() == "running",
+                               estimates["run"]())
+
+        @render.ui
+        def confirm():
+            asked = pending()
+            return None if asked is None else confirm_view(asked[1], pool.workers)
 
         @render.ui
         def reference_status():
             seen["reference"]()
             job = jobs["reference"].get()
-            return status_view(job, pool.ahead(job) if job else 0, pool.workers, tasks["reference"].status() == "running")
+            return status_view(job, pool.ahead(job) if job else 0, pool.workers, tasks["reference"].status() == "running",
+                               estimates["reference"]())
 
         @render.ui
         def scenario_about():
@@ -301,13 +354,6 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             run = await this_run()
             req(run is not None)
             return results.costs_figure(results.costs(run, shown_year()))
-
-        @render.ui
-        def reference_choice():
-            group = by_name.get("scenario")
-            req(group is not None)
-            selected = "baseline" if "baseline" in group.options else group.default
-            return ui.input_select("reference", "Reference scenario", group.options, selected=selected)
 
         @reactive.effect
         @reactive.event(input.compare)
