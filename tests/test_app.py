@@ -291,6 +291,13 @@ def test_a_million_replications_are_refused_and_a_long_run_waits_for_a_yes(brows
     question.wait_for(state="detached", timeout=30_000)
     nothing_ran(page, app, before)
 
+    press_run(page)                                       # asked again; this time the answer is yes
+    question.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Run it").click()
+    page.get_by_text(re.compile(r"^(Queued|Running):.*Estimated run time: about \d+ minutes")).wait_for(timeout=60_000)
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Cancelled.").wait_for(timeout=30_000)
+
 
 def test_a_value_that_stopped_the_checks_is_a_message_and_run_works_again(browser, app):
     before = written(app)

@@ -367,7 +367,8 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             if presets is not None:
                 chosen[presets.name] = presets.default
             reference_name.set(input.reference())
-            launch("reference", [*choices.group_overrides(chosen), *plan.run, *plan.other])
+            launch("reference", [*choices.group_overrides(chosen), *plan.run, *plan.other],
+                   confirmed=True)                        # the size of the run the user has already run
 
         @render.table
         async def comparison():
