@@ -24,8 +24,9 @@ def test_runs_beyond_the_limits_are_refused_before_the_model_is_built(overrides,
     assert "in the web app" in checked.problems[0]
 
 
-def test_an_exception_in_the_checks_is_a_problem_not_a_crash():
-    checked = checks.check(["capacity.acute_beds=99999999999999999999999"])
+@pytest.mark.parametrize("override", ["capacity.acute_beds=99999999999999999999999", "capacity.acute_beds=null"])
+def test_an_exception_in_the_checks_is_a_problem_not_a_crash(override):
+    checked = checks.check([override])
     assert checked.data is None and checked.problems[0].startswith("carepath: ")
 
 
@@ -45,3 +46,14 @@ def test_long_input_is_cut_in_messages():
     assert limits.cut("x" * 20_000 + ": got 1").endswith("…: got 1")
     many = limits.cut_lines(["problem"] * 25)
     assert len(many) == limits.MESSAGE_LINES + 1 and many[-1] == "… and 5 more problems"
+
+
+def test_problems_are_marked_beside_the_field_they_name_or_where_the_key_was_typed():
+    lines = ["carepath: invalid configuration: capacity.acute_beds: got -5; expected a non-negative whole number",
+             "carepath: invalid configuration: run.seed: got 'a'; expected a non-negative integer",
+             "carepath: the check stopped: OverflowError: too large"]
+    inputs = {"capacity.acute_beds": "set_capacity__acute_beds", **limits.RUN_FIELDS}
+    assert limits.marks(lines, inputs, "") == {"set_capacity__acute_beds": "capacity.acute_beds: got -5; expected a "
+                                               "non-negative whole number", "seed": "run.seed: got 'a'; expected a "
+                                               "non-negative integer"}
+    assert set(limits.marks(lines, inputs, "run.seed=a")) == {"set_capacity__acute_beds", "other"}

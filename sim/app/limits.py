@@ -39,6 +39,9 @@ MESSAGE_CHARS = 80              # the user's text in a message: at most this man
 LINE_CHARS = 400                # one message line at most
 MESSAGE_LINES = 20              # problems listed at most (the rest counted)
 
+#: the run settings' keys and the page's fields for them
+RUN_FIELDS = {"run.replications": "replications", "run.seed": "seed", "run.year": "year", "run.end_year": "end_year"}
+PREFIX = "carepath: invalid configuration: "
 #: what each kind of field takes, in the command line's words (sim.inputs.schema, sim.inputs.levers)
 FIELD_WORDS = {"places": "a non-negative whole number of places", "fraction": "a number in [0, 1]",
                "replications": f"a positive integer (at most {MAX_REPLICATIONS} in the web app)",
@@ -77,6 +80,29 @@ def field_problem(key: str, value: Any, kind: str) -> str | None:
     if not is_real(value):
         return problem_line(f"{key}: got {cut(repr(value))}; expected {expected}")
     return None
+
+
+def field_problems(fields: Iterable[tuple[str, str, Any, str]]) -> dict[str, str]:
+    """input id -> the problem of each field (input id, key, value, kind) that holds no number."""
+    found = {name: field_problem(key, value, kind) for name, key, value, kind in fields}
+    return {name: problem for name, problem in found.items() if problem}
+
+
+def note(line: str) -> str:
+    """A problem line as shown beside its field: cut, without the command line's prefix."""
+    return cut(line.removeprefix(PREFIX))
+
+
+def marks(lines: Iterable[str], inputs: Mapping[str, str], other: str) -> dict[str, str]:
+    """input id -> the problems naming its key (``inputs``: key -> input id), those of a key typed in
+    Other settings (``other``, the field ``other``) beside that field."""
+    found: dict[str, list[str]] = {}
+    for line in lines:
+        key = key_of(line)
+        name = "other" if key is not None and key in other else inputs.get(key or "")
+        if name:
+            found.setdefault(name, []).append(note(line))
+    return {name: " ".join(notes) for name, notes in found.items()}
 
 
 def key_of(line: str) -> str | None:

@@ -28,9 +28,6 @@ from .page import group_id, setting_input
 from .views import confirm_view, problems_view, status_view, styled
 
 POLL_SECONDS = 0.4
-PREFIX = "carepath: invalid configuration: "
-#: the run settings' keys and their fields (the place counts and levers are the server's ``fields``)
-RUN_FIELDS = {"run.replications": "replications", "run.seed": "seed", "run.year": "year", "run.end_year": "end_year"}
 SHOWN_SERVICES = ("acute", "ic_bed")       # drawn first, when the network has them
 
 
@@ -88,33 +85,18 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             except ValueError as error:                    # an unclosed quote: Hydra's check names it
                 return [f"{input.other()}  # {error}"]
 
-        def field_problems(settings: list[choices.Setting], values: dict) -> dict[str, str]:
-            """input id -> the problem of each field that holds no number (nothing runs by default)."""
-            found = {s.input_id: limits.field_problem(s.key, values.get(s.key), "places" if s.whole else "fraction")
-                     for s in settings if s.input_id in input}
-            found.update({name: limits.field_problem(f"run.{name}", input[name](), name) for name in ("replications", "seed")})
-            return {name: problem for name, problem in found.items() if problem}
-
         async def page_overrides() -> tuple[Basis, list[str], dict[str, str]]:
             capacities, levers = await settings()
-            values = {s.key: input[s.input_id]() for s in capacities + levers if s.input_id in input}
+            shown = [s for s in capacities + levers if s.input_id in input]
+            values = {s.key: input[s.input_id]() for s in shown}
             fields.clear()
-            fields.update({s.key: s.input_id for s in capacities + levers})
+            fields.update({s.key: s.input_id for s in shown})
+            entries = [(s.input_id, s.key, values[s.key], "places" if s.whole else "fraction") for s in shown]
+            entries += [(name, f"run.{name}", input[name](), name) for name in ("replications", "seed")]
             chosen = chosen_groups()
             plan = Basis(chosen, tuple(run_overrides()), tuple(other_overrides()))
             return plan, [*choices.group_overrides(chosen), *choices.setting_overrides(capacities + levers, values),
-                          *plan.run, *plan.other], field_problems(capacities + levers, values)
-
-        def field_marks(lines: tuple[str, ...]) -> dict[str, str]:
-            """input id -> the problems naming its key (Other settings when the key was typed there)."""
-            marks: dict[str, list[str]] = {}
-            for line in lines:
-                key = limits.key_of(line)
-                typed = key is not None and key in (input.other() or "")       # where the user typed it
-                name = "other" if typed else fields.get(key) or RUN_FIELDS.get(key)
-                if name:
-                    marks.setdefault(name, []).append(limits.cut(line.removeprefix(PREFIX)))
-            return {name: " ".join(found) for name, found in marks.items()}
+                          *plan.run, *plan.other], limits.field_problems(entries)
 
         async def mark(marks: dict[str, str]) -> None:
             await session.send_custom_message("field_problems", marks)
@@ -160,7 +142,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
                     asking = job is None and not checked.problems
                     pending.set((checked.overrides, seconds) if asking else None)
                     jobs["reference"].set(None)
-                    await mark(field_marks(checked.problems))
+                    await mark(limits.marks(checked.problems, {**limits.RUN_FIELDS, **fields}, input.other() or ""))
 
         for purpose in jobs:
             follow(purpose)
@@ -178,7 +160,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
                 return
             if problems:                                   # an empty field is refused, never run as the default
                 shown_problems["run"].set(tuple(problems.values()))
-                await mark({name: limits.cut(line.removeprefix(PREFIX)) for name, line in problems.items()})
+                await mark({name: limits.note(line) for name, line in problems.items()})
                 return
             basis.set(plan)
             launch("run", overrides)
