@@ -203,3 +203,153 @@ def test_sessions_see_only_their_own_runs_which_queue_behind_the_cap_and_cancel(
     second.get_by_role("button", name="Cancel").click()
     second.get_by_text("Cancelled.").wait_for(timeout=30_000)
     assert first.locator("#status").inner_text().strip() == "Cancelled."
+
+
+# What the page does with what a browser sends that a command line never gets: empty fields, text in a number
+# field, runs too big for a shared page, values the checks do not expect, pages of text.  Nothing of it may run,
+# and the page must answer each with a message.
+
+def written(app) -> set[str]:
+    """Every file and folder in the app's outputs folder."""
+    outputs = app["folder"] / "outputs"
+    return {str(p.relative_to(outputs)) for p in outputs.rglob("*")} if outputs.exists() else set()
+
+
+def press_run(page) -> None:
+    page.get_by_role("button", name="Run", exact=True).click()
+
+
+def field_problem(page, input_id: str) -> str:
+    """The problem shown beside a field (which is marked invalid)."""
+    note = page.locator(f"#{input_id}-problem")
+    note.wait_for(timeout=60_000)
+    assert page.locator(f"#{input_id}").get_attribute("aria-invalid") == "true"
+    assert page.locator(f"#{input_id}").get_attribute("aria-describedby") == f"{input_id}-problem"
+    return note.inner_text()
+
+
+def alert(page, text: str) -> str:
+    """The alert's text once it shows ``text``."""
+    page.get_by_role("alert").get_by_text(text).first.wait_for(timeout=60_000)
+    return page.get_by_role("alert").inner_text()
+
+
+def nothing_ran(page, app, before: set[str]) -> None:
+    page.wait_for_timeout(1000)                           # a run would have started by now
+    assert page.locator("progress").count() == 0
+    assert not page.get_by_text(re.compile(r"^(Queued|Running|Finished)")).count()
+    assert written(app) == before
+
+
+def test_a_cleared_field_is_an_error_beside_it_not_the_default(browser, app):
+    before = written(app)
+    page = open_page(browser, app)
+    beds(page).fill("")
+    press_run(page)
+    note = field_problem(page, "set_capacity__acute_beds")
+    assert note.startswith("capacity.acute_beds: the field is empty or does not hold a number; expected a non-negative")
+    assert "capacity.acute_beds: the field is empty" in alert(page, "Not run.")
+    nothing_ran(page, app, before)
+    beds(page).fill("500")                                # changing the field takes its mark away
+    assert page.locator("#set_capacity__acute_beds-problem").count() == 0
+    assert beds(page).get_attribute("aria-invalid") is None
+
+
+def test_text_in_a_number_field_is_an_error_beside_it(browser, app):
+    before = written(app)
+    page = open_page(browser, app)
+    beds(page).fill("")
+    beds(page).press_sequentially("5e")                    # not a number: the browser sends nothing
+    page.get_by_role("button", name="Run settings").click()
+    seed = page.get_by_role("spinbutton", name="Seed")
+    seed.fill("")
+    seed.press_sequentially("abc")
+    press_run(page)
+    assert "capacity.acute_beds: the field is empty or does not hold a number" in field_problem(page, "set_capacity__acute_beds")
+    assert "run.seed: the field is empty or does not hold a number; expected a non-negative integer" in \
+        field_problem(page, "seed")
+    nothing_ran(page, app, before)
+
+
+def test_a_million_replications_are_refused_and_a_long_run_waits_for_a_yes(browser, app):
+    before = written(app)
+    page = open_page(browser, app)
+    page.get_by_role("button", name="Run settings").click()
+    page.get_by_role("spinbutton", name="Replications").fill("1000000")
+    press_run(page)
+    assert "at most 100 replications in the web app" in field_problem(page, "replications")
+    assert "run.replications: got 1000000" in alert(page, "Not run.")
+    nothing_ran(page, app, before)
+
+    page.get_by_role("spinbutton", name="Replications").fill("100")   # within the limits, but long: asked first
+    page.get_by_role("textbox", name="Other settings").fill("run.horizon_days=3000")
+    press_run(page)
+    question = page.get_by_text(re.compile(r"^This run would take about \d+ minutes"))
+    question.wait_for(timeout=60_000)
+    assert page.get_by_role("alert").inner_text().strip() == ""
+    page.get_by_role("button", name="Do not run").click()
+    question.wait_for(state="detached", timeout=30_000)
+    nothing_ran(page, app, before)
+
+    press_run(page)                                       # asked again; this time the answer is yes
+    question.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Run it").click()
+    page.get_by_text(re.compile(r"^(Queued|Running):.*Estimated run time: about \d+ minutes")).wait_for(timeout=60_000)
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Cancelled.").wait_for(timeout=30_000)
+
+
+def test_a_value_that_stopped_the_checks_is_a_message_and_run_works_again(browser, app):
+    before = written(app)
+    page = open_page(browser, app)
+    beds(page).fill("99999999999999999999999")            # stopped the checks with an OverflowError
+    press_run(page)
+    alert(page, "Not run.")
+    assert page.get_by_text("Checking the settings").count() == 0
+    nothing_ran(page, app, before)
+
+    beds(page).fill("500")
+    page.get_by_role("button", name="Run settings").click()
+    other = page.get_by_role("textbox", name="Other settings")
+    other.fill("run.horizon_days=3650000")                # ten thousand years: refused before it fills the memory
+    press_run(page)
+    assert "run.horizon_days: got 3650000; expected at most 4,026 days" in field_problem(page, "other")
+    nothing_ran(page, app, before)
+
+    other.fill("")
+    beds(page).fill("-5")                                 # the Run button still answers, in the command line's words
+    press_run(page)
+    assert "capacity.acute_beds: got -5" in alert(page, "capacity.acute_beds: got -5")
+    assert "capacity.acute_beds: got -5" in field_problem(page, "set_capacity__acute_beds")
+    nothing_ran(page, app, before)
+
+
+def test_a_20000_character_input_is_cut_in_the_messages(browser, app):
+    before = written(app)
+    page = open_page(browser, app)
+    page.get_by_role("button", name="Run settings").click()
+    page.get_by_role("textbox", name="Other settings").fill("run.seed=" + "a" * 20_000)
+    press_run(page)
+    text = alert(page, "expected a non-negative integer")
+    assert "run.seed: got 'aaaa" in text and "a" * 81 not in text and "…" in text
+    assert len(text) < 400
+    beside = field_problem(page, "other")
+    assert "a" * 81 not in beside and len(beside) < 400
+    nothing_ran(page, app, before)
+
+
+def test_compare_answers_its_first_click(browser, app):
+    before = written(app)
+    page = open_page(browser, app)
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_role("button", name="Compare", exact=True).click()     # before any run: says so
+    alert(page, "Run a configuration first, then compare it.")
+    nothing_ran(page, app, before)
+
+    page = open_page(browser, app)
+    short_runs(page)
+    run(page)
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_role("button", name="Compare", exact=True).click()     # at once, the reference left as it is
+    page.get_by_text("This run minus baseline").wait_for(timeout=RUN_SECONDS * 1000)
+    assert page.locator("#comparison table tbody tr").count() > 0

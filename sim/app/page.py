@@ -3,7 +3,9 @@
 The choices are built from what the configs offer (:mod:`sim.app.choices`); the place counts and lever
 intensities change with the place and scenario, so the server draws them (``capacities``, ``levers``).
 Every control has a visible label; each setting's unit, default and source show on hover or keyboard
-focus of the (i) beside its label, and are read out as its description.
+focus of the (i) beside its label, and are read out as its description.  A field the checks refuse is
+marked, with the problem beside it (:data:`FIELD_PROBLEMS`, the server's ``field_problems`` message),
+until it is changed.
 """
 from __future__ import annotations
 
@@ -14,6 +16,35 @@ from .choices import MULTIPLE, Group, Setting, years
 
 TITLE = "carepath: health and care pathways"
 RESULT_TABS = ("Headline", "Over time", "Costs", "Compare", "Downloads")
+#: marks each field the server names (input id -> problem) as invalid, the problem beside it and read out
+#: as its description; a mark goes when its field changes or the next check clears it
+FIELD_PROBLEMS = """
+function carepathUnmark(field) {
+  var note = document.getElementById(field.id + "-problem");
+  if (note) note.remove();
+  field.classList.remove("is-invalid");
+  field.removeAttribute("aria-invalid");
+  field.removeAttribute("aria-describedby");
+}
+Shiny.addCustomMessageHandler("field_problems", function(problems) {
+  document.querySelectorAll("[aria-invalid=true]").forEach(carepathUnmark);
+  Object.keys(problems).forEach(function(id) {
+    var field = document.getElementById(id);
+    if (!field) return;
+    var note = document.createElement("div");
+    note.id = id + "-problem";
+    note.className = "invalid-feedback d-block field-problem";
+    note.textContent = problems[id];
+    field.classList.add("is-invalid");
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", note.id);
+    field.insertAdjacentElement("afterend", note);
+  });
+});
+document.addEventListener("input", function(event) {
+  if (event.target.getAttribute && event.target.getAttribute("aria-invalid") === "true") carepathUnmark(event.target);
+});
+"""
 
 
 def about(text: str, subject: str) -> Tag:
@@ -93,10 +124,20 @@ def sidebar(groups: list[Group], run_defaults: dict) -> ui.Sidebar:
     )
 
 
-def main_area() -> list:
+def reference_input(groups: list[Group]) -> Tag | None:
+    """The choice of the comparison's reference scenario (baseline unless the configs lack it)."""
+    scenario = next((g for g in groups if g.name == "scenario"), None)
+    if scenario is None:
+        return None
+    selected = "baseline" if "baseline" in scenario.options else scenario.default
+    return ui.input_select("reference", "Reference scenario", scenario.options, selected=selected)
+
+
+def main_area(groups: list[Group]) -> list:
     return [
         ui.div(ui.output_ui("problems"), role="alert", aria_live="assertive"),
         ui.div(ui.output_ui("status"), role="status", aria_live="polite"),
+        ui.output_ui("confirm"),
         ui.output_ui("year_choice"),
         ui.navset_card_tab(
             ui.nav_panel("Headline", ui.output_ui("warnings"), ui.output_table("headline"), ui.output_ui("headline_note")),
@@ -108,7 +149,7 @@ def main_area() -> list:
                          ui.p("Compare this run with a reference: the same place, years, run settings and other "
                               "settings, with the reference scenario's own levers and every place count at its "
                               "default. Both runs use the same random numbers, so the differences are paired."),
-                         ui.div(ui.output_ui("reference_choice"),
+                         ui.div(reference_input(groups),
                                 ui.input_action_button("compare", "Compare", class_="btn-primary align-self-end"),
                                 class_="d-flex gap-3"),
                          ui.div(ui.output_ui("reference_status"), role="status", aria_live="polite"),
@@ -125,5 +166,5 @@ def page(groups: list[Group], run_defaults: dict) -> Tag:
                           "border-radius:50%;text-align:center;font:italic bold .75em/1.1em serif;vertical-align:middle}"
                           " .shiny-table td,.shiny-table th{padding:.25rem .6rem}"
                           " progress{width:100%;height:1.1rem} caption{caption-side:top;color:inherit;font-weight:600}")
-    return ui.page_sidebar(sidebar(groups, run_defaults), *main_area(), style, title=TITLE, window_title="carepath",
-                           lang="en", fillable=False)
+    return ui.page_sidebar(sidebar(groups, run_defaults), *main_area(groups), style, ui.tags.script(FIELD_PROBLEMS),
+                           title=TITLE, window_title="carepath", lang="en", fillable=False)

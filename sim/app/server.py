@@ -5,6 +5,12 @@ id, and a session holds only the jobs it started); runs go to worker processes t
 by every session (:class:`sim.app.jobs.Pool`), so the page answers while they run.  Checking the settings
 (:func:`sim.app.checks.check`) and reading results happen in threads, away from the event loop that
 serves every session.
+
+Nothing the user types runs by default: an empty field, or one without a number, is refused beside the
+field (:func:`sim.app.limits.field_problem`), the command line's problems are shown beside the fields
+they name too, and a run longer than :data:`sim.app.limits.CONFIRM_SECONDS` waits for the user to
+confirm.  An exception anywhere in checking or starting a run becomes a message on the page, so the
+page never hangs on "Checking the settings".
 """
 from __future__ import annotations
 
@@ -14,10 +20,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from shiny import reactive, render, req, ui
+from shiny.types import SilentException
 
-from . import checks, choices, downloads, results
-from .jobs import DONE, FAILED, QUEUED, RUNNING, Job, Pool
+from . import checks, choices, downloads, limits, results
+from .jobs import DONE, FAILED, Pool
 from .page import group_id, setting_input
+from .views import confirm_view, problems_view, status_view, styled
 
 POLL_SECONDS = 0.4
 SHOWN_SERVICES = ("acute", "ic_bed")       # drawn first, when the network has them
@@ -37,37 +45,6 @@ class Basis:
     other: tuple[str, ...]
 
 
-def status_view(job: Job | None, ahead: int, workers: int, checking: bool) -> ui.Tag | None:
-    """A job's state in words, with a progress bar while it runs."""
-    if checking:
-        return ui.p("Checking the settings…")
-    if job is None:
-        return None
-    if job.state == QUEUED:
-        return ui.p(f"Queued: {ahead} run(s) ahead of this one (at most {workers} core(s) work at once).")
-    if job.state == RUNNING:
-        total = job.total or 1
-        text = f"Running: {job.finished} of {job.total or '?'} replications finished."
-        return ui.div(ui.tags.progress(value=str(job.finished), max=str(total), aria_label="Replications finished"), ui.p(text))
-    if job.state == DONE:
-        where = " (from the cache: this configuration has run before)" if job.cached else ""
-        return ui.p(f"Finished: {job.total or 'all'} replications{where}.", class_="text-success")
-    if job.state == FAILED:
-        return None                                       # the problem shows in the alert
-    return ui.p("Cancelled.")
-
-
-def problems_view(lines: tuple[str, ...]) -> ui.Tag | None:
-    if not lines:
-        return None
-    return ui.div(ui.tags.strong("Not run. "), "The command line says:", ui.tags.pre("\n".join(lines), class_="mb-0"),
-                  class_="alert alert-danger")
-
-
-def styled(table, caption: str):
-    return table.style.hide(axis="index").set_caption(caption)
-
-
 def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
     by_name = {g.name: g for g in groups}
 
@@ -75,6 +52,9 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         jobs = {"run": reactive.Value(None), "reference": reactive.Value(None)}
         seen = {"run": reactive.Value(None), "reference": reactive.Value(None)}
         shown_problems = {"run": reactive.Value(()), "reference": reactive.Value(())}
+        estimates = {"run": reactive.Value(None), "reference": reactive.Value(None)}
+        pending = reactive.Value(None)           # (overrides, seconds) of a long run waiting to be confirmed
+        fields: dict[str, str] = {}              # setting key -> its input id, as last asked for
         basis = reactive.Value(None)
         reference_name = reactive.Value("")
         session.on_ended(lambda: pool.cancel_session(session.id))
@@ -105,41 +85,64 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             except ValueError as error:                    # an unclosed quote: Hydra's check names it
                 return [f"{input.other()}  # {error}"]
 
-        async def page_overrides() -> tuple[Basis, list[str]]:
+        async def page_overrides() -> tuple[Basis, list[str], dict[str, str]]:
             capacities, levers = await settings()
-            values = {s.key: input[s.input_id]() for s in capacities + levers if s.input_id in input}
+            shown = [s for s in capacities + levers if s.input_id in input]
+            values = {s.key: input[s.input_id]() for s in shown}
+            fields.clear()
+            fields.update({s.key: s.input_id for s in shown})
+            entries = [(s.input_id, s.key, values[s.key], "places" if s.whole else "fraction") for s in shown]
+            entries += [(name, f"run.{name}", input[name](), name) for name in ("replications", "seed")]
             chosen = chosen_groups()
             plan = Basis(chosen, tuple(run_overrides()), tuple(other_overrides()))
             return plan, [*choices.group_overrides(chosen), *choices.setting_overrides(capacities + levers, values),
-                          *plan.run, *plan.other]
+                          *plan.run, *plan.other], limits.field_problems(entries)
+
+        async def mark(marks: dict[str, str]) -> None:
+            await session.send_custom_message("field_problems", marks)
 
         def start_task():
             @reactive.extended_task
-            async def start(overrides: tuple[str, ...], command: str):
-                checked = await asyncio.to_thread(checks.check, overrides)
-                if checked.problems:
-                    return checked, None
-                return checked, await asyncio.to_thread(pool.submit, session.id, checked.overrides, checked.data, command,
-                                                        checked.job)
+            async def start(overrides: tuple[str, ...], command: str, confirmed: bool):
+                try:
+                    checked = await asyncio.to_thread(checks.check, overrides)
+                    if checked.problems:
+                        return checked, None, None
+                    seconds = limits.estimate(checked.data, pool.workers)
+                    if not confirmed and seconds is not None and seconds > limits.CONFIRM_SECONDS:
+                        return checked, None, seconds
+                    return checked, await asyncio.to_thread(pool.submit, session.id, checked.overrides, checked.data,
+                                                            command, checked.job), seconds
+                except Exception as error:                 # shown on the page, never a hang
+                    return checks.Checked(tuple(overrides), None, (checks.stopped(error),)), None, None
             return start
 
         tasks = {"run": start_task(), "reference": start_task()}
 
-        def launch(purpose: str, overrides: list[str]) -> None:
+        def launch(purpose: str, overrides: list[str], confirmed: bool = False) -> None:
             previous = jobs[purpose].get()
             if previous is not None and previous.active:
                 pool.cancel(previous)
             shown_problems[purpose].set(())
-            tasks[purpose](tuple(overrides), choices.command(overrides))
+            tasks[purpose](tuple(overrides), choices.command(overrides), confirmed)
 
         def follow(purpose: str) -> None:
             @reactive.effect
-            def _started():
-                checked, job = tasks[purpose].result()
+            async def _started():
+                try:
+                    checked, job, seconds = tasks[purpose].result()
+                except SilentException:
+                    raise
+                except Exception as error:                 # shown on the page, never a hang
+                    checked, job, seconds = checks.Checked((), None, (checks.stopped(error),)), None, None
+                estimates[purpose].set(seconds)
                 shown_problems[purpose].set(checked.problems)
                 jobs[purpose].set(job)
                 if purpose == "run":
+                    asking = job is None and not checked.problems
+                    pending.set((checked.overrides, seconds) if asking else None)
                     jobs["reference"].set(None)
+                    await mark(limits.marks(checked.problems, {**limits.RUN_FIELDS, **fields}, input.other() or ""))
 
         for purpose in jobs:
             follow(purpose)
@@ -147,13 +150,38 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         @reactive.effect
         @reactive.event(input.run)
         async def _run():
-            plan, overrides = await page_overrides()
+            pending.set(None)
+            try:
+                plan, overrides, problems = await page_overrides()
+            except SilentException:
+                raise
+            except Exception as error:                     # shown on the page, never a hang
+                shown_problems["run"].set((checks.stopped(error),))
+                return
+            if problems:                                   # an empty field is refused, never run as the default
+                shown_problems["run"].set(tuple(problems.values()))
+                await mark({name: limits.note(line) for name, line in problems.items()})
+                return
             basis.set(plan)
             launch("run", overrides)
 
         @reactive.effect
+        @reactive.event(input.confirm_run)
+        def _confirm():
+            asked = pending.get()
+            pending.set(None)
+            if asked is not None:
+                launch("run", list(asked[0]), confirmed=True)
+
+        @reactive.effect
+        @reactive.event(input.confirm_no)
+        def _decline():
+            pending.set(None)
+
+        @reactive.effect
         @reactive.event(input.cancel)
         def _cancel():
+            pending.set(None)
             for purpose, task in tasks.items():
                 task.cancel()
                 job = jobs[purpose].get()
@@ -211,13 +239,20 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         def status():
             seen["run"]()
             job = jobs["run"].get()
-            return status_view(job, pool.ahead(job) if job else 0, pool.workers, tasks["run"].status() == "running")
+            return status_view(job, pool.ahead(job) if job else 0, pool.workers, tasks["run"].status() == "running",
+                               estimates["run"]())
+
+        @render.ui
+        def confirm():
+            asked = pending()
+            return None if asked is None else confirm_view(asked[1], pool.workers)
 
         @render.ui
         def reference_status():
             seen["reference"]()
             job = jobs["reference"].get()
-            return status_view(job, pool.ahead(job) if job else 0, pool.workers, tasks["reference"].status() == "running")
+            return status_view(job, pool.ahead(job) if job else 0, pool.workers, tasks["reference"].status() == "running",
+                               estimates["reference"]())
 
         @render.ui
         def scenario_about():
@@ -302,13 +337,6 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             req(run is not None)
             return results.costs_figure(results.costs(run, shown_year()))
 
-        @render.ui
-        def reference_choice():
-            group = by_name.get("scenario")
-            req(group is not None)
-            selected = "baseline" if "baseline" in group.options else group.default
-            return ui.input_select("reference", "Reference scenario", group.options, selected=selected)
-
         @reactive.effect
         @reactive.event(input.compare)
         def _compare():
@@ -321,7 +349,8 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             if presets is not None:
                 chosen[presets.name] = presets.default
             reference_name.set(input.reference())
-            launch("reference", [*choices.group_overrides(chosen), *plan.run, *plan.other])
+            launch("reference", [*choices.group_overrides(chosen), *plan.run, *plan.other],
+                   confirmed=True)                        # the size of the run the user has already run
 
         @render.table
         async def comparison():
