@@ -316,7 +316,7 @@ def test_guide_bad_input_examples_print_what_it_shows(tmp_path):
 
 
 def test_guide_names_the_headline_of_integrated_care():
-    paragraph = next(p for p in _section("Outputs").split("\n\n") if "headline" in p)
+    paragraph = next(p for p in _section("Outputs").split("\n\n") if "for `integrated_care`:" in p)
     listed = re.findall(r"`([a-z0-9_]+)`", paragraph.split("for `integrated_care`:", 1)[1].split(";", 1)[0])
     assert listed == load([])["network"]["headline"]
 
