@@ -141,3 +141,11 @@ def test_the_parameter_register_lists_every_entry(schemes):
     for scheme in schemes.values():
         for e in scheme.effects.values():
             assert f"| `{scheme.name}` | " in page and f"| {e.outcome} | {e.unit} |" in page
+
+
+def test_a_stated_interval_that_includes_no_effect_widens_the_range_to_include_it(schemes):
+    # RR 1.14 (0.97 to 1.34): the 80% range derived from it alone would leave out no effect
+    e = schemes["urgent_community_response"].effects["readmissions"]
+    assert e.status == "includes no effect" and e.ci95 == (-0.03, 0.34)
+    assert evidence.range80(0.14, -0.03, 0.34)[0] > 0
+    assert e.low == evidence.NO_EFFECT and e.high == evidence.range80(0.14, -0.03, 0.34)[1]

@@ -1,9 +1,10 @@
 """The evidence register of the schemes' effects: each scheme type's effect on each outcome, from evaluations.
 
 ``configs/evidence/schemes.yaml`` gives, for each scheme type the scenarios' levers use, the effect on each outcome
-it touches: a central value, a 95% interval as a study states it (the 80% range is derived from it) or an 80% range
-set by judgement, a status, and the studies (population, setting, the figure quoted, ``[@key, locator]``). Each
-scheme lists the levers of that type (``levers:``); a lever may name its type itself (``evidence: <scheme>``).
+it touches: a central value, a 95% interval as a study states it (the 80% range is derived from it, and widened to
+include no effect where the interval does) or an 80% range set by judgement, a status, and the studies
+(population, setting, the figure quoted, ``[@key, locator]``). Each scheme lists the levers of that type
+(``levers:``); a lever may name its type itself (``evidence: <scheme>``).
 
 :func:`problems` is what ``carepath params --check`` runs: an entry whose central value lies outside its range,
 whose range leaves out no effect where its status says the evidence includes it, or whose studies cite a key not in
@@ -78,6 +79,8 @@ def _effect(scheme: str, outcome: str, spec: Mapping) -> Effect:
     ci95 = tuple(float(v) for v in spec["ci95"]) if "ci95" in spec else None
     if ci95 is not None:
         low, high = range80(float(spec["central"]), *ci95)
+        if ci95[0] <= NO_EFFECT <= ci95[1]:       # evidence that includes no effect: so does the range
+            low, high = min(low, NO_EFFECT), max(high, NO_EFFECT)
     else:
         low, high = (float(v) for v in spec["range80"])
     studies = [Study(str(s.get("population", "")), str(s.get("setting", "")), str(s.get("stated", "")).strip(),

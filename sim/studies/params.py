@@ -79,7 +79,8 @@ def evidence_markdown(schemes: dict[str, evidence.Scheme]) -> list[str]:
              "What evaluations say of each scheme type the scenarios' levers use, on each outcome it touches "
              "(docs/methods.md, \"The evidence register of the schemes\"). *Central* and the *80% range* are a relative "
              "change in the outcome among the people the scheme reaches (-0.2: a fifth fewer; 0: no effect) or a "
-             "difference in days; a range derived from a stated 95% interval says so. *Status*: estimate (a stated "
+             "difference in days; a range derived from a stated 95% interval says so (it is widened to include no effect "
+             "where that interval includes it). *Status*: estimate (a stated "
              "interval that excludes no effect), includes no effect (a stated interval that includes it), assumption "
              "(no stated interval: the range includes no effect). The levers' sizes are not taken from here.", "",
              "| scheme | levers | outcome | unit | central | 80% range | status | population; setting | stated | "
