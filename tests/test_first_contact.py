@@ -64,8 +64,9 @@ def test_help_is_short_and_says_what_carepath_is(help_text):
 
 def test_help_lists_every_config_group_with_exactly_its_options_and_default(help_text):
     blocks = _group_blocks(help_text)
-    # calibration and rates are mounted by the place; uncertainty holds the ranges python -m sim.uncertainty reads
-    chosen = {group for group in overrides.groups() if group not in ("calibration", "rates", "uncertainty")}
+    # calibration and rates are mounted by the place; uncertainty holds the ranges python -m sim.uncertainty reads,
+    # evidence the register of the schemes' effects carepath params reads
+    chosen = {group for group in overrides.groups() if group not in ("calibration", "rates", "uncertainty", "evidence")}
     assert set(blocks) == chosen
     defaults = {k: v for entry in yaml.safe_load((CONFIGS / "config.yaml").read_text())["defaults"]
                 if isinstance(entry, dict) for k, v in entry.items()}

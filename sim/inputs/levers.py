@@ -29,6 +29,9 @@ Effects (every size is scaled by the lever's intensity in the run year):
 ``annual_cost: {gbp, setting, commissioner}``
     a fixed running cost of the scheme (a hub, a programme team).
 
+A lever's scheme type in the evidence register (``configs/evidence/schemes.yaml``, :mod:`sim.inputs.evidence`)
+is the scheme that lists the lever's name, or the lever's own ``evidence: <scheme>``; it does not change the lever.
+
 A lever with ``policies: [fixed]`` applies only under those capacity policies (the
 ``capacity_policy`` group): closing acute beds as bed-days fall is a lever when places are
 otherwise fixed, and the sizing's own work when places follow demand (``demand_led``).
@@ -56,7 +59,7 @@ from ..common.plain import copied
 from ..engine.population import AGE_BANDS, Population, cohort
 
 COHORT_ATTRIBUTES = ("age_band", "risk_tier", "care_home")
-LEVER_KEYS = {"label", "description", "source", "intensity", "cohort", "effects", "resource", "policies"}
+LEVER_KEYS = {"label", "description", "source", "intensity", "cohort", "effects", "resource", "policies", "evidence"}
 SCENARIO_KEYS = {"name", "description", "start_year", "full_year", "levers", "capacity", "source", "intensity", "top_down"}
 
 

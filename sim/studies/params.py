@@ -1,7 +1,12 @@
 """Write and check the parameter register's page, ``docs/parameters.md``.
 
     python -m sim.params            # print the register and write docs/parameters.md
-    python -m sim.params --check    # exit 1 if docs/parameters.md is stale or any parameter lacks a source
+    python -m sim.params --check    # exit 1 if docs/parameters.md is stale, any parameter lacks a source, or a
+                                    # lever effect has no entry in the evidence register
+
+The page ends with the evidence register of the schemes' effects (``configs/evidence/schemes.yaml``,
+:mod:`sim.inputs.evidence`); ``--check`` fails on a lever effect of configs/scenario/*.yaml whose scheme type has
+no entry there for the outcome it moves.
 
 The register itself (every number with its unit, source and status) is :mod:`sim.inputs.params`; this
 tool adds each parameter's uncertainty range from ``configs/uncertainty/default.yaml``
@@ -17,6 +22,7 @@ from pathlib import Path
 from ..common.files import atomic_write
 from ..common.paths import ROOT
 from ..common.quoting import command
+from ..inputs import evidence
 from ..inputs.params import REGISTER, SOURCES, STATUSES, Parameter, register, unknown_keys
 from ..uncertainty import ranges
 from ..uncertainty import register as range_register
@@ -39,7 +45,7 @@ def range_problems() -> list[str]:
             + [f"{name} in {ranges.DEFAULT.relative_to(ROOT)} matches no parameter" for name in range_register.unused(default)])
 
 
-def markdown(params: list[Parameter]) -> str:
+def markdown(params: list[Parameter], schemes: dict[str, evidence.Scheme] | None = None) -> str:
     counts = {s: sum(p.status == s for p in params) for s in STATUSES}
     lines = ["# Parameter register", "",
              "Every number in the configs that describe the modelled systems, with its unit, source and status. "
@@ -59,7 +65,38 @@ def markdown(params: list[Parameter]) -> str:
             lines.append(f"| `{cell(p.key)}` | `{cell(p.value)}` | {cell(p.unit)} | {p.status} | {cell(keys)} | "
                          f"{cell(where)} | {cell(p.source)} | {cell(_range_cell(p.file, p.key))} |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + evidence_markdown(evidence.load() if schemes is None else schemes))
+
+
+def _number(value: float) -> str:
+    return f"{value:+.3g}" if value else "0"
+
+
+def evidence_markdown(schemes: dict[str, evidence.Scheme]) -> list[str]:
+    """The evidence register's section of the page: each scheme type's effect on each outcome."""
+    cell = lambda s: str(s).replace("|", "\\|")
+    lines = ["## Scheme effects from evidence: configs/evidence/schemes.yaml", "",
+             "What evaluations say of each scheme type the scenarios' levers use, on each outcome it touches "
+             "(docs/methods.md, \"The evidence register of the schemes\"). *Central* and the *80% range* are a relative "
+             "change in the outcome among the people the scheme reaches (-0.2: a fifth fewer; 0: no effect) or a "
+             "difference in days; a range derived from a stated 95% interval says so (it is widened to include no effect "
+             "where that interval includes it). *Status*: estimate (a stated "
+             "interval that excludes no effect), includes no effect (a stated interval that includes it), assumption "
+             "(no stated interval: the range includes no effect). The levers' sizes are not taken from here.", "",
+             "| scheme | levers | outcome | unit | central | 80% range | status | population; setting | stated | "
+             "cites | where | basis |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for scheme in schemes.values():
+        for e in scheme.effects.values():
+            span = f"{_number(e.low)} to {_number(e.high)}" + (
+                f" (from 95% CI {_number(e.ci95[0])} to {_number(e.ci95[1])})" if e.ci95 else "")
+            who = "<br>".join(f"{s.population}; {s.setting}" for s in e.studies)
+            stated = "<br>".join(" ".join(s.stated.split()) for s in e.studies)
+            keys = "; ".join(f"`{key}`" for s in e.studies for key, _ in s.cites)
+            where = "; ".join(locator or "-" for s in e.studies for _, locator in s.cites)
+            lines.append(f"| `{scheme.name}` | {', '.join(f'`{n}`' for n in scheme.levers)} | {e.outcome} | {e.unit} | "
+                         f"{_number(e.central)} | {span} | {e.status} | {cell(who)} | {cell(stated)} | {cell(keys)} | "
+                         f"{cell(where)} | {cell(e.basis)} |")
+    return lines + [""]
 
 
 def main(argv=None) -> int:
@@ -80,6 +117,9 @@ def main(argv=None) -> int:
     for problem in range_problems():
         print(f"ranges: {problem}", file=sys.stderr)
         missing.append(problem)
+    for problem in evidence.problems():
+        print(f"evidence: {problem}", file=sys.stderr)
+        missing.append(problem)
     if args.check:
         stale = not args.out.is_file() or args.out.read_text() != text
         if stale:
@@ -89,6 +129,10 @@ def main(argv=None) -> int:
     if not args.quiet:
         for p in params:
             print(f"{p.file:32} {p.key:60} {p.value:>12} {p.unit:28} {p.status:16} {p.source[:80]}")
+        for scheme in evidence.load().values():
+            for e in scheme.effects.values():
+                print(f"{'evidence/schemes.yaml':32} {scheme.name + '.' + e.outcome:60} {_number(e.central):>12} "
+                      f"{e.unit:28} {e.status:16} 80% {_number(e.low)} to {_number(e.high)}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(args.out, lambda tmp: Path(tmp).write_text(text))
     counts = ((s, sum(p.status == s for p in params)) for s in STATUSES)
