@@ -5,7 +5,9 @@
 ``run.cache_dir``) made safe as one folder name on every filesystem: a config group's ``/``
 (``scenario/capacity=[a,b]``) becomes ``.``, the characters Windows forbids (``\\ : * ? " < > |``) and
 control characters become ``_``, trailing dots and spaces go, and a name longer than
-:data:`MAX_LENGTH` characters is cut and ends with a hash of the whole, so it stays unique.  A job
+:data:`MAX_BYTES` bytes (in UTF-8) is cut and ends with a hash of the whole, so it stays unique (most
+filesystems allow 255 bytes a name; the rest of Windows' 260 characters a path is left for the folders
+above and the files in it).  A job
 without overrides is named by its number, as before.
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ import re
 from omegaconf import OmegaConf
 
 RESOLVER = "job_folder"
-MAX_LENGTH = 120
+MAX_BYTES = 150
 UNSAFE = re.compile(r'[\\:*?"<>|\x00-\x1f\x7f]')
 
 
@@ -25,9 +27,10 @@ def job_folder(override_dirname: str, number: int | str = 0) -> str:
     name = UNSAFE.sub("_", str(override_dirname or "").replace("/", ".")).rstrip(". ")
     if not name or name in (".", ".."):
         return str(number)
-    if len(name) > MAX_LENGTH:
+    if len(name.encode()) > MAX_BYTES:
         digest = hashlib.sha1(name.encode()).hexdigest()[:10]
-        name = f"{name[:MAX_LENGTH - 11].rstrip('. ')}-{digest}"
+        cut = name.encode()[:MAX_BYTES - 11].decode(errors="ignore").rstrip(". ")
+        name = f"{cut}-{digest}"
     return name
 
 
