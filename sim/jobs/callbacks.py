@@ -42,7 +42,8 @@ class SweepTable(Callback):
 
     def on_multirun_start(self, config, **kwargs) -> None:
         if terminal.wanted():
-            total = sweep_size(config.hydra.overrides.task)
+            basic = "BasicSweeper" in str(OmegaConf.select(config, "hydra.sweeper._target_", default="BasicSweeper"))
+            total = sweep_size(config.hydra.overrides.task) if basic else None   # an optimiser: trials counted as they end
             self.bar = terminal.bar(total=total, desc="sweep", unit="job", leave=True)
 
     def on_job_end(self, config, job_return=None, **kwargs) -> None:
