@@ -14,7 +14,8 @@ from omegaconf import OmegaConf
 from sim import api
 from sim.analysis.comparison import compare_to_reference
 from sim.common import progress
-from sim.jobs import callbacks, folders
+from sim.inputs.config import compose
+from sim.jobs import callbacks, cli, folders
 from sim.jobs import compare as compare_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,7 +136,7 @@ def test_progress_shows_on_a_terminal_only(monkeypatch, capsys, on):
     api.run(*SHORT, "run.force=true")
     err = capsys.readouterr().err
     if on:
-        assert "baseline: replications" in err and "2/2" in err and "rep/s" in err
+        assert "baseline: replications" in err and "2/2" in err and ("rep/s" in err or "s/rep" in err)
         assert "<" in err                           # tqdm's elapsed<remaining: the estimated time to finish
     else:
         assert err == ""
@@ -154,3 +155,13 @@ def test_the_sweep_bar_shows_on_a_terminal_only(monkeypatch, capsys, tmp_path):
         table.on_multirun_end(config)
         err = capsys.readouterr().err
         assert ("sweep: 100%" in err and "2/2" in err) if on else err == ""
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_command_line_run_shows_progress_on_a_terminal_only(monkeypatch, capsys, tmp_path, on):
+    _tty(monkeypatch, on)
+    cfg = compose([*SHORT, f"run.cache_dir={tmp_path / 'cache'}"])
+    cli.run_job(cfg, tmp_path / "out")
+    captured = capsys.readouterr()
+    assert ("baseline: replications" in captured.err and "2/2" in captured.err) if on else captured.err == ""
+    assert "conservation of patients: balanced" in captured.out

@@ -8,7 +8,8 @@ values differ between jobs (every override, for a sweep of one job).  :func:`wri
 * ``sweep.csv``: a column per swept key, then ``job`` (its folder), then a row per job and metric
   with ``mean, ci_low, ci_high, replications, unstable`` (and ``year`` in a multi-year run), and
 * ``sweep.png``: one panel per headline metric, its mean and 95% interval against the first swept
-  key, a line for each value of the second (of the rest, together, when more are swept).
+  key, a line for each value of the second (of the rest, together, when more are swept); options that
+  are not numbers (scenarios) are points with interval bars, not lines.
 """
 from __future__ import annotations
 
@@ -108,15 +109,23 @@ def sweep_figure(table: pd.DataFrame, keys: list[str], metrics: list[str]):
     order = list(dict.fromkeys(data["_x"])) if categorical else sorted(set(data["_x"]))
     for ax, metric in zip(axes.flat, metrics):
         rows_of = data[data["metric"] == metric]
-        for line, part in rows_of.groupby("_line", sort=False):
-            part = part.assign(_pos=part["_x"].map(order.index) if categorical else part["_x"]).sort_values("_pos")
+        lines = list(dict.fromkeys(rows_of["_line"]))
+        for number, (line, part) in enumerate(rows_of.groupby("_line", sort=False)):
             label = f"{', '.join(rest)}={line}" if rest else None
-            drawn = ax.plot(part["_pos"], part["mean"], marker="o", label=label)[0]
-            ax.fill_between(part["_pos"], part["ci_low"], part["ci_high"], color=drawn.get_color(), alpha=0.2)
+            if categorical:                    # options, not a scale: a point and its interval each, side by side
+                shift = 0.12 * (number - (len(lines) - 1) / 2)
+                spans = [part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]]
+                ax.errorbar(part["_x"].map(order.index) + shift, part["mean"], yerr=spans, fmt="o", capsize=4,
+                            label=label)
+                continue
+            part = part.sort_values("_x")
+            drawn = ax.plot(part["_x"], part["mean"], marker="o", label=label)[0]
+            ax.fill_between(part["_x"], part["ci_low"], part["ci_high"], color=drawn.get_color(), alpha=0.2)
         ax.set_title(metric)
         ax.set_xlabel(x_key)
         if categorical:
             ax.set_xticks(range(len(order)), [str(v) for v in order], rotation=20)
+            ax.set_xlim(-0.5, len(order) - 0.5)
     if rest:
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), bbox_to_anchor=(0.5, -0.02))
