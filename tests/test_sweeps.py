@@ -2,6 +2,7 @@
 ``carepath compare`` on any sweep, and progress bars on a terminal only."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,9 @@ from omegaconf import OmegaConf
 from sim import api
 from sim.analysis.comparison import compare_to_reference
 from sim.common import progress
-from sim.inputs.config import compose
-from sim.jobs import callbacks, cli, folders
+from sim.common.files import write_csv
+from sim.inputs.config import compose, to_plain
+from sim.jobs import callbacks, cli, folders, reproduce, runner
 from sim.jobs import compare as compare_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,3 +167,18 @@ def test_a_command_line_run_shows_progress_on_a_terminal_only(monkeypatch, capsy
     captured = capsys.readouterr()
     assert ("baseline: replications" in captured.err and "2/2" in captured.err) if on else captured.err == ""
     assert "conservation of patients: balanced" in captured.out
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_reproduce_shows_progress_on_a_terminal_only(monkeypatch, capsys, tmp_path, on):
+    config = to_plain(compose(SHORT))
+    summary = runner.run(config, progress=False).summary
+    write_csv(summary.assign(run="short"), tmp_path / "runs.csv")
+    (tmp_path / "manifest.json").write_text(json.dumps({"experiment": "short", "runs": {"short": {"config": config}}}))
+    capsys.readouterr()
+    _tty(monkeypatch, on)
+    said = []
+    assert reproduce.reproduce(tmp_path, log=said.append)
+    err = capsys.readouterr().err
+    assert ("runs:" in err and "1/1" in err and "baseline: replications" in err) if on else err == ""
+    assert "  short: exact" in said
