@@ -41,7 +41,8 @@ class SweepTable(Callback):
         self.bar = None
 
     def on_multirun_start(self, config, **kwargs) -> None:
-        if terminal.wanted():
+        launcher = str(OmegaConf.select(config, "hydra.launcher._target_", default="BasicLauncher"))
+        if terminal.wanted() and "BasicLauncher" in launcher:    # other launchers end their jobs in other processes
             basic = "BasicSweeper" in str(OmegaConf.select(config, "hydra.sweeper._target_", default="BasicSweeper"))
             total = sweep_size(config.hydra.overrides.task) if basic else None   # an optimiser: trials counted as they end
             self.bar = terminal.bar(total=total, desc="sweep", unit="job", leave=True)
