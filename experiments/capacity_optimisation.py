@@ -9,6 +9,7 @@ import yaml
 from _common import options
 
 from sim.analysis import figures
+from sim.analysis.sweep import jobs
 from sim.common.paths import ROOT
 from sim.jobs.experiment import Experiment
 
@@ -28,11 +29,10 @@ def main():
                f"hydra.sweep.dir={sweep}"]
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     trials = []
-    for job in sorted(sweep.glob("[0-9]*"), key=lambda p: int(p.name)):
-        overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text())
-        summary = pd.read_csv(job / "summary.csv").set_index("metric")
-        row = {"trial": int(job.name), **{o.split("=")[0].split(".")[-1]: int(o.split("=")[1]) for o in overrides
-                                            if o.startswith("capacity.")}}
+    for job in jobs(sweep):              # in trial order, whatever the job folders are named
+        summary = pd.read_csv(job.folder / "summary.csv").set_index("metric")
+        row = {"trial": job.number, **{k.split(".")[-1]: int(v) for k, v in job.settings.items()
+                                       if k.startswith("capacity.")}}
         for metric in ("total_cost_gbp", "acute_occupancy_mean", "ae_4h_pct", "acute_delayed_bed_days"):
             row[metric] = summary.loc[metric, "mean"]
             row[f"{metric}_ci_low"], row[f"{metric}_ci_high"] = summary.loc[metric, "ci_low"], summary.loc[metric, "ci_high"]

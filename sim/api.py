@@ -22,6 +22,7 @@ import pandas as pd
 
 from .analysis import figures
 from .analysis.comparison import paired_comparison
+from .common import progress as terminal
 from .common.errors import ConfigError, ConfigErrors, check_names
 from .inputs.config import compose
 from .inputs.overrides import as_list
@@ -111,9 +112,11 @@ class Run:
         return figures.differences(comparison, list(metrics), title=title)
 
 
-def run(*overrides: str | Sequence[str], progress: bool = False) -> Run:
+def run(*overrides: str | Sequence[str], progress: bool | None = None) -> Run:
     """Run the configuration ``python -m sim *overrides`` would run, and return its results.  Overrides are
-    strings, given separately (``run("run.replications=2", "run.seed=1")``) or as one list."""
+    strings, given separately (``run("run.replications=2", "run.seed=1")``) or as one list.  ``progress``:
+    a progress bar with its estimated time to finish (true), none (false), or (None, the default) a bar
+    when standard error is a terminal."""
     overrides = tuple(as_list(overrides))
     cfg = compose(overrides)
     job, bad = checked_job(cfg)          # the command line's and the web app's own check, in their words
@@ -121,7 +124,8 @@ def run(*overrides: str | Sequence[str], progress: bool = False) -> Run:
         errors = [e if isinstance(e, ConfigError) else ConfigError("configuration", " ".join(overrides), f"one that resolves ({e})")
                   for e in bad]
         raise (errors[0] if len(errors) == 1 else ConfigErrors(errors))
-    return Run(runner.run(job, progress=progress), tuple(overrides))   # prepared once, by the check
+    shown = terminal.wanted() if progress is None else progress
+    return Run(runner.run(job, progress=shown), tuple(overrides))   # prepared once, by the check
 
 
 def sweep(setting: str, values: Iterable, *overrides: str) -> pd.DataFrame:

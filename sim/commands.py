@@ -23,7 +23,7 @@ from .common.paths import ROOT
 COMMANDS = {
     "run": ("sim.__main__", "run the configured pathway (the Hydra job; python -m sim)"),
     "show": ("sim.jobs.show", "print a config node's effective values, each with the file and overlay it came from"),
-    "compare": ("sim.jobs.compare", "compare the scenarios of a finished sweep, paired replication by replication"),
+    "compare": ("sim.jobs.compare", "compare the jobs of a finished sweep with a reference, paired replication by replication"),
     "reproduce": ("sim.jobs.reproduce", "re-run a committed experiment from its manifest and check its numbers"),
     "calibrate": ("sim.studies.calibrate", "report the base year against its targets, or refit the free rates"),
     "backtest": ("sim.studies.backtest", "the calibrated model on years it was not fitted to"),

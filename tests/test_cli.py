@@ -59,11 +59,13 @@ def test_multirun_sweeps_a_capacity(tmp_path):
                      f"hydra.sweep.dir={tmp_path}", cwd=ROOT)
     assert result.returncode == 0, result.stderr
     beds = []
-    for job in ("0", "1"):
-        manifest = json.loads((tmp_path / job / "manifest.json").read_text())
+    for value in ("480", "560"):      # each job's folder is named by its overrides
+        job = tmp_path / f"capacity.acute_beds={value},run.horizon_days=30,run.n_jobs=1,run.replications=1,run.warmup_days=5"
+        manifest = json.loads((job / "manifest.json").read_text())
         beds.append(manifest["config"]["capacity"]["acute_beds"])
-        assert (tmp_path / job / "summary.csv").is_file()
+        assert (job / "summary.csv").is_file()
     assert beds == [480, 560]
+    assert set(pd.read_csv(tmp_path / "sweep.csv")["capacity.acute_beds"]) == {480, 560}
 
 
 @pytest.mark.parametrize("override, key", [

@@ -48,3 +48,6 @@ def test_multirun_over_scenarios_writes_comparison(tmp_path):
     row = table[table["metric"] == "ae_attendances"].iloc[0]
     assert row["scenario"] == "uk_comparator" and row["difference"] < 0
     assert {"scenario", "baseline", "metric", "difference", "ci_low", "ci_high", "relative_pct", "replications"} <= set(table.columns)
+    sweep = pd.read_csv(tmp_path / "sweep.csv")         # and the sweep's table, the scenario its swept key
+    assert list(sweep.columns[:2]) == ["scenario", "job"] and set(sweep["scenario"]) == {"do_nothing", "uk_comparator"}
+    assert (tmp_path / "sweep.png").is_file()

@@ -21,10 +21,15 @@ def sweep(tmp_path, name):
             f"hydra.sweep.dir={tmp_path / name}"]
 
 
+def job(sweep_dir, seed):
+    """The folder of the job with ``run.seed=seed`` (each job's folder is named by its overrides)."""
+    return sweep_dir / f"run.horizon_days=60,run.n_jobs=1,run.replications=2,run.seed={seed},run.warmup_days=5"
+
+
 def test_killed_sweep_resumes_without_recomputing(tmp_path):
     first = subprocess.Popen(sweep(tmp_path, "first"), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              start_new_session=True)
-    done = tmp_path / "first" / "0" / "manifest.json"
+    done = job(tmp_path / "first", 1) / "manifest.json"
     deadline = time.time() + 240
     while not done.exists() and time.time() < deadline and first.poll() is None:
         time.sleep(0.2)
@@ -36,18 +41,18 @@ def test_killed_sweep_resumes_without_recomputing(tmp_path):
     assert 1 <= len(cached) < 3
     stamps = {p.name: (p / "manifest.json").stat().st_mtime_ns for p in cached}
     # A killed job leaves no complete-looking file: every CSV present in job 1 parses in full.
-    for path in (tmp_path / "first" / "1").glob("*.csv"):
+    for path in job(tmp_path / "first", 2).glob("*.csv"):
         pd.read_csv(path)
 
     second = subprocess.run(sweep(tmp_path, "second"), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr[-2000:]
     assert second.stdout.count("reused the finished job") == len(cached)
-    for job in ("0", "1", "2"):
+    for seed in (1, 2, 3):
         for name in FILES:
-            assert (tmp_path / "second" / job / name).is_file(), (job, name)
+            assert (job(tmp_path / "second", seed) / name).is_file(), (seed, name)
     assert {p.name: (p / "manifest.json").stat().st_mtime_ns for p in cached} == stamps   # not recomputed
     assert len([p for p in (tmp_path / "cache").iterdir() if not p.name.startswith(".")]) == 3
-    seeds = {json.loads((tmp_path / "second" / j / "manifest.json").read_text())["seed"] for j in ("0", "1", "2")}
+    seeds = {json.loads((job(tmp_path / "second", s) / "manifest.json").read_text())["seed"] for s in (1, 2, 3)}
     assert seeds == {1, 2, 3}
     # The reused job's results are the same as a fresh one's.
     fresh = subprocess.run([sys.executable, "-m", "sim", "run.seed=1", "run.horizon_days=60", "run.warmup_days=5",
@@ -55,5 +60,5 @@ def test_killed_sweep_resumes_without_recomputing(tmp_path):
                             f"run.cache_dir={tmp_path / 'cache2'}", f"hydra.run.dir={tmp_path / 'fresh'}"],
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert fresh.returncode == 0, fresh.stderr
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "second" / "0" / "summary.csv"),
+    pd.testing.assert_frame_equal(pd.read_csv(job(tmp_path / "second", 1) / "summary.csv"),
                                   pd.read_csv(tmp_path / "fresh" / "summary.csv"))

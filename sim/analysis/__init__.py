@@ -3,7 +3,8 @@
 * :mod:`~sim.analysis.metrics` -- named metrics and costs from raw counters;
 * :mod:`~sim.analysis.statistics` -- t-intervals over replications, paired differences;
 * :mod:`~sim.analysis.output_analysis` -- warm-up (MSER-5), replications to a precision, overload flags;
-* :mod:`~sim.analysis.comparison` -- a finished sweep's scenarios against a baseline;
+* :mod:`~sim.analysis.comparison` -- a finished sweep's scenarios against a baseline (any sweep's jobs against a reference);
+* :mod:`~sim.analysis.sweep` -- a finished sweep as one table and one figure;
 * :mod:`~sim.analysis.theory` -- queueing formulas the engine is verified against;
 * :mod:`~sim.analysis.figures` -- board-paper figures;
 * :mod:`~sim.analysis.report` -- the summary printed after a run.

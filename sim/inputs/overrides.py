@@ -38,7 +38,7 @@ from ..common.paths import CONFIG_DIR
 from .schema import key_problems, known_keys
 
 #: the only objects a configuration may ask Hydra to build
-ALLOWED_TARGETS = frozenset({"sim.jobs.callbacks.ScenarioComparison"})
+ALLOWED_TARGETS = frozenset({"sim.jobs.callbacks.ScenarioComparison", "sim.jobs.callbacks.SweepTable"})
 SYNTAX = "an override such as key=value, +key=value (a new key), ~key (delete), or key=a,b (a sweep, with -m)"
 #: a value that is one interpolation of another key, ``${network.lam}``
 REFERENCE = re.compile(r"\$\{([A-Za-z_]\w*(?:\.\w+)*)\}")

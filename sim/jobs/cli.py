@@ -17,10 +17,13 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from ..analysis import report
+from ..common import progress as terminal
 from ..common.errors import ConfigError, ConfigErrors, OverloadError
 from ..inputs.config import to_plain
 from ..inputs.overrides import problems, target_problems, typed_keys
-from . import cache, objective, outputs, runner
+from . import cache, folders, objective, outputs, runner
+
+folders.register()          # hydra.sweep.subdir names each job's folder by its overrides (configs/config.yaml)
 
 #: Hydra's flags that print something instead of running (the overrides are checked when it runs)
 PRINT_ONLY = {"--help", "-h", "--hydra-help", "--version", "--info", "-i", "--shell-completion", "-sc"}
@@ -208,7 +211,7 @@ def _run_job(cfg: DictConfig, out_dir: Path, command: str | None, progress, prep
               f"from {partial.folder}", file=sys.stderr)
     started = time.perf_counter()
     try:
-        results = runner.run(job, progress=sys.stderr.isatty() if progress is None else progress, keep=partial)
+        results = runner.run(job, progress=terminal.wanted() if progress is None else progress, keep=partial)
     except OverloadError as e:
         print(f"carepath: stopped: {e}", file=sys.stderr)
         _remove_unused(out_dir)

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..common import progress as terminal
 from ..common.files import table_file
 from ..common.paths import ROOT
 from . import outputs, runner
@@ -113,10 +114,10 @@ def reproduce(folder: Path, only: list[str] | None = None, log=print) -> bool:
     else:
         committed = pd.read_csv(table_file(folder, "runs"))
         verdicts = []
-        for label, spec in runs.items():
-            if only and label not in only:
-                continue
-            new = runner.run(spec["config"], progress=False).summary
+        chosen = [(label, spec) for label, spec in runs.items() if not only or label in only]
+        shown = terminal.wanted()             # on a terminal: a bar over the runs, and one over each run's replications
+        for label, spec in terminal.bar(chosen, desc="runs", unit="run") if shown else chosen:
+            new = runner.run(spec["config"], progress=shown).summary
             verdict, bad = compare(new, committed[committed["run"] == label])
             verdicts.append((label, verdict, bad))
     ok = True

@@ -24,6 +24,7 @@ from ..analysis import monthly as monthly_measures
 from ..analysis import output_analysis
 from ..analysis.metrics import MetricSet
 from ..analysis.statistics import summarise
+from ..common import progress as terminal
 from ..common.checks import is_whole
 from ..common.errors import ConfigError
 from ..engine.model import DAILY, Model, simulation_start
@@ -198,7 +199,7 @@ def run(job: Prepared | Mapping[str, Any], progress: bool | Callable[[int, int],
     if run_cfg["warmup_days"] == AUTO:
         pilot_reps = output_analysis.settings(run_cfg)["pilot_replications"]
         pilot_run = {**run_cfg, "warmup_days": 0}
-        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, False, (), metric_sets,
+        pilot = _replicate({**built, "run": pilot_run}, range(pilot_reps), scenario, progress, (), metric_sets,
                            _Kept(keep, "pilot"))
         warmup, per_service = output_analysis.choose_warmup(tabulate({**cfg, "run": pilot_run}, scenario, pilot).daily)
         analysis["warmup"] = {"method": "MSER-5 on daily occupancy, longest over services",
@@ -251,8 +252,8 @@ def _replicate(built, replications: range, scenario: str, progress: bool, later_
     if callable(progress):
         outputs = _reporting(outputs, len(replications), progress)
     elif progress:
-        from tqdm.auto import tqdm
-        outputs = tqdm(outputs, total=len(replications), desc=f"{scenario}: replications", unit="rep", leave=False)
+        what = "warm-up pilot" if kept.tag == "pilot" else "replications"
+        outputs = terminal.bar(outputs, total=len(replications), desc=f"{scenario}: {what}", unit="rep")
     return sorted(outputs, key=lambda r: r["replication"])
 
 
