@@ -215,7 +215,7 @@ class Labels:
         if head in self.metrics:                 # a named metric at one instance: ae_admissions.acute_manor
             named = self._named(head, self.metrics[head])
             return Label(f"{named.label}, {words(tail.split('_', 1)[-1])}", named.unit, named.direction)
-        if head and (head in self.services or self.service(head) != words(head).capitalize()):
+        if head:                                 # <service>.<statistic>, a service this config names or not
             found = self._statistic(tail)
             if found is not None:
                 return Label(f"{self.service(head)}: {found.label}", found.unit, found.direction)
