@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from sim import api
-from sim.analysis import figures, labels, report
+from sim.analysis import comparison, figures, labels, report
 from sim.common.paths import ROOT
 from sim.inputs.config import load
 from sim.jobs import outputs
@@ -137,3 +137,20 @@ def test_figures_name_metrics_by_their_labels():
     fig = figures.trajectories(summary, "ae_4h_pct", labels={"ae_4h_pct": "A&E within 4 hours (%)"})
     assert fig.axes[0].get_ylabel() == "A&E within 4 hours (%)"
     plt.close("all")
+
+
+def test_a_sweeps_comparison_carries_the_labels_its_jobs_wrote(tmp_path):
+    for number, (scenario, values) in enumerate([("do_nothing", [80.0, 82.0, 84.0]), ("uk_comparator", [78.0, 79.0, 80.0])]):
+        folder = tmp_path / str(number)
+        (folder / ".hydra").mkdir(parents=True)
+        (folder / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump([f"scenario={scenario}"]))
+        rows = [(scenario, r, "ae_4h_pct", v) for r, v in enumerate(values)]
+        pd.DataFrame(rows, columns=["scenario", "replication", "metric", "value"]).to_csv(folder / "replications.csv", index=False)
+        pd.DataFrame([("ae_4h_pct", "A&E patients within 4 hours", "%", "higher")],
+                     columns=["metric", "label", "unit", "direction"]).to_csv(folder / "metrics.csv", index=False)
+    path = comparison.write_comparison(tmp_path)
+    table = pd.read_csv(path)
+    assert table.set_index("metric").loc["ae_4h_pct", ["label", "unit", "direction"]].tolist() == [
+        "A&E patients within 4 hours", "%", "higher"]
+    line = report.differences_text(table, ["ae_4h_pct"]).splitlines()[2]
+    assert line.strip().startswith("A&E patients within 4 hours (%)") and "-3.0 points" in line and " worse " in line

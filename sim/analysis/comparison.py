@@ -7,7 +7,8 @@ the baseline scenario (``do_nothing`` unless told otherwise) with a 95%
 t-interval: ``comparison.csv`` with columns ``scenario, baseline, metric,
 difference, ci_low, ci_high, relative_pct, replications`` plus one column per
 other swept setting (e.g. ``capacity.acute_beds``, or ``capacity_policy``: each
-scenario is paired with the baseline run under the same policy).  The kinds of
+scenario is paired with the baseline run under the same policy), then each metric's ``label, unit,
+direction`` (:mod:`sim.analysis.labels`).  The kinds of
 saving follow as rows of their own (``net_saving_gbp``, ``cash_releasing_saving_gbp``,
 ``cost_avoidance_gbp``, ...: :mod:`sim.analysis.savings`), where ``difference`` is
 the amount saved.
@@ -24,6 +25,7 @@ import pandas as pd
 import yaml
 
 from ..common.files import write_csv
+from . import labels
 from .savings import kinds_of_saving
 from .statistics import paired_differences
 
@@ -68,11 +70,29 @@ def compare(sweep_dir: Path, baseline: str = DEFAULT_BASELINE) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def with_labels(table: pd.DataFrame, sweep_dir: Path) -> pd.DataFrame:
+    """``table`` with each metric's ``label, unit, direction`` from the jobs' ``metrics.csv`` (unchanged when
+    no job wrote one); the kinds of saving, which no job reports, take theirs from :mod:`sim.analysis.labels`."""
+    parts = [pd.read_csv(f, keep_default_na=False) for f in sorted(Path(sweep_dir).glob("*/metrics.csv"))]
+    if not parts:
+        return table
+    known = pd.concat(parts, ignore_index=True).drop_duplicates("metric").set_index("metric")
+    rows = [known.loc[m].tolist() if m in known.index else list(_describe(m)) for m in table["metric"]]
+    return table.assign(**{c: [r[i] for r in rows] for i, c in enumerate(("label", "unit", "direction"))})
+
+
+def _describe(metric: str) -> tuple[str, str, str]:
+    found = labels.describe(metric)
+    return found.label, found.unit, found.direction
+
+
 def write_comparison(sweep_dir: Path, baseline: str = DEFAULT_BASELINE) -> Path | None:
-    """Write ``comparison.csv`` into ``sweep_dir``; None when there is nothing to compare."""
+    """Write ``comparison.csv`` into ``sweep_dir`` (with each metric's label, unit and direction where the jobs
+    wrote ``metrics.csv``); None when there is nothing to compare."""
     table = compare(sweep_dir, baseline)
     if table.empty:
         return None
+    table = with_labels(table, sweep_dir)
     path = Path(sweep_dir) / "comparison.csv"
     write_csv(table, path)
     return path

@@ -168,7 +168,12 @@ def differences_text(comparison: pd.DataFrame, metrics: list[str], config: Mappi
         return ""
     names = labels.Labels(config)
     described = {m: names.describe(m) for m in metrics}
-    fixed = ("scenario", "baseline", "metric", "difference", "ci_low", "ci_high", "relative_pct", "replications")
+    if config is None and {"label", "unit", "direction"} <= set(comparison.columns):   # as write_comparison gives them
+        given = comparison.drop_duplicates("metric").set_index("metric")
+        described.update({m: labels.Label(str(given.loc[m, "label"]), str(given.loc[m, "unit"]), str(given.loc[m, "direction"]))
+                          for m in metrics if m in given.index})
+    fixed = ("scenario", "baseline", "metric", "difference", "ci_low", "ci_high", "relative_pct", "replications",
+             "label", "unit", "direction")
     settings = [c for c in comparison.columns if c not in fixed and comparison[c].nunique(dropna=False) > 1]   # swept ones
     width = max((len(d.label) + len(d.unit) + 3 for d in described.values()), default=10)
     n = int(comparison["replications"].max())
