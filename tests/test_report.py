@@ -58,6 +58,8 @@ def test_generated_families_read_the_services_own_label(walsall):
     assert names.describe("total_cost_gbp").unit == "£"
     assert names.describe("system_cost.acute_services_gbp").label == "Budget line: Acute Services"
     assert names.describe("net_saving_nhs_gbp") == labels.Label("Net saving, the NHS", "£", "higher")
+    assert names.describe("cost_avoidance_gbp") == labels.Label("Cost avoidance", "£", "higher")
+    assert names.describe("cost_avoidance_activity_gbp").label == "Cost avoidance: activity"
     assert names.describe("ae_admissions.acute_manor").unit == "admissions"
 
 

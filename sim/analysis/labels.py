@@ -183,6 +183,10 @@ class Labels:
         if match := re.fullmatch(r"pooled\.(\w+)_gbp", metric):
             label = (self.pooled.get(match.group(1)) or {}).get("label") if isinstance(self.pooled.get(match.group(1)), Mapping) else None
             return Label(f"Pooled budget: {label or words(match.group(1))}", money, "lower")
+        if match := re.fullmatch(r"(\w+?)(?:_(nhs|council))?_gbp", metric):
+            if match.group(1) in SAVINGS:
+                text, direction = SAVINGS[match.group(1)]
+                return Label(text.capitalize() + (f", {PAYERS[match.group(2)]}" if match.group(2) else ""), money, direction)
         if match := re.fullmatch(r"cost_share_commissioner_(\w+)_pct", metric):
             return Label(f"Share of modelled cost paid by {PAYERS.get(match.group(1), words(match.group(1)))}", PERCENT)
         if match := re.fullmatch(r"cost_share_(\w+)_pct", metric):
@@ -194,10 +198,6 @@ class Labels:
         if match := re.fullmatch(r"(scheme_cost|capacity_change_cost)(?:_(nhs|council))?_gbp", metric):
             what = "Schemes' running costs" if match.group(1) == "scheme_cost" else "One-off costs of opening or closing places"
             return Label(what + (f", {PAYERS[match.group(2)]}" if match.group(2) else ""), money, "lower")
-        if match := re.fullmatch(r"(\w+?)(?:_(nhs|council))?_gbp", metric):
-            if match.group(1) in SAVINGS:
-                text, direction = SAVINGS[match.group(1)]
-                return Label(text.capitalize() + (f", {PAYERS[match.group(2)]}" if match.group(2) else ""), money, direction)
         if match := re.fullmatch(r"(places|base_places|places_added)\.(\w+)", metric):
             what = {"places": "places", "base_places": "base-year places", "places_added": "places added"}[match.group(1)]
             return Label(f"{self.service(match.group(2))}: {what}", "places")
