@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .analysis import figures
+from .analysis import figures, labels
 from .analysis.comparison import paired_comparison
 from .common import progress as terminal
 from .common.errors import ConfigError, ConfigErrors, check_names
@@ -106,10 +106,18 @@ class Run:
         """Places in use each day (mean over replications, 95% band) for the given services."""
         return figures.occupancy_over_time(self.daily, list(services), capacity)
 
+    @property
+    def labels(self) -> pd.DataFrame:
+        """``metric, label, unit, direction`` for every metric of the summary: what each is in words, its unit,
+        and whether higher or lower is better (``metrics.csv`` beside ``summary.csv``)."""
+        return labels.metric_table(self.config, self.summary["metric"])
+
     def plot_compare(self, baseline: Run, metrics: Sequence[str], title: str = "Change from the baseline"):
-        """Each metric's difference from ``baseline`` with its 95% interval."""
+        """Each metric's difference from ``baseline`` with its 95% interval, named by its label."""
         comparison = self.compare(baseline, metrics).reset_index().assign(scenario="this")
-        return figures.differences(comparison, list(metrics), title=title)
+        names = labels.Labels(self.config)
+        return figures.differences(comparison, list(metrics), title=title,
+                                   labels={m: names.describe(m).label for m in as_list(metrics)})
 
 
 def run(*overrides: str | Sequence[str], progress: bool | None = None) -> Run:

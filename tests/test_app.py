@@ -85,10 +85,10 @@ def run(page) -> None:
 
 
 def headline(page) -> dict[str, str]:
-    """metric -> the mean the page shows."""
+    """metric -> the mean the page shows (columns: measure, unit, mean, ..., the metric's machine name last)."""
     page.locator("#headline table").wait_for(timeout=60_000)
     rows = page.locator("#headline table tbody tr")
-    return {rows.nth(i).locator("td").nth(0).inner_text(): rows.nth(i).locator("td").nth(1).inner_text()
+    return {rows.nth(i).locator("td").last.inner_text(): rows.nth(i).locator("td").nth(2).inner_text()
             for i in range(rows.count())}
 
 
@@ -126,6 +126,9 @@ def test_a_users_journey_change_a_capacity_run_read_compare_download(browser, ap
     page.get_by_text(re.compile(r"^Finished:")).first.wait_for(timeout=RUN_SECONDS * 1000)
     shown = headline(page)
     assert {"ae_4h_pct", "acute_occupancy_mean", "total_cost_gbp"} <= set(shown)
+    ran = page.locator("#what-ran table").inner_text()      # what the results are of, above them
+    assert "Walsall" in ran and "2017/18" in ran and "capacity.acute_beds=500" in ran and "Seed" in ran
+    assert "A&E patients within 4 hours" in page.locator("#headline table").inner_text()
 
     page.get_by_role("tab", name="Compare").click()
     page.get_by_label("Reference scenario").select_option("baseline")
@@ -134,6 +137,7 @@ def test_a_users_journey_change_a_capacity_run_read_compare_download(browser, ap
     caption.wait_for(timeout=RUN_SECONDS * 1000)
     rows = page.locator("#comparison table tbody tr")
     assert rows.count() == len(shown)
+    assert " points" in page.locator("#comparison table").inner_text()       # a percentage's change in points
     assert page.locator("#forest img").get_attribute("alt").startswith("Forest plot")
 
     assert "capacity.acute_beds=500" in command(page)
@@ -158,10 +162,10 @@ def test_the_page_shows_the_numbers_python_m_sim_gives_with_the_same_overrides_a
     cli = cli_run(shlex.split(line)[3:], tmp_path, "run.force=true", f"hydra.run.dir={out}")
     assert cli.returncode == 0, cli.stderr
     printed = {}
-    for text in cli.stdout.splitlines():                # the headline the command line prints: metric  mean  [low, high]
+    for text in cli.stdout.splitlines():     # the headline the command line prints: measure  unit  mean  [low, high]  metric
         parts = text.split()
-        if len(parts) >= 2 and parts[0] in shown:
-            printed[parts[0]] = parts[1]
+        if len(parts) >= 2 and parts[-1] in shown:
+            printed[parts[-1]] = text.split("[")[0].split()[-1]
     assert printed == shown
     served = page.locator("text=Outputs on the server:").inner_text().split(":", 1)[1].strip()
     mine = pd.read_csv(app["folder"] / served / "summary.csv")

@@ -57,3 +57,37 @@ def test_costs_by_setting_and_by_commissioner_then_the_totals():
     assert list(zip(table["by"], table["name"])) == [
         ("setting", "acute"), ("setting", "social care"), ("commissioner", "nhs"), ("commissioner", "council"),
         ("total", "total cost"), ("total", "system cost")]
+
+
+def test_the_headline_names_each_figure_by_its_label_and_unit():
+    run = _run([("ae_4h_pct", 70.0, 68.0, 72.0, 5, False), ("total_cost_gbp", 2.5e8, 2.4e8, 2.6e8, 5, False)])
+    run.config = {"network": {**NETWORK, "metrics": {"ae_4h_pct": {"service": "ae", "stat": "within_4h_pct",
+                                                                   "label": "A&E within 4 hours", "unit": "%"}}}}
+    table = results.headline(run)
+    assert list(table.columns[:3]) == ["measure", "unit", "mean"] and table.columns[-1] == "metric"
+    assert table.set_index("metric").loc["ae_4h_pct", ["measure", "unit"]].tolist() == ["A&E within 4 hours", "%"]
+    assert table.set_index("metric").loc["total_cost_gbp", "unit"] == "£"
+
+
+def test_the_comparison_gives_points_for_a_percentage_and_says_better_or_worse():
+    config = {"network": {"metrics": {"ae_4h_pct": {"service": "ae", "stat": "within_4h_pct", "label": "A&E within 4 hours",
+                                                    "unit": "%", "direction": "higher"}}}}
+    table = pd.DataFrame({"metric": ["ae_4h_pct", "total_cost_gbp"], "difference": [-2.4, -1e6], "ci_low": [-3.0, -2e6],
+                          "ci_high": [-1.8, -5e5], "relative_pct": [-3.1, -0.4], "replications": [5, 5]})
+    view = results.comparison_view(table, ["ae_4h_pct", "total_cost_gbp"], config=config).set_index("metric")
+    assert view.loc["ae_4h_pct", "change"] == "-2.4 points" and view.loc["ae_4h_pct", "better or worse"] == "worse"
+    assert view.loc["total_cost_gbp", "change"] == "-0.4%" and view.loc["total_cost_gbp", "better or worse"] == "better"
+    assert view.loc["ae_4h_pct", "measure"] == "A&E within 4 hours"
+
+
+def test_the_results_say_what_was_run():
+    run = _run([(2017, "ae_4h_pct", 70.0, 69.0, 71.0, 5, False), (2018, "ae_4h_pct", 65.0, 64.0, 66.0, 5, False)],
+               ("year", "metric", "mean", "ci_low", "ci_high", "replications", "unstable"))
+    run.config = {"network": NETWORK, "place": {"name": "walsall", "label": "Walsall"},
+                  "scenario": {"name": "uk_comparator", "description": "UK comparator", "capacity": {"label": "Beds 2.8"}},
+                  "run": {"replications": 5, "seed": 7, "year": 2017}}
+    run.years, run.overrides = [2017, 2018], ("scenario=uk_comparator", "capacity.acute_beds=500", "run.seed=7")
+    shown = dict(results.what_ran(run).itertuples(index=False))
+    assert shown == {"Place": "Walsall", "Financial years": "2017/18 to 2018/19",
+                     "Scenario": "uk_comparator - UK comparator", "Capacity presets": "Beds 2.8",
+                     "Settings changed from the defaults": "capacity.acute_beds=500", "Replications": "5", "Seed": "7"}

@@ -46,11 +46,11 @@ def test_run_writes_every_output(tmp_path):
     assert {"arrived", "left", "in_service_end", "balanced"} <= set(first)
     # the printed summary: any overload warning, then the network's headline figures, then where the rest is
     lines = result.stdout.splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("metric "))
+    header = next(i for i, line in enumerate(lines) if line.startswith("measure "))
     assert all(line.startswith("WARNING: ") or not line for line in lines[:header])
     headline = manifest["config"]["network"]["headline"]
     assert "ae_4h_pct" in headline and "total_cost_gbp" in headline
-    assert [line.split()[0] for line in lines[header + 1:header + 1 + len(headline)]] == headline
+    assert [line.split()[-1] for line in lines[header + 1:header + 1 + len(headline)]] == headline   # beside its label
     assert lines[header + 1 + len(headline)] == f"full table: {out / 'summary.csv'} ({summary['metric'].nunique():,} metrics)"
 
 

@@ -248,9 +248,9 @@ def test_a_textbook_network_prints_its_own_headline(network):
     headline = result.config["network"]["headline"]
     assert set(headline) <= set(result.summary["metric"])
     text = report.summary_text(result.config["network"], result.summary, "out/summary.csv").splitlines()
-    header = next(i for i, line in enumerate(text) if line.startswith("metric "))
+    header = next(i for i, line in enumerate(text) if line.startswith("measure "))
     assert all(line.startswith("WARNING: ") or not line for line in text[:header])
-    assert [line.split()[0] for line in text[header + 1:-1]] == headline
+    assert [line.split()[-1] for line in text[header + 1:-1]] == headline
     assert text[-1] == f"full table: out/summary.csv ({result.summary['metric'].nunique()} metrics)"
 
 
@@ -271,7 +271,8 @@ def test_overload_warnings_come_before_the_headline():
                             "replications": 3})
     text = report.summary_text({"headline": ["ward.wait_mean", "ward.arrivals"]}, summary, "x/summary.csv").splitlines()
     assert text[0].startswith("WARNING: the waiting list for ward grew")
-    assert [line.split()[0] for line in text[3:5]] == ["ward.wait_mean", "ward.arrivals"]
+    assert [line.split()[-1] for line in text[3:5]] == ["ward.wait_mean", "ward.arrivals"]
+    assert text[3].startswith("Ward: mean wait") and " days " in text[3]
     assert text[-1] == "full table: x/summary.csv (3 metrics)"
 
 
@@ -287,8 +288,9 @@ def test_a_scenario_sweep_prints_the_paired_differences_of_the_headline(tmp_path
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("paired differences, scenario minus do_nothing")
     assert out[1] == "uk_comparator"
-    assert out[2].split()[:2] == ["beds", "-10.0"] and "[-10.0, -10.0]" in out[2]    # the same -10 in each pair
-    assert not any(line.split()[0] == "other" for line in out[2:-1])
+    assert out[2].split()[:2] == ["Beds", "-10.0"] and "[-10.0, -10.0]" in out[2]    # the same -10 in each pair
+    assert out[2].split()[-1] == "beds"                                                # the machine name beside it
+    assert not any(line.split()[-1] == "other" for line in out[2:-1])
     assert out[-1] == f"scenario comparison (every metric): {tmp_path / 'comparison.csv'}"
 
 

@@ -7,7 +7,8 @@ the baseline scenario (``do_nothing`` unless told otherwise) with a 95%
 t-interval: ``comparison.csv`` with columns ``scenario, baseline, metric,
 difference, ci_low, ci_high, relative_pct, replications`` plus one column per
 other swept setting (e.g. ``capacity.acute_beds``, or ``capacity_policy``: each
-scenario is paired with the baseline run under the same policy).  The kinds of
+scenario is paired with the baseline run under the same policy), then each metric's ``label, unit,
+direction`` (:mod:`sim.analysis.labels`).  The kinds of
 saving follow as rows of their own (``net_saving_gbp``, ``cash_releasing_saving_gbp``,
 ``cost_avoidance_gbp``, ...: :mod:`sim.analysis.savings`), where ``difference`` is
 the amount saved.
@@ -30,7 +31,7 @@ import yaml
 
 from ..common.errors import ConfigError, did_you_mean
 from ..common.files import write_csv
-from . import sweep
+from . import labels, sweep
 from .savings import kinds_of_saving
 from .statistics import paired_differences
 
@@ -66,6 +67,22 @@ def compare(sweep_dir: Path, baseline: str = DEFAULT_BASELINE) -> pd.DataFrame:
             diff[key] = value
         frames.append(diff)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def with_labels(table: pd.DataFrame, sweep_dir: Path) -> pd.DataFrame:
+    """``table`` with each metric's ``label, unit, direction`` from the jobs' ``metrics.csv`` (unchanged when
+    no job wrote one); the kinds of saving, which no job reports, take theirs from :mod:`sim.analysis.labels`."""
+    parts = [pd.read_csv(f, keep_default_na=False) for f in sorted(Path(sweep_dir).glob("*/metrics.csv"))]
+    if not parts:
+        return table
+    known = pd.concat(parts, ignore_index=True).drop_duplicates("metric").set_index("metric")
+    rows = [known.loc[m].tolist() if m in known.index else list(_describe(m)) for m in table["metric"]]
+    return table.assign(**{c: [r[i] for r in rows] for i, c in enumerate(("label", "unit", "direction"))})
+
+
+def _describe(metric: str) -> tuple[str, str, str]:
+    found = labels.describe(metric)
+    return found.label, found.unit, found.direction
 
 
 def _same(a, b) -> bool:
@@ -132,7 +149,8 @@ def compare_to_reference(sweep_dir: Path, reference: list[str] | str | None = No
 
 def write_comparison(sweep_dir: Path, baseline: str = DEFAULT_BASELINE, reference: list[str] | str | None = None,
                      any_sweep: bool = False) -> Path | None:
-    """Write ``comparison.csv`` into ``sweep_dir``; None when there is nothing to compare.  Scenarios against
+    """Write ``comparison.csv`` into ``sweep_dir`` (each metric with its label, unit and direction where the jobs
+    wrote ``metrics.csv``); None when there is nothing to compare.  Scenarios against
     ``baseline`` (:func:`compare`), unless ``reference`` is given: then every job against the reference job
     (:func:`compare_to_reference`); ``any_sweep``: a sweep without scenarios to compare is compared with its
     first job."""
@@ -141,6 +159,7 @@ def write_comparison(sweep_dir: Path, baseline: str = DEFAULT_BASELINE, referenc
         table = compare_to_reference(sweep_dir, reference)
     if table.empty:
         return None
+    table = with_labels(table, sweep_dir)
     path = Path(sweep_dir) / "comparison.csv"
     write_csv(table, path)
     return path

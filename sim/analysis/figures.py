@@ -8,7 +8,7 @@ them.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 # No backend is forced: matplotlib picks a file-only one on a machine without a display, and a
@@ -74,9 +74,17 @@ def occupancy_over_time(daily: pd.DataFrame, services: Iterable[str], capacity: 
     return fig
 
 
+def axis_label(metric: str, labels: Mapping[str, str] | None = None) -> str:
+    """An axis's words for a metric: its label from ``labels`` (metric -> label and unit, e.g. from
+    :func:`sim.analysis.labels.metric_table`), else the metric's machine name."""
+    return (labels or {}).get(metric, metric)
+
+
 def trajectories(summary: pd.DataFrame, metric: str, x: str = "year", hue: str = "scenario",
-                 title: str | None = None, ylabel: str | None = None, scale: float = 1.0):
-    """A metric's mean and 95% interval against ``x`` (e.g. year), one line per ``hue``."""
+                 title: str | None = None, ylabel: str | None = None, scale: float = 1.0,
+                 labels: Mapping[str, str] | None = None):
+    """A metric's mean and 95% interval against ``x`` (e.g. year), one line per ``hue``; the axis says what the
+    metric is from ``labels`` (metric -> label and unit) unless ``ylabel`` does."""
     check_names([metric], summary["metric"].unique(), "metric")
     apply_style()
     data = summary[summary["metric"] == metric].sort_values(x)
@@ -84,7 +92,7 @@ def trajectories(summary: pd.DataFrame, metric: str, x: str = "year", hue: str =
     for colour, (name, group) in zip(sns.color_palette(PALETTE), data.groupby(hue, sort=False)):
         ax.plot(group[x], group["mean"] * scale, marker="o", ms=4, color=colour, label=name)
         ax.fill_between(group[x], group["ci_low"] * scale, group["ci_high"] * scale, color=colour, alpha=0.2, lw=0)
-    ax.set(title=title or metric, xlabel=x, ylabel=ylabel or metric)
+    ax.set(title=title or axis_label(metric, labels), xlabel=x, ylabel=ylabel or axis_label(metric, labels))
     ax.legend()
     return fig
 
@@ -108,8 +116,9 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, title: str, fmt: st
 
 
 def differences(comparison: pd.DataFrame, metrics: Sequence[str], title: str = "Difference from do nothing",
-                relative: bool = True):
-    """Paired differences from the baseline scenario with 95% intervals (a forest plot)."""
+                relative: bool = True, labels: Mapping[str, str] | None = None):
+    """Paired differences from the baseline scenario with 95% intervals (a forest plot), each metric named by
+    its label in ``labels`` (metric -> words) where it has one."""
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     check_names(metrics, comparison["metric"].unique(), "metric")
     apply_style()
@@ -128,7 +137,7 @@ def differences(comparison: pd.DataFrame, metrics: Sequence[str], title: str = "
         ax.errorbar(part["difference"], ypos, xerr=[part["difference"] - part["ci_low"], part["ci_high"] - part["difference"]],
                     fmt="o", color=colour, capsize=3, label=scenario)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(range(len(order)), order)
+    ax.set_yticks(range(len(order)), [axis_label(m, labels) for m in order])
     ax.invert_yaxis()
     ax.set(title=title, xlabel="% change (paired, 95% interval)" if relative else "difference (paired, 95% interval)")
     ax.legend(loc="best")

@@ -45,7 +45,8 @@ from .system_cost import SystemCost
 
 PERIOD = "period"
 METRIC_KEYS = {"service", "sink", "stream", "ratio", "stat", "origins", "exclude_origins", "to", "exclude_to",
-               "arrival_modes", "exclude_arrival_modes", "months", "scale", "label", "unit"}
+               "arrival_modes", "exclude_arrival_modes", "months", "scale", "label", "unit",
+               "direction"}
 #: daily means a metric may restrict to months of the year (``months: [dec, jan, feb]``), in the order of the
 #: model's daily series (sim.engine.model.DAILY)
 DAILY_STATS = ("occupancy_mean", "queue_mean", "blocked_mean", "surge_mean", "corridor_mean")

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..common.errors import ConfigError, ConfigErrors, did_you_mean
+from . import labels
 from .metrics import SERVICE_STATISTICS
 
 #: the statistics a service records when its config asks for them (``sojourn_limits_hours``, ``wait_limits_hours``)
@@ -38,35 +39,32 @@ def _interval(low: float, high: float) -> str:
     return "" if math.isnan(low) else f"[{number(low)}, {number(high)}]"
 
 
-def table(summary: pd.DataFrame, metrics: list[str]) -> str:
-    """Rows ``metric  mean  [ci_low, ci_high]`` for the chosen metrics, in order (a multi-year run:
-    each metric's mean in each year, :func:`by_year`)."""
-    if "year" in summary.columns:
-        return by_year(summary, metrics)
-    rows = summary.set_index("metric")
-    lines = []
-    width = max((len(m) for m in metrics), default=10)
-    n = int(summary["replications"].max()) if len(summary) else 0
-    lines.append(f"{'metric':<{width}}  {'mean':>14}  95% interval ({n} replications)")
-    for metric in metrics:
-        if metric not in rows.index:
-            continue
-        r = rows.loc[metric]
-        lines.append(f"{metric:<{width}}  {number(r['mean']):>14}  {_interval(r['ci_low'], r['ci_high'])}")
-    return "\n".join(lines)
+def _year(year) -> str:
+    return f"{int(year)}/{(int(year) + 1) % 100:02d}"
 
 
-def by_year(summary: pd.DataFrame, metrics: list[str]) -> str:
-    """One row per metric, one column per financial year: the mean over replications."""
-    wide = summary.pivot_table(index="metric", columns="year", values="mean", sort=False)
-    chosen = [m for m in metrics if m in wide.index]
-    width = max((len(m) for m in chosen), default=10)
-    years = list(wide.columns)
+def table(summary: pd.DataFrame, metrics: list[str], config: Mapping[str, Any] | None = None) -> str:
+    """Rows ``measure  unit  mean  [ci_low, ci_high]  metric`` for the chosen metrics, in order: each
+    metric's label and unit (:mod:`sim.analysis.labels`, from ``config``, a run's configuration or its
+    network) with its machine name beside it.  A multi-year run gives one row per year under each metric."""
+    names = labels.Labels(config)
+    rows = summary.set_index([c for c in ("metric", "year") if c in summary.columns]).sort_index()
+    chosen = [m for m in metrics if m in rows.index.get_level_values(0)]
+    described = {m: names.describe(m) for m in chosen}
+    width = max([len("measure"), *(len(d.label) for d in described.values())])
+    units = max([len("unit"), *(len(d.unit) for d in described.values())])
+    years = "year" in summary.columns
     n = int(summary["replications"].max()) if len(summary) else 0
-    lines = [f"{'metric':<{width}}" + "".join(f"{f'{y}/{(y + 1) % 100:02d}':>11}" for y in years)
-             + f"   (means of {n} replications; intervals in summary.csv)"]
+    lines = [f"{'measure':<{width}}  {'unit':<{units}}  " + (f"{'year':<7}  " if years else "")
+             + f"{'mean':>14}  {f'95% interval ({n} replications)':<30}  metric"]
     for metric in chosen:
-        lines.append(f"{metric:<{width}}" + "".join(f"{number(wide.loc[metric, y]):>11}" for y in years))
+        d = described[metric]
+        part = rows.loc[metric]
+        part = part.sort_index() if years else part.to_frame().T
+        for i, (key, r) in enumerate(part.iterrows()):
+            head = f"{d.label if i == 0 else '':<{width}}  {d.unit if i == 0 else '':<{units}}  "
+            lines.append((head + (f"{_year(key):<7}  " if years else "")
+                          + f"{number(r['mean']):>14}  {_interval(r['ci_low'], r['ci_high']):<30}  {metric}").rstrip())
     return "\n".join(lines)
 
 
@@ -133,26 +131,55 @@ def overload_warnings(summary: pd.DataFrame) -> list[str]:
 
 
 
-def summary_text(network: Mapping[str, Any], summary: pd.DataFrame, table_path: Path | str) -> str:
-    """Overload warnings first, then the headline figures with their 95% intervals, then where the full table is."""
+def summary_text(config: Mapping[str, Any], summary: pd.DataFrame, table_path: Path | str) -> str:
+    """Overload warnings first, then the headline figures with their 95% intervals, then where the full table is
+    (``config``: the run's configuration, or its network group)."""
+    network = (config.get("network") or {}) if "network" in config else config
     lines = [f"WARNING: {warning}" for warning in overload_warnings(summary)]
     lines += [""] if lines else []
-    lines += [table(summary, headline_metrics(network, summary["metric"])),
+    lines += [table(summary, headline_metrics(network, summary["metric"]), config),
               f"full table: {table_path} ({summary['metric'].nunique():,} metrics)"]
     return "\n".join(lines)
 
 
-def differences_text(comparison: pd.DataFrame, metrics: list[str]) -> str:
-    """The paired differences of ``metrics`` (scenario minus baseline, 95% interval, relative change), one block
-    per scenario and combination of other swept settings, from a ``comparison.csv`` table."""
+def judgement(difference: float, low: float, high: float, direction: str) -> str:
+    """``better`` or ``worse`` by the metric's direction (nothing for a metric with none, or no change),
+    noting when the 95% interval includes no change."""
+    if direction not in ("higher", "lower") or not difference or math.isnan(difference):
+        return ""
+    word = "better" if (difference > 0) == (direction == "higher") else "worse"
+    return word if math.isnan(low) or low > 0 or high < 0 else f"{word} (interval includes 0)"
+
+
+def change(row: Mapping[str, Any], label: labels.Label) -> str:
+    """A change as a planner reads it: a percentage's in points (``-2.4 points``), anything else's relative
+    to the baseline (``+3.1%``)."""
+    if label.percent:
+        return "" if math.isnan(row["difference"]) else f"{row['difference']:+.1f} points"
+    return "" if math.isnan(row["relative_pct"]) else f"{row['relative_pct']:+.1f}%"
+
+
+def differences_text(comparison: pd.DataFrame, metrics: list[str], config: Mapping[str, Any] | None = None) -> str:
+    """The paired differences of ``metrics`` (scenario minus baseline, 95% interval, the change: in points for
+    a percentage, else relative; better or worse by the metric's direction), one block per scenario and
+    combination of other swept settings, from a ``comparison.csv`` table; each metric by its label and unit
+    (from ``config``, a run's configuration or its network) with its machine name beside it."""
     if comparison.empty:
         return ""
-    fixed = ("scenario", "baseline", "metric", "difference", "ci_low", "ci_high", "relative_pct", "replications")
+    names = labels.Labels(config)
+    described = {m: names.describe(m) for m in metrics}
+    if config is None and {"label", "unit", "direction"} <= set(comparison.columns):   # as write_comparison gives them
+        given = comparison.drop_duplicates("metric").set_index("metric")
+        described.update({m: labels.Label(str(given.loc[m, "label"]), str(given.loc[m, "unit"]), str(given.loc[m, "direction"]))
+                          for m in metrics if m in given.index})
+    fixed = ("scenario", "baseline", "metric", "difference", "ci_low", "ci_high", "relative_pct", "replications",
+             "label", "unit", "direction")
     settings = [c for c in comparison.columns if c not in fixed and comparison[c].nunique(dropna=False) > 1]   # swept ones
-    width = max(len(m) for m in metrics) if metrics else 10
+    width = max((len(d.label) + len(d.unit) + 3 for d in described.values()), default=10)
     n = int(comparison["replications"].max())
     lines = [f"paired differences, scenario minus {comparison['baseline'].iloc[0]} "
-             f"(95% interval over {n} replications with common random numbers; relative change)"]
+             f"(95% interval over {n} replications with common random numbers; the change in points for a "
+             f"percentage, else relative; better or worse by what the measure aims for)"]
     for key, block in comparison.groupby(["scenario", *settings], sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         where = ", ".join(f"{s}={v}" for s, v in zip(settings, key[1:]))
@@ -160,9 +187,10 @@ def differences_text(comparison: pd.DataFrame, metrics: list[str]) -> str:
         rows = block.set_index("metric")
         for metric in metrics:
             if metric in rows.index:
-                r = rows.loc[metric]
-                relative = "" if math.isnan(r["relative_pct"]) else f"{r['relative_pct']:+.1f}%"
+                r, d = rows.loc[metric], described[metric]
+                name = f"{d.label} ({d.unit})" if d.unit else d.label
                 signed = ("+" if r["difference"] > 0 else "") + number(r["difference"])
-                lines.append(f"  {metric:<{width}}  {signed:>14}  "
-                             f"{_interval(r['ci_low'], r['ci_high']):<26}  {relative}")
+                mark = judgement(r["difference"], r["ci_low"], r["ci_high"], d.direction)
+                lines.append(f"  {name:<{width}}  {signed:>14}  {_interval(r['ci_low'], r['ci_high']):<26}  "
+                             f"{change(r, d):>13}  {mark:<30}  {metric}")
     return "\n".join(lines)

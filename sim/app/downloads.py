@@ -15,7 +15,8 @@ from . import results
 TABLES = {"summary.csv": "Summary: every metric, mean and 95% interval",
           "replications.csv": "Every metric in every replication",
           "daily.csv": "Daily occupancy, waiting lists and blocking, by service",
-          "flows.csv": "Patients between services"}
+          "flows.csv": "Patients between services",
+          "metrics.csv": "What each metric is: its label, unit and whether higher or lower is better"}
 CONFIG_COMMAND = 'python -m sim --config-path "$PWD" --config-name config'
 
 

@@ -138,6 +138,7 @@ def main_area(groups: list[Group]) -> list:
         ui.div(ui.output_ui("problems"), role="alert", aria_live="assertive"),
         ui.div(ui.output_ui("status"), role="status", aria_live="polite"),
         ui.output_ui("confirm"),
+        ui.div(ui.output_table("what_ran"), id="what-ran"),
         ui.output_ui("year_choice"),
         ui.navset_card_tab(
             ui.nav_panel("Headline", ui.output_ui("warnings"), ui.output_table("headline"), ui.output_ui("headline_note")),

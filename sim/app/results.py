@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..analysis import figures, report
+from ..analysis import figures, labels, report
 from ..api import Run
 from ..common.paths import RESULTS
 from ..jobs.cache import load_results
@@ -63,19 +63,22 @@ def uncertainty(place: str, scenario: str, year: int | None) -> pd.DataFrame | N
 
 
 def headline(run: Run, year: int | None = None, spread: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The network's headline figures: mean, 95% interval over replications, a flag for a figure that is
-    not an estimate (``unstable``), and P10/P90 of the uncertainty analysis when ``spread`` has them."""
+    """The network's headline figures: each by its label and unit, mean, 95% interval over replications, P10/P90
+    of the uncertainty analysis when ``spread`` has them, a note on a figure that is not an estimate
+    (``unstable``), and the metric's machine name (as summary.csv names it) last."""
     summary = _in_year(run.summary, year).set_index("metric")
     metrics = [m for m in report.headline_metrics(run.config["network"], summary.index) if m in summary.index]
+    names = labels.Labels(run.config)
     rows = []
     for metric in metrics:
-        r = summary.loc[metric]
-        row = {"metric": metric, "mean": report.number(r["mean"]),
+        r, described = summary.loc[metric], names.describe(metric)
+        row = {"measure": described.label, "unit": described.unit, "mean": report.number(r["mean"]),
                "95% interval": f"{report.number(r['ci_low'])} to {report.number(r['ci_high'])}" if not math.isnan(r["ci_low"]) else "-"}
         if spread is not None:
             row["P10"] = report.number(spread["P10"].get(metric, float("nan")))
             row["P90"] = report.number(spread["P90"].get(metric, float("nan")))
         row["note"] = UNSTABLE_NOTE if bool(r.get("unstable", False)) else ""
+        row["metric"] = metric
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -137,21 +140,57 @@ def comparison(run: Run, reference: Run, metrics: list[str]) -> pd.DataFrame:
     return table.sort_values(["order", "metric"]).drop(columns="order").reset_index(drop=True)
 
 
-def comparison_view(table: pd.DataFrame, metrics: list[str], year: int | None = None) -> pd.DataFrame:
-    """The headline rows of a comparison, formatted."""
+def comparison_view(table: pd.DataFrame, metrics: list[str], year: int | None = None,
+                    config: dict | None = None) -> pd.DataFrame:
+    """The headline rows of a comparison, formatted: each by its label and unit, the difference and its 95%
+    interval, the change (in points for a percentage, else relative) and whether it is better or worse by
+    what the measure aims for (``config``: the run's configuration, for the labels)."""
     table = _in_year(table, year)
     table = table[table["metric"].isin(metrics)]
     shown = report.number
-    return pd.DataFrame({"metric": table["metric"], "difference": table["difference"].map(shown),
+    names = labels.Labels(config)
+    described = [names.describe(m) for m in table["metric"]]
+    rows = [r for _, r in table.iterrows()]
+    return pd.DataFrame({"measure": [d.label for d in described], "unit": [d.unit for d in described],
+                         "difference": table["difference"].map(shown).to_list(),
                          "95% interval": [f"{shown(lo)} to {shown(hi)}" for lo, hi in zip(table["ci_low"], table["ci_high"])],
-                         "change (%)": table["relative_pct"].map(lambda x: "-" if math.isnan(x) else f"{x:+.1f}")})
+                         "change": [report.change(r, d) or "-" for r, d in zip(rows, described)],
+                         "better or worse": [report.judgement(r["difference"], r["ci_low"], r["ci_high"], d.direction)
+                                             for r, d in zip(rows, described)],
+                         "metric": table["metric"].to_list()})
 
 
-def forest_figure(table: pd.DataFrame, metrics: list[str], reference: str, year: int | None = None):
-    """The headline differences with their 95% intervals, as percentages of the reference (a forest plot)."""
+def forest_figure(table: pd.DataFrame, metrics: list[str], reference: str, year: int | None = None,
+                  config: dict | None = None):
+    """The headline differences with their 95% intervals, as percentages of the reference (a forest plot), each
+    by its label (``config``: the run's configuration)."""
     data = _in_year(table, year).assign(scenario="this run")
     shown = [m for m in metrics if m in set(data["metric"]) and not math.isnan(data.set_index("metric")["relative_pct"].get(m))]
-    return figures.differences(data, shown, title=f"Change from {reference}")
+    names = labels.Labels(config)
+    return figures.differences(data, shown, title=f"Change from {reference}",
+                               labels={m: names.describe(m).label for m in shown})
+
+
+def what_ran(run: Run) -> pd.DataFrame:
+    """What the results are of: place, year(s), scenario, capacity presets, the settings changed from the
+    defaults, replications and seed (``setting, value`` rows, for the top of the results)."""
+    config, run_cfg = run.config, run.config["run"]
+    place = config.get("place") or {}
+    scenario = config.get("scenario") or {}
+    presets = scenario.get("capacity") or {}
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in run.years]
+    shown = ("place=", "scenario=", "scenario/capacity=", "run.year=", "run.end_year=", "run.replications=",
+             "run.seed=", "run.n_jobs=")
+    changed = [o for o in run.overrides if not o.startswith(shown)]
+    rows = [("Place", place.get("label") or place.get("name", "")),
+            ("Financial year" + ("s" if len(years) > 1 else ""), f"{years[0]} to {years[-1]}" if len(years) > 1 else years[0]),
+            ("Scenario", " - ".join(str(x) for x in (scenario.get("name"), scenario.get("description")) if x)),
+            ("Capacity presets", presets.get("label") or "current"),
+            ("Settings changed from the defaults", ", ".join(changed) or "none"),
+            ("Replications", str(int(run_cfg["replications"]))),
+            ("Seed", str(run_cfg["seed"]))]
+    return pd.DataFrame(rows, columns=["setting", "value"])
+
 
 
 def config_yaml(run: Run) -> str:

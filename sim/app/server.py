@@ -279,6 +279,12 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             labels = {str(y): f"{y}/{(y + 1) % 100:02d}" for y in run.years}
             return ui.input_select("year_shown", "Financial year shown", labels, selected=str(run.years[-1]))
 
+        @render.table
+        async def what_ran():
+            run = await this_run()
+            req(run is not None)
+            return styled(results.what_ran(run), "What was run")
+
         @render.ui
         async def warnings():
             run = await this_run()
@@ -355,13 +361,14 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         @render.table
         async def comparison():
             table = await paired()
-            view = results.comparison_view(table, await headline_names(), shown_year())
+            view = results.comparison_view(table, await headline_names(), shown_year(), (await this_run()).config)
             return styled(view, f"This run minus {reference_name()}: paired differences and 95% intervals")
 
         @render.plot(alt="Forest plot: change of each headline figure from the reference, with 95% intervals")
         async def forest():
             table = await paired()
-            return results.forest_figure(table, await headline_names(), reference_name(), shown_year())
+            return results.forest_figure(table, await headline_names(), reference_name(), shown_year(),
+                                         (await this_run()).config)
 
         downloads.register(jobs["run"], seen["run"], this_run, paired, reference_name)
 

@@ -22,7 +22,7 @@ import pandas as pd
 from .outputs import git_commit, package_versions
 
 FILES = ("summary.csv", "replications.csv", "daily.csv", "flows.csv", "manifest.json")
-OPTIONAL = ("events.parquet", "monthly.csv")   # written with run.event_log=true; by month (older entries lack it)
+OPTIONAL = ("events.parquet", "monthly.csv", "metrics.csv")   # run.event_log=true; by month, labels (older entries lack them)
 DEFAULT_DIR = ".carepath-cache"
 
 

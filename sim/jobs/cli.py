@@ -196,7 +196,7 @@ def _run_job(cfg: DictConfig, out_dir: Path, command: str | None, progress, prep
         fail([unwritable], out_dir)
     if not run_cfg.get("force", False) and cache.restore(store, out_dir):
         results = cache.load_results(out_dir, data)
-        print(report.summary_text(data["network"], results.summary, out_dir / "summary.csv"))
+        print(report.summary_text(data, results.summary, out_dir / "summary.csv"))
         print(f"\nreused the finished job {key[:12]} (same configuration and seed; run.force=true recomputes)\n"
               f"outputs: {out_dir}")
         return results
@@ -226,7 +226,7 @@ def _run_job(cfg: DictConfig, out_dir: Path, command: str | None, progress, prep
     except OSError as e:                   # the outputs are written; only the copy a re-run would reuse is lost
         print(f"carepath: warning: the job is not kept in the cache: cannot write to {store.parent}: "
               f"{e.strerror or e}", file=sys.stderr)
-    print(report.summary_text(data["network"], results.summary, paths["summary.csv"]))
+    print(report.summary_text(data, results.summary, paths["summary.csv"]))
     status = "balanced" if results.balanced else "NOT BALANCED (see manifest.json)"
     print(f"\nconservation of patients: {status}; {len(results.ledgers)} replications in {elapsed:.1f} s "
           f"on {results.n_jobs} worker(s)\noutputs: {paths['summary.csv'].parent}")

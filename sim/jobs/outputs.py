@@ -8,6 +8,7 @@ interrupted run never leaves a truncated file that looks complete):
 ``daily.csv``         daily mean occupancy, waiting list and blocked places per service and replication
 ``flows.csv``         patients arriving at each service from each origin, per replication
 ``monthly.csv``       headline measures by calendar month, mean and 95% interval (sim.analysis.monthly)
+``metrics.csv``       metric, label, unit, direction: every metric of summary.csv in words (sim.analysis.labels)
 ``manifest.json``     resolved config, seed, package versions, the lock file's hash, git commit, command,
                       conservation ledger
 """
@@ -23,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..analysis import labels
 from ..common.files import atomic_write, write_csv, write_json
 from ..common.paths import RESULTS, ROOT
 
@@ -103,6 +105,8 @@ def write_all(results, out_dir: Path, command: str | None = None, extra: dict | 
     write_csv(results.replications, paths["replications.csv"])
     write_csv(results.daily, paths["daily.csv"])
     write_csv(results.flows, paths["flows.csv"])
+    paths["metrics.csv"] = out_dir / "metrics.csv"
+    write_csv(labels.metric_table(results.config, results.summary["metric"]), paths["metrics.csv"])
     if results.monthly is not None:
         paths["monthly.csv"] = out_dir / "monthly.csv"
         write_csv(results.monthly, paths["monthly.csv"])
