@@ -18,10 +18,11 @@ def sweep(tmp_path, launcher, *extra):
                              "capacity.acute_beds=450,550", *JOB, *extra, f"hydra.sweep.dir={out}",
                              f"run.cache_dir={tmp_path / 'cache'}"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    manifests = [json.loads((out / job / "manifest.json").read_text()) for job in ("0", "1")]
-    for job in ("0", "1"):
-        assert (out / job / "summary.csv").is_file()
-    return manifests
+    jobs = sorted(path.parent for path in out.glob("*/manifest.json"))   # folders named by their overrides
+    assert [job.name.split(",")[0] for job in jobs] == ["capacity.acute_beds=450", "capacity.acute_beds=550"]
+    for job in jobs:
+        assert (job / "summary.csv").is_file()
+    return [json.loads((job / "manifest.json").read_text()) for job in jobs]
 
 
 def test_two_job_sweep_on_the_ray_launcher(tmp_path):
