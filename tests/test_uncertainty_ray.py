@@ -62,11 +62,11 @@ def test_a_ray_study_stopped_part_way_resumes_from_the_cache(tmp_path, local_ray
     complete = _study(tmp_path, "joblib", "fresh").run()
     real_keep, kept = runs.keep, []
 
-    def stopped(config, replications, manifest):
+    def stopped(*args):
         if len(kept) == 3:
             raise KeyboardInterrupt                           # the study stops (Ctrl-C, the cluster lost)
         kept.append(1)
-        real_keep(config, replications, manifest)
+        real_keep(*args)
 
     monkeypatch.setattr(runs, "keep", stopped)
     with pytest.raises(KeyboardInterrupt):
@@ -95,3 +95,10 @@ def test_address_is_for_ray_only(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["--address", "head:6379", "--out", str(tmp_path / "o")])
     assert exit_.value.code == 2 and "--backend ray" in capsys.readouterr().err
+
+
+def test_a_worker_running_other_code_is_refused(tmp_path, local_ray, monkeypatch):
+    monkeypatch.setattr(runs.cache, "key", lambda config: "code-of-another-commit")   # this machine only, not the workers
+    with pytest.raises(RuntimeError, match="other carepath code"):
+        _study(tmp_path, "ray", "cache").run()
+    assert not (tmp_path / "cache" / "code-of-another-commit").exists()            # nothing cached under a wrong name

@@ -57,10 +57,11 @@ def job_seed(base_seed: int, draw: int) -> int:
     return int(base_seed) + int(draw)
 
 
-def cached(config: dict) -> pd.DataFrame | None:
-    """A job's replications read back from the cache, or None when it has to run (or ``run.force``)."""
+def cached(config: dict, key: str | None = None) -> pd.DataFrame | None:
+    """A job's replications read back from the cache, or None when it has to run (or ``run.force``);
+    ``key``: its cache key, when known."""
     run = config["run"]
-    store = cache.folder(run, cache.key(config))
+    store = cache.folder(run, key or cache.key(config))
     if not run.get("force", False) and cache.complete(store, KEPT):
         return pd.read_csv(store / "replications.csv")
     return None
@@ -76,10 +77,10 @@ def compute(config: dict) -> tuple[pd.DataFrame, dict]:
     return results.replications, outputs.manifest(results, command="python -m sim.uncertainty")
 
 
-def keep(config: dict, replications: pd.DataFrame, manifest: dict) -> None:
-    """Write a job that ran to the cache (what :data:`KEPT` names)."""
+def keep(config: dict, replications: pd.DataFrame, manifest: dict, key: str | None = None) -> None:
+    """Write a job that ran to the cache (what :data:`KEPT` names); ``key``: its cache key, when known."""
     run = config["run"]
-    store = cache.folder(run, cache.key(config))
+    store = cache.folder(run, key or cache.key(config))
     scratch = Path(tempfile.mkdtemp(prefix="carepath-draw-"))
     try:
         write_csv(replications, scratch / "replications.csv")
@@ -131,10 +132,11 @@ def _ray(jobs: list[Job], n_jobs: int, address: str | None) -> Iterator[tuple[in
     """Each job's outcome on Ray, the cached ones first, the others as they finish; this machine caches them."""
     from . import cluster
 
-    todo = []
+    todo, keys = [], {}
     for index, job in enumerate(jobs):
         started = time.perf_counter()
-        table = cached(job.config)
+        keys[index] = cache.key(job.config)
+        table = cached(job.config, keys[index])
         if table is None:
             todo.append(index)
         else:
@@ -145,12 +147,12 @@ def _ray(jobs: list[Job], n_jobs: int, address: str | None) -> Iterator[tuple[in
         cluster.connect(address, n_jobs)
         for i, (replications, manifest, seconds, key) in cluster.stream(remote_job, [jobs[j].config for j in todo]):
             config = jobs[todo[i]].config
-            if key != cache.key(config):
+            if key != keys[todo[i]]:
                 raise RuntimeError("a Ray worker runs other carepath code than this machine (another version or commit), "
                                    "so its results would be cached as this code's: install the same carepath on every "
-                                   f"machine of the cluster (versions: {manifest.get('packages', {}).get('carepath')} "
-                                   f"and git {manifest.get('git', {}).get('commit')} there)")
-            keep(config, replications, manifest)
+                                   f"machine of the cluster (the worker has carepath "
+                                   f"{manifest.get('packages', {}).get('carepath')}, commit {manifest.get('git', {}).get('commit')})")
+            keep(config, replications, manifest, key)
             yield todo[i], (replications, True, seconds)
 
 
