@@ -17,6 +17,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ..common.errors import ConfigError
+
 #: times a task whose worker died is submitted again before the study stops
 RETRIES = 3
 
@@ -42,7 +44,12 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> None:
     if target is None:
         ray.init(address="local", num_cpus=max(1, int(num_cpus or 1)), include_dashboard=False, **quiet)
     else:
-        ray.init(address=target, **quiet)
+        try:
+            ray.init(address=target, **quiet)
+        except ConnectionError:
+            raise ConfigError("--address" if address else "RAY_ADDRESS", target, "the address of a running Ray cluster: "
+                              "HOST:6379 of the machine that ran 'ray start --head' (and its token where the cluster "
+                              "uses token authentication: RAY_AUTH_MODE=token)") from None
     _SESSION["started"] = True
 
 
