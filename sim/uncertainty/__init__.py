@@ -7,6 +7,7 @@ One concept a module:
 * :mod:`~sim.uncertainty.register` -- the ranges against the parameter register;
 * :mod:`~sim.uncertainty.sampling` -- designs (Latin hypercube, Sobol, Morris, Saltelli);
 * :mod:`~sim.uncertainty.runs` -- every (draw, scenario, year) an ordinary cached job, in parallel;
+* :mod:`~sim.uncertainty.cluster` -- Ray: a local instance or a cluster, runs streamed back as they finish;
 * :mod:`~sim.uncertainty.study` -- a study: compose, check, draw, run;
 * :mod:`~sim.uncertainty.summary` -- per-draw results, paired differences, P10/P50/P90;
 * :mod:`~sim.uncertainty.history` -- history matching against the calibration targets;

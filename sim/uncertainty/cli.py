@@ -6,6 +6,7 @@
     python -m sim.uncertainty --method morris --draws 10 --out DIR run.year=2027     # 10 trajectories
     python -m sim.uncertainty --method sobol --draws 64 --ranges r.yaml --out DIR network=mmc   # direct Sobol
     python -m sim.uncertainty --refocus DIR --draws 128 --out DIR2 run.year=2027    # a second wave of history matching
+    python -m sim.uncertainty --draws 1024 --backend ray --address HEAD:6379 --out DIR run.year=2027   # on a Ray cluster
 
 Trailing ``key=value`` arguments are Hydra overrides, exactly as for ``python -m sim``.  Writes to
 ``DIR``: ``draws.csv``, ``psa.csv``, ``psa_summary.csv``, ``headline.csv``, ``history_matching.csv``,
@@ -60,7 +61,10 @@ def parser() -> argparse.ArgumentParser:
                    "the network's own headline, network.headline, for a network without the pathway's metrics)")
     p.add_argument("--seed", type=int, default=2017, help="seed of the design (runs use run.seed + draw)")
     p.add_argument("--n-jobs", default="auto", help="runs side by side (auto: every core)")
-    p.add_argument("--backend", choices=list(runs.BACKENDS), default="joblib", help="joblib (local) or ray")
+    p.add_argument("--backend", choices=list(runs.BACKENDS), default="joblib",
+                   help="joblib (this machine) or ray (a local Ray instance, or the cluster at --address)")
+    p.add_argument("--address", default=None, help="with --backend ray: the Ray cluster, HOST:6379 of the machine that "
+                   "ran 'ray start --head' (default: RAY_ADDRESS, else a local instance of --n-jobs workers)")
     p.add_argument("--top", type=int, default=10, help="leading ranges shown")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("overrides", nargs="*", help="Hydra overrides, as for python -m sim")
@@ -78,7 +82,7 @@ def settings_from(args) -> Settings:
                     ranges=args.ranges, design=args.design or METHODS[args.method] if args.method == "psa" else METHODS[args.method],
                     replications=args.replications, noise_replications=args.noise_replications, history_match=mode,
                     threshold=args.threshold, discrepancy=args.discrepancy, seed=args.seed, n_jobs=n_jobs,
-                    backend=args.backend, progress=not args.no_progress, refocus=args.refocus)
+                    backend=args.backend, address=args.address, progress=not args.no_progress, refocus=args.refocus)
 
 
 def headline(network: dict) -> list[str]:
@@ -101,7 +105,10 @@ def results_to_rank(psa: pd.DataFrame, scenarios: list[str], year, metrics: list
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.address and args.backend != "ray":
+        p.error("--address is the Ray cluster's: use it with --backend ray")
     started = time.perf_counter()
     try:
         settings = settings_from(args)

@@ -11,6 +11,7 @@ run as the calibration baseline (``scenario=baseline`` in ``place.calibration.ye
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..common.errors import ConfigError, ConfigErrors
 from ..inputs.config import compose
 from ..inputs.levers import misfits
 from ..jobs import runner
-from . import apply, history, ranges, refocus, register, runs, sampling, summary
+from . import apply, cluster, history, ranges, refocus, register, runs, sampling, summary
 from .apply import Resolved
 
 CALIBRATION = "calibration_baseline"
@@ -46,6 +47,7 @@ class Settings:
     seed: int = 2017                          # the design's seed (the runs use run.seed + draw)
     n_jobs: int = 1
     backend: str = "joblib"
+    address: str | None = None                # Ray (backend ray): a cluster's HOST:6379; None: RAY_ADDRESS or a local instance
     progress: bool = True
     trajectories_levels: int = 4              # Morris grid levels
     refocus: Path | None = None               # an earlier wave's folder: draw from what it did not rule out
@@ -187,8 +189,9 @@ class Study:
         centre, drawn = self.jobs(values)
         setup = self.setup_seconds + time.perf_counter() - started
         stats = runs.RunStats()
-        central = runs.run_jobs(centre, s.n_jobs, s.backend, s.progress, stats).drop(columns="draw")
-        table = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats)
+        with cluster.session() if s.backend == "ray" else contextlib.nullcontext():   # one Ray for both
+            central = runs.run_jobs(centre, s.n_jobs, s.backend, s.progress, stats, s.address).drop(columns="draw")
+            table = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats, s.address)
         seed = int(self.run_cfg["seed"])
         seeds = [runs.job_seed(seed, self.seed_offset + d) for d in range(len(values))]
         draws = pd.concat([pd.DataFrame({"draw": range(len(values)), "seed": seeds}), values], axis=1)
