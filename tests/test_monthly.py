@@ -48,4 +48,4 @@ def test_months_sum_to_the_year_for_counts_and_average_to_it_for_levels(short_ru
 
 
 def test_kinds_are_named():
-    assert {kind for kind, _ in monthly.MONTHLY.values()} == {"count", "level", "rate"}
+    assert set(monthly.MONTHLY.values()) == {"count", "level", "rate"}

@@ -251,7 +251,8 @@ def describe(metric: str, config: Mapping[str, Any] | None = None) -> Label:
 def metric_table(config: Mapping[str, Any] | None, metrics: Iterable[str]) -> pd.DataFrame:
     """``metric, label, unit, direction`` for each of ``metrics`` (in their order, once each)."""
     labels = Labels(config)
-    rows = [(m, *(lambda d: (d.label, d.unit, d.direction))(labels.describe(m))) for m in dict.fromkeys(metrics)]
+    described = {m: labels.describe(m) for m in dict.fromkeys(metrics)}
+    rows = [(m, d.label, d.unit, d.direction) for m, d in described.items()]
     return pd.DataFrame(rows, columns=["metric", "label", "unit", "direction"])
 
 

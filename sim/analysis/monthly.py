@@ -23,21 +23,22 @@ import pandas as pd
 
 from .statistics import t_interval
 
-#: metric -> (kind, what it is): the headline measures written by month, in this order
+#: metric -> kind: the headline measures written by month, in this order (each one's label and unit
+#: are the run's, sim.analysis.labels, written to metrics.csv)
 MONTHLY = {
-    "ae_attendances": ("count", "A&E (type-1) attendances"),
-    "ae_4h_pct": ("rate", "A&E (type-1) patients within 4 hours of arrival, %"),
-    "ae_12h_waits": ("count", "A&E patients over 12 hours from arrival"),
-    "ae_admissions": ("count", "emergency admissions via A&E"),
-    "nel_admissions": ("count", "emergency admissions, all routes"),
-    "acute.occupancy_mean": ("level", "acute beds occupied, mean"),
-    "acute_occupancy_mean": ("rate", "acute beds occupied, % of beds open"),
-    "acute_escalation_beds_mean": ("level", "escalation beds open, mean"),
-    "acute_escalation_bed_days": ("count", "escalation bed-days"),
-    "ae.corridor_mean": ("level", "corridor patients, mean"),
-    "ae_corridor_patients": ("count", "patients moved to the corridor"),
-    "acute_delayed_bed_days": ("count", "delayed (blocked) acute bed-days"),
-    "social_care_wait_days_mean": ("rate", "mean wait for home care or a care home, days"),
+    "ae_attendances": "count",
+    "ae_4h_pct": "rate",
+    "ae_12h_waits": "count",
+    "ae_admissions": "count",
+    "nel_admissions": "count",
+    "acute.occupancy_mean": "level",
+    "acute_occupancy_mean": "rate",
+    "acute_escalation_beds_mean": "level",
+    "acute_escalation_bed_days": "count",
+    "ae.corridor_mean": "level",
+    "ae_corridor_patients": "count",
+    "acute_delayed_bed_days": "count",
+    "social_care_wait_days_mean": "rate",
 }
 COLUMNS = ["scenario", "year", "month", "days", "metric", "kind", "mean", "ci_low", "ci_high", "replications"]
 
@@ -63,5 +64,5 @@ def table(scenario: str, results: list[dict]) -> pd.DataFrame:
     out = []
     for (year, month, metric), group in long.groupby(["year", "month", "metric"], sort=False):
         mean, low, high, n = t_interval(group["value"].to_numpy())
-        out.append((scenario, year, month, float(group["days"].iloc[0]), metric, MONTHLY[metric][0], mean, low, high, n))
+        out.append((scenario, year, month, float(group["days"].iloc[0]), metric, MONTHLY[metric], mean, low, high, n))
     return pd.DataFrame(out, columns=COLUMNS)

@@ -11,6 +11,7 @@ for any ``run.n_jobs``.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -134,7 +135,9 @@ def run_replication(cfg: Mapping[str, Any], replication: int, later_years=(), me
     periods = raw.get("years") or [{"year": int(cfg["run"]["year"]), **raw}]
     metrics, flows = {}, {}
     previous = None
+    by_year = {}
     for period, metric_set in zip(periods, metric_sets):
+        by_year[period["year"]] = metric_set
         values = metric_set.evaluate({**raw, **period})
         flags, previous = output_analysis.unstable_flags(raw["daily"], period["first_day"], period["last_day"], previous,
                                                          raw["waits_without_limit"])
@@ -142,7 +145,6 @@ def run_replication(cfg: Mapping[str, Any], replication: int, later_years=(), me
         metrics[period["year"]] = values
         flows.update({(period["year"], origin, group): n for group, members in raw["groups"].items()
                       for m in members for origin, n in period["services"][m]["by_origin"].items()})
-    by_year = {period["year"]: metric_set for period, metric_set in zip(periods, metric_sets)}
     return {"replication": replication, "multi_year": "years" in raw, "metrics": metrics, "groups": raw["groups"],
             "daily": raw["daily"], "monthly": monthly_measures.evaluate(raw, by_year),
             "flows": flows, "events": raw["events"], "ledger": raw["ledger"], "seconds": time.perf_counter() - started}
@@ -248,18 +250,13 @@ def _replicate(built, replications: range, scenario: str, progress: bool, later_
     n_jobs = resolve_jobs(built["run"].get("n_jobs", 1), max(1, len(todo)))
     tasks = (delayed(run_replication)(built, r, later_years, metric_sets) for r in todo)
     outputs = kept.saving(Parallel(n_jobs=n_jobs, return_as="generator")(tasks)) if todo else iter(())
-    outputs = _chain(done.values(), outputs)
+    outputs = itertools.chain(done.values(), outputs)
     if callable(progress):
         outputs = _reporting(outputs, len(replications), progress)
     elif progress:
         what = "warm-up pilot" if kept.tag == "pilot" else "replications"
         outputs = terminal.bar(outputs, total=len(replications), desc=f"{scenario}: {what}", unit="rep")
     return sorted(outputs, key=lambda r: r["replication"])
-
-
-def _chain(first, then):
-    yield from first
-    yield from then
 
 
 def _reporting(outputs, total: int, progress: Callable[[int, int], object]):
