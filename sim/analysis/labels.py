@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from .metrics import SERVICE_STATISTICS
+from .service_statistics import SERVICE_STATISTICS
 
 DIRECTIONS = ("higher", "lower", "neither")
 PERCENT = "%"
@@ -37,6 +37,7 @@ STATISTICS = {
     "departures": ("patients who left", "patients", "neither"),
     "readmissions": ("readmissions", "patients", "lower"),
     "wait_mean": ("mean wait", "days", "lower"),
+    "wait_hours": ("hours waited for a place", "hours", "lower"),
     "p_wait": ("share of patients who waited", "proportion (0-1)", "lower"),
     "p_loss": ("share of patients turned away", "proportion (0-1)", "lower"),
     "occupancy_mean": ("mean places in use", "places", "neither"),
@@ -77,6 +78,7 @@ LIMITS = (
     (re.compile(r"over_(\w+)"), "in service over {0}", "patients", "lower"),
     (re.compile(r"within_(\w+)_pct"), "within {0} of arrival", PERCENT, "higher"),
     (re.compile(r"wait_within_(\w+)_pct"), "seen within {0}", PERCENT, "higher"),
+    (re.compile(r"wait_over_(\w+)"), "waited over {0} for a place", "patients", "lower"),
 )
 #: the kinds of saving (sim.analysis.savings), each also by payer (``_nhs``, ``_council``)
 SAVINGS = {
@@ -208,6 +210,11 @@ class Labels:
         if match := re.fullmatch(r"unstable_(\w+)", metric):
             return Label(f"{self.service(match.group(1))}: waiting list grew without levelling off",
                          "share of replications (0-1)", "lower")
+        if match := re.fullmatch(r"held_by_giving_up_(\w+)", metric):
+            return Label(f"{self.service(match.group(1))}: waiting list held only by patients giving up",
+                         "share of replications (0-1)", "lower")
+        if match := re.fullmatch(r"gave_up_pct_(\w+)", metric):
+            return Label(f"{self.service(match.group(1))}: patients who gave up waiting, share of arrivals", PERCENT, "lower")
         if match := re.fullmatch(r"queue_growth_(\w+)", metric):
             return Label(f"{self.service(match.group(1))}: growth of the waiting list over the results period",
                          "patients", "lower")
@@ -272,5 +279,5 @@ def unlabelled(config: Mapping[str, Any] | None, metrics: Iterable[str]) -> list
 
 
 def missing_statistics() -> list[str]:
-    """Statistics of :data:`sim.analysis.metrics.SERVICE_STATISTICS` with no entry in :data:`STATISTICS`."""
+    """Statistics of :data:`sim.analysis.service_statistics.SERVICE_STATISTICS` with no entry in :data:`STATISTICS`."""
     return [s for s in SERVICE_STATISTICS if s not in STATISTICS]
