@@ -31,7 +31,9 @@ KEEP = ["system_cost_gbp", "system_cost_nhs_gbp", "system_cost_council_gbp", "sy
         "acute_bed_days", "acute_delayed_bed_days", "acute_escalation_bed_days", "ic_wait_days_mean",
         "social_care_wait_days_mean", "system_cost.acute_services_gbp", "scheme_cost_gbp", "capacity_change_cost_gbp",
         "ae_corridor_patients", "ae_left_without_being_seen", "acute_stays_shortened", "acute_admissions_turned_away",
-        "elective_waiting_list_end", "care_home_spot_placements", "home_care_spot_packages"]
+        "elective_waiting_list_end", "care_home_spot_placements", "home_care_spot_packages", "ae_12h_waits",
+        "ae_12h_waits_pct", "ambulance_handover_hours", "ambulance_handovers_over_1h", "ae_reattendances_7d",
+        "acute_admissions_turned_away_returned"]
 #: the services whose waiting lists must not run away in the fixed do-nothing (the elective list may: it is the backlog)
 WATCHED = ("ae", "acute", "ic_bed", "ic_home", "social_assessment", "home_care", "care_home")
 KINDS = ["net_saving_gbp", "cash_releasing_saving_gbp", "cost_avoidance_gbp", "cost_avoidance_capacity_gbp",
@@ -186,14 +188,18 @@ class _Quote:
 
 
 def fixed_years(q, scenario, last) -> str:
-    """The fixed do-nothing year by year: 4-hour performance, occupancy and what the responses to pressure carry."""
+    """The fixed do-nothing year by year: 4-hour performance and 12-hour waits, occupancy, what the responses to
+    pressure carry and what comes back of them (re-attendances, ambulance handovers over an hour)."""
     rows = []
     for year in range(FIRST, last + 1):
-        rows.append(f"{fy(year)}: 4-hour {q.level(scenario, year, 'ae_4h_pct', '{:.1f}%')}, occupancy "
+        rows.append(f"{fy(year)}: 4-hour {q.level(scenario, year, 'ae_4h_pct', '{:.1f}%')}, 12 hours from arrival "
+                    f"{q.level(scenario, year, 'ae_12h_waits')}, occupancy "
                     f"{q.level(scenario, year, 'acute_occupancy_mean', '{:.1f}%')}, escalation bed-days "
                     f"{q.level(scenario, year, 'acute_escalation_bed_days')}, corridor patients "
                     f"{q.level(scenario, year, 'ae_corridor_patients')}, left before being seen "
-                    f"{q.level(scenario, year, 'ae_left_without_being_seen')}, elective waiting list "
+                    f"{q.level(scenario, year, 'ae_left_without_being_seen')}, re-attendances within 7 days "
+                    f"{q.level(scenario, year, 'ae_reattendances_7d')}, ambulance handovers over an hour "
+                    f"{q.level(scenario, year, 'ambulance_handovers_over_1h')}, elective waiting list "
                     f"{q.level(scenario, year, 'elective_waiting_list_end')}")
     return "; ".join(rows)
 
@@ -202,11 +208,18 @@ def runaway(summary, scenario) -> str:
     """Which watched services' waiting lists ran away (``unstable_<service>``: share of replications), by year."""
     flags = summary[(summary["scenario"] == scenario) & summary["metric"].isin([f"unstable_{s}" for s in WATCHED])
                     & (summary["mean"] > 0)]
+    held = summary[(summary["scenario"] == scenario) & summary["metric"].str.startswith("held_by_giving_up_")
+                   & (summary["mean"] >= 0.5)]
+    held_text = "" if held.empty else (
+        " Waiting lists held only by patients giving up (over 5% of those who joined gave up: their waits understate "
+        "the need): " + "; ".join(f"{m.removeprefix('held_by_giving_up_')} {', '.join(fy(int(y)) for y in rows['year'])}"
+                                  for m, rows in held.groupby("metric", sort=False)) + ".")
     if flags.empty:
         return ("No waiting list of A&E, acute beds, intermediate care or social care ran away in any year or replication "
-                "(`unstable_<service>`).")
-    return "Waiting lists that ran away (share of replications): " + "; ".join(
-        f"{m.removeprefix('unstable_')} {fy(int(y))} {v:.0%}" for m, y, v in zip(flags["metric"], flags["year"], flags["mean"])) + "."
+                "(`unstable_<service>`)." + held_text)
+    ran = "; ".join(f"{m.removeprefix('unstable_')} {fy(int(y))} {v:.0%}"
+                    for m, y, v in zip(flags["metric"], flags["year"], flags["mean"]))
+    return f"Waiting lists that ran away (share of replications): {ran}.{held_text}"
 
 
 def answer(summary, comparison, npv, growth, lines, last) -> str:
