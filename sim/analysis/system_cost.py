@@ -12,6 +12,10 @@ modelled costs:
   part ``system_cost.<line>.<part>_gbp``;
 * each pooled budget ``pooled.<budget>_gbp`` (the lines it pools, added up).
 
+A top-down part that hands activity over to a bottom-up part (``costed_bottom_up``: planned
+admissions' overnight stays, costed with the model's beds) gives up that activity's cost in each
+replication, so each pound is counted once (never below nothing).
+
 Every modelled setting belongs to one line; a setting no line names is reported in a line of its
 own, ``unassigned``, with no budget, so nothing the model costs is left out.  The existing
 ``cost_commissioner_<commissioner>_gbp`` keep their meaning: the modelled settings only.
@@ -74,9 +78,14 @@ class SystemCost:
 
     def _top_down(self, part: Mapping[str, Any], out: Mapping[str, float]) -> float:
         """A top-down part in the report prices: its projected amount plus the scenario's change, less any of
-        a rise the model already costs bottom-up (``includes_modelled``)."""
+        a rise the model already costs bottom-up (``includes_modelled``) and less the activity it hands over
+        to a bottom-up part (``costed_bottom_up``)."""
         change = part["change_gbp"] * self.price_factor
         if change > 0 and part["includes_modelled"]:
             modelled = sum(out.get(f"cost_{s}_gbp", 0.0) for s in part["includes_modelled"])
             change = max(0.0, change - modelled)
-        return part["amount_gbp"] * self.price_factor + change
+        amount = part["amount_gbp"] * self.price_factor + change
+        handed = part.get("costed_bottom_up")
+        if handed:
+            amount -= out.get(handed["metric"], 0.0) * handed["gbp_each"] * self.price_factor
+        return max(0.0, amount)
