@@ -294,3 +294,24 @@ def test_the_reconcile_command_passes_when_every_line_and_part_is_within_toleran
     code = command.main([*SHORT, "envelope.tolerance=1.0", "envelope.part_tolerance=1.0", "--out", str(tmp_path)])
     detail = pd.read_csv(tmp_path / "parts.csv")
     assert code == 0 and not (detail["status"] == "unexplained").any()
+
+
+def test_activity_paid_per_unit_carries_its_short_run_fixed_part_at_one_minus_its_marginal_share(walsall):
+    from sim import api
+    run = api.run("run.horizon_days=20", "run.warmup_days=5", "run.replications=1", "run.n_jobs=1", "scenario=uk_comparator",
+                  "run.year=2027")
+    out = run.replications.pivot_table(index="replication", columns="metric", values="value").iloc[0]
+    costs = walsall["costs"]
+    shares = costs["marginal_share"]
+    activity = {"ae_attendances": "ae_attendance_gbp", "utc_attendances": "utc_attendance_gbp",
+                "sdec_attendances": "sdec_attendance_gbp", "spa_referrals": "spa_referral_gbp",
+                "social_assessments": "social_assessment_gbp"}
+    priced = sum(out[m] * costs[u] for m, u in activity.items())
+    fixed = sum(out[m] * costs[u] * (1 - shares[u]) for m, u in activity.items())
+    outpatients = out["system_cost.acute_services.outpatients_gbp"]     # less than its projected amount: -29%
+    change = prepare(load(["scenario=uk_comparator", "run.year=2027"]))["network"]["envelope"]["lines"]["acute_services"][
+        "parts"]["outpatients"]["change_gbp"]
+    gp_change = out["activity_priced_gbp"] - priced - change             # the GP attendances' rise, marginal share 1
+    assert outpatients > 0 and change < 0 and gp_change >= 0
+    assert out["fixed_in_short_run_gbp"] == pytest.approx(fixed + (1 - shares["outpatients"]) * change)
+    assert out["fixed_in_short_run_nhs_gbp"] + out["fixed_in_short_run_council_gbp"] == pytest.approx(out["fixed_in_short_run_gbp"])

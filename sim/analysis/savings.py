@@ -26,7 +26,20 @@ random numbers), into:
     the rest, which is not cash: occupied place-days the scenario frees and keeps open (valued at the
     fixed cost of a place-day); capacity a planner could release, or use for other patients.
 
-So ``net_saving = cash_releasing + cost_avoidance - scheme_investment`` exactly, in every replication.
+Avoided activity is valued at marginal cost by default: an attendance that does not happen saves only
+its marginal share of the average unit cost (``costs.marginal_share``; the rest, staff rostered to
+expected demand, is paid all the same), so ``net_saving_gbp`` and ``cost_avoidance_gbp`` take the
+short-run fixed part of the activity avoided (``fixed_in_short_run_gbp``) out of the average-cost
+difference.  The labelled alternatives value it at average cost:
+
+``net_saving_average_gbp``, ``cost_avoidance_average_gbp``
+    the same kinds with avoided activity at its average unit cost (the whole-system cost difference);
+``provider_income_lost_gbp``
+    what providers paid per unit of activity lose in income: the activity avoided at its average price
+    (the commissioner's cash saving on it), beside the system's saving, which is only its marginal cost.
+
+So ``net_saving = cash_releasing + cost_avoidance - scheme_investment`` exactly, in every replication,
+at marginal and at average cost.
 Each comes for the whole system and by payer (``_nhs``, ``_council``).  Rows have the columns of
 :func:`sim.analysis.statistics.paired_differences`; ``difference`` is the amount (positive: money
 saved) and ``relative_pct`` its percentage of the baseline's cost.
@@ -78,7 +91,9 @@ def per_replication(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFr
         cost = _cost_metric(scenario.columns, payer)
         if cost not in scenario.columns:
             continue                  # no cost of this payer in the network
-        net = baseline[cost] - scenario[cost]
+        net_average = baseline[cost] - scenario[cost]
+        fixed = f"fixed_in_short_run{suffix}_gbp"
+        net = net_average - (baseline[fixed] - scenario[fixed]) if fixed in scenario.columns else net_average
         cash = avoided = added = freed = 0.0
         for key in services:
             s, d, b = scenario[f"{key}.places_gbp"], baseline[f"{key}.places_gbp"], scenario[f"{key}.base_gbp"]
@@ -94,7 +109,11 @@ def per_replication(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFr
         avoidance = net - cash + added
         out.update({f"net_saving{suffix}_gbp": net, f"cash_releasing_saving{suffix}_gbp": cash,
                     f"cost_avoidance{suffix}_gbp": avoidance, f"scheme_investment{suffix}_gbp": added,
-                    f"freed_capacity_not_released{suffix}_gbp": freed})
+                    f"freed_capacity_not_released{suffix}_gbp": freed, f"net_saving_average{suffix}_gbp": net_average,
+                    f"cost_avoidance_average{suffix}_gbp": net_average - cash + added})
+        priced = f"activity_priced{suffix}_gbp"
+        if priced in scenario.columns:
+            out[f"provider_income_lost{suffix}_gbp"] = baseline[priced] - scenario[priced]
         if not payer:
             out["cost_avoidance_capacity_gbp"] = avoided
             out["cost_avoidance_activity_gbp"] = avoidance - avoided

@@ -97,6 +97,7 @@ def compile_envelope(cfg: Mapping[str, Any]) -> dict:
     if not isinstance(lines, Mapping) or not lines:
         raise ConfigError("envelope.lines", lines, "a mapping of budget lines, each {budget_gbp, payer, parts}")
     compiled, used = {}, set()
+    marginal = (cfg.get("costs") or {}).get("marginal_share") or {}
     for name, line in lines.items():
         where = f"envelope.lines.{name}"
         check_keys(line, LINE_KEYS, where)
@@ -109,8 +110,8 @@ def compile_envelope(cfg: Mapping[str, Any]) -> dict:
             raise ConfigError(f"{where}.parts", parts,
                               "a mapping of parts, each modelled (bottom-up) or a share or per_head_gbp (top-down)")
         compiled[str(name)] = {"label": str(line.get("label", name)), "budget_gbp": budget, "payer": payer,
-                               "parts": {str(p): _part(part, f"{where}.parts.{p}", budget, index, changes, progress, used)
-                                         for p, part in parts.items()}}
+                               "parts": {str(p): _part(part, f"{where}.parts.{p}", budget, index, changes, progress, used,
+                                                       marginal) for p, part in parts.items()}}
         _hand_over(compiled[str(name)]["parts"], parts, where, cfg.get("costs") or {})
     unused = sorted(set(changes) - used)
     if unused:
@@ -134,7 +135,7 @@ def _top_down(scenario: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def _part(part, where, budget, index, changes, progress, used) -> dict:
+def _part(part, where, budget, index, changes, progress, used, marginal) -> dict:
     check_keys(part, PART_KEYS, where)
     label = str(part.get("label", where.rsplit(".", 1)[-1]))
     share = None if part.get("share") is None else fraction(part["share"], f"{where}.share", "a share of the line in [0, 1]")
@@ -169,7 +170,8 @@ def _part(part, where, budget, index, changes, progress, used) -> dict:
     if not isinstance(covers, str) or not covers.strip():
         raise ConfigError(f"{where}.covers", covers, "a sentence naming the activity the part pays for")
     return {"label": label, "base_gbp": base, "amount_gbp": amount, "change_gbp": change, "includes_modelled": list(includes),
-            "share": share, "covers": " ".join(covers.split()), "costed_bottom_up": None}
+            "share": share, "covers": " ".join(covers.split()), "costed_bottom_up": None,
+            "marginal_share": float(marginal.get(str(activity), 1.0)) if activity is not None else 1.0}
 
 
 def _hand_over(compiled: dict, parts: Mapping, where: str, costs: Mapping) -> None:
