@@ -39,7 +39,8 @@ difference.  The labelled alternatives value it at average cost:
     (the commissioner's cash saving on it), beside the system's saving, which is only its marginal cost.
 
 So ``net_saving = cash_releasing + cost_avoidance - scheme_investment`` exactly, in every replication,
-at marginal and at average cost.
+at marginal and at average cost.  :func:`optimism_adjusted` adds the net savings after the Green Book's optimism bias:
+costs uplifted, benefits resting on assumed effects cut.
 Each comes for the whole system and by payer (``_nhs``, ``_council``).  Rows have the columns of
 :func:`sim.analysis.statistics.paired_differences`; ``difference`` is the amount (positive: money
 saved) and ``relative_pct`` its percentage of the baseline's cost.
@@ -118,6 +119,22 @@ def per_replication(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFr
             out["cost_avoidance_capacity_gbp"] = avoided
             out["cost_avoidance_activity_gbp"] = avoidance - avoided
     return pd.DataFrame({k: pd.Series(v, index=scenario.index) if np.isscalar(v) else v for k, v in out.items()})
+
+
+def optimism_adjusted(amounts: pd.DataFrame, cost_uplift: float, benefit_cut: float) -> pd.DataFrame:
+    """``amounts`` (from :func:`per_replication`) with the net savings adjusted for optimism bias, at marginal and
+    at average cost: ``net_saving_optimism_adjusted_gbp`` and ``net_saving_average_optimism_adjusted_gbp``.
+
+    The schemes' investment is uplifted by ``cost_uplift`` (the Green Book's rate for the project type,
+    ``costs.optimism_bias_costs``); the benefits (cash released and cost avoided) are cut by ``benefit_cut``,
+    which a caller passes only for schemes whose effects are assumed, not evidenced (``costs.optimism_bias_benefits``
+    or 0).  Freed capacity not released is not a benefit and is left alone."""
+    out = amounts.copy()
+    investment = out["scheme_investment_gbp"] * (1.0 + cost_uplift)
+    for suffix in ("", "_average"):
+        benefits = out["cash_releasing_saving_gbp"] + out[f"cost_avoidance{suffix}_gbp"]
+        out[f"net_saving{suffix}_optimism_adjusted_gbp"] = benefits * (1.0 - benefit_cut) - investment
+    return out
 
 
 def net_present_value(amounts: pd.DataFrame, rate: float, base_year: int) -> tuple[float, float, float, int]:
