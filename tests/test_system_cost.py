@@ -289,6 +289,12 @@ def test_the_reconcile_command_fails_when_a_line_or_a_part_is_out_of_tolerance(t
     assert "residual" in readme and "covers only activity the model does not simulate" in readme
 
 
+def test_the_reconcile_command_refuses_a_part_tolerance_beyond_one_and_writes_nothing(tmp_path, capsys):
+    from sim import reconcile as command
+    assert command.main([*SHORT, "envelope.part_tolerance=2", "--out", str(tmp_path / "out")]) == 2
+    assert "envelope.part_tolerance" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
 def test_the_reconcile_command_passes_when_every_line_and_part_is_within_tolerance(tmp_path):
     from sim import reconcile as command
     code = command.main([*SHORT, "envelope.tolerance=1.0", "envelope.part_tolerance=1.0", "--out", str(tmp_path)])

@@ -12,9 +12,11 @@ with evidence; 1 when one is not (the reconciliation can fail); 2 for bad input.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..analysis.reconciliation import failures, parts, reconcile
+from ..common.errors import ConfigError
 from ..inputs.config import load
 from ..inputs.prepare import prepare
 from ..jobs.experiment import Experiment
@@ -30,13 +32,17 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="results folder (default results/reconciliation)")
     args = parser.parse_args(argv)
     overrides = ["run.replications=10", *args.overrides]
-    cfg = load(overrides)
-    if not cfg.get("envelope"):
-        print(f"nothing to reconcile: place {cfg['place']['name']!r} has no envelope (configs/envelope/)")
+    try:                         # bad input: one line naming the key, exit 2, nothing written
+        cfg = load(overrides)
+        if not cfg.get("envelope"):
+            print(f"nothing to reconcile: place {cfg['place']['name']!r} has no envelope (configs/envelope/)")
+            return 2
+        year = int(cfg["envelope"]["base_year"])
+        overrides = [f"run.year={year}", *overrides]
+        envelope = prepare(load(overrides))["network"]["envelope"]
+    except ConfigError as error:
+        print(f"carepath: invalid configuration: {error}", file=sys.stderr)
         return 2
-    year = int(cfg["envelope"]["base_year"])
-    overrides = [f"run.year={year}", *overrides]
-    envelope = prepare(load(overrides))["network"]["envelope"]
     exp = Experiment("reconciliation", out_dir=args.out,
                      question=f"Does the modelled {year}/{(year + 1) % 100:02d} whole-system cost of {cfg['envelope']['label']} "
                               "reconcile with its budget lines, line by line and part by part?")
