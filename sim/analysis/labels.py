@@ -89,6 +89,13 @@ SAVINGS = {
     "cost_avoidance_activity": ("cost avoidance: activity", "higher"),
     "scheme_investment": ("scheme investment", "neither"),
     "freed_capacity_not_released": ("freed capacity not released (not cash)", "neither"),
+    "net_saving_average": ("net saving, avoided activity at average cost", "higher"),
+    "net_saving_optimism_adjusted": ("net saving after optimism bias, avoided activity at marginal cost", "higher"),
+    "net_saving_average_optimism_adjusted": ("net saving after optimism bias, avoided activity at average cost", "higher"),
+    "cost_avoidance_average": ("cost avoidance, avoided activity at average cost", "higher"),
+    "provider_income_lost": ("providers' income lost: avoided activity at its average price", "neither"),
+    "activity_priced": ("activity paid per unit, at average prices", "neither"),
+    "fixed_in_short_run": ("part of the activity paid per unit not saved in the short run (1 - marginal share)", "neither"),
 }
 PAYERS = {"nhs": "the NHS", "council": "the council"}
 WORDS = {"ae": "A&E", "ic": "intermediate care", "gp": "GP", "sdec": "SDEC", "utc": "UTC", "spa": "SPA",

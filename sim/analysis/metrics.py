@@ -50,7 +50,7 @@ from .service_statistics import (
     sojourns_by_destination,
     statistics_by_mode,
 )
-from .system_cost import SystemCost
+from .system_cost import PAYERS, SystemCost
 
 METRIC_KEYS = {"service", "sink", "stream", "ratio", "stat", "origins", "exclude_origins", "to", "exclude_to",
                "arrival_modes", "exclude_arrival_modes", "months", "scale", "label", "unit",
@@ -114,6 +114,7 @@ class MetricSet:
         self.metrics = dict(network.get("metrics") or {})
         self.cost_lines = list(network.get("cost_lines") or [])
         self.unit_costs = {k: v for k, v in (costs or {}).items() if str(k).endswith("_gbp")}
+        self.marginal_share = dict((costs or {}).get("marginal_share") or {})
         self.price_factor = _price_factor(costs or {})
         for name, spec in self.metrics.items():
             self._check_metric(name, spec)
@@ -279,6 +280,8 @@ class MetricSet:
             return
         settings: dict[str, float] = {}
         commissioners: dict[str, float] = {}
+        per_unit = dict.fromkeys(PAYERS, 0.0)         # activity paid per unit at average prices, by payer
+        fixed_short_run = dict.fromkeys(PAYERS, 0.0)  # the part of it paid whether or not the activity happens
         for line in self.cost_lines:
             if "annual_gbp" in line:
                 cost = float(line["annual_gbp"]) * self.period / 365.0
@@ -289,6 +292,15 @@ class MetricSet:
             cost *= self.price_factor
             settings[line["setting"]] = settings.get(line["setting"], 0.0) + cost
             commissioners[line["commissioner"]] = commissioners.get(line["commissioner"], 0.0) + cost
+            share = self.marginal_share.get(line.get("unit_cost"))
+            if share is not None and line["commissioner"] in per_unit:
+                per_unit[line["commissioner"]] += cost
+                fixed_short_run[line["commissioner"]] += (1.0 - float(share)) * cost
+        for payer in PAYERS:
+            out[f"activity_priced_{payer}_gbp"] = per_unit[payer]
+            out[f"fixed_in_short_run_{payer}_gbp"] = fixed_short_run[payer]
+        out["activity_priced_gbp"] = sum(per_unit.values())
+        out["fixed_in_short_run_gbp"] = sum(fixed_short_run.values())
         total = sum(settings.values())
         for setting, cost in settings.items():
             out[f"cost_{setting}_gbp"] = cost
