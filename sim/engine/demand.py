@@ -215,10 +215,15 @@ class ArrivalStream:
         env.call_later(self._times[self._i] - env.now, self._arrive_call)
 
     def _arrive(self, _):
-        person = self._people[self._i]     # (locality, age band, risk tier, residence): the registry's key
-        site = None if self._sites is None else self._sites[self._i]
-        self._i += 1
-        self._schedule_next()
+        i = self._i
+        person = self._people[i]     # (locality, age band, risk tier, residence): the registry's key
+        site = None if self._sites is None else self._sites[i]
+        self._i = i = i + 1
+        times, env = self._times, self.env
+        if i < len(times):           # the next arrival is in this chunk: schedule it without a call
+            env.call_later(times[i] - env.now, self._arrive_call)
+        else:
+            self._schedule_next()
         self.generated += 1
         if self.crisis:
             mass = self.registry.mass.get(person)
