@@ -107,7 +107,7 @@ class Model:
 
     def _record_day(self):
         for name, service in self.services.items():
-            place, blocked, waiting, _, surge, corridor = service.areas()
+            place, blocked, waiting, surge, corridor = service.daily_areas()
             row = self._daily[name]
             row[0].append(place)
             row[1].append(waiting)
