@@ -221,7 +221,7 @@ def measure(quick: bool = False, repeats: int = 3, log=print) -> pd.DataFrame:
     ratios = engine_ratios(2000.0 if quick else 20000.0, repeats)
     add("engine_vs_simpy_ratio", ratios["engine_vs_simpy_ratio"], "x SimPy throughput")
     add("engine_vs_ciw_ratio", ratios["engine_vs_ciw_ratio"], "x Ciw throughput")
-    add("engine_vs_heapq_ratio", ratios["engine_vs_heapq_ratio"], "x bare heapq loop throughput")
+    add("engine_vs_heapq_ratio", ratios["engine_vs_heapq_ratio"], "x bare heapq loop")
     add("carepath_mmc_patients_per_second", ratios["carepath_patients_per_second"], "patients / s")
     slope, times = scaling_exponent([0.25, 0.5, 1.0, 2.0, 4.0], 30.0 if quick else 120.0, repeats)
     add("population_scaling_exponent", slope, "d log t / d log N")
