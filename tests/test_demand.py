@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from sim.engine.calendar import Calendar
+from sim.engine.demand import choose_cells
 from sim.engine.model import Model
 from sim.engine.population import AGE_BANDS, RISK_TIERS
 
@@ -84,3 +85,12 @@ def test_streams_end_at_the_horizon():
     _, _, times = arrivals({"rate_per_day": 50.0}, horizon=30.0)
     assert times.max() < 30.0 and times.min() >= 0.0
     assert np.all(np.diff(times) >= 0)
+
+
+@pytest.mark.parametrize("n", [0, 1, 63, 5000])
+def test_cells_are_drawn_as_numpy_choice_draws_them(n):
+    weights = np.random.default_rng(7).random(48) * (np.arange(48) % 5 > 0)    # some cells have nobody
+    p = weights / weights.sum()
+    ours = choose_cells(np.random.default_rng(11), p, n)
+    numpys = np.random.default_rng(11).choice(len(p), size=n, p=p)
+    assert ours.dtype == numpys.dtype and np.array_equal(ours, numpys)

@@ -107,7 +107,7 @@ class Model:
 
     def _record_day(self):
         for name, service in self.services.items():
-            place, blocked, waiting, _, surge, corridor = service.areas()
+            place, blocked, waiting, surge, corridor = service.daily_areas()
             row = self._daily[name]
             row[0].append(place)
             row[1].append(waiting)
@@ -158,8 +158,9 @@ class Model:
             raise OverloadError(f"replication {self.replication} passed run.max_seconds={self.max_seconds} on day "
                                 f"{self.env.now:.0f} of {self.horizon:g}: queues are probably growing without bound")
 
-    def run(self) -> dict:
-        """Run to the horizon; return statistics for the results period and the ledger."""
+    def run(self, observe=None) -> dict:
+        """Run to the horizon; return statistics for the results period and the ledger.  With ``observe``,
+        each scheduled call is made through it (:meth:`sim.engine.clock.Clock.run_observed`: a profiler)."""
         self._started = time.perf_counter()
         for stream in self.network.arrivals.values():
             stream.start()
@@ -173,7 +174,10 @@ class Model:
         self._month_days = self._first_days_of_months()
         for index, (day, _, _) in enumerate(self.later_years):
             self.env.call_later(day, self._new_year, index)
-        self.env.run(until=self.horizon)
+        if observe is None:
+            self.env.run(until=self.horizon)
+        else:
+            self.env.run_observed(self.horizon, observe)
         self._record_day()   # the last (possibly partial) day ends at the horizon
         end = self._snapshot()
         warm = self._warm if self._warm is not None else end

@@ -50,7 +50,7 @@ class Patient:
     )
 
     def __init__(self, pid, age_band, locality, site, risk_tier, care_home, arrival_mode, origin, now, balks=False,
-                 place=None, patience=None, renege_to=None):
+                 place=None, patience=None, renege_to=None, month=None):
         self.id = pid
         self.age_band = age_band
         self.locality = locality
@@ -64,15 +64,15 @@ class Patient:
         self.patience = patience    # how long they will wait for their first place (a distribution), if limited
         self.renege_to = renege_to  # where they go when that patience runs out
         self.origin = origin        # the stream or service the patient last came from
-        self.joined = now           # when the patient joined the service now being sought
-        self.entered = now          # when the patient arrived at the service now occupied
-        self.admitted = now         # when the patient took the place now held
-        self.finished = now         # when the patient finished service (start of any blocking)
+        # joined: when the patient joined the service now being sought; entered: arrived at the service
+        # now occupied; admitted: took the place now held; finished: finished service (the start of any
+        # blocking); first_arrival: the current episode of care began.  One chained store is one load.
+        self.joined = self.entered = self.admitted = self.finished = self.first_arrival = now
         self.last_discharge = -1e18  # when the patient last left a service that counts readmissions
-        self.first_arrival = now    # when the current episode of care began
-        self.month = None           # the month it began (set by the factory and on a return)
-        self.next_node = None       # the next destination, when a service chooses it as service starts
-        self.heading = None         # where the patient is going next (set where sojourns are judged by destination)
+        self.month = month          # the month the episode began (set again on a return)
+        # where the patient goes next: chosen as service starts (next_node) where a service does that, and
+        # its name (heading) where sojourns are judged by destination
+        self.next_node = self.heading = None
         self.in_corridor = False    # boarding in a corridor: finished, waiting to move on, without a place
         self.longer_stay = None     # (service, factor): their next stay there is longer (back sicker, sim.engine.sink)
         self.registered = 0.0       # the crisis reduction of the caseload the patient is on (sim.engine.caseload)
@@ -94,10 +94,12 @@ class Patients:
             place=None) -> Patient:
         """A new patient arriving now; ``site`` defaults to their locality's one site, ``place`` to the site's."""
         self.created += 1
-        patient = Patient(self.created, age_band, locality, self.site_of[locality] if site is None else site, risk_tier,
-                          care_home, arrival_mode, origin, self.env.now, balks, place)   # positional: a keyword costs a dict a call
-        patient.month = self.month_now()
-        return patient
+        now = self.env.now
+        day, months = int(now), self.months
+        # positional: a keyword costs a dict a call
+        return Patient(self.created, age_band, locality, self.site_of[locality] if site is None else site, risk_tier,
+                       care_home, arrival_mode, origin, now, balks, place, None, None,
+                       months[day] if day < len(months) else None)
 
     def month_now(self) -> str | None:
         day = int(self.env.now)

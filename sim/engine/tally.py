@@ -67,12 +67,23 @@ class Tally:
     def areas(self) -> tuple[float, ...]:
         """Time integrals so far of places in use, blocked places, waiting list, capacity, escalation
         places and corridor patients (in the order of ``AREAS``)."""
+        place, blocked, waiting, surge, corridor = self.daily_areas()
+        capacity = math.nan if self.unlimited else self.capacity * self.env.now - self._tw_capacity
+        return place, blocked, waiting, round(capacity, 6) if capacity else capacity, surge, corridor
+
+    def daily_areas(self) -> tuple[float, ...]:
+        """The time integrals the model records every day: places in use, blocked places, waiting list,
+        escalation places and corridor patients (``AREAS`` but capacity)."""
         now = self.env.now
-        # Rounded to a millionth of a day: the sums cancel exactly in theory, not in floating point.
-        return (round(self.in_place * now - self._tw_place, 6), round(self.blocked * now - self._tw_blocked, 6),
-                round(self.waiting * now - self._tw_waiting, 6),
-                math.nan if self.unlimited else round(self.capacity * now - self._tw_capacity, 6),
-                round(self.surge * now - self._tw_surge, 6), round(self.corridor * now - self._tw_corridor, 6))
+        place, blocked = self.in_place * now - self._tw_place, self.blocked * now - self._tw_blocked
+        waiting, surge = self.waiting * now - self._tw_waiting, self.surge * now - self._tw_surge
+        corridor = self.corridor * now - self._tw_corridor
+        # Rounded to a millionth of a day: the sums cancel exactly in theory, not in floating point.  A zero
+        # is left as it is (rounding keeps it): most services never block, escalate or open a corridor.
+        # Rounding is most of the cost of a day's record.
+        return (round(place, 6) if place else place, round(blocked, 6) if blocked else blocked,
+                round(waiting, 6) if waiting else waiting, round(surge, 6) if surge else surge,
+                round(corridor, 6) if corridor else corridor)
 
     def snapshot(self) -> dict:
         """All monotone statistics now, time integrals included."""
