@@ -8,6 +8,8 @@ them.
 """
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -20,7 +22,7 @@ import seaborn as sns
 
 from ..common.errors import check_names
 from ..common.files import atomic_write
-from .statistics import t_interval
+from .statistics import bounded_interval
 
 PALETTE = "colorblind"
 DPI = 150
@@ -44,10 +46,11 @@ def save(fig, path: Path, caption: str) -> Path:
 
 
 def _bands(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
-    """Mean and 95% t-interval of ``value`` over replications, for each combination of ``by``."""
+    """Mean and 95% interval of ``value`` over replications, for each combination of ``by``: the daily
+    measures (places in use, waiting lists) are never below zero, and neither are their bands."""
     rows = []
     for key, group in frame.groupby(list(by), sort=True):
-        mean, low, high, n = t_interval(group[value].to_numpy())
+        mean, low, high, n = bounded_interval(group[value].to_numpy(), (0.0, math.inf))
         key = key if isinstance(key, tuple) else (key,)
         rows.append((*key, mean, low, high, n))
     return pd.DataFrame(rows, columns=[*by, "mean", "ci_low", "ci_high", "n"])
