@@ -9,7 +9,6 @@ them.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 

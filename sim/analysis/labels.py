@@ -9,9 +9,10 @@ The metrics the model generates for every service, cost line, place and budget l
 the tables below, with the service's own ``label`` put in (``acute.wait_mean`` -> "General and acute
 beds: mean wait", days).  ``direction`` is ``higher`` (more is better), ``lower`` (less is better) or
 ``neither``.  A label's unit also says what values the metric can take (:attr:`Label.bounds`), which
-its interval respects (:func:`sim.analysis.statistics.bounded_interval`).  :func:`describe` gives one metric's :class:`Label`, :func:`metric_table` a table of them
-(``metrics.csv`` beside each run's ``summary.csv``), :func:`unlabelled` the metrics of a network whose
-config gives no label or unit of its own.
+its interval respects (:func:`sim.analysis.statistics.bounded_interval`).  :func:`describe` gives one
+metric's :class:`Label`, :func:`metric_table` a table of them (``metrics.csv`` beside each run's
+``summary.csv``), :func:`unlabelled` the metrics of a network whose config gives no label or unit of its
+own.
 """
 from __future__ import annotations
 
