@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -120,6 +122,8 @@ def test_summary_intervals_follow_each_metrics_kind():
     ("ae.occupancy_pct", (0.0, 100.0)), ("ae.p_wait", (0.0, 1.0)), ("acute.wait_mean", (0.0, math.inf)),
     ("total_cost_gbp", (0.0, math.inf)), ("net_saving_gbp", (-math.inf, math.inf)),
     ("places_added.acute", (-math.inf, math.inf)), ("queue_growth_acute", (-math.inf, math.inf)),
-    ("unstable_acute", (0.0, 1.0))])
+    ("unstable_acute", (0.0, 1.0)), ("acute_delayed_bed_days", (0.0, math.inf)), ("nel_admissions", (0.0, math.inf)),
+    ("made_up_thing", (-math.inf, math.inf))])
 def test_a_metrics_bounds_come_from_its_kind(metric, bounds):
-    assert describe(metric).bounds == bounds
+    network = yaml.safe_load((Path(__file__).parent.parent / "configs/network/integrated_care.yaml").read_text())
+    assert describe(metric, network).bounds == bounds

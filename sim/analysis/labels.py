@@ -29,8 +29,9 @@ from .metrics import SERVICE_STATISTICS
 DIRECTIONS = ("higher", "lower", "neither")
 PERCENT = "%"
 POUNDS = "£"
-#: units of a count, a level or a length of time: never below zero
-NON_NEGATIVE = ("patients", "places", "place-days", "patient-days", "days")
+#: units of a figure that may take either sign (every other unit but money counts something: patients,
+#: places, bed-days, admissions, days)
+UNBOUNDED_UNITS = ("", "ratio")
 #: units of a proportion or a share of replications: from 0 to 1
 PROPORTIONS = ("proportion (0-1)", "share of replications (0-1)")
 
@@ -117,17 +118,18 @@ class Label:
     @property
     def bounds(self) -> tuple[float, float]:
         """``(lowest, highest)`` the metric can take, by its kind: 0 to 100 for a percentage, 0 to 1 for a
-        proportion, at least 0 for a count, level or time and for a cost (money whose less is better);
-        unbounded for a saving, a ratio, and a ``signed`` change (places added, a waiting list's growth)."""
+        proportion, at least 0 for a cost (money whose less is better) and for a count, level or time (any
+        other unit: patients, places, bed-days, days); unbounded for a saving, a ratio, a metric with no
+        unit, and a ``signed`` change (places added, a waiting list's growth)."""
         if self.signed:
             return -math.inf, math.inf
         if self.unit == PERCENT:
             return 0.0, 100.0
         if self.unit in PROPORTIONS:
             return 0.0, 1.0
-        if self.unit in NON_NEGATIVE or (self.unit == POUNDS and self.direction == "lower"):
-            return 0.0, math.inf
-        return -math.inf, math.inf
+        if self.unit == POUNDS:
+            return (0.0, math.inf) if self.direction == "lower" else (-math.inf, math.inf)
+        return (-math.inf, math.inf) if self.unit in UNBOUNDED_UNITS else (0.0, math.inf)
 
 
 def words(name: str) -> str:
