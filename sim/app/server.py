@@ -22,7 +22,7 @@ from functools import lru_cache
 from shiny import reactive, render, req, ui
 from shiny.types import SilentException
 
-from . import checks, choices, downloads, limits, results
+from . import checks, choices, downloads, limits, results, spread
 from .jobs import DONE, FAILED, Pool
 from .page import group_id, setting_input
 from .views import confirm_view, problems_view, status_view, styled
@@ -47,6 +47,7 @@ class Basis:
 
 def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
     by_name = {g.name: g for g in groups}
+    study = spread.load()
 
     def server(input, output, session):
         jobs = {"run": reactive.Value(None), "reference": reactive.Value(None)}
@@ -228,6 +229,10 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             run = await this_run()
             return results.report.headline_metrics(run.config["network"], run.summary["metric"])
 
+        def spread_of(run):
+            year = shown_year() or int(run.config["run"]["year"])
+            return spread.for_run(run.overrides, run.config["scenario"].get("name", ""), year, study)
+
         def shown_year() -> int | None:
             return int(input.year_shown()) if "year_shown" in input and input.year_shown() else None
 
@@ -295,8 +300,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         async def headline():
             run = await this_run()
             req(run is not None)
-            place, scenario = run.config["place"].get("name"), run.config["scenario"].get("name")
-            table = results.headline(run, shown_year(), results.uncertainty(place, scenario, shown_year()))
+            table = results.headline(run, shown_year(), spread_of(run))
             n = int(run.summary["replications"].max())
             return styled(table, f"Headline figures: mean of {n} replications and 95% interval")
 
@@ -304,10 +308,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         async def headline_note():
             run = await this_run()
             req(run is not None)
-            if not results.UNCERTAINTY.is_file():
-                return None
-            return ui.p("P10 and P90: the uncertainty analysis (results/uncertainty/psa_summary.csv), the spread "
-                        "of each figure over the plausible ranges of the parameters.", class_="small text-muted")
+            return ui.p(study.describe(), class_="small text-muted") if spread_of(run) is not None else None
 
         @render.ui
         async def service_choice():
