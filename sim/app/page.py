@@ -15,7 +15,7 @@ from shiny import ui
 from .choices import MULTIPLE, Group, Setting, years
 
 TITLE = "carepath: health and care pathways"
-RESULT_TABS = ("Headline", "Over time", "Costs", "Compare", "Downloads")
+RESULT_TABS = ("Headline", "Over time", "Costs", "Compare", "Pathway", "Downloads")
 #: marks each field the server names (input id -> problem) as invalid, the problem beside it and read out
 #: as its description; a mark goes when its field changes or the next check clears it
 FIELD_PROBLEMS = """
@@ -155,6 +155,7 @@ def main_area(groups: list[Group]) -> list:
                                 class_="d-flex gap-3"),
                          ui.div(ui.output_ui("reference_status"), role="status", aria_live="polite"),
                          ui.output_table("comparison"), ui.output_plot("forest", height="440px")),
+            ui.nav_panel("Pathway", ui.output_ui("pathway")),
             ui.nav_panel("Downloads", ui.output_ui("downloads")),
             id="tabs",
         ),

@@ -22,7 +22,7 @@ from functools import lru_cache
 from shiny import reactive, render, req, ui
 from shiny.types import SilentException
 
-from . import checks, choices, downloads, limits, results, spread
+from . import checks, choices, downloads, limits, pathway_tab, results, spread
 from .jobs import DONE, FAILED, Pool
 from .page import group_id, setting_input
 from .views import confirm_view, problems_view, status_view, styled
@@ -371,6 +371,10 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             return results.forest_figure(table, await headline_names(), reference_name(), shown_year(),
                                          (await this_run()).config)
 
-        downloads.register(jobs["run"], seen["run"], this_run, paired, reference_name)
+        async def chosen_config() -> dict:
+            return (await asyncio.to_thread(_composed, tuple(choices.group_overrides(chosen_groups()))))[1]
+
+        pathway_tab.register(this_run, chosen_config)
+        downloads.register(jobs, seen["run"], this_run, paired, reference_name)
 
     return server
