@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("shiny")
 pytest.importorskip("playwright.sync_api")
 
-from tests.test_app import app, browser, download, open_page, run, short_runs  # noqa: E402, F401  (fixtures too)
+from tests.test_app import app, browser, download, open_page, run, short_runs  # noqa: F401  (fixtures too)
 
 SCREENSHOTS = os.environ.get("CAREPATH_SCREENSHOTS")
 NUMBER = r"-?[\d,]+(?:\.\d+)?"
