@@ -90,3 +90,33 @@ def test_results_read_with_labels_units_bounded_intervals_and_the_pathway(browse
     report = download(page, "download_report_html", tmp_path).read_text()
     assert "against do_nothing" in report and "A&amp;E patients within 4 hours" in report and "carepath run" in report
     assert download(page, "download_report_pdf", tmp_path).read_bytes().startswith(b"%PDF")
+
+
+def test_settings_saved_from_the_page_load_back_into_its_fields(browser, app, tmp_path):  # noqa: F811
+    page = open_page(browser, app)
+    page.get_by_role("button", name="Scenario", exact=True).click()
+    page.locator("#group_scenario").select_option("uk_comparator")
+    # the scenario's levers drawn: its place counts are redrawn with them, so a value typed now stays
+    page.get_by_role("button", name="Levers", exact=True).click()
+    page.locator("[id^=set_scenario__levers]").first.wait_for(timeout=60_000)
+    page.get_by_role("spinbutton", name="General and acute beds").fill("480")
+    short_runs(page)
+    saved = download(page, "download_settings", tmp_path)
+    text = saved.read_text()
+    assert "carepath: settings" in text and "capacity.acute_beds=480" in text and "scenario=uk_comparator" in text
+
+    page = open_page(browser, app)                       # a new session, every field at its default
+    page.locator("#settings_upload").set_input_files(str(saved))
+    page.wait_for_function("document.getElementById('group_scenario').value === 'uk_comparator'", timeout=60_000)
+    page.wait_for_function("document.querySelector('[id=\"set_capacity__acute_beds\"]') && "
+                           "document.querySelector('[id=\"set_capacity__acute_beds\"]').value === '480'", timeout=60_000)
+    page.get_by_role("button", name="Run settings").click()
+    assert page.get_by_role("spinbutton", name="Replications").input_value() == "2"
+    assert page.get_by_role("textbox", name="Other settings").input_value() == "run.horizon_days=30 run.warmup_days=5"
+    shoot(page, "settings")
+
+    bad = tmp_path / "notes.yaml"
+    bad.write_text("shopping: [milk]\n")
+    page.locator("#settings_upload").set_input_files(str(bad))
+    page.get_by_role("alert").get_by_text("no 'carepath: settings' line").wait_for(timeout=60_000)
+    assert page.locator("#group_scenario").input_value() == "uk_comparator"           # the page left as it was

@@ -120,6 +120,14 @@ def sidebar(groups: list[Group], run_defaults: dict) -> ui.Sidebar:
             ui.input_action_button("cancel", "Cancel", class_="btn-outline-secondary"),
             class_="d-flex gap-2",
         ),
+        ui.div(
+            ui.download_button("download_settings", "Save settings", class_="btn-outline-primary btn-sm"),
+            ui.input_file("settings_upload", ui.span("Load settings", about(
+                "A settings file saved by Save settings (settings.yaml: the overrides of carepath run): its choices "
+                "fill the page's fields, ready to run.", "loading settings")), accept=[".yaml", ".yml"],
+                button_label="Choose a file", width="100%"),
+            class_="mt-2",
+        ),
         width=380, title="Choose", open="always",
     )
 

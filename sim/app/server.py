@@ -22,7 +22,7 @@ from functools import lru_cache
 from shiny import reactive, render, req, ui
 from shiny.types import SilentException
 
-from . import checks, choices, downloads, limits, pathway_tab, results, spread
+from . import checks, choices, downloads, limits, pathway_tab, results, settings_file, spread
 from .jobs import DONE, FAILED, Pool
 from .page import group_id, setting_input
 from .views import confirm_view, problems_view, status_view, styled
@@ -57,6 +57,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         pending = reactive.Value(None)           # (overrides, seconds) of a long run waiting to be confirmed
         fields: dict[str, str] = {}              # setting key -> its input id, as last asked for
         basis = reactive.Value(None)
+        loaded = reactive.Value(({}, {}))          # the chosen groups and the values a loaded settings file gave
         reference_name = reactive.Value("")
         session.on_ended(lambda: pool.cancel_session(session.id))
 
@@ -64,12 +65,18 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             return {g.name: list(input[group_id(g)]() or []) if g.name in choices.MULTIPLE else input[group_id(g)]()
                     for g in groups}
 
-        @reactive.calc
-        async def settings():
-            chosen = chosen_groups()
-            raw, resolved = await asyncio.to_thread(_composed, tuple(choices.group_overrides(chosen)))
+        def settings_for(chosen: dict):
+            raw, resolved = _composed(tuple(choices.group_overrides(chosen)))
             return (choices.capacity_settings(raw, resolved),
                     choices.lever_settings(resolved, str(chosen.get("scenario", ""))))
+
+        @reactive.calc
+        async def settings():
+            return await asyncio.to_thread(settings_for, chosen_groups())
+
+        def loaded_values() -> dict:
+            chosen, values = loaded.get()
+            return values if chosen == chosen_groups() else {}
 
         def run_overrides() -> list[str]:
             out = []
@@ -269,12 +276,13 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         @render.ui
         async def capacities():
             capacities, _ = await settings()
-            return [setting_input(s) for s in capacities]
+            return [setting_input(s, loaded_values().get(s.key)) for s in capacities]
 
         @render.ui
         async def levers():
             _, levers = await settings()
-            return [setting_input(s) for s in levers] or ui.p("This scenario has no levers.", class_="small text-muted")
+            shown = [setting_input(s, loaded_values().get(s.key)) for s in levers]
+            return shown or ui.p("This scenario has no levers.", class_="small text-muted")
 
         @render.ui
         async def year_choice():
@@ -375,6 +383,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             return (await asyncio.to_thread(_composed, tuple(choices.group_overrides(chosen_groups()))))[1]
 
         pathway_tab.register(this_run, chosen_config)
+        settings_file.register(input, groups, run_defaults, page_overrides, settings_for, loaded, shown_problems["run"])
         downloads.register(jobs, seen["run"], this_run, paired, reference_name)
 
     return server
