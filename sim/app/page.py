@@ -149,7 +149,8 @@ def main_area(groups: list[Group]) -> list:
         ui.div(ui.output_table("what_ran"), id="what-ran"),
         ui.output_ui("year_choice"),
         ui.navset_card_tab(
-            ui.nav_panel("Headline", ui.output_ui("warnings"), ui.output_table("headline"), ui.output_ui("headline_note")),
+            ui.nav_panel("Headline", ui.output_ui("warnings"), ui.output_table("headline"), ui.output_ui("headline_note"),
+                         ui.output_table("sites")),
             ui.nav_panel("Over time",
                          ui.div(ui.output_ui("service_choice"), ui.output_ui("measure_choice"), class_="d-flex gap-3"),
                          ui.output_plot("over_time", height="420px")),

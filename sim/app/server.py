@@ -22,6 +22,7 @@ from functools import lru_cache
 from shiny import reactive, render, req, ui
 from shiny.types import SilentException
 
+from ..analysis.sites import by_site
 from . import checks, choices, downloads, limits, pathway_tab, results, settings_file, spread
 from .jobs import DONE, FAILED, Pool
 from .page import group_id, setting_input
@@ -317,6 +318,14 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             run = await this_run()
             req(run is not None)
             return ui.p(study.describe(), class_="small text-muted") if spread_of(run) is not None else None
+
+        @render.table
+        async def sites():
+            run = await this_run()
+            req(run is not None)
+            table = by_site(run.summary, run.config, shown_year())
+            req(not table.empty)
+            return styled(table, "Headline figures by acute site: mean and 95% interval")
 
         @render.ui
         async def service_choice():

@@ -40,6 +40,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 
 from ..analysis import figures, labels, report
 from ..analysis.comparison import paired_comparison
+from ..analysis.sites import by_site
 from ..common.files import atomic_write
 from .cache import load_results
 
@@ -65,6 +66,7 @@ class Page:
     caption: str
     headline: pd.DataFrame
     figures: list[tuple[str, bytes]]        # (caption, PNG)
+    sites: pd.DataFrame | None = None       # the headline by acute site, for a place with several
 
 
 def overrides_of(out_dir: Path, manifest: Mapping[str, Any]) -> list[str]:
@@ -197,7 +199,7 @@ def build(out_dir: Path | str, reference_dir: Path | str | None = None) -> Page:
     title = f"carepath: {place}, {financial_years(years)}, {scenario}"
     if reference_dir is None:
         return Page(title, what_ran(config, overrides), command(overrides), caption,
-                    headline_table(results.summary, config), shown)
+                    headline_table(results.summary, config), shown, by_site(results.summary, config))
     theirs, their_overrides = load(reference_dir)
     if theirs.config["network"].get("name") != config["network"].get("name"):
         raise NotARun(f"{reference_dir}: a run of another network ({theirs.config['network'].get('name')}), not comparable")
@@ -223,22 +225,29 @@ img{max-width:100%}figcaption,.caption{color:#555;font-size:.85rem}.metric{color
 NUMERIC = ("mean", "this run", "reference", "difference", "95% interval", "change")
 
 
+def html_table(table: pd.DataFrame, table_id: str) -> str:
+    """A table as HTML: numbers to the right, the machine names in grey."""
+    head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
+    body = "".join("<tr>" + "".join(
+        f'<td class="{"n" if c in NUMERIC else "metric" if c == "metric" else ""}">{escape(str(v))}</td>'
+        for c, v in row.items()) + "</tr>" for _, row in table.iterrows())
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def html(page: Page) -> str:
     """The page as one self-contained HTML document."""
     ran = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in page.what_ran)
-    head = "".join(f"<th>{escape(c)}</th>" for c in page.headline.columns)
-    body = "".join("<tr>" + "".join(
-        f'<td class="{"n" if c in NUMERIC else "metric" if c == "metric" else ""}">{escape(str(v))}</td>'
-        for c, v in row.items()) + "</tr>" for _, row in page.headline.iterrows())
+    sites = ""
+    if page.sites is not None and not page.sites.empty:
+        sites = "<h2>By acute site</h2>" + html_table(page.sites, "sites") + "\n"
     shown = "".join(f'<figure><img alt="{escape(caption)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
                     f"<figcaption>{escape(caption)}</figcaption></figure>" for caption, png in page.figures)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(page.title)}</title>'
             f"<style>{STYLE}</style></head><body>\n<h1>{escape(page.title)}</h1>\n"
             f'<h2>What was run</h2><table id="what-ran">{ran}</table>\n'
             f'<p>The same numbers from the command line:</p><pre id="command">{escape(page.command)}</pre>\n'
-            f'<h2>Headline</h2><p class="caption">{escape(page.caption)}</p>'
-            f'<table id="headline"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n'
-            f"<h2>Figures</h2>{shown}\n</body></html>\n")
+            f'<h2>Headline</h2><p class="caption">{escape(page.caption)}</p>{html_table(page.headline, "headline")}\n'
+            f"{sites}<h2>Figures</h2>{shown}\n</body></html>\n")
 
 
 def sheet(page: Page):
