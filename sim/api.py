@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .analysis import figures, labels
+from .analysis import figures, labels, pathway_diagram
 from .analysis.comparison import paired_comparison
 from .common import progress as terminal
 from .common.errors import ConfigError, ConfigErrors, check_names
@@ -111,6 +111,11 @@ class Run:
         """``metric, label, unit, direction`` for every metric of the summary: what each is in words, its unit,
         and whether higher or lower is better (``metrics.csv`` beside ``summary.csv``)."""
         return labels.metric_table(self.config, self.summary["metric"])
+
+    def pathway_svg(self) -> str:
+        """The pathway this run ran, as an SVG diagram (``IPython.display.SVG(run.pathway_svg())`` shows it in a
+        notebook; ``carepath pathway`` draws it from the command line)."""
+        return pathway_diagram.diagram(self.config["network"])
 
     def plot_compare(self, baseline: Run, metrics: Sequence[str], title: str = "Change from the baseline"):
         """Each metric's difference from ``baseline`` with its 95% interval, named by its label."""
