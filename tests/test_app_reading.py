@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("shiny")
 pytest.importorskip("playwright.sync_api")
 
-from tests.test_app import app, browser, download, open_page, run, short_runs  # noqa: F401  (fixtures too)
+from tests.test_app import app, beds, browser, download, open_page, run, short_runs  # noqa: F401  (fixtures too)
 
 SCREENSHOTS = os.environ.get("CAREPATH_SCREENSHOTS")
 NUMBER = r"-?[\d,]+(?:\.\d+)?"
@@ -45,6 +45,7 @@ def value(text: str) -> float:
 
 def test_results_read_with_labels_units_bounded_intervals_and_the_pathway(browser, app, tmp_path):  # noqa: F811
     page = open_page(browser, app)
+    beds(page).fill("480")                               # fewer acute beds than the reference: changes to read
     short_runs(page)
     run(page)
 
@@ -84,6 +85,7 @@ def test_results_read_with_labels_units_bounded_intervals_and_the_pathway(browse
     compared = cells(page, "#comparison")
     assert {"measure", "unit", "difference", "95% interval", "change", "better or worse"} <= set(compared[0])
     assert any(r["unit"] == "%" and r["change"].endswith("points") for r in compared)
+    assert any(r["better or worse"].startswith(("better", "worse")) for r in compared)
     shoot(page, "compare")
 
     page.get_by_role("tab", name="Downloads").click()
