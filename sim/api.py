@@ -103,8 +103,14 @@ class Run:
         return diff.loc[metrics]
 
     def plot_occupancy(self, services: Iterable[str], capacity: dict[str, float] | None = None):
-        """Places in use each day (mean over replications, 95% band) for the given services."""
-        return figures.occupancy_over_time(self.daily, list(services), capacity)
+        """Places in use each day (mean over replications, 95% band) for the given services, each with its
+        places as a dashed line: the places this run had (``capacity`` draws others)."""
+        services = list(services)
+        if capacity is None:
+            configured = self.config["network"].get("services") or {}
+            capacity = {s: configured[s]["capacity"] for s in services
+                        if isinstance((configured.get(s) or {}).get("capacity"), (int, float))}
+        return figures.occupancy_over_time(self.daily, services, capacity)
 
     @property
     def labels(self) -> pd.DataFrame:
