@@ -44,7 +44,7 @@ class Run:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """``metric, mean, ci_low, ci_high, replications`` (95% t-intervals over replications)."""
+        """``metric, mean, ci_low, ci_high, replications`` (95% intervals over replications, each within its metric's bounds)."""
         return self.results.summary
 
     @property

@@ -102,8 +102,9 @@ def sidebar(groups: list[Group], run_defaults: dict) -> ui.Sidebar:
             ui.accordion_panel(
                 "Run settings",
                 ui.input_numeric("replications", ui.span("Replications", about(
-                    "Independent runs with different random numbers; the intervals are 95% t-intervals over "
-                    f"them (run.replications, default {run_defaults['replications']}).", "replications")),
+                    "Independent runs with different random numbers; the intervals are 95% intervals over "
+                    f"them, each within its figure's possible range (run.replications, default {run_defaults['replications']}).",
+                    "replications")),
                     run_defaults["replications"], min=1, step=1, width="100%"),
                 ui.input_numeric("seed", ui.span("Seed", about(
                     "The same seed gives the same numbers on any machine (run.seed).", "the seed")),
