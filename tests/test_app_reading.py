@@ -66,6 +66,9 @@ def test_results_read_with_labels_units_bounded_intervals_and_the_pathway(browse
 
     page.get_by_role("tab", name="Over time").click()
     page.locator("#over_time img").wait_for(timeout=60_000)
+    chosen = page.locator("#services option[value='acute']")                             # services by their labels
+    chosen.wait_for(state="attached", timeout=60_000)
+    assert chosen.text_content() == "General and acute beds (acute)"
     measures = page.get_by_label("Show").inner_text()
     assert "places in use" in measures and "waiting list (patients)" in measures
     shoot(page, "over_time")

@@ -56,8 +56,10 @@ def _bands(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
 
 
 def occupancy_over_time(daily: pd.DataFrame, services: Iterable[str], capacity: dict[str, float] | None = None,
-                        measure: str = "occupancy_mean", title: str = "Daily occupancy", ylabel: str = "places in use"):
-    """Daily mean occupancy of ``services`` over the results period, with 95% bands across replications."""
+                        measure: str = "occupancy_mean", title: str = "Daily occupancy", ylabel: str = "places in use",
+                        names: Mapping[str, str] | None = None):
+    """Daily mean occupancy of ``services`` over the results period, with 95% bands across replications; each
+    service named in the legend by ``names`` (service -> words) where it has one."""
     services = [services] if isinstance(services, str) else list(services)
     check_names(services, daily["service"].unique(), "service")
     apply_style()
@@ -66,10 +68,11 @@ def occupancy_over_time(daily: pd.DataFrame, services: Iterable[str], capacity: 
     bands = _bands(data, ["service", "date"], measure)
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for colour, (service, group) in zip(sns.color_palette(PALETTE), bands.groupby("service", sort=False)):
-        ax.plot(group["date"], group["mean"], color=colour, label=service, lw=1.4)
+        name = (names or {}).get(service, service)
+        ax.plot(group["date"], group["mean"], color=colour, label=name, lw=1.4)
         ax.fill_between(group["date"], group["ci_low"], group["ci_high"], color=colour, alpha=0.25, lw=0)
         if capacity and service in capacity:
-            ax.axhline(capacity[service], color=colour, ls="--", lw=1, label=f"{service} capacity")
+            ax.axhline(capacity[service], color=colour, ls="--", lw=1, label=f"{name}: places")
     ax.set(title=title, xlabel="", ylabel=ylabel)
     ax.legend(loc="lower left", ncol=2)
     fig.autofmt_xdate()

@@ -103,14 +103,22 @@ def services(run: Run) -> list[str]:
     return list(dict.fromkeys(run.daily["service"])) if not run.daily.empty else []
 
 
+def service_labels(run: Run, names: list[str]) -> dict[str, str]:
+    """Each service by its label with its machine name beside it (``acute`` -> "General and acute beds (acute)")."""
+    described = labels.Labels(run.config)
+    return {name: f"{described.service(name)} ({name})" for name in names}
+
+
 def over_time_figure(run: Run, chosen: list[str], measure: str):
     """The daily ``measure`` of the chosen services over the results period, 95% bands across replications,
-    with each service's places as a dashed line when it draws places in use."""
+    each service by its label, with its places as a dashed line when it draws places in use."""
     services_cfg = run.config["network"].get("services") or {}
     capacity = {s: services_cfg[s]["capacity"] for s in chosen
                 if isinstance(services_cfg.get(s, {}).get("capacity"), (int, float))} if measure == "occupancy_mean" else None
     label = MEASURES.get(measure, measure)
-    return figures.occupancy_over_time(run.daily, chosen, capacity, measure=measure, title=label.capitalize(), ylabel=label)
+    described = labels.Labels(run.config)
+    return figures.occupancy_over_time(run.daily, chosen, capacity, measure=measure, title=label.capitalize(), ylabel=label,
+                                       names={s: described.service(s) for s in chosen})
 
 
 def comparison(run: Run, reference: Run, metrics: list[str]) -> pd.DataFrame:

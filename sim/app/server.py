@@ -333,7 +333,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             req(run is not None)
             names = results.services(run)
             selected = [s for s in SHOWN_SERVICES if s in names] or names[:1]
-            return ui.input_selectize("services", "Services", names, selected=selected, multiple=True)
+            return ui.input_selectize("services", "Services", results.service_labels(run, names), selected=selected, multiple=True)
 
         @render.ui
         async def measure_choice():

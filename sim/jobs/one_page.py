@@ -169,7 +169,9 @@ def occupancy_png(results, config: Mapping[str, Any]) -> tuple[str, bytes] | Non
     busiest = daily[daily["period"] == "results"].groupby("service")["occupancy_mean"].mean().nlargest(BUSIEST).index.tolist()
     services = config["network"].get("services") or {}
     capacity = {s: services[s]["capacity"] for s in busiest if isinstance((services.get(s) or {}).get("capacity"), (int, float))}
-    fig = figures.occupancy_over_time(daily, busiest, capacity, title="Places in use each day", ylabel="places in use")
+    named = labels.Labels(config)
+    fig = figures.occupancy_over_time(daily, busiest, capacity, title="Places in use each day", ylabel="places in use",
+                                      names={s: named.service(s) for s in busiest})
     return ("Places in use each day (mean over replications, 95% band); dashed: the service's places "
             "(a line above it is escalation beds in use).", _png(fig))
 
