@@ -9,8 +9,9 @@ from _common import options, run_settings
 from sim.analysis import figures
 from sim.analysis.comparison import paired_comparison
 from sim.analysis.reconciliation import reconcile
-from sim.analysis.savings import net_present_value, per_replication
+from sim.analysis.savings import net_present_value, optimism_adjusted, per_replication
 from sim.analysis.statistics import t_interval
+from sim.inputs import evidence
 from sim.inputs.config import load
 from sim.inputs.prepare import prepare
 from sim.jobs.experiment import Experiment
@@ -31,11 +32,21 @@ KEEP = ["system_cost_gbp", "system_cost_nhs_gbp", "system_cost_council_gbp", "sy
         "acute_bed_days", "acute_delayed_bed_days", "acute_escalation_bed_days", "ic_wait_days_mean",
         "social_care_wait_days_mean", "system_cost.acute_services_gbp", "scheme_cost_gbp", "capacity_change_cost_gbp",
         "ae_corridor_patients", "ae_left_without_being_seen", "acute_stays_shortened", "acute_admissions_turned_away",
-        "elective_waiting_list_end", "care_home_spot_placements", "home_care_spot_packages"]
+        "elective_waiting_list_end", "care_home_spot_placements", "home_care_spot_packages", "ae_12h_waits",
+        "ae_12h_waits_pct", "ambulance_handover_hours", "ambulance_handovers_over_1h", "ae_reattendances_7d",
+        "acute_admissions_turned_away_returned"]
 #: the services whose waiting lists must not run away in the fixed do-nothing (the elective list may: it is the backlog)
 WATCHED = ("ae", "acute", "ic_bed", "ic_home", "social_assessment", "home_care", "care_home")
 KINDS = ["net_saving_gbp", "cash_releasing_saving_gbp", "cost_avoidance_gbp", "cost_avoidance_capacity_gbp",
-         "cost_avoidance_activity_gbp", "scheme_investment_gbp", "freed_capacity_not_released_gbp"]
+         "cost_avoidance_activity_gbp", "scheme_investment_gbp", "freed_capacity_not_released_gbp",
+         "net_saving_average_gbp", "cost_avoidance_average_gbp", "provider_income_lost_gbp"]
+#: the net saving's variants: (valuation of avoided activity, optimism bias) -> its column
+VARIANTS = {("marginal", "unadjusted"): "net_saving_gbp", ("average", "unadjusted"): "net_saving_average_gbp",
+            ("marginal", "adjusted"): "net_saving_optimism_adjusted_gbp",
+            ("average", "adjusted"): "net_saving_average_optimism_adjusted_gbp"}
+#: the one headline saving of each comparator: avoided activity at marginal cost, after optimism bias, against the
+#: demand-led do-nothing, in real terms (2017/18 prices); every other variant is a row of savings_variants.csv
+HEADLINE = {"valuation": "marginal", "optimism": "adjusted", "policy": "demand_led", "terms": "real"}
 
 
 def label(scenario: str, policy: str) -> str:
@@ -69,18 +80,27 @@ def main():
     comparison = compare(reps, summary)
     exp.table("comparison", comparison, "each comparator minus a do-nothing (same policy, and the other policy's), paired by "
                                         "replication and year: differences, then the kinds of saving (difference = amount saved)")
-    npv = present_values(reps, load([])["costs"]["discount_rate"], last)
-    exp.table("npv", npv, f"net present value {fy(FIRST + 1)}-{fy(last)} of each kind of saving, discounted to {fy(FIRST)} "
-                          "at the Green Book rate (costs.discount_rate), mean and 95% interval over replications")
+    costs = load([])["costs"]
+    npv = present_values(reps, costs, last)
+    exp.table("npv", npv, f"net present value {fy(FIRST + 1)}-{fy(last)} of each kind of saving, and of the net saving "
+                          "unadjusted and after optimism bias, at marginal and average cost, discounted to "
+                          f"{fy(FIRST)} at the Green Book rate (costs.discount_rate), under every counterfactual pairing")
     growth = cost_growth(reps, last)
     exp.table("growth", growth, f"do-nothing system cost growth {fy(FIRST)} to {fy(last)}, real (2017/18 prices) and cash "
                                 "(costs.inflation_per_year), per policy, with 95% intervals")
+    variants = saving_variants(reps, costs, last)
+    exp.table("savings_variants", variants, f"each comparator's net saving in {fy(last)} and its net present value: avoided "
+                                            "activity at marginal and at average cost, before and after optimism bias, "
+                                            "against both do-nothings, in real and cash terms; `headline` marks the one "
+                                            "quoted")
+    exp.table("headline", headline_table(variants, growth),
+              "each figure the answer sets beside a published one, with the terms of both (a test checks they match)")
     base = summary[(summary["scenario"] == label("do_nothing", "fixed")) & (summary["year"] == FIRST)]
     lines = reconcile(base, prepare(load([f"run.year={FIRST}"]))["network"]["envelope"])
     exp.table("reconciliation", lines, f"{fy(FIRST)} system cost against Table 3, line by line (python -m sim.reconcile for 10 "
                                        "replications)")
     plot(exp, summary, comparison, last)
-    exp.finish(answer(summary, comparison, npv, growth, lines, last), method=METHOD)
+    exp.finish(answer(summary, comparison, variants, growth, lines, last), method=METHOD)
 
 
 def compare(reps: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
@@ -102,18 +122,92 @@ def compare(reps: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def present_values(reps: pd.DataFrame, rate: float, last: int) -> pd.DataFrame:
-    """NPV of the yearly kinds of saving of each comparator against each do-nothing, from the first scheme year."""
+def benefit_cut(comparator: str, costs) -> float:
+    """The optimism-bias cut of a comparator's benefits: ``costs.optimism_bias_benefits`` times the share of its
+    levers' effects whose evidence (configs/evidence/schemes.yaml) is an assumption or includes no effect."""
+    schemes = evidence.load()
+    statuses = []
+    for name, lever in (load([f"scenario={comparator}"])["scenario"].get("levers") or {}).items():
+        scheme = schemes.get(evidence.scheme_of(name, lever, schemes) or "")
+        for effect in lever.get("effects") or []:
+            kind, spec = next(iter(effect.items()))
+            for outcome in evidence.outcomes_of(kind, spec if isinstance(spec, dict) else {}):
+                found = scheme.effects.get(outcome) if scheme else None
+                statuses.append(found.status if found else "assumption")
+    assumed = sum(s != "estimate" for s in statuses) / len(statuses) if statuses else 0.0
+    return float(costs["optimism_bias_benefits"]) * assumed
+
+
+def amounts_by_pairing(reps: pd.DataFrame, costs):
+    """(scenario, baseline, comparator, amounts by year and replication) of every comparator against every do-nothing,
+    with the optimism-adjusted net savings."""
     wide = reps.pivot_table(index=["year", "replication"], columns=["scenario", "metric"], values="value")
-    rows = []
+    cuts = {c: benefit_cut(c, costs) for c in COMPARATORS}
     for baseline in (label("do_nothing", p) for p in POLICIES):
-        for scenario in (label(c, p) for c in COMPARATORS for p in POLICIES):
-            amounts = per_replication(wide[scenario], wide[baseline]).reset_index()
-            amounts = amounts[amounts["year"] > FIRST]
-            for kind in KINDS:
-                mean, low, high, n = net_present_value(amounts.rename(columns={kind: "value"}), rate, FIRST)
-                rows.append({"scenario": scenario, "baseline": baseline, "metric": kind, "years": f"{FIRST + 1}-{last}",
-                             "discount_rate": rate, "npv_gbp": mean, "ci_low": low, "ci_high": high, "replications": n})
+        for comparator in COMPARATORS:
+            for scenario in (label(comparator, p) for p in POLICIES):
+                amounts = per_replication(wide[scenario], wide[baseline])
+                amounts = optimism_adjusted(amounts, float(costs["optimism_bias_costs"]), cuts[comparator]).reset_index()
+                yield scenario, baseline, comparator, amounts
+
+
+def present_values(reps: pd.DataFrame, costs, last: int) -> pd.DataFrame:
+    """NPV of the yearly kinds of saving of each comparator against each do-nothing, from the first scheme year."""
+    rate = float(costs["discount_rate"])
+    rows = []
+    for scenario, baseline, _, amounts in amounts_by_pairing(reps, costs):
+        amounts = amounts[amounts["year"] > FIRST]
+        for kind in dict.fromkeys([*KINDS, *VARIANTS.values()]):
+            mean, low, high, n = net_present_value(amounts.rename(columns={kind: "value"}), rate, FIRST)
+            rows.append({"scenario": scenario, "baseline": baseline, "metric": kind, "years": f"{FIRST + 1}-{last}",
+                         "discount_rate": rate, "npv_gbp": mean, "ci_low": low, "ci_high": high, "replications": n})
+    return pd.DataFrame(rows)
+
+
+def saving_variants(reps: pd.DataFrame, costs, last: int) -> pd.DataFrame:
+    """Each comparator's net saving in the last year (% of its do-nothing's system cost) and its NPV, for every
+    valuation, optimism adjustment, counterfactual pairing (each comparator under the do-nothing's own policy) and
+    terms: cash multiplies each year's real amount by the year's price index, and its NPV discounts at the nominal
+    rate, (1 + discount) (1 + inflation) - 1, so the NPV is the same in both terms."""
+    inflation, rate = float(costs["inflation_per_year"]), float(costs["discount_rate"])
+    base_cost = reps[(reps["metric"] == "system_cost_gbp") & (reps["year"] == last)]
+    rows = []
+    for scenario, baseline, comparator, amounts in amounts_by_pairing(reps, costs):
+        policy = baseline.split("@")[1]
+        if scenario != label(comparator, policy):
+            continue
+        cost = float(base_cost[base_cost["scenario"] == baseline]["value"].mean())
+        later = amounts[amounts["year"] > FIRST]
+        for (valuation, optimism), column in VARIANTS.items():
+            for terms in ("real", "cash"):
+                index = (1.0 + inflation) ** (later["year"] - FIRST) if terms == "cash" else 1.0
+                nominal = (1.0 + rate) * (1.0 + inflation) - 1.0 if terms == "cash" else rate
+                final = later[later["year"] == last][column] * (index[later["year"] == last] if terms == "cash" else 1.0)
+                mean, low, high, n = t_interval(final.to_numpy())
+                npv = net_present_value(later.assign(value=later[column] * index), nominal, FIRST)
+                rows.append({"comparator": comparator, "scenario": scenario, "baseline": baseline, "policy": policy,
+                             "valuation": valuation, "optimism": optimism, "terms": terms, "year": last,
+                             "saving_gbp": mean, "ci_low": low, "ci_high": high,
+                             "saving_pct": 100.0 * float(later[later["year"] == last][column].mean()) / cost,
+                             "npv_gbp": npv[0], "npv_ci_low": npv[1], "npv_ci_high": npv[2], "replications": n,
+                             "headline": (valuation, optimism, policy, terms) == tuple(HEADLINE.values())})
+    return pd.DataFrame(rows)
+
+
+def headline_table(variants: pd.DataFrame, growth: pd.DataFrame) -> pd.DataFrame:
+    """The figures the answer sets beside published ones, each with its terms: the do-nothing's growth in cash beside
+    the business case's cash growth, and each comparator's headline saving as a share of the same year's cost (a
+    ratio of one year's costs, the same in real and cash terms) beside the business case's share."""
+    cash = growth.set_index(["policy", "metric", "terms"]).loc[("demand_led", "system_cost_gbp", "cash")]
+    rows = [{"figure": "do-nothing system cost growth 2017/18 to the last year, demand-led places", "model_pct": cash["growth_pct"],
+             "model_terms": "cash", "published_pct": DOCUMENT_GROWTH_PCT, "published_terms": "cash",
+             "published": "the business case's do-nothing, its 2017-2019 spending trend"},
+]
+    for row in variants[variants["headline"]].itertuples():
+        rows.append({"figure": f"{row.comparator}: headline net saving, % of the {row.baseline} system cost in {row.year}",
+                     "model_pct": -row.saving_pct, "model_terms": "same-year ratio",
+                     "published_pct": DOCUMENT_SAVING_PCT[row.comparator], "published_terms": "same-year ratio",
+                     "published": "the business case's stated reduction by 2027/28"})
     return pd.DataFrame(rows)
 
 
@@ -186,14 +280,18 @@ class _Quote:
 
 
 def fixed_years(q, scenario, last) -> str:
-    """The fixed do-nothing year by year: 4-hour performance, occupancy and what the responses to pressure carry."""
+    """The fixed do-nothing year by year: 4-hour performance and 12-hour waits, occupancy, what the responses to
+    pressure carry and what comes back of them (re-attendances, ambulance handovers over an hour)."""
     rows = []
     for year in range(FIRST, last + 1):
-        rows.append(f"{fy(year)}: 4-hour {q.level(scenario, year, 'ae_4h_pct', '{:.1f}%')}, occupancy "
+        rows.append(f"{fy(year)}: 4-hour {q.level(scenario, year, 'ae_4h_pct', '{:.1f}%')}, 12 hours from arrival "
+                    f"{q.level(scenario, year, 'ae_12h_waits')}, occupancy "
                     f"{q.level(scenario, year, 'acute_occupancy_mean', '{:.1f}%')}, escalation bed-days "
                     f"{q.level(scenario, year, 'acute_escalation_bed_days')}, corridor patients "
                     f"{q.level(scenario, year, 'ae_corridor_patients')}, left before being seen "
-                    f"{q.level(scenario, year, 'ae_left_without_being_seen')}, elective waiting list "
+                    f"{q.level(scenario, year, 'ae_left_without_being_seen')}, re-attendances within 7 days "
+                    f"{q.level(scenario, year, 'ae_reattendances_7d')}, ambulance handovers over an hour "
+                    f"{q.level(scenario, year, 'ambulance_handovers_over_1h')}, elective waiting list "
                     f"{q.level(scenario, year, 'elective_waiting_list_end')}")
     return "; ".join(rows)
 
@@ -202,14 +300,21 @@ def runaway(summary, scenario) -> str:
     """Which watched services' waiting lists ran away (``unstable_<service>``: share of replications), by year."""
     flags = summary[(summary["scenario"] == scenario) & summary["metric"].isin([f"unstable_{s}" for s in WATCHED])
                     & (summary["mean"] > 0)]
+    held = summary[(summary["scenario"] == scenario) & summary["metric"].str.startswith("held_by_giving_up_")
+                   & (summary["mean"] >= 0.5)]
+    held_text = "" if held.empty else (
+        " Waiting lists held only by patients giving up (over 5% of those who joined gave up: their waits understate "
+        "the need): " + "; ".join(f"{m.removeprefix('held_by_giving_up_')} {', '.join(fy(int(y)) for y in rows['year'])}"
+                                  for m, rows in held.groupby("metric", sort=False)) + ".")
     if flags.empty:
         return ("No waiting list of A&E, acute beds, intermediate care or social care ran away in any year or replication "
-                "(`unstable_<service>`).")
-    return "Waiting lists that ran away (share of replications): " + "; ".join(
-        f"{m.removeprefix('unstable_')} {fy(int(y))} {v:.0%}" for m, y, v in zip(flags["metric"], flags["year"], flags["mean"])) + "."
+                "(`unstable_<service>`)." + held_text)
+    ran = "; ".join(f"{m.removeprefix('unstable_')} {fy(int(y))} {v:.0%}"
+                    for m, y, v in zip(flags["metric"], flags["year"], flags["mean"]))
+    return f"Waiting lists that ran away (share of replications): {ran}.{held_text}"
 
 
-def answer(summary, comparison, npv, growth, lines, last) -> str:
+def answer(summary, comparison, variants, growth, lines, last) -> str:
     q = _Quote(summary, comparison)
     led, fixed = label("do_nothing", "demand_led"), label("do_nothing", "fixed")
     g = growth.set_index(["policy", "metric", "terms"])
@@ -228,11 +333,12 @@ def answer(summary, comparison, npv, growth, lines, last) -> str:
         f"A&E 4-hour performance {q.level(led, FIRST, 'ae_4h_pct', '{:.1f}%')} -> {q.level(led, last, 'ae_4h_pct', '{:.1f}%')}, "
         f"acute occupancy {q.level(led, FIRST, 'acute_occupancy_mean', '{:.1f}%')} -> "
         f"{q.level(led, last, 'acute_occupancy_mean', '{:.1f}%')}, emergency admissions "
-        f"{q.level(led, FIRST, 'nel_admissions')} -> {q.level(led, last, 'nel_admissions')}. The system cost grows "
-        f"{grow('demand_led', 'real')} in real terms and {grow('demand_led', 'cash')} in cash (prices rising "
-        f"{100 * growth['inflation_per_year'].max():.0f}% a year, an assumption), against the business case's +{DOCUMENT_GROWTH_PCT}% "
-        f"(cash: its 2017-2019 spending trend, not a demand model, after years of cuts) and the UK comparator's own do-nothing "
-        f"+{COMPARATOR_DO_NOTHING_PCT:.0f}% (acute activity +10%, adult social care +30%). The modelled settings alone grow "
+        f"{q.level(led, FIRST, 'nel_admissions')} -> {q.level(led, last, 'nel_admissions')}. In cash (prices rising "
+        f"{100 * growth['inflation_per_year'].max():.0f}% a year, an assumption) the system cost grows {grow('demand_led', 'cash')}, "
+        f"against the business case's +{DOCUMENT_GROWTH_PCT}% in cash (its 2017-2019 spending trend, not a demand model, after "
+        f"years of cuts). In real terms (2017/18 prices) it grows {grow('demand_led', 'real')}. The UK comparator's own "
+        f"do-nothing, +{COMPARATOR_DO_NOTHING_PCT:.0f}% (acute activity +10%, adult social care +30%), is another system's "
+        "figure whose terms the business case does not state, so it is not set beside these. The modelled settings alone grow "
         f"{grow('demand_led', 'real', 'total_cost_gbp')} in real terms, the top-down lines (grown by demography only) "
         f"{grow('demand_led', 'real', 'system_cost_top_down_gbp')}; the NHS's share {grow('demand_led', 'real', 'system_cost_nhs_gbp')}, "
         f"the council's {grow('demand_led', 'real', 'system_cost_council_gbp')}.",
@@ -241,24 +347,40 @@ def answer(summary, comparison, npv, growth, lines, last) -> str:
     ]
     for comparator in COMPARATORS:
         c_led, c_fixed = label(comparator, "demand_led"), label(comparator, "fixed")
-        value = npv.set_index(["scenario", "baseline", "metric"]).loc[(c_led, led, "net_saving_gbp")]
+        mine = variants[variants["comparator"] == comparator]
+        head = mine[mine["headline"]].iloc[0]
+        text.append(
+            f"**{NAMES[comparator]}: the headline saving** (avoided activity at marginal cost, after optimism bias, "
+            f"against the demand-led do-nothing, in 2017/18 prices) is {_m(head['saving_gbp'])} in {fy(last)} ({_ci(head)}), "
+            f"{head['saving_pct']:.1f}% of that year's system cost (the business case: {-DOCUMENT_SAVING_PCT[comparator]:.0f}%, "
+            f"a share of the same year's cost), and {_m(head['npv_gbp'])} net present value {fy(FIRST + 1)}-{fy(last)} at the "
+            f"Green Book's 3.5%. Its other variants (`savings_variants.csv`: average cost, before optimism bias, against the "
+            f"fixed do-nothing, in cash) run from {_m(mine['npv_gbp'].min())} to {_m(mine['npv_gbp'].max())} in net present "
+            f"value; at average cost and unadjusted, against the demand-led do-nothing, {_m(_pick(mine, 'average', 'unadjusted'))}.")
         text.append(
             f"**{NAMES[comparator]}, {fy(last)}, against the demand-led do-nothing:** A&E attendances "
             f"{q.change(c_led, led, last, 'ae_attendances')}, emergency admissions {q.change(c_led, led, last, 'nel_admissions')}, "
-            f"system cost {q.change(c_led, led, last, 'system_cost_gbp')} (the business case: "
-            f"{DOCUMENT_SAVING_PCT[comparator]:+.0f}%). Of the net saving of {q.amount(c_led, led, last, 'net_saving_gbp')}: "
+            f"system cost at average cost {q.change(c_led, led, last, 'system_cost_gbp')}. Of the net saving at marginal cost, "
+            f"before optimism bias, of {q.amount(c_led, led, last, 'net_saving_gbp')}: "
             f"cash-releasing {q.amount(c_led, led, last, 'cash_releasing_saving_gbp')}, cost avoidance "
             f"{q.amount(c_led, led, last, 'cost_avoidance_gbp')} (capacity {q.amount(c_led, led, last, 'cost_avoidance_capacity_gbp')}, "
             f"activity {q.amount(c_led, led, last, 'cost_avoidance_activity_gbp')}), less the schemes' investment "
             f"{q.amount(c_led, led, last, 'scheme_investment_gbp')}; NHS {q.amount(c_led, led, last, 'net_saving_nhs_gbp')}, council "
             f"{q.amount(c_led, led, last, 'net_saving_council_gbp')}; capacity freed but not released "
-            f"{q.amount(c_led, led, last, 'freed_capacity_not_released_gbp')}. Net present value {fy(FIRST + 1)}-{fy(last)} at the "
-            f"Green Book's 3.5%: {_m(value['npv_gbp'])} ({_ci(value)}). "
+            f"{q.amount(c_led, led, last, 'freed_capacity_not_released_gbp')}; the providers' income lost with the activity "
+            f"avoided (its average price) {q.amount(c_led, led, last, 'provider_income_lost_gbp')}. "
             f"Against the fixed do-nothing, with its own places fixed: system cost {q.change(c_fixed, fixed, last, 'system_cost_gbp')}, "
             f"emergency admissions {q.change(c_fixed, fixed, last, 'nel_admissions')}, cash-releasing "
             f"{q.amount(c_fixed, fixed, last, 'cash_releasing_saving_gbp')}; with its places following demand, against the fixed "
             f"do-nothing: system cost {q.change(c_led, fixed, last, 'system_cost_gbp')}.")
     return "\n\n".join(text)
+
+
+def _pick(variants, valuation, optimism) -> float:
+    """The real-terms NPV of one variant against the demand-led do-nothing."""
+    row = variants[(variants["valuation"] == valuation) & (variants["optimism"] == optimism)
+                   & (variants["policy"] == "demand_led") & (variants["terms"] == "real")]
+    return float(row["npv_gbp"].iloc[0])
 
 
 METHOD = """Six continuous runs of 2017/18 to 2027/28 (`run.year=2017 run.end_year=2027`): do nothing and the two
@@ -271,7 +393,10 @@ envelope's top-down lines (`configs/envelope/walsall.yaml`), grown by demography
 changes. Replications share random numbers across all six runs, so every comparison, the cross-policy ones included,
 is paired. A figure from a service whose waiting list grew without levelling off is marked unstable and never quoted
 as an estimate. Costs in 2017/18 prices; cash growth applies `costs.inflation_per_year`; net present values discount
-at `costs.discount_rate`."""
+at `costs.discount_rate`. Avoided activity is valued at marginal cost (`costs.marginal_share`), average cost the
+labelled alternative; optimism bias uplifts the schemes' investment by `costs.optimism_bias_costs` (the Green Book's
+outsourcing upper bound) and cuts the benefits resting on assumed effects (the evidence register's statuses) by
+`costs.optimism_bias_benefits`. A model figure is set beside a published one only in the same terms (`headline.csv`)."""
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ def test_run_writes_every_output(tmp_path):
     for name in ("summary.csv", "replications.csv", "daily.csv", "flows.csv", "manifest.json"):
         assert (out / name).is_file(), name
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == ["scenario", "metric", "mean", "ci_low", "ci_high", "replications", "unstable"]
+    assert list(summary.columns) == ["scenario", "metric", "mean", "ci_low", "ci_high", "replications", "unstable",
+                                     "held_by_giving_up"]
     required = {"ae_attendances", "ae_4h_pct", "ae_12h_waits", "nel_admissions", "acute_bed_days",
                 "acute_delayed_bed_days", "acute_occupancy_mean", "ic_bed_days", "ic_home_days", "ic_wait_days_mean",
                 "spa_referrals", "community_caseload_mean", "social_care_wait_days_mean", "readmissions_30d",

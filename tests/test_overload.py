@@ -43,6 +43,34 @@ def test_a_list_whose_patients_all_give_up_in_time_is_never_flagged():
     assert abs(summary.loc["queue_growth_ward", "mean"]) < 10
 
 
+def test_a_list_held_only_by_patients_giving_up_is_flagged_and_warned():
+    # The Erlang-A queue above: half the patients give up, so the list is held by giving up, not unstable.
+    patient = ["+network.services.ward.patience={dist: exponential, mean: 1}", "+network.services.ward.renege_to=discharged"]
+    summary = runner.run(load(MMC + ["network.lam=20", "network.c=10"] + patient), progress=False).summary
+    flags = summary.set_index("metric")
+    assert flags.loc["held_by_giving_up_ward", "mean"] == 1.0 and flags.loc["unstable_ward", "mean"] == 0.0
+    assert 30 < flags.loc["gave_up_pct_ward", "mean"] < 70
+    assert flags.loc["ward.wait_mean", "held_by_giving_up"] and not flags.loc["ward.wait_mean", "unstable"]
+    warnings = report.overload_warnings(summary)
+    assert len(warnings) == 1 and "ward" in warnings[0] and "giving up" in warnings[0]
+
+
+def test_a_busy_list_few_give_up_from_is_not_held_by_giving_up():
+    patient = ["+network.services.ward.patience={dist: exponential, mean: 10}", "+network.services.ward.renege_to=discharged"]
+    flags = runner.run(load(MMC + ["network.lam=7", "network.c=10"] + patient), progress=False).summary.set_index("metric")
+    assert flags.loc["gave_up_pct_ward", "mean"] < 5 and flags.loc["held_by_giving_up_ward", "mean"] == 0.0
+    assert not flags["held_by_giving_up"].any()
+
+
+def test_the_held_state_needs_over_five_percent_giving_up_and_yields_to_unstable():
+    steady, runaway = np.full(365, 5.0), 0.2 * np.arange(365)
+    for series, share, held in ((steady, 6.0, 1.0), (steady, 4.0, 0.0), (runaway, 30.0, 0.0)):
+        flags, _ = output_analysis.unstable_flags({"list": (None, series)}, 0, 365, gave_up={"list": share})
+        assert flags["held_by_giving_up_list"] == held and flags["gave_up_pct_list"] == share
+    flags, _ = output_analysis.unstable_flags({"list": (None, steady)}, 0, 365)
+    assert "held_by_giving_up_list" not in flags          # a list nobody can give up from has no such state
+
+
 def _years(series, years=4):
     """``daily`` of one service and each year's (first, last) day for a series of ``years`` x 365 days."""
     return {"list": (None, np.asarray(series, dtype=float))}, [(365 * y, 365 * (y + 1)) for y in range(years)]

@@ -180,3 +180,89 @@ def test_cancelled_electives_come_back_from_the_waiting_list():
     assert summary["elective_cancellations"] > 0 and returned["patients"].sum() > 0
     by_origin = results.flows[results.flows["destination"] == "acute"].set_index("origin")["patients"]
     assert summary["elective_admissions"] == by_origin.get("elective", 0) + by_origin.get("cancelled", 0)
+
+
+def _lwbs_network(returns):
+    """A one-cubicle A&E whose walk-ins give up after about an hour, and a sink they may come back from."""
+    services = {"ae": {"capacity": 1, "los": {"dist": "fixed", "value": 0.2}, "next": "home", "renege_to": "left",
+                       "patience": {"by": "arrival_mode", "values": {"back": {"dist": "none"},
+                                                                     "default": {"dist": "fixed", "value": 0.04}}}}}
+    metrics = {"attendances": {"service": "ae", "stat": "arrivals"},
+               "reattendances": {"sink": "left", "stat": "returned"},
+               "first_attendances": {"stream": "walk", "stat": "generated"}}
+    return make_cfg(services, {"walk": {"rate_per_day": 6.0, "to": "ae", "arrival_mode": "walk_in"}},
+                    sinks={"home": {}, "left": {"returns": returns}}, metrics=metrics,
+                    cost_lines=[{"metric": "attendances", "unit_cost": "ae_gbp", "setting": "ae", "commissioner": "nhs"}],
+                    horizon=40, warmup=0, replications=1)
+
+
+def test_a_patient_who_left_unseen_comes_back_once_and_costs_an_attendance():
+    cfg = _lwbs_network({"probability": 1.0, "delay": {"dist": "fixed", "value": 1.0}, "to": "ae", "arrival_mode": "back"})
+    cfg["costs"] = {"ae_gbp": 100.0}
+    raw = Model(prepare(cfg), 0).run()
+    left = raw["sinks"]["left"]
+    assert left["returned"] > 0 and left["returned"] + left["pending"] == left["count"]   # each leaver once
+    assert raw["ledger"]["balanced"]
+    summary = runner.run(cfg, progress=False).summary.set_index("metric")["mean"]
+    assert summary["attendances"] == summary["first_attendances"] + summary["reattendances"]
+    assert summary["total_cost_gbp"] == pytest.approx(100.0 * summary["attendances"])
+
+
+def test_a_patient_who_left_unseen_does_not_come_back_without_returns():
+    cfg = _lwbs_network({"probability": 0.0, "delay": {"dist": "fixed", "value": 1.0}, "to": "ae", "arrival_mode": "back"})
+    raw = Model(prepare(cfg), 0).run()
+    assert raw["sinks"]["left"]["count"] > 0 and raw["sinks"]["left"]["returned"] == 0
+
+
+def _corridor_network(places):
+    """Ambulances, one a day, to a one-cubicle A&E whose patients all need the one ward bed, held three days."""
+    services = {
+        "ae": {"capacity": 1, "blocking": True, "corridor": {"places": places}, "wait_limits_hours": [1],
+               "los": {"dist": "fixed", "value": 1, "unit": "minutes"}, "next": "ward"},
+        "ward": {"capacity": 1, "los": {"dist": "fixed", "value": 3.0}, "next": "home"},
+    }
+    metrics = {"handover_hours": {"service": "ae", "stat": "wait_hours", "arrival_modes": ["ambulance"]},
+               "handovers_over_1h": {"service": "ae", "stat": "wait_over_1h", "arrival_modes": ["ambulance"]},
+               "walk_in_waits": {"service": "ae", "stat": "wait_hours", "exclude_arrival_modes": ["ambulance"]}}
+    cfg = make_cfg(services, {"amb": {"rate_per_day": 1.0, "to": "ae", "arrival_mode": "ambulance"}}, metrics=metrics,
+                   horizon=30, warmup=0, replications=1)
+    return runner.run(cfg, progress=False)
+
+
+def test_a_corridor_at_its_limit_makes_ambulances_wait_to_hand_over():
+    results = _corridor_network(1)
+    summary = results.summary.set_index("metric")["mean"]
+    # One patient in the bed, one boarding in the corridor, one in the cubicle: the next waits outside until
+    # the bed frees (a handover counted as it happens).
+    assert summary["ae.corridor_moves"] >= 1
+    assert summary["handover_hours"] > 24 and summary["handovers_over_1h"] >= 3
+    assert summary["walk_in_waits"] == 0
+    assert results.balanced
+
+
+def test_without_a_corridor_limit_no_ambulance_waits_to_hand_over():
+    summary = _corridor_network(None).summary.set_index("metric")["mean"]
+    assert summary["ae.corridor_moves"] > 5
+    assert summary["handover_hours"] == 0 and summary["handovers_over_1h"] == 0
+
+
+def test_a_corridor_place_freed_takes_the_next_boarder():
+    """When a corridor patient moves on, the corridor has room again: the next boarder moves out of the cubicle."""
+    services = {
+        "ae": {"capacity": 1, "blocking": True, "corridor": {"places": 1},
+               "los": {"dist": "fixed", "value": 1, "unit": "minutes"}, "next": "ward"},
+        "ward": {"capacity": 1, "los": {"dist": "fixed", "value": 2.0}, "next": "home"},
+    }
+    cfg = make_cfg(services, {"amb": {"rate_per_day": 3.0, "to": "ae", "arrival_mode": "ambulance"}},
+                   horizon=30, warmup=0, replications=1)
+    raw = Model(prepare(cfg), 0).run()
+    assert raw["services"]["ae"]["corridor_moves"] > 2 and raw["ledger"]["balanced"]
+
+
+def test_realistic_pressure_sends_the_turned_away_and_the_unseen_back():
+    network = prepare(load(["run.replications=1"]))["network"]
+    assert network["services"]["ae"]["redirect_under_pressure"]["to"] == "turned_away"
+    back = network["sinks"]["turned_away"]["returns"]
+    assert back["to"] == "ae" and back["longer_stay"]["at"] == "acute" and back["longer_stay"]["factor"] > 1
+    assert network["sinks"]["left_without_being_seen"]["returns"]["to"] == "ae"
+    assert network["services"]["ae"]["corridor"]["places"] is not None

@@ -155,3 +155,15 @@ def test_an_experiment_without_recorded_runs_is_reproduced_by_its_command(tmp_pa
     assert reproduce.main([str(folder)]) == 0
     pd.DataFrame({"x": [1.0, 2.5]}).to_csv(folder / "t.csv", index=False)
     assert reproduce.main([str(folder)]) == 1
+
+
+def test_an_experiment_readme_names_the_lists_held_by_giving_up(tmp_path):
+    exp = Experiment("held", question="?", out_dir=tmp_path / "held", command="python -c pass")
+    mmc = ["network=mmc", "run.horizon_days=200", "run.warmup_days=10", "run.replications=2", "run.n_jobs=1"]
+    exp.run("steady", mmc + ["network.lam=5", "network.c=10"])
+    exp.run("giving_up", mmc + ["network.lam=20", "network.c=10", "+network.services.ward.renege_to=discharged",
+                                "+network.services.ward.patience={dist: exponential, mean: 1}"])
+    readme = exp.finish("answer").read_text()
+    overload = readme.split("## Overload", 1)[1].split("##", 1)[0]
+    assert "- giving_up: the waiting list for ward was held only by giving up" in overload
+    assert "steady" not in overload

@@ -94,3 +94,25 @@ def test_net_present_value_discounts_each_year_to_the_base_year():
                             "value": [0.0, 103.5, 107.1225, 0.0, 103.5, 107.1225]})
     mean, *_, n = net_present_value(amounts, 0.035, 2017)
     assert mean == pytest.approx(200.0) and n == 2
+
+
+def _with_activity(frame, priced, fixed_share):
+    """A scenario's replications with its activity paid per unit, all the NHS's."""
+    rows = [(frame["scenario"].iloc[0], 2027, r, metric, value) for r in range(3) for metric, value in (
+        ("activity_priced_gbp", priced), ("fixed_in_short_run_gbp", fixed_share * priced),
+        ("activity_priced_nhs_gbp", priced), ("fixed_in_short_run_nhs_gbp", fixed_share * priced),
+        ("activity_priced_council_gbp", 0.0), ("fixed_in_short_run_council_gbp", 0.0))]
+    return pd.concat([frame, pd.DataFrame(rows, columns=frame.columns)], ignore_index=True)
+
+
+def test_avoided_activity_saves_its_marginal_cost_and_costs_providers_its_average_price():
+    # the scheme avoids £10m of attendances at average prices, of which 70% is paid all the same (marginal share 0.3)
+    avoided, fixed_share = 10e6, 0.7
+    scheme = _with_activity(replications("scheme", 2027, 533, 533, 520, 1e8 - avoided), 20e6, fixed_share)
+    base = _with_activity(replications("do_nothing", 2027, 533, 533, 520, 1e8), 20e6 + avoided, fixed_share)
+    k = kinds(scheme, base)
+    assert k["net_saving_gbp"] == pytest.approx(0.3 * avoided)                  # the system saves the marginal cost
+    assert k["net_saving_average_gbp"] == pytest.approx(avoided)                 # the labelled alternative
+    assert k["provider_income_lost_gbp"] == pytest.approx(avoided)               # the hospital's income falls by the price
+    assert k["cost_avoidance_gbp"] == pytest.approx(0.3 * avoided) and k["cost_avoidance_average_gbp"] == pytest.approx(avoided)
+    assert k["cash_releasing_saving_gbp"] == 0

@@ -208,6 +208,22 @@ def test_sink_returns_patients_for_readmission(line, patient):
     assert home.returned == 1
 
 
+def test_a_patient_back_sicker_stays_longer_once(line, patient):
+    """A return with ``longer_stay`` lengthens the returning patient's next stay at that service, and only it."""
+    from sim.engine.routing import AttributeTable
+    acute = line.service("acute", 5, 1.0)
+    home = line.nodes["home"]
+    line.wire()
+    home.configure_returns(AttributeTable(1.0, "p", {}), Fixed(line.random["d"], 10.0), acute, "readmission",
+                           line.random["ret"], longer_stay=("acute", 2.0))
+    made = []
+    line.arrive(0.0, "acute", lambda now: made.append(patient(now)) or made[-1])
+    line.env.run(until=20)
+    # in 0-1 (a day), home, back at 11 for two days (13), home, due back at 23
+    assert acute.arrived == 2 and acute.place_sum == pytest.approx(3.0)
+    assert made[0].longer_stay is None and home.pending == 1   # used up; owed again only when they return
+
+
 def test_revise_takes_every_revisable_setting_and_nothing_else(line):
     """A new year's spec changes the settings named in REVISABLE, each as a new service would take it;
     every other field of the spec holds for the run."""

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.analysis.metrics import MetricSet
-from sim.analysis.reconciliation import parts, reconcile
+from sim.analysis.reconciliation import failures, parts, reconcile
 from sim.analysis.system_cost import SystemCost
 from sim.common.errors import ConfigError
 from sim.engine import demography
@@ -168,6 +168,86 @@ def test_each_bottom_up_part_is_set_against_its_expected_share(walsall):
     assert math.isnan(detail.loc[("mental_health", "mental_health"), "expected_gbp"])
 
 
+def _one_line(part_status: dict[str, tuple[float, str | None]], line_within: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A line and its bottom-up parts: {part: (difference from expected, evidence)}."""
+    env = {"part_tolerance": 0.15, "lines": {"acute": {"label": "Acute", "budget_gbp": 100.0, "payer": "nhs", "parts": {
+        name: {"label": name, "modelled": [name], "expected_share": 0.5, "explained": evidence}
+        for name, (_, evidence) in part_status.items()}}}}
+    summary = _summary({f"system_cost.acute.{name}_gbp": 50.0 * (1 + diff) for name, (diff, _) in part_status.items()})
+    lines = pd.DataFrame([{"line": "acute", "label": "Acute", "reconciles": line_within},
+                          {"line": "total", "label": "total", "reconciles": True}])
+    return lines, parts(summary, env)
+
+
+def test_a_part_beyond_its_tolerance_fails_unless_its_evidence_explains_it():
+    lines, detail = _one_line({"beds": (0.10, None), "a_and_e": (0.50, None)}, line_within=True)
+    assert list(detail["status"]) == ["within tolerance", "unexplained"]
+    assert failures(lines, detail) == ([], ["a_and_e"])
+    lines, detail = _one_line({"beds": (0.10, None), "a_and_e": (0.50, "volumes are the trust's own")}, line_within=False)
+    assert list(detail["status"]) == ["within tolerance", "explained"]
+    assert failures(lines, detail) == ([], [])                     # the line's residual is its explained part's
+    assert detail.loc[1, "evidence"] == "volumes are the trust's own"
+    lines, detail = _one_line({"beds": (0.10, None), "a_and_e": (0.05, None)}, line_within=False)
+    assert failures(lines, detail) == (["Acute"], [])             # within tolerance part by part, not as a line
+
+
+def test_planned_stays_are_costed_once_with_the_beds_not_again_top_down(walsall):
+    prepared = prepare(load(["run.replications=1", "run.year=2017"]))
+    network = prepared["network"]
+    planned = network["envelope"]["lines"]["acute_services"]["parts"]["planned_admitted"]
+    costs = walsall["costs"]
+    elective_los = network["services"]["acute"]["los"]["values"]["elective"]["mean"]
+    assert planned["costed_bottom_up"]["part"] == "emergency_admitted"
+    assert planned["costed_bottom_up"]["gbp_each"] == pytest.approx(
+        elective_los * (costs["acute_bed_available_day_gbp"] + costs["acute_bed_day_gbp"]))
+    system = SystemCost(network, 1.0)
+    stays = 6000 * planned["costed_bottom_up"]["gbp_each"]
+    without, with_planned = {"cost_acute_gbp": 60e6}, {"cost_acute_gbp": 60e6 + stays, "elective_admissions": 6000.0}
+    system.evaluate(without)
+    system.evaluate(with_planned)
+    # the planned stays' pounds appear once: in the beds, bottom-up, and no longer in planned admitted care
+    assert with_planned["system_cost_gbp"] == pytest.approx(without["system_cost_gbp"])
+    assert with_planned["system_cost.acute_services.bottom_up_gbp"] - without["system_cost.acute_services.bottom_up_gbp"] \
+        == pytest.approx(stays)
+    assert without["system_cost.acute_services.planned_admitted_gbp"] == pytest.approx(planned["amount_gbp"])
+
+
+def test_bottom_up_parts_and_top_down_parts_share_no_activity(walsall):
+    """Each stream the model costs bottom-up that a top-down part also grows with is either handed over by
+    that part or named as outside it: the planned stream's stays are the only admitted care in both."""
+    prepared = prepare(load(["run.replications=1", "run.year=2017"]))
+    network = prepared["network"]
+    costed = {line["setting"] for line in network["cost_lines"]}
+    lines = network["envelope"]["lines"]
+    modelled = {s for line in lines.values() for p in line["parts"].values() for s in p.get("modelled") or []}
+    assert costed <= modelled | {"unassigned"}
+    spec = walsall["envelope"]["lines"]
+    for name, line in spec.items():
+        for part_name, part in line["parts"].items():
+            stream = (part.get("grows_with") or {}).get("stream")
+            if stream and network["streams"][stream]["to"] == "acute" and "admitted" in part_name:
+                handed = lines[name]["parts"][part_name]["costed_bottom_up"]
+                assert handed and handed["metric"] == "elective_admissions", part_name
+    detail = parts(_summary({"elective_admissions": 6000.0}), network["envelope"])
+    top = detail[detail["kind"] == "top-down"].set_index("part")
+    assert top["covers"].str.len().gt(0).all()
+    assert "hands to emergency_admitted" in top.loc["planned_admitted", "covers"]
+    expected = detail.set_index("part").loc["emergency_admitted", "expected_gbp"]
+    assert expected == pytest.approx(0.266 * 206388000 + 6000 * lines["acute_services"]["parts"]["planned_admitted"]
+                                     ["costed_bottom_up"]["gbp_each"])
+
+
+def test_an_explanation_or_a_hand_over_is_refused_where_it_cannot_apply(walsall):
+    bad = {**walsall["envelope"], "lines": {"x": {"budget_gbp": 1.0, "payer": "nhs", "parts": {
+        "beds": {"modelled": ["acute"]}, "rest": {"share": 0.5, "explained": "why"}}}}}
+    with pytest.raises(ConfigError, match=re.escape("envelope.lines.x.parts.rest.explained")):
+        compiled({**walsall, "envelope": bad})
+    bad["lines"]["x"]["parts"]["rest"] = {"share": 0.5, "costed_bottom_up": {
+        "metric": "elective_admissions", "days_each": 3, "unit_costs": ["acute_bed_day_gbp"], "part": "rest"}}
+    with pytest.raises(ConfigError, match=re.escape("envelope.lines.x.parts.rest.costed_bottom_up.part")):
+        compiled({**walsall, "envelope": bad})
+
+
 def test_cash_prices_restate_each_year_at_the_inflation_setting(walsall):
     cfg = {**walsall, "run": {**walsall["run"], "year": 2027}, "costs": {**walsall["costs"], "cash": True}}
     prepared = envelope.apply(cfg)
@@ -192,12 +272,52 @@ def test_wirral_declares_pot_a_as_a_pooled_budget():
     assert env["total_gbp"] == pytest.approx(sum(line["budget_gbp"] for line in env["lines"].values()))
 
 
-def test_the_reconcile_command_fails_when_a_line_is_out_of_tolerance(tmp_path):
+SHORT = ["run.replications=1", "run.horizon_days=100", "run.warmup_days=10", "run.n_jobs=1"]
+
+
+def test_the_reconcile_command_fails_when_a_line_or_a_part_is_out_of_tolerance(tmp_path):
     from sim import reconcile as command
     # a quarter of a year costs a quarter of the modelled settings: those lines cannot reconcile with a year's budget
-    code = command.main(["run.replications=1", "run.horizon_days=100", "run.warmup_days=10", "run.n_jobs=1", "--out", str(tmp_path)])
+    code = command.main([*SHORT, "--out", str(tmp_path)])
     lines = pd.read_csv(tmp_path / "lines.csv").set_index("line")
     assert code == 1 and not lines.loc["acute_services", "reconciles"]
     assert lines.loc["total", "budget_gbp"] == TABLE_3_TOTAL
     assert lines.loc["mental_health", "residual_gbp"] == pytest.approx(0.0)     # carried top-down whole
-    assert (tmp_path / "README.md").read_text().count("residual") >= 1
+    detail = pd.read_csv(tmp_path / "parts.csv").set_index(["line", "part"])
+    assert detail.loc[("community_services", "modelled_teams"), "status"] == "unexplained"
+    readme = (tmp_path / "README.md").read_text()
+    assert "residual" in readme and "covers only activity the model does not simulate" in readme
+
+
+def test_the_reconcile_command_refuses_a_part_tolerance_beyond_one_and_writes_nothing(tmp_path, capsys):
+    from sim import reconcile as command
+    assert command.main([*SHORT, "envelope.part_tolerance=2", "--out", str(tmp_path / "out")]) == 2
+    assert "envelope.part_tolerance" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_the_reconcile_command_passes_when_every_line_and_part_is_within_tolerance(tmp_path):
+    from sim import reconcile as command
+    code = command.main([*SHORT, "envelope.tolerance=1.0", "envelope.part_tolerance=1.0", "--out", str(tmp_path)])
+    detail = pd.read_csv(tmp_path / "parts.csv")
+    assert code == 0 and not (detail["status"] == "unexplained").any()
+
+
+def test_activity_paid_per_unit_carries_its_short_run_fixed_part_at_one_minus_its_marginal_share(walsall):
+    from sim import api
+    run = api.run("run.horizon_days=20", "run.warmup_days=5", "run.replications=1", "run.n_jobs=1", "scenario=uk_comparator",
+                  "run.year=2027")
+    out = run.replications.pivot_table(index="replication", columns="metric", values="value").iloc[0]
+    costs = walsall["costs"]
+    shares = costs["marginal_share"]
+    activity = {"ae_attendances": "ae_attendance_gbp", "utc_attendances": "utc_attendance_gbp",
+                "sdec_attendances": "sdec_attendance_gbp", "spa_referrals": "spa_referral_gbp",
+                "social_assessments": "social_assessment_gbp"}
+    priced = sum(out[m] * costs[u] for m, u in activity.items())
+    fixed = sum(out[m] * costs[u] * (1 - shares[u]) for m, u in activity.items())
+    outpatients = out["system_cost.acute_services.outpatients_gbp"]     # less than its projected amount: -29%
+    change = prepare(load(["scenario=uk_comparator", "run.year=2027"]))["network"]["envelope"]["lines"]["acute_services"][
+        "parts"]["outpatients"]["change_gbp"]
+    gp_change = out["activity_priced_gbp"] - priced - change             # the GP attendances' rise, marginal share 1
+    assert outpatients > 0 and change < 0 and gp_change >= 0
+    assert out["fixed_in_short_run_gbp"] == pytest.approx(fixed + (1 - shares["outpatients"]) * change)
+    assert out["fixed_in_short_run_nhs_gbp"] + out["fixed_in_short_run_council_gbp"] == pytest.approx(out["fixed_in_short_run_gbp"])

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from .metrics import SERVICE_STATISTICS
+from .service_statistics import SERVICE_STATISTICS
 
 DIRECTIONS = ("higher", "lower", "neither")
 PERCENT = "%"
@@ -45,6 +45,7 @@ STATISTICS = {
     "departures": ("patients who left", "patients", "neither"),
     "readmissions": ("readmissions", "patients", "lower"),
     "wait_mean": ("mean wait", "days", "lower"),
+    "wait_hours": ("hours waited for a place", "hours", "lower"),
     "p_wait": ("share of patients who waited", "proportion (0-1)", "lower"),
     "p_loss": ("share of patients turned away", "proportion (0-1)", "lower"),
     "occupancy_mean": ("mean places in use", "places", "neither"),
@@ -85,6 +86,7 @@ LIMITS = (
     (re.compile(r"over_(\w+)"), "in service over {0}", "patients", "lower"),
     (re.compile(r"within_(\w+)_pct"), "within {0} of arrival", PERCENT, "higher"),
     (re.compile(r"wait_within_(\w+)_pct"), "seen within {0}", PERCENT, "higher"),
+    (re.compile(r"wait_over_(\w+)"), "waited over {0} for a place", "patients", "lower"),
 )
 #: the kinds of saving (sim.analysis.savings), each also by payer (``_nhs``, ``_council``)
 SAVINGS = {
@@ -95,6 +97,13 @@ SAVINGS = {
     "cost_avoidance_activity": ("cost avoidance: activity", "higher"),
     "scheme_investment": ("scheme investment", "neither"),
     "freed_capacity_not_released": ("freed capacity not released (not cash)", "neither"),
+    "net_saving_average": ("net saving, avoided activity at average cost", "higher"),
+    "net_saving_optimism_adjusted": ("net saving after optimism bias, avoided activity at marginal cost", "higher"),
+    "net_saving_average_optimism_adjusted": ("net saving after optimism bias, avoided activity at average cost", "higher"),
+    "cost_avoidance_average": ("cost avoidance, avoided activity at average cost", "higher"),
+    "provider_income_lost": ("providers' income lost: avoided activity at its average price", "neither"),
+    "activity_priced": ("activity paid per unit, at average prices", "neither"),
+    "fixed_in_short_run": ("part of the activity paid per unit not saved in the short run (1 - marginal share)", "neither"),
 }
 PAYERS = {"nhs": "the NHS", "council": "the council"}
 WORDS = {"ae": "A&E", "ic": "intermediate care", "gp": "GP", "sdec": "SDEC", "utc": "UTC", "spa": "SPA",
@@ -233,6 +242,11 @@ class Labels:
         if match := re.fullmatch(r"unstable_(\w+)", metric):
             return Label(f"{self.service(match.group(1))}: waiting list grew without levelling off",
                          "share of replications (0-1)", "lower")
+        if match := re.fullmatch(r"held_by_giving_up_(\w+)", metric):
+            return Label(f"{self.service(match.group(1))}: waiting list held only by patients giving up",
+                         "share of replications (0-1)", "lower")
+        if match := re.fullmatch(r"gave_up_pct_(\w+)", metric):
+            return Label(f"{self.service(match.group(1))}: patients who gave up waiting, share of arrivals", PERCENT, "lower")
         if match := re.fullmatch(r"queue_growth_(\w+)", metric):
             return Label(f"{self.service(match.group(1))}: growth of the waiting list over the results period",
                          "patients", "lower", signed=True)
@@ -297,5 +311,5 @@ def unlabelled(config: Mapping[str, Any] | None, metrics: Iterable[str]) -> list
 
 
 def missing_statistics() -> list[str]:
-    """Statistics of :data:`sim.analysis.metrics.SERVICE_STATISTICS` with no entry in :data:`STATISTICS`."""
+    """Statistics of :data:`sim.analysis.service_statistics.SERVICE_STATISTICS` with no entry in :data:`STATISTICS`."""
     return [s for s in SERVICE_STATISTICS if s not in STATISTICS]

@@ -41,9 +41,17 @@ import numpy as np
 from ..common.checks import check_keys, is_whole, number
 from ..common.errors import ConfigError, did_you_mean
 from .capacity_accounts import CapacityAccounts
-from .system_cost import SystemCost
+from .service_statistics import (
+    MODE_FILTERABLE,
+    SERVICE_STATISTICS,
+    SOJOURN_FILTERABLE,
+    ratio,
+    service_statistics,
+    sojourns_by_destination,
+    statistics_by_mode,
+)
+from .system_cost import PAYERS, SystemCost
 
-PERIOD = "period"
 METRIC_KEYS = {"service", "sink", "stream", "ratio", "stat", "origins", "exclude_origins", "to", "exclude_to",
                "arrival_modes", "exclude_arrival_modes", "months", "scale", "label", "unit",
                "direction"}
@@ -51,100 +59,6 @@ METRIC_KEYS = {"service", "sink", "stream", "ratio", "stat", "origins", "exclude
 #: model's daily series (sim.engine.model.DAILY)
 DAILY_STATS = ("occupancy_mean", "queue_mean", "blocked_mean", "surge_mean", "corridor_mean")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-#: statistics a metric may filter by the patients' arrival mode
-MODE_FILTERABLE = ("same_day", "same_day_pct")
-
-#: statistic -> (numerator counter, denominator counter or PERIOD or None, scale)
-SERVICE_STATISTICS = {
-    "arrivals": ("arrived", None, 1.0),
-    "offered": ("offered", None, 1.0),
-    "lost": ("lost", None, 1.0),
-    "reneged": ("reneged", None, 1.0),
-    "started": ("started", None, 1.0),
-    "departures": ("left", None, 1.0),
-    "readmissions": ("readmissions", None, 1.0),
-    "wait_mean": ("wait_sum", "started", 1.0),
-    "p_wait": ("waited", "started", 1.0),
-    "p_loss": ("lost", "offered", 1.0),
-    "occupancy_mean": ("area_place", PERIOD, 1.0),
-    "occupancy_pct": ("area_place", "area_capacity", 100.0),
-    "capacity_mean": ("area_capacity", PERIOD, 1.0),
-    "queue_mean": ("area_waiting", PERIOD, 1.0),
-    "blocked_mean": ("area_blocked", PERIOD, 1.0),
-    "place_days": ("area_place", None, 1.0),
-    "capacity_days": ("area_capacity", None, 1.0),
-    "blocked_days": ("area_blocked", None, 1.0),
-    "waiting_days": ("area_waiting", None, 1.0),
-    "blocked_days_mean": ("blocked_sum", "left", 1.0),
-    "p_blocked": ("blocked_n", "left", 1.0),
-    "sojourn_mean": ("sojourn_sum", "left", 1.0),
-    "place_time_mean": ("place_sum", "left", 1.0),
-    # Little's law, L = lambda W: departures per day x their mean time in a place, to set beside
-    # occupancy_mean (equal in expectation in steady state; tests/test_theory.py checks it).
-    "departures_x_place_time": ("place_sum", PERIOD, 1.0),
-    # left on the calendar day they took their place (a zero-day stay), as a share of those who left a place
-    "same_day": ("same_day", None, 1.0),
-    "same_day_pct": ("same_day", "left", 100.0),
-    # responses to pressure (sim.engine.pressure): escalation places, corridor care, earlier discharge,
-    # patients turned away by a raised threshold, patients who gave up waiting while holding a place elsewhere
-    "surge_days": ("area_surge", None, 1.0),
-    "surge_mean": ("area_surge", PERIOD, 1.0),
-    "corridor_days": ("area_corridor", None, 1.0),
-    "corridor_mean": ("area_corridor", PERIOD, 1.0),
-    "corridor_moves": ("corridor_moves", None, 1.0),
-    "los_shortened": ("los_shortened", None, 1.0),
-    "los_saved_days": ("los_saved_sum", None, 1.0),
-    "redirected": ("redirected", None, 1.0),
-    "transferred": ("transferred", None, 1.0),
-    "discharge_wait_days": ("discharge_wait_sum", None, 1.0),
-    "discharge_wait_mean": ("discharge_wait_sum", "discharged_timed", 1.0),
-    "discharged_before_noon_pct": ("discharged_before_noon", "discharged_timed", 100.0),
-    "discharged_weekend_pct": ("discharged_weekend", "discharged_timed", 100.0),
-    # levels at the end of the results period
-    "queued_end": ("queued_end", None, 1.0),
-    "waiting_end": ("waiting_end", None, 1.0),
-    "surge_end": ("surge_end", None, 1.0),
-}
-#: statistics judged against a service's sojourn limits, which a metric may filter by destination (``to``)
-SOJOURN_FILTERABLE = ("over_", "within_")
-
-
-def _ratio(num: float, den: float | None, scale: float) -> float:
-    if den is None:
-        return num * scale
-    return num / den * scale if den else math.nan
-
-
-def service_statistics(raw: Mapping[str, float], period: float) -> dict[str, float]:
-    """All statistics of one service (or a pooled group) from its raw counters."""
-    out = {}
-    for stat, (num, den, scale) in SERVICE_STATISTICS.items():
-        out[stat] = _ratio(raw[num], period if den == PERIOD else (raw[den] if den else None), scale)
-    for key, value in raw.items():
-        if key.startswith("over_"):                      # time in service over a limit
-            label = key[len("over_"):]
-            out[f"over_{label}"] = float(value)
-            out[f"within_{label}_pct"] = _ratio(raw["sojourn_n"] - value, raw["sojourn_n"], 100.0)
-        elif key.startswith("wait_within_"):
-            out[f"{key}_pct"] = _ratio(value, raw["started"], 100.0)
-    return out
-
-
-def sojourns_by_destination(raw: Mapping[str, Any], destinations, exclude: bool = False) -> dict[str, float]:
-    """The sojourn statistics (``over_<h>``, ``within_<h>_pct``) of the patients who went to the given
-    destinations (or, with ``exclude``, everywhere else), from a service's ``sojourn_to`` counts."""
-    counts = raw.get("sojourn_to", {})
-    chosen = {key.split("|")[0] for key in counts}
-    chosen = chosen - set(destinations) if exclude else chosen & set(destinations)
-    total = sum(counts.get(f"{d}|n", 0) for d in chosen)
-    out = {}
-    for key in raw:
-        if key.startswith("over_"):
-            label = key[len("over_"):]
-            over = sum(counts.get(f"{d}|over_{label}", 0) for d in chosen)
-            out[f"over_{label}"] = float(over)
-            out[f"within_{label}_pct"] = _ratio(total - over, total, 100.0)
-    return out
 
 
 def _monthly_mean(result: Mapping[str, Any], services, series: int, months: set) -> float:
@@ -200,6 +114,7 @@ class MetricSet:
         self.metrics = dict(network.get("metrics") or {})
         self.cost_lines = list(network.get("cost_lines") or [])
         self.unit_costs = {k: v for k, v in (costs or {}).items() if str(k).endswith("_gbp")}
+        self.marginal_share = dict((costs or {}).get("marginal_share") or {})
         self.price_factor = _price_factor(costs or {})
         for name, spec in self.metrics.items():
             self._check_metric(name, spec)
@@ -221,10 +136,10 @@ class MetricSet:
                 if s not in self.services:
                     raise ConfigError(f"{where}.service", s, f"a service{did_you_mean(s, self.services)}")
             stat = spec.get("stat")
-            dynamic = isinstance(stat, str) and (stat.startswith(("over_", "within_", "wait_within_")))
+            dynamic = isinstance(stat, str) and (stat.startswith(("over_", "within_", "wait_within_", "wait_over_")))
             if stat not in SERVICE_STATISTICS and not dynamic:
-                raise ConfigError(f"{where}.stat", stat,
-                                  f"one of {sorted(SERVICE_STATISTICS)} or over_<h>h, within_<h>h_pct, wait_within_<h>h_pct")
+                raise ConfigError(f"{where}.stat", stat, f"one of {sorted(SERVICE_STATISTICS)} or over_<h>h, "
+                                  "within_<h>h_pct, wait_within_<h>h_pct, wait_over_<h>h")
             if ("origins" in spec or "exclude_origins" in spec) and stat != "arrivals":
                 raise ConfigError(f"{where}.stat", stat, "arrivals (origins filter arrivals only)")
             if ("to" in spec or "exclude_to" in spec) and not str(stat).startswith(SOJOURN_FILTERABLE):
@@ -235,8 +150,10 @@ class MetricSet:
                 bad = [m for m in self._names(spec["months"]) if m not in MONTHS]
                 if bad or not spec["months"]:
                     raise ConfigError(f"{where}.months", spec["months"], f"a list of months among {', '.join(MONTHS)}")
-            if ("arrival_modes" in spec or "exclude_arrival_modes" in spec) and stat not in MODE_FILTERABLE:
-                raise ConfigError(f"{where}.stat", stat, f"one of {', '.join(MODE_FILTERABLE)} (arrival modes filter these only)")
+            if ("arrival_modes" in spec or "exclude_arrival_modes" in spec) and not (
+                    stat in MODE_FILTERABLE or str(stat).startswith("wait_over_")):
+                raise ConfigError(f"{where}.stat", stat,
+                                  f"one of {', '.join(MODE_FILTERABLE)}, wait_over_<h>h (arrival modes filter these only)")
         elif "sink" in spec:
             for s in self._names(spec["sink"]):
                 if s not in self.sinks:
@@ -323,7 +240,7 @@ class MetricSet:
     def _ratio_metric(self, spec, out):
         def total(terms):
             return sum(-out[t[1:]] if t.startswith("-") else out[t] for t in self._names(terms))
-        return _ratio(total(spec["ratio"]["numerator"]), total(spec["ratio"]["denominator"]), float(spec.get("scale", 1.0)))
+        return ratio(total(spec["ratio"]["numerator"]), total(spec["ratio"]["denominator"]), float(spec.get("scale", 1.0)))
 
     def _metric(self, spec, result, group_raw, period):
         if "service" in spec and "months" in spec:
@@ -343,10 +260,7 @@ class MetricSet:
             elif "arrival_modes" in spec or "exclude_arrival_modes" in spec:
                 exclude = "exclude_arrival_modes" in spec
                 modes = set(self._names(spec["exclude_arrival_modes" if exclude else "arrival_modes"]))
-                chosen = [m for m in raw.get("left_by_mode", {}) if (m in modes) != exclude]
-                left = sum(raw["left_by_mode"].get(m, 0) for m in chosen)
-                same = sum(raw.get("same_day_by_mode", {}).get(m, 0) for m in chosen)
-                stats = {"same_day": float(same), "same_day_pct": _ratio(same, left, 100.0)}
+                stats = statistics_by_mode(raw, modes, exclude)
             else:
                 stats = service_statistics(raw, period)
             if spec["stat"] not in stats:
@@ -366,6 +280,8 @@ class MetricSet:
             return
         settings: dict[str, float] = {}
         commissioners: dict[str, float] = {}
+        per_unit = dict.fromkeys(PAYERS, 0.0)         # activity paid per unit at average prices, by payer
+        fixed_short_run = dict.fromkeys(PAYERS, 0.0)  # the part of it paid whether or not the activity happens
         for line in self.cost_lines:
             if "annual_gbp" in line:
                 cost = float(line["annual_gbp"]) * self.period / 365.0
@@ -376,6 +292,15 @@ class MetricSet:
             cost *= self.price_factor
             settings[line["setting"]] = settings.get(line["setting"], 0.0) + cost
             commissioners[line["commissioner"]] = commissioners.get(line["commissioner"], 0.0) + cost
+            share = self.marginal_share.get(line.get("unit_cost"))
+            if share is not None and line["commissioner"] in per_unit:
+                per_unit[line["commissioner"]] += cost
+                fixed_short_run[line["commissioner"]] += (1.0 - float(share)) * cost
+        for payer in PAYERS:
+            out[f"activity_priced_{payer}_gbp"] = per_unit[payer]
+            out[f"fixed_in_short_run_{payer}_gbp"] = fixed_short_run[payer]
+        out["activity_priced_gbp"] = sum(per_unit.values())
+        out["fixed_in_short_run_gbp"] = sum(fixed_short_run.values())
         total = sum(settings.values())
         for setting, cost in settings.items():
             out[f"cost_{setting}_gbp"] = cost

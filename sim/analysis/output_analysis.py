@@ -13,7 +13,11 @@ twice the mean over its first fifth plus ten patients.  A stable queue fluctuate
 one fed faster than it is served grows roughly linearly, which this catches within a year.  Later
 years of a continuous run are judged against the same season a year before, and a list whose every
 patient gives up in time (patience, spot purchase) is never flagged: it is stable at any load
-(:func:`unstable_flags`).
+(:func:`unstable_flags`).  Such a list has a third state instead, *held by giving up*
+(``held_by_giving_up_<service>``): bounded only because patients give up waiting, when more than
+``GAVE_UP_PCT`` percent of its arrivals in the year give up (``gave_up_pct_<service>``).  (A share
+rising by more than 2 points a year for three years passes 6%, so needs no test of its own.)  Its
+waits look short because the patients who would wait longest leave.
 ``queue_growth_<service>``, the difference of those two means, is a smooth measure of the same
 thing (the calibration holds it near zero).  (The
 printed summary warns when it holds in at least half the replications; ``run.max_queue`` and
@@ -122,9 +126,22 @@ def replicate_until_precise(run_batch: Callable[[range], list], run: Mapping[str
                              "widest": worst}
 
 
+#: Held by giving up: more than this percentage of a list's arrivals give up waiting in a year (assumption: a
+#: valve that turns away one patient in twenty is doing the work capacity should; A&E's 3.3% who left before
+#: being seen in May 2017 [@halifax-courier-lwbs-2019] sits below it)
+GAVE_UP_PCT = 5.0
+
+
+def gave_up_shares(services: Mapping[str, Mapping[str, Any]], names) -> dict[str, float]:
+    """The percentage of each named service's arrivals in a period who gave up waiting (reneged), from the
+    period's raw counters ``services``; ``names``: the services where patients can give up."""
+    return {n: 100.0 * services[n]["reneged"] / services[n]["arrived"] for n in names if services[n]["arrived"]}
+
+
 def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float | None = None,
                    previous: Mapping[str, Any] | None = None,
-                   waits_without_limit: Mapping[str, bool] | None = None) -> tuple[dict[str, float], dict[str, dict]]:
+                   waits_without_limit: Mapping[str, bool] | None = None,
+                   gave_up: Mapping[str, float] | None = None) -> tuple[dict[str, float], dict[str, dict]]:
     """Per service, ``queue_growth_<service>``: the mean waiting list over the last fifth of the results
     period (days ``first_day`` to ``last_day``) minus that over its first fifth (patients); and
     ``unstable_<service>``: 1.0 where the list grew without levelling off.  Returns these flags and the
@@ -139,7 +156,11 @@ def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float
     because a list that rises every winter and falls back by summer crosses the within-year test without
     any trend: it is unstable when its mean over the year, or over its last fifth, is more than half as
     high again, plus ten patients, as the year before, or when it was unstable the year before and is
-    higher still on both counts (a list that keeps growing, however slowly)."""
+    higher still on both counts (a list that keeps growing, however slowly).
+
+    ``gave_up``, each service's share of arrivals who gave up (:func:`gave_up_shares`), adds
+    ``gave_up_pct_<service>`` and ``held_by_giving_up_<service>`` (the third state, see the module
+    docstring; never with ``unstable``)."""
     flags, levels = {}, {}
     start = math.ceil(first_day)
     stop = None if last_day is None else math.ceil(last_day)
@@ -160,17 +181,22 @@ def unstable_flags(daily: Mapping[str, tuple], first_day: float, last_day: float
                         or (before["unstable"] and mean > before["mean"] and last > before["last"]))
         flags[f"unstable_{service}"] = float(unstable)
         levels[service] = {"mean": mean, "last": last, "unstable": bool(unstable)}
+        share = (gave_up or {}).get(service)
+        if share is not None:
+            flags[f"gave_up_pct_{service}"] = share
+            flags[f"held_by_giving_up_{service}"] = float(not unstable and share > GAVE_UP_PCT)
     return flags, levels
 
 
-def unstable_services(summary: pd.DataFrame, groups: Mapping[str, list[str]]) -> pd.DataFrame:
+def unstable_services(summary: pd.DataFrame, groups: Mapping[str, list[str]], flag: str = "unstable_") -> pd.DataFrame:
     """``[year,] service``: the services (instances and their groups) whose waiting list grew without
-    levelling off in at least half the replications."""
-    flags = summary[summary["metric"].str.startswith("unstable_") & (summary["mean"] >= 0.5)]
+    levelling off in at least half the replications (or, with ``flag="held_by_giving_up_"``, was held
+    only by patients giving up)."""
+    flags = summary[summary["metric"].str.startswith(flag) & (summary["mean"] >= 0.5)]
     by = ["year"] if "year" in summary.columns else []
     rows = []
     for row in flags.itertuples():
-        instance = row.metric[len("unstable_"):]
+        instance = row.metric[len(flag):]
         year = (row.year,) if by else ()
         rows.append((*year, instance))
         rows += [(*year, group) for group, members in groups.items() if instance in members and group != instance]
@@ -184,9 +210,10 @@ COST_PREFIXES = ("cost_", "total_cost", "system_cost", "pooled.", "fixed_cost.",
 def mark_unstable(summary: pd.DataFrame, network: Mapping[str, Any], groups: Mapping[str, list[str]]) -> pd.DataFrame:
     """``summary`` with an ``unstable`` column: true for a metric of a service whose waiting list grew
     without levelling off (its figure depends on the run length and is not an estimate), for a named
-    metric or ratio that reads such a service, and for costs (they add every service up: ``COST_PREFIXES``).  A
-    multi-year run is judged year by year."""
-    unstable = unstable_services(summary, groups)
+    metric or ratio that reads such a service, and for costs (they add every service up: ``COST_PREFIXES``);
+    and a ``held_by_giving_up`` column: true for a metric of a service whose list was held only by patients
+    giving up, or a named metric or ratio that reads one (its waits understate the need).  A multi-year run
+    is judged year by year."""
     specs = network.get("metrics") or {}
 
     def services_of(metric, seen=()):
@@ -200,12 +227,12 @@ def mark_unstable(summary: pd.DataFrame, network: Mapping[str, Any], groups: Map
             return set().union(*(services_of(t, (*seen, metric)) for t in terms if t not in seen))
         return set()
 
-    flagged = {}
-    for key, rows in (unstable.groupby("year") if "year" in unstable.columns else [(None, unstable)]):
-        flagged[key] = set(rows["service"])
     out = summary.copy()
     year_of = out["year"] if "year" in out.columns else pd.Series([None] * len(out), index=out.index)
-    out["unstable"] = [
-        bool(flagged.get(year)) and (metric.startswith(COST_PREFIXES) or bool(services_of(metric) & flagged[year]))
-        for metric, year in zip(out["metric"], year_of)]
+    for column, flag, costs in (("unstable", "unstable_", COST_PREFIXES), ("held_by_giving_up", "held_by_giving_up_", ())):
+        services = unstable_services(summary, groups, flag)
+        flagged = {key: set(rows["service"])
+                   for key, rows in (services.groupby("year") if "year" in services.columns else [(None, services)])}
+        out[column] = [bool(flagged.get(year)) and (metric.startswith(costs) or bool(services_of(metric) & flagged[year]))
+                       for metric, year in zip(out["metric"], year_of)]
     return out

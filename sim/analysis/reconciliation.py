@@ -7,7 +7,10 @@ parts are sourced shares of a line or amounts per resident, fixed before the mod
 that costs a setting too high or too low shows it here, and a line fails when its residual is beyond
 the envelope's tolerance.  :func:`parts` goes one level down: each bottom-up part against the share of
 its line it is expected to be (the line's budget less its top-down parts, where a line has one
-bottom-up part and no share for it).
+bottom-up part and no share for it), within the envelope's ``part_tolerance`` or explained with evidence
+the envelope gives; :func:`failures` says which lines and parts fail.  Activity a top-down part hands
+over to a bottom-up one (planned admissions' overnight stays) moves with its cost, so the expected
+bottom-up part includes it and each pound is counted once.
 """
 from __future__ import annotations
 
@@ -55,21 +58,68 @@ def _row(name, label, payer, budget, bottom, low, high, top, tolerance) -> dict:
 
 
 def parts(summary: pd.DataFrame, envelope: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per part: ``line, part, label, kind, gbp, expected_gbp, residual_gbp`` (expected and residual
-    for bottom-up parts whose share of the line is known)."""
+    """One row per part: ``line, part, label, kind, gbp, expected_gbp, handed_over_gbp, residual_gbp,
+    difference_pct, status, evidence, covers``.
+
+    A bottom-up part is expected to be its share of the line plus what top-down parts hand over to it
+    (``costed_bottom_up``), or, as a line's only bottom-up part without a share, the line less its top-down
+    parts.  ``status`` is ``within tolerance`` (its difference from the expected within the envelope's
+    ``part_tolerance``), ``explained`` (beyond it, with the evidence the envelope gives in ``evidence``),
+    ``unexplained`` (beyond it without) or ``no expected share``; top-down parts are ``top-down`` and say what
+    they ``cover``."""
+    tolerance = float(envelope.get("part_tolerance", 0.15))
     rows = []
     for name, line in envelope["lines"].items():
-        top_down = sum(p["base_gbp"] for p in line["parts"].values() if p.get("modelled") is None)
+        handed = _handed_over(summary, line)
+        top_down = sum(p["base_gbp"] for p in line["parts"].values() if p.get("modelled") is None) - sum(handed.values())
         modelled = [p for p in line["parts"].values() if p.get("modelled") is not None]
         for part_name, part in line["parts"].items():
             value = _stat(summary, f"system_cost.{name}.{part_name}_gbp")[0]
+            row = {"line": name, "part": part_name, "label": part["label"], "gbp": value}
             if part.get("modelled") is None:
-                rows.append({"line": name, "part": part_name, "label": part["label"], "kind": "top-down", "gbp": value,
-                             "expected_gbp": math.nan, "residual_gbp": math.nan})
+                given = (part.get("costed_bottom_up") or {}).get("part")
+                covers = part.get("covers", part["label"]) + (
+                    f"; less the activity it hands to {given} (costed bottom-up)" if given else "")
+                given_gbp = -handed[part_name] if part_name in handed else 0.0
+                rows.append({**row, "kind": "top-down", "expected_gbp": math.nan, "handed_over_gbp": given_gbp,
+                             "residual_gbp": math.nan, "difference_pct": math.nan, "status": "top-down", "evidence": "",
+                             "covers": covers})
                 continue
             share = part.get("expected_share")
-            expected = (line["budget_gbp"] * share if share is not None
+            received = sum(v for p, v in handed.items() if line["parts"][p]["costed_bottom_up"]["part"] == part_name)
+            expected = (line["budget_gbp"] * share + received if share is not None
                         else line["budget_gbp"] - top_down if len(modelled) == 1 else math.nan)
-            rows.append({"line": name, "part": part_name, "label": part["label"], "kind": "bottom-up", "gbp": value,
-                         "expected_gbp": expected, "residual_gbp": expected - value})
+            pct = 100.0 * (value - expected) / expected if expected else math.nan
+            rows.append({**row, "kind": "bottom-up", "expected_gbp": expected, "handed_over_gbp": received,
+                         "residual_gbp": expected - value, "difference_pct": pct,
+                         "status": _status(value, expected, tolerance, part.get("explained")),
+                         "evidence": part.get("explained") or "", "covers": ""})
     return pd.DataFrame(rows)
+
+
+def _handed_over(summary: pd.DataFrame, line: Mapping[str, Any]) -> dict[str, float]:
+    """What each top-down part of a line hands over to a bottom-up part, in the base year (mean over replications)."""
+    out = {}
+    for name, part in line["parts"].items():
+        spec = part.get("costed_bottom_up")
+        if part.get("modelled") is None and spec:
+            out[name] = _stat(summary, spec["metric"])[0] * spec["gbp_each"]
+    return out
+
+
+def _status(value: float, expected: float, tolerance: float, explained: str | None) -> str:
+    if math.isnan(expected):
+        return "no expected share"
+    if abs(value - expected) <= tolerance * abs(expected) or (not expected and not value):
+        return "within tolerance"
+    return "explained" if explained else "unexplained"
+
+
+def failures(lines: pd.DataFrame, detail: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """What fails the reconciliation: the labels of lines beyond the tolerance whose bottom-up parts are not all
+    within tolerance or explained, and of bottom-up parts beyond the part tolerance with no evidence."""
+    unexplained = detail[detail["status"] == "unexplained"]
+    accounted = {line for line, group in detail[detail["kind"] == "bottom-up"].groupby("line")
+                 if (group["status"] == "explained").any() and group["status"].isin(["explained", "within tolerance"]).all()}
+    bad_lines = lines[(lines["line"] != "total") & ~lines["reconciles"] & ~lines["line"].isin(accounted)]
+    return list(bad_lines["label"]), list(unexplained["label"])

@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..common.errors import ConfigError, ConfigErrors, did_you_mean
 from . import labels
-from .metrics import SERVICE_STATISTICS
+from .output_analysis import GAVE_UP_PCT
+from .service_statistics import SERVICE_STATISTICS
 
 #: the statistics a service records when its config asks for them (``sojourn_limits_hours``, ``wait_limits_hours``)
 LIMIT_STATISTIC = re.compile(r"over_\w+|within_\w+_pct|wait_within_\w+_pct")
@@ -127,7 +128,22 @@ def overload_warnings(summary: pd.DataFrame) -> list[str]:
     return [f"the waiting list for {row.metric[len('unstable_'):]} grew without levelling off in "
             f"{100 * row.mean:.0f}% of replications: offered load exceeds capacity, so its waits and the delays "
             f"behind it depend on the run length (see unstable_* in summary.csv)"
-            for row in flags.itertuples()]
+            for row in flags.itertuples()] + held_warnings(summary)
+
+
+def held_warnings(summary: pd.DataFrame) -> list[str]:
+    """One warning per service whose waiting list was held only by patients giving up in at least half the
+    replications (:mod:`sim.analysis.output_analysis`, the third overload state)."""
+    flags = summary[summary["metric"].str.startswith("held_by_giving_up_")]
+    flags = flags[flags["mean"] >= 0.5]
+    prefix = len("held_by_giving_up_")
+    tail = (f"over {GAVE_UP_PCT:g}% of its patients gave up waiting, so its waits look shorter than the need behind "
+            "them (see the held_by_giving_up column of summary.csv)")
+    if "year" in flags.columns:
+        return [f"the waiting list for {metric[prefix:]} was held only by giving up in "
+                f"{', '.join(str(y) for y in rows['year'])}: {tail}" for metric, rows in flags.groupby("metric", sort=False)]
+    return [f"the waiting list for {row.metric[prefix:]} was held only by giving up in {100 * row.mean:.0f}% of "
+            f"replications: {tail}" for row in flags.itertuples()]
 
 
 

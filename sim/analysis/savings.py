@@ -26,7 +26,21 @@ random numbers), into:
     the rest, which is not cash: occupied place-days the scenario frees and keeps open (valued at the
     fixed cost of a place-day); capacity a planner could release, or use for other patients.
 
-So ``net_saving = cash_releasing + cost_avoidance - scheme_investment`` exactly, in every replication.
+Avoided activity is valued at marginal cost by default: an attendance that does not happen saves only
+its marginal share of the average unit cost (``costs.marginal_share``; the rest, staff rostered to
+expected demand, is paid all the same), so ``net_saving_gbp`` and ``cost_avoidance_gbp`` take the
+short-run fixed part of the activity avoided (``fixed_in_short_run_gbp``) out of the average-cost
+difference.  The labelled alternatives value it at average cost:
+
+``net_saving_average_gbp``, ``cost_avoidance_average_gbp``
+    the same kinds with avoided activity at its average unit cost (the whole-system cost difference);
+``provider_income_lost_gbp``
+    what providers paid per unit of activity lose in income: the activity avoided at its average price
+    (the commissioner's cash saving on it), beside the system's saving, which is only its marginal cost.
+
+So ``net_saving = cash_releasing + cost_avoidance - scheme_investment`` exactly, in every replication,
+at marginal and at average cost.  :func:`optimism_adjusted` adds the net savings after the Green Book's optimism bias:
+costs uplifted, benefits resting on assumed effects cut.
 Each comes for the whole system and by payer (``_nhs``, ``_council``).  Rows have the columns of
 :func:`sim.analysis.statistics.paired_differences`; ``difference`` is the amount (positive: money
 saved) and ``relative_pct`` its percentage of the baseline's cost.
@@ -78,7 +92,9 @@ def per_replication(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFr
         cost = _cost_metric(scenario.columns, payer)
         if cost not in scenario.columns:
             continue                  # no cost of this payer in the network
-        net = baseline[cost] - scenario[cost]
+        net_average = baseline[cost] - scenario[cost]
+        fixed = f"fixed_in_short_run{suffix}_gbp"
+        net = net_average - (baseline[fixed] - scenario[fixed]) if fixed in scenario.columns else net_average
         cash = avoided = added = freed = 0.0
         for key in services:
             s, d, b = scenario[f"{key}.places_gbp"], baseline[f"{key}.places_gbp"], scenario[f"{key}.base_gbp"]
@@ -94,11 +110,31 @@ def per_replication(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFr
         avoidance = net - cash + added
         out.update({f"net_saving{suffix}_gbp": net, f"cash_releasing_saving{suffix}_gbp": cash,
                     f"cost_avoidance{suffix}_gbp": avoidance, f"scheme_investment{suffix}_gbp": added,
-                    f"freed_capacity_not_released{suffix}_gbp": freed})
+                    f"freed_capacity_not_released{suffix}_gbp": freed, f"net_saving_average{suffix}_gbp": net_average,
+                    f"cost_avoidance_average{suffix}_gbp": net_average - cash + added})
+        priced = f"activity_priced{suffix}_gbp"
+        if priced in scenario.columns:
+            out[f"provider_income_lost{suffix}_gbp"] = baseline[priced] - scenario[priced]
         if not payer:
             out["cost_avoidance_capacity_gbp"] = avoided
             out["cost_avoidance_activity_gbp"] = avoidance - avoided
     return pd.DataFrame({k: pd.Series(v, index=scenario.index) if np.isscalar(v) else v for k, v in out.items()})
+
+
+def optimism_adjusted(amounts: pd.DataFrame, cost_uplift: float, benefit_cut: float) -> pd.DataFrame:
+    """``amounts`` (from :func:`per_replication`) with the net savings adjusted for optimism bias, at marginal and
+    at average cost: ``net_saving_optimism_adjusted_gbp`` and ``net_saving_average_optimism_adjusted_gbp``.
+
+    The schemes' investment is uplifted by ``cost_uplift`` (the Green Book's rate for the project type,
+    ``costs.optimism_bias_costs``); the benefits (cash released and cost avoided) are cut by ``benefit_cut``,
+    which a caller passes only for schemes whose effects are assumed, not evidenced (``costs.optimism_bias_benefits``
+    or 0).  Freed capacity not released is not a benefit and is left alone."""
+    out = amounts.copy()
+    investment = out["scheme_investment_gbp"] * (1.0 + cost_uplift)
+    for suffix in ("", "_average"):
+        benefits = out["cash_releasing_saving_gbp"] + out[f"cost_avoidance{suffix}_gbp"]
+        out[f"net_saving{suffix}_optimism_adjusted_gbp"] = benefits * (1.0 - benefit_cut) - investment
+    return out
 
 
 def net_present_value(amounts: pd.DataFrame, rate: float, base_year: int) -> tuple[float, float, float, int]:

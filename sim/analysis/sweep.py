@@ -6,7 +6,8 @@ Each job of a multirun is a folder (named by its overrides: :mod:`sim.jobs.folde
 values differ between jobs (every override, for a sweep of one job).  :func:`write_sweep` writes
 
 * ``sweep.csv``: a column per swept key, then ``job`` (its folder), then a row per job and metric
-  with ``mean, ci_low, ci_high, replications, unstable`` (and ``year`` in a multi-year run), and
+  with ``mean, ci_low, ci_high, replications, unstable, held_by_giving_up`` (and ``year`` in a multi-year
+  run), and
 * ``sweep.png``: one panel per headline metric, its mean and 95% interval against the first swept
   key, a line for each value of the second (of the rest, together, when more are swept); options that
   are not numbers (scenarios) are points with interval bars, not lines.

@@ -12,6 +12,16 @@ modelled costs:
   part ``system_cost.<line>.<part>_gbp``;
 * each pooled budget ``pooled.<budget>_gbp`` (the lines it pools, added up).
 
+A top-down part that hands activity over to a bottom-up part (``costed_bottom_up``: planned
+admissions' overnight stays, costed with the model's beds) gives up that activity's cost in each
+replication, so each pound is counted once (never below nothing).
+
+A top-down part's activity change (outpatients -29%) is activity paid per unit: it is added to
+``activity_priced[_<payer>]_gbp``, and the part of it not saved in the short run (one minus the
+activity's ``costs.marginal_share``) to ``fixed_in_short_run[_<payer>]_gbp``, beside the modelled
+activity :class:`sim.analysis.metrics.MetricSet` puts there; :mod:`sim.analysis.savings` values
+avoided activity at marginal cost from them.
+
 Every modelled setting belongs to one line; a setting no line names is reported in a line of its
 own, ``unassigned``, with no budget, so nothing the model costs is left out.  The existing
 ``cost_commissioner_<commissioner>_gbp`` keep their meaning: the modelled settings only.
@@ -22,6 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 UNASSIGNED = "unassigned"
+PAYERS = ("nhs", "council")
 
 
 class SystemCost:
@@ -57,6 +68,7 @@ class SystemCost:
                 else:
                     value = self._top_down(part, out)
                     line_top += value
+                    self._activity(part, line["payer"], out)
                 out[f"system_cost.{name}.{part_name}_gbp"] = value
             out[f"system_cost.{name}.bottom_up_gbp"] = line_bottom
             out[f"system_cost.{name}.top_down_gbp"] = line_top
@@ -72,11 +84,30 @@ class SystemCost:
         for name, budget in self.pooled.items():
             out[f"pooled.{name}_gbp"] = sum(out[f"system_cost.{line}_gbp"] for line in budget["lines"])
 
-    def _top_down(self, part: Mapping[str, Any], out: Mapping[str, float]) -> float:
-        """A top-down part in the report prices: its projected amount plus the scenario's change, less any of
-        a rise the model already costs bottom-up (``includes_modelled``)."""
+    def _activity(self, part: Mapping[str, Any], payer: str, out: dict) -> None:
+        """Add a top-down part's activity change to the activity paid per unit, and its short-run fixed part."""
+        change = self._change(part, out)
+        if not change:
+            return
+        fixed = (1.0 - part.get("marginal_share", 1.0)) * change
+        for suffix in ("", f"_{payer}"):
+            out[f"activity_priced{suffix}_gbp"] = out.get(f"activity_priced{suffix}_gbp", 0.0) + change
+            out[f"fixed_in_short_run{suffix}_gbp"] = out.get(f"fixed_in_short_run{suffix}_gbp", 0.0) + fixed
+
+    def _change(self, part: Mapping[str, Any], out: Mapping[str, float]) -> float:
+        """The scenario's change of a top-down part, less any of a rise the model already costs bottom-up."""
         change = part["change_gbp"] * self.price_factor
         if change > 0 and part["includes_modelled"]:
             modelled = sum(out.get(f"cost_{s}_gbp", 0.0) for s in part["includes_modelled"])
             change = max(0.0, change - modelled)
-        return part["amount_gbp"] * self.price_factor + change
+        return change
+
+    def _top_down(self, part: Mapping[str, Any], out: Mapping[str, float]) -> float:
+        """A top-down part in the report prices: its projected amount plus the scenario's change, less any of
+        a rise the model already costs bottom-up (``includes_modelled``) and less the activity it hands over
+        to a bottom-up part (``costed_bottom_up``)."""
+        amount = part["amount_gbp"] * self.price_factor + self._change(part, out)
+        handed = part.get("costed_bottom_up")
+        if handed:
+            amount -= out.get(handed["metric"], 0.0) * handed["gbp_each"] * self.price_factor
+        return max(0.0, amount)

@@ -188,6 +188,7 @@ class Model:
             "groups": net.groups,
             "daily": {n: tuple(np.diff(np.asarray(a), prepend=0.0) for a in rows) for n, rows in self._daily.items()},
             "waits_without_limit": {n: s.waits_without_limit for n, s in self.services.items()},
+            "gives_up": [n for n, s in self.services.items() if s.renege_to is not None],   # patience configured
             "ledger": self.ledger(),
             "events": self.event_log.frame() if self.event_log is not None else None,
         }

@@ -15,7 +15,7 @@ engine objects, in an order that lets every reference be resolved:
    from ``outside`` to the ``out_of_area`` sink), then arrival streams with their routing;
 2. each service's routing (``next``), ``overflow`` and ``renege_to``, now that every node exists;
    overflow chains are checked to end at a sink;
-3. sinks' returns (30-day readmissions);
+3. sinks' returns (30-day readmissions, re-attendances: :mod:`sim.engine.sink`);
 4. the initial state (``initial``: places occupied and waiting lists at time zero);
 5. rotas.
 
@@ -40,9 +40,9 @@ from .event_log import EventLog
 from .partition import Partition, part_name
 from .pressure import Escalation, LosUnderPressure, Pressure, Redirect
 from .rota import Rota, RotaSchedule
-from .routing import AttributeTable, Router
+from .routing import Router
 from .service import Service
-from .sink import Sink
+from .sink import Sink, wire_returns
 from .spec import ServiceSpec
 
 PATHWAYS = ("none", "P0", "P1", "P2", "P3")
@@ -58,7 +58,6 @@ SERVICE_KEYS = {
 STREAM_KEYS = {"to", "arrival_mode", "rate_per_1000", "rate_per_day", "profile", "crisis", "balks",
                "patience", "renege_to", "care_home_rate_ratio", "risk_rate_ratio", "cohort", "label"}
 SINK_KEYS = {"label", "returns"}
-RETURN_KEYS = {"probability", "delay", "to", "arrival_mode"}
 INITIAL_KEYS = {"occupancy", "occupancy_fraction", "waiting", "attributes_from"}
 
 
@@ -316,20 +315,9 @@ class NetworkBuilder:
         return Redirect(router, target, to, share, gauges, self.context.random[f"redirect:{name}"])
 
     def _wire_sink(self, name: str, spec: Mapping[str, Any]) -> None:
-        returns = spec.get("returns")
-        if not returns:
-            return
-        where = f"network.sinks.{name}.returns"
-        check_keys(returns, RETURN_KEYS, where)
-        random = self.context.random
-        probability = AttributeTable(returns.get("probability", 0.0), f"{where}.probability", self.labels)
-        if "delay" not in returns:
-            raise ConfigError(f"{where}.delay", None, "a distribution of the time until the return")
-        delay = distributions.build(returns["delay"], random[f"return_delay:{name}"], f"{where}.delay", self.labels)
-        destination = self.resolve(returns.get("to"), f"{where}.to")
-        self.network.sinks[name].configure_returns(probability, delay, destination,
-                                                   str(returns.get("arrival_mode", "readmission")), random[f"return:{name}"],
-                                                   self.context.patients.month_now)
+        if spec.get("returns"):
+            wire_returns(self.network.sinks[name], spec["returns"], f"network.sinks.{name}.returns", self.context,
+                         self.resolve, self.labels)
 
     # --------------------------------------------------------- initial state
     def _seed_initial(self, name: str, spec: Mapping[str, Any]) -> None:

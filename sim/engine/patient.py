@@ -36,6 +36,7 @@ class Patient:
         "joined",
         "last_discharge",
         "locality",
+        "longer_stay",
         "month",
         "next_node",
         "origin",
@@ -73,6 +74,7 @@ class Patient:
         self.next_node = None       # the next destination, when a service chooses it as service starts
         self.heading = None         # where the patient is going next (set where sojourns are judged by destination)
         self.in_corridor = False    # boarding in a corridor: finished, waiting to move on, without a place
+        self.longer_stay = None     # (service, factor): their next stay there is longer (back sicker, sim.engine.sink)
         self.registered = 0.0       # the crisis reduction of the caseload the patient is on (sim.engine.caseload)
 
     def __repr__(self):

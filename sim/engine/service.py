@@ -116,6 +116,7 @@ class Service(Tally):
         self.sojourn_n = 0    # sojourns judged against the limits: departures and patients who gave up waiting
         self.sojourn_to: dict[str, list] = {}   # per destination: [sojourns, over each limit...]
         self.wait_within = [0] * len(self.wait_limits)
+        self.wait_by_mode: dict[str, list] = {}   # per arrival mode: [starts, wait_sum, within each wait limit...]
         self.by_origin: dict[str, int] = {}
         self.left_by_mode: dict[str, int] = {}       # patients who left a place, by arrival mode
         self.same_day_by_mode: dict[str, int] = {}   # ... of whom left on the day they took it
@@ -183,14 +184,15 @@ class Service(Tally):
             self.waited += 1
             self.wait_sum += wait
         if self._wait_days:
-            for i, limit in enumerate(self._wait_days):
-                if wait <= limit:
-                    self.wait_within[i] += 1
+            self._judge_wait(wait, patient.arrival_mode)
         if self.registry is not None:
             self.registry.add(patient, self.crisis_reduction)
         if self.route_on_start:
             self._decide(patient)
         stay = self.los.draw(patient)
+        if patient.longer_stay is not None and patient.longer_stay[0] == self.group:
+            stay *= patient.longer_stay[1]     # back sicker (a sink's returns): this stay only
+            patient.longer_stay = None
         if self.los_pressure is not None:
             stay = self.los_pressure.adjust(stay)
         self.env.call_later(stay, self._finish_call, patient)
@@ -243,6 +245,8 @@ class Service(Tally):
             patient.in_corridor = False
             self.corridor -= 1
             self._tw_corridor -= now
+            if self.waiting and self._boarders:
+                self._open_corridor()      # a corridor at its limit has room again
         else:
             self.in_place -= 1
             self._tw_place -= now

@@ -51,6 +51,19 @@ class Tally:
                 self.sojourn_over[i] += 1
                 counts[i + 1] += 1
 
+    def _judge_wait(self, wait, mode):
+        """Count a wait for a place against the wait limits (2 hours for rapid response, an hour for an
+        ambulance handover...), in all and by the patient's arrival mode, with its length."""
+        counts = self.wait_by_mode.get(mode)
+        if counts is None:
+            counts = self.wait_by_mode[mode] = [0, 0.0] + [0] * len(self._wait_days)
+        counts[0] += 1
+        counts[1] += wait
+        for i, limit in enumerate(self._wait_days):
+            if wait <= limit:
+                self.wait_within[i] += 1
+                counts[i + 2] += 1
+
     def areas(self) -> tuple[float, ...]:
         """Time integrals so far of places in use, blocked places, waiting list, capacity, escalation
         places and corridor patients (in the order of ``AREAS``)."""
@@ -75,6 +88,10 @@ class Tally:
             snap[f"over_{label}"] = n
         for label, n in zip(self.wait_limits, self.wait_within):
             snap[f"wait_within_{label}"] = n
+        if self.wait_by_mode:
+            labels = ["started", "wait_sum"] + [f"wait_within_{label}" for label in self.wait_limits]
+            snap["wait_by_mode"] = {f"{mode}|{label}": n for mode, counts in self.wait_by_mode.items()
+                                    for label, n in zip(labels, counts)}
         snap["by_origin"] = dict(self.by_origin)
         snap["left_by_mode"] = dict(self.left_by_mode)
         snap["same_day_by_mode"] = dict(self.same_day_by_mode)

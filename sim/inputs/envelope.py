@@ -7,7 +7,9 @@ of parts; a part is either
 
 *bottom-up* (``modelled: [settings]``): the model's own cost of those settings (``cost_<setting>_gbp``),
 from activity and capacity, with an optional ``share`` of the line it is expected to be (a sourced
-share, for the reconciliation of the base year: :mod:`sim.analysis.reconciliation`); or
+share, for the reconciliation of the base year: :mod:`sim.analysis.reconciliation`) and, where the
+part is known to differ from that share by more than ``part_tolerance``, what ``explained`` it, with
+its evidence; or
 
 *top-down*: what the simulation does not represent, as a ``share`` of the line or ``per_head_gbp`` of
 the base-year population, projected from the envelope's ``base_year`` by demography (``grows_with``:
@@ -22,6 +24,15 @@ scenario's levers are.  A scenario states those changes in its ``top_down`` bloc
 A part whose activity change includes something the model costs bottom-up (``includes_modelled:
 [primary_care]``: extended GP access is part of "GP attendances +18%") carries only the rest of the
 change, so nothing is counted twice (:mod:`sim.analysis.system_cost` does that per replication).
+A top-down part whose line includes activity the model simulates and costs bottom-up hands that
+activity over (``costed_bottom_up``): planned admissions compete with emergencies for the model's
+beds, so their overnight stays are costed with the beds, and the planned admitted care line gives up
+``metric x days_each x`` the named unit costs a replication (the stays the model costs)::
+
+    costed_bottom_up: {metric: elective_admissions, days_each: 3.0, part: emergency_admitted,
+                       unit_costs: [acute_bed_available_day_gbp, acute_bed_day_gbp]}
+
+Each top-down part says what it ``covers`` (listed by the reconciliation), so no activity is in both.
 An envelope names the pathway its settings and streams belong to (``network``); another network (a
 textbook queue) runs without it.  ``pooled`` names budgets made of several lines (Wirral's Pot A [@wirral-ich-fbc-2017, Section 4
 "Contract Value"]), reported as such.
@@ -46,9 +57,12 @@ from ..engine import demography
 from ..engine.population import AGE_BANDS, Population
 from .levers import ramp
 
-KEYS = {"name", "label", "description", "source", "network", "base_year", "total_gbp", "tolerance", "lines", "pooled"}
+KEYS = {"name", "label", "description", "source", "network", "base_year", "total_gbp", "tolerance", "part_tolerance",
+        "lines", "pooled"}
 LINE_KEYS = {"label", "budget_gbp", "payer", "parts", "source"}
-PART_KEYS = {"label", "modelled", "share", "per_head_gbp", "grows_with", "activity", "includes_modelled", "source"}
+PART_KEYS = {"label", "modelled", "share", "per_head_gbp", "grows_with", "activity", "includes_modelled", "source",
+             "explained", "covers", "costed_bottom_up"}
+HANDOVER_KEYS = {"metric", "days_each", "unit_costs", "part"}
 PAYERS = ("nhs", "council")
 TOP_DOWN_KEYS = {"change", "source", "label"}
 
@@ -83,6 +97,7 @@ def compile_envelope(cfg: Mapping[str, Any]) -> dict:
     if not isinstance(lines, Mapping) or not lines:
         raise ConfigError("envelope.lines", lines, "a mapping of budget lines, each {budget_gbp, payer, parts}")
     compiled, used = {}, set()
+    marginal = (cfg.get("costs") or {}).get("marginal_share") or {}
     for name, line in lines.items():
         where = f"envelope.lines.{name}"
         check_keys(line, LINE_KEYS, where)
@@ -95,8 +110,9 @@ def compile_envelope(cfg: Mapping[str, Any]) -> dict:
             raise ConfigError(f"{where}.parts", parts,
                               "a mapping of parts, each modelled (bottom-up) or a share or per_head_gbp (top-down)")
         compiled[str(name)] = {"label": str(line.get("label", name)), "budget_gbp": budget, "payer": payer,
-                               "parts": {str(p): _part(part, f"{where}.parts.{p}", budget, index, changes, progress, used)
-                                         for p, part in parts.items()}}
+                               "parts": {str(p): _part(part, f"{where}.parts.{p}", budget, index, changes, progress, used,
+                                                       marginal) for p, part in parts.items()}}
+        _hand_over(compiled[str(name)]["parts"], parts, where, cfg.get("costs") or {})
     unused = sorted(set(changes) - used)
     if unused:
         raise ConfigError(f"scenario.top_down.{unused[0]}", changes[unused[0]],
@@ -105,7 +121,8 @@ def compile_envelope(cfg: Mapping[str, Any]) -> dict:
             "pooled": _pooled(spec.get("pooled") or {}, compiled),
             "total_gbp": number(spec.get("total_gbp", sum(line["budget_gbp"] for line in compiled.values())),
                                 "envelope.total_gbp", low=0.0, allowed="the envelope's total in pounds"),
-            "tolerance": fraction(spec.get("tolerance", 0.1), "envelope.tolerance")}
+            "tolerance": fraction(spec.get("tolerance", 0.1), "envelope.tolerance"),
+            "part_tolerance": fraction(spec.get("part_tolerance", 0.15), "envelope.part_tolerance")}
 
 
 def _top_down(scenario: Mapping[str, Any]) -> dict[str, float]:
@@ -118,7 +135,7 @@ def _top_down(scenario: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def _part(part, where, budget, index, changes, progress, used) -> dict:
+def _part(part, where, budget, index, changes, progress, used, marginal) -> dict:
     check_keys(part, PART_KEYS, where)
     label = str(part.get("label", where.rsplit(".", 1)[-1]))
     share = None if part.get("share") is None else fraction(part["share"], f"{where}.share", "a share of the line in [0, 1]")
@@ -126,10 +143,16 @@ def _part(part, where, budget, index, changes, progress, used) -> dict:
         settings = part["modelled"]
         if not isinstance(settings, list) or not settings or not all(isinstance(s, str) for s in settings):
             raise ConfigError(f"{where}.modelled", settings, "a list of the network's cost settings (cost_<setting>_gbp)")
-        for key in ("per_head_gbp", "grows_with", "activity", "includes_modelled"):
+        for key in ("per_head_gbp", "grows_with", "activity", "includes_modelled", "costed_bottom_up", "covers"):
             if key in part:
                 raise ConfigError(f"{where}.{key}", part[key], "nothing on a modelled part (the model projects it)")
-        return {"label": label, "modelled": list(settings), "expected_share": share}
+        explained = part.get("explained")
+        if explained is not None and (not isinstance(explained, str) or not explained.strip()):
+            raise ConfigError(f"{where}.explained", explained, "a sentence giving the evidence for the part's difference")
+        return {"label": label, "modelled": list(settings), "expected_share": share,
+                "explained": explained.strip() if explained else None}
+    if "explained" in part:
+        raise ConfigError(f"{where}.explained", part["explained"], "nothing on a top-down part (it is its share by construction)")
     if (share is None) == (part.get("per_head_gbp") is None):
         raise ConfigError(where, dict(part), "exactly one of share (of the line) or per_head_gbp (top-down), or modelled (bottom-up)")
     base = budget * share if share is not None else (
@@ -143,8 +166,35 @@ def _part(part, where, budget, index, changes, progress, used) -> dict:
     includes = part.get("includes_modelled") or []
     if not isinstance(includes, list) or not all(isinstance(s, str) for s in includes):
         raise ConfigError(f"{where}.includes_modelled", includes, "a list of the network's cost settings")
+    covers = part.get("covers", label)
+    if not isinstance(covers, str) or not covers.strip():
+        raise ConfigError(f"{where}.covers", covers, "a sentence naming the activity the part pays for")
     return {"label": label, "base_gbp": base, "amount_gbp": amount, "change_gbp": change, "includes_modelled": list(includes),
-            "share": share}
+            "share": share, "covers": " ".join(covers.split()), "costed_bottom_up": None,
+            "marginal_share": float(marginal.get(str(activity), 1.0)) if activity is not None else 1.0}
+
+
+def _hand_over(compiled: dict, parts: Mapping, where: str, costs: Mapping) -> None:
+    """Give each top-down part that hands activity to a bottom-up part of its line its ``costed_bottom_up``:
+    ``{metric, gbp_each, part}``, ``gbp_each`` in the unit costs' prices (``days_each`` times their sum)."""
+    for name, part in parts.items():
+        spec = part.get("costed_bottom_up")
+        if spec is None:
+            continue
+        at = f"{where}.parts.{name}.costed_bottom_up"
+        check_keys(spec, HANDOVER_KEYS, at)
+        target = spec.get("part")
+        if (compiled.get(str(target)) or {}).get("modelled") is None:
+            modelled = [p for p, c in compiled.items() if c.get("modelled") is not None]
+            raise ConfigError(f"{at}.part", target, f"a modelled part of the same line ({', '.join(modelled) or 'none'})")
+        if not isinstance(spec.get("metric"), str):
+            raise ConfigError(f"{at}.metric", spec.get("metric"), "the metric counting the activity handed over")
+        days = number(spec.get("days_each"), f"{at}.days_each", low=0.0, high=365.0, allowed="days of each unit of the metric")
+        names = spec.get("unit_costs")
+        if not isinstance(names, list) or not names or any(n not in costs for n in names):
+            raise ConfigError(f"{at}.unit_costs", names, "a list of unit costs of the costs group (prices_*.yaml) a day")
+        compiled[str(name)]["costed_bottom_up"] = {"metric": spec["metric"], "part": str(target),
+                                                   "gbp_each": days * sum(float(costs[n]) for n in names)}
 
 
 def _pooled(pooled: Mapping, lines: Mapping) -> dict:

@@ -158,6 +158,8 @@ def status_of(source: str, bib: dict[str, str] | None = None) -> str:
 def unit_of(path: list[str], parent: dict) -> str:
     key = path[-1]
     joined = ".".join(path)
+    if "marginal_share" in path:         # a share of the unit cost it names
+        return "fraction"
     if key.endswith("_gbp") or "annual_cost" in joined or key == "gbp":
         return "£"
     if "rate_per_1000" in joined or "demand" in path:

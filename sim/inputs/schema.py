@@ -31,7 +31,7 @@ RUN_KEYS = {
 PLACE_KEYS = {"name", "label", "base_year", "localities", "population", "projection", "risk", "care_home",
               "demand", "trend_growth", "pathway_trends", "calibration", "source", "description", "sites", "local"}
 COST_KEYS = {"price_year", "report_price_year", "inflation_per_year", "cash", "discount_rate", "source", "description",
-             "currency"}
+             "currency", "marginal_share", "optimism_bias_costs", "optimism_bias_benefits"}
 NETWORK_KEYS = {"name", "description", "headline", "profiles", "streams", "services", "sinks", "metrics", "cost_lines",
                 "lam", "c", "mean_los", "los_cv", "c2", "mean_los2", "los_cv2", "p_down", "amplitude", "period_days"}
 
@@ -130,6 +130,18 @@ def _costs(costs: Mapping, errors: list) -> None:
         elif key in ("price_year", "report_price_year"):
             if not is_whole(value) or not YEARS[0] - 15 <= value <= YEARS[1]:
                 errors.append(ConfigError(f"costs.{key}", value, "a financial year such as 2017 (for 2017/18)"))
+        elif key in ("optimism_bias_costs", "optimism_bias_benefits"):
+            if not is_real(value) or not 0.0 <= value <= (3.0 if key.endswith("costs") else 1.0):
+                errors.append(ConfigError(f"costs.{key}", value, "an uplift of costs in [0, 3], such as 0.41"
+                                          if key.endswith("costs") else "a cut of benefits in [0, 1], such as 0.29"))
+        elif key == "marginal_share":
+            if not isinstance(value, Mapping):
+                errors.append(ConfigError("costs.marginal_share", value, "a mapping of unit costs (or top-down activities) to shares"))
+                continue
+            for name, share in value.items():
+                if not is_real(share) or not 0.0 <= share <= 1.0:
+                    errors.append(ConfigError(f"costs.marginal_share.{name}", share,
+                                              "a share of the average unit cost in [0, 1], such as 0.3"))
     errors += key_problems(costs, "costs")
 
 

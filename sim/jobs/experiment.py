@@ -6,7 +6,7 @@ tables and figures, and finishes with the answer to its question.  Everything
 lands in ``results/<name>/``::
 
     results/<name>/
-      README.md        the question, the command, the answer, the figures
+      README.md        the question, the command, the answer, any overload, the tables and figures
       manifest.json    command, git commit, package versions, and for every run its
                        overrides, resolved config, seed and conservation ledger
       *.csv            tables (*.csv.gz, gzip-compressed, when over a megabyte as CSV)
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis import figures
+from ..analysis import figures, report
 from ..common.files import atomic_write, write_gzip
 from ..common.paths import RESULTS, ROOT
 from ..inputs.config import load
@@ -125,6 +125,12 @@ class Experiment:
                  f"**Answer.** {answer.strip()}", ""]
         if method:
             lines += ["**Method.** " + method.strip(), ""]
+        overload = [f"- {summary['run'].iloc[0]}: {warning}" for summary in self.summaries if len(summary)
+                    for warning in report.overload_warnings(summary)]
+        if overload:
+            lines += ["## Overload", "", "Runs whose waiting lists grew without levelling off (unstable: not an "
+                      "estimate) or were held only by patients giving up (their waits understate the need):", "",
+                      *overload, ""]
         if self.tables:
             lines += ["## Tables", ""] + [f"- `{t['file']}`: {t['description']}" for t in self.tables] + [""]
         if self.figures:

@@ -1,5 +1,6 @@
-"""``carepath report OUTDIR [--reference OUTDIR] [--out NAME]``: a one-page report of a run, or of a run
-against a reference, to take to a meeting, as HTML and PDF.
+"""``carepath report OUTDIR``: a one-page report of a run, or of a run against a reference, as HTML and PDF.
+
+``carepath report OUTDIR [--reference OUTDIR] [--out NAME]``: something to take to a meeting.
 
     carepath run run.replications=5 hydra.run.dir=outputs/base
     carepath run run.replications=5 scenario=uk_comparator hydra.run.dir=outputs/uk

@@ -140,8 +140,9 @@ def run_replication(cfg: Mapping[str, Any], replication: int, later_years=(), me
     for period, metric_set in zip(periods, metric_sets):
         by_year[period["year"]] = metric_set
         values = metric_set.evaluate({**raw, **period})
-        flags, previous = output_analysis.unstable_flags(raw["daily"], period["first_day"], period["last_day"], previous,
-                                                         raw["waits_without_limit"])
+        flags, previous = output_analysis.unstable_flags(
+            raw["daily"], period["first_day"], period["last_day"], previous, raw["waits_without_limit"],
+            output_analysis.gave_up_shares(period["services"], raw["gives_up"]))
         values.update(flags)
         metrics[period["year"]] = values
         flows.update({(period["year"], origin, group): n for group, members in raw["groups"].items()
