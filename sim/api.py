@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .analysis import figures, labels
+from .analysis import figures, labels, pathway_diagram
 from .analysis.comparison import paired_comparison
 from .common import progress as terminal
 from .common.errors import ConfigError, ConfigErrors, check_names
@@ -44,7 +44,7 @@ class Run:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """``metric, mean, ci_low, ci_high, replications`` (95% t-intervals over replications)."""
+        """``metric, mean, ci_low, ci_high, replications`` (95% intervals over replications, each within its metric's bounds)."""
         return self.results.summary
 
     @property
@@ -103,14 +103,25 @@ class Run:
         return diff.loc[metrics]
 
     def plot_occupancy(self, services: Iterable[str], capacity: dict[str, float] | None = None):
-        """Places in use each day (mean over replications, 95% band) for the given services."""
-        return figures.occupancy_over_time(self.daily, list(services), capacity)
+        """Places in use each day (mean over replications, 95% band) for the given services, each with its
+        places as a dashed line: the places this run had (``capacity`` draws others)."""
+        services = list(services)
+        if capacity is None:
+            configured = self.config["network"].get("services") or {}
+            capacity = {s: configured[s]["capacity"] for s in services
+                        if isinstance((configured.get(s) or {}).get("capacity"), (int, float))}
+        return figures.occupancy_over_time(self.daily, services, capacity)
 
     @property
     def labels(self) -> pd.DataFrame:
         """``metric, label, unit, direction`` for every metric of the summary: what each is in words, its unit,
         and whether higher or lower is better (``metrics.csv`` beside ``summary.csv``)."""
         return labels.metric_table(self.config, self.summary["metric"])
+
+    def pathway_svg(self) -> str:
+        """The pathway this run ran, as an SVG diagram (``IPython.display.SVG(run.pathway_svg())`` shows it in a
+        notebook; ``carepath pathway`` draws it from the command line)."""
+        return pathway_diagram.diagram(self.config["network"])
 
     def plot_compare(self, baseline: Run, metrics: Sequence[str], title: str = "Change from the baseline"):
         """Each metric's difference from ``baseline`` with its 95% interval, named by its label."""

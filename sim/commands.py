@@ -36,6 +36,8 @@ COMMANDS = {
     "uncertainty": ("sim.uncertainty.cli", "PSA, history matching, Morris and Sobol, switching values"),
     "place": ("sim.place.__main__", "a place's files: template, check, build, export, size"),
     "app": ("sim.app.__main__", "the web app for clinicians and planners"),
+    "report": ("sim.jobs.one_page", "a one-page report of a run, or of a run against a reference (HTML and PDF)"),
+    "pathway": ("sim.jobs.pathway", "draw the configured pathway (streams, services, routes) as an SVG diagram"),
     "experiment": (__name__, "run one of the experiments behind results/ (without a name: list them)"),
 }
 EXPERIMENTS = ROOT / "experiments"

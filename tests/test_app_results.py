@@ -1,6 +1,7 @@
 """What the page shows of a run's outputs: years, figures that are not estimates, the uncertainty analysis, costs."""
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pandas as pd
@@ -8,7 +9,7 @@ import pytest
 
 pytest.importorskip("shiny")
 
-from sim.app import results
+from sim.app import results, spread
 
 NETWORK = {"headline": ["ae_4h_pct", "ic_wait_days_mean", "total_cost_gbp"]}
 
@@ -34,18 +35,37 @@ def test_a_multi_year_run_shows_the_chosen_year():
     assert results.headline(run, 2017).set_index("metric").loc["ae_4h_pct", "note"] == ""
 
 
-def test_p10_and_p90_of_the_uncertainty_analysis_for_the_runs_place_scenario_and_year(tmp_path, monkeypatch):
-    assert results.uncertainty("walsall", "baseline", 2017) is None or results.UNCERTAINTY.is_file()
-    table = tmp_path / "psa_summary.csv"
-    pd.DataFrame({"place": ["walsall", "walsall", "dudley"], "scenario": ["baseline"] * 3, "year": [2017, 2027, 2017],
-                  "metric": ["ae_4h_pct"] * 3, "P10": [60.0, 50.0, 1.0], "P50": [70.0, 60.0, 2.0],
-                  "P90": [80.0, 70.0, 3.0]}).to_csv(table, index=False)
-    monkeypatch.setattr(results, "UNCERTAINTY", table)
-    spread = results.uncertainty("walsall", "baseline", 2017)
-    assert spread.loc["ae_4h_pct"].tolist() == [60.0, 80.0]
+def _study(folder, command):
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"command": command}))
+    pd.DataFrame({"scenario": ["do_nothing", "do_nothing", "uk_comparator", "uk_comparator vs do_nothing"],
+                  "year": [2027, 2017, 2027, 2027], "metric": ["ae_4h_pct"] * 4, "p10": [60.0, 1.0, 50.0, -9.0],
+                  "p50": [70.0, 2.0, 60.0, -5.0], "p90": [80.0, 3.0, 70.0, -1.0]}).to_csv(folder / "psa_summary.csv", index=False)
+    return spread.load(folder)
+
+
+def test_p10_and_p90_only_for_a_run_the_uncertainty_study_describes(tmp_path):
+    study = _study(tmp_path / "psa", "python -m sim.uncertainty --draws 8 --out x run.year=2027 capacity_policy=demand_led")
+    assert study.scenarios == ["do_nothing", "uk_comparator"]
+    settings = ["+capacity_policy=demand_led", "run.year=2027", "run.replications=3", "run.seed=4"]
+    found = spread.for_run([*settings, "scenario=do_nothing"], "do_nothing", 2027, study)
+    assert found.loc["ae_4h_pct"].tolist() == [60.0, 80.0]
     run = _run([("ae_4h_pct", 70.0, 69.0, 71.0, 5, False)])
-    row = results.headline(run, None, spread).set_index("metric").loc["ae_4h_pct"]
+    row = results.headline(run, None, found).set_index("metric").loc["ae_4h_pct"]
     assert (row["P10"], row["P90"]) == ("60.0", "80.0")
+    # another year, scenario or setting is another question: no columns at all
+    assert spread.for_run(["capacity_policy=demand_led", "run.year=2017"], "do_nothing", 2017, study) is None
+    assert spread.for_run(settings, "baseline", 2027, study) is None
+    assert spread.for_run([*settings, "capacity.acute_beds=500"], "do_nothing", 2027, study) is None
+    assert "P10" not in results.headline(run, None, None).columns
+    assert spread.load(tmp_path / "none") is None
+
+
+def test_the_committed_study_describes_its_own_settings_and_not_the_default_run():
+    study = spread.load()
+    assert study is not None and "do_nothing" in study.scenarios
+    assert spread.for_run([], "baseline", 2017, study) is None
+    assert spread.for_run(sorted(study.settings), "do_nothing", 2027, study) is not None
 
 
 def test_costs_by_setting_and_by_commissioner_then_the_totals():

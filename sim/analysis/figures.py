@@ -8,6 +8,7 @@ them.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import seaborn as sns
 
 from ..common.errors import check_names
 from ..common.files import atomic_write
-from .statistics import t_interval
+from .statistics import bounded_interval
 
 PALETTE = "colorblind"
 DPI = 150
@@ -44,18 +45,21 @@ def save(fig, path: Path, caption: str) -> Path:
 
 
 def _bands(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
-    """Mean and 95% t-interval of ``value`` over replications, for each combination of ``by``."""
+    """Mean and 95% interval of ``value`` over replications, for each combination of ``by``: the daily
+    measures (places in use, waiting lists) are never below zero, and neither are their bands."""
     rows = []
     for key, group in frame.groupby(list(by), sort=True):
-        mean, low, high, n = t_interval(group[value].to_numpy())
+        mean, low, high, n = bounded_interval(group[value].to_numpy(), (0.0, math.inf))
         key = key if isinstance(key, tuple) else (key,)
         rows.append((*key, mean, low, high, n))
     return pd.DataFrame(rows, columns=[*by, "mean", "ci_low", "ci_high", "n"])
 
 
 def occupancy_over_time(daily: pd.DataFrame, services: Iterable[str], capacity: dict[str, float] | None = None,
-                        measure: str = "occupancy_mean", title: str = "Daily occupancy", ylabel: str = "places in use"):
-    """Daily mean occupancy of ``services`` over the results period, with 95% bands across replications."""
+                        measure: str = "occupancy_mean", title: str = "Daily occupancy", ylabel: str = "places in use",
+                        names: Mapping[str, str] | None = None):
+    """Daily mean occupancy of ``services`` over the results period, with 95% bands across replications; each
+    service named in the legend by ``names`` (service -> words) where it has one."""
     services = [services] if isinstance(services, str) else list(services)
     check_names(services, daily["service"].unique(), "service")
     apply_style()
@@ -64,10 +68,11 @@ def occupancy_over_time(daily: pd.DataFrame, services: Iterable[str], capacity: 
     bands = _bands(data, ["service", "date"], measure)
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for colour, (service, group) in zip(sns.color_palette(PALETTE), bands.groupby("service", sort=False)):
-        ax.plot(group["date"], group["mean"], color=colour, label=service, lw=1.4)
+        name = (names or {}).get(service, service)
+        ax.plot(group["date"], group["mean"], color=colour, label=name, lw=1.4)
         ax.fill_between(group["date"], group["ci_low"], group["ci_high"], color=colour, alpha=0.25, lw=0)
         if capacity and service in capacity:
-            ax.axhline(capacity[service], color=colour, ls="--", lw=1, label=f"{service} capacity")
+            ax.axhline(capacity[service], color=colour, ls="--", lw=1, label=f"{name}: places")
     ax.set(title=title, xlabel="", ylabel=ylabel)
     ax.legend(loc="lower left", ncol=2)
     fig.autofmt_xdate()

@@ -8,12 +8,15 @@ config adds)::
 The metrics the model generates for every service, cost line, place and budget line take theirs from
 the tables below, with the service's own ``label`` put in (``acute.wait_mean`` -> "General and acute
 beds: mean wait", days).  ``direction`` is ``higher`` (more is better), ``lower`` (less is better) or
-``neither``.  :func:`describe` gives one metric's :class:`Label`, :func:`metric_table` a table of them
-(``metrics.csv`` beside each run's ``summary.csv``), :func:`unlabelled` the metrics of a network whose
-config gives no label or unit of its own.
+``neither``.  A label's unit also says what values the metric can take (:attr:`Label.bounds`), which
+its interval respects (:func:`sim.analysis.statistics.bounded_interval`).  :func:`describe` gives one
+metric's :class:`Label`, :func:`metric_table` a table of them (``metrics.csv`` beside each run's
+``summary.csv``), :func:`unlabelled` the metrics of a network whose config gives no label or unit of its
+own.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,6 +29,11 @@ from .service_statistics import SERVICE_STATISTICS
 DIRECTIONS = ("higher", "lower", "neither")
 PERCENT = "%"
 POUNDS = "£"
+#: units of a figure that may take either sign (every other unit but money counts something: patients,
+#: places, bed-days, admissions, days)
+UNBOUNDED_UNITS = ("", "ratio")
+#: units of a proportion or a share of replications: from 0 to 1
+PROPORTIONS = ("proportion (0-1)", "share of replications (0-1)")
 
 #: statistic of a service -> (words after the service's label, unit, direction)
 STATISTICS = {
@@ -109,11 +117,28 @@ class Label:
     label: str
     unit: str
     direction: str = "neither"
+    signed: bool = False
 
     @property
     def percent(self) -> bool:
         """A percentage: its changes are differences in points, not relative changes."""
         return self.unit == PERCENT
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(lowest, highest)`` the metric can take, by its kind: 0 to 100 for a percentage, 0 to 1 for a
+        proportion, at least 0 for a cost (money whose less is better) and for a count, level or time (any
+        other unit: patients, places, bed-days, days); unbounded for a saving, a ratio, a metric with no
+        unit, and a ``signed`` change (places added, a waiting list's growth)."""
+        if self.signed:
+            return -math.inf, math.inf
+        if self.unit == PERCENT:
+            return 0.0, 100.0
+        if self.unit in PROPORTIONS:
+            return 0.0, 1.0
+        if self.unit == POUNDS:
+            return (0.0, math.inf) if self.direction == "lower" else (-math.inf, math.inf)
+        return (-math.inf, math.inf) if self.unit in UNBOUNDED_UNITS else (0.0, math.inf)
 
 
 def words(name: str) -> str:
@@ -209,7 +234,7 @@ class Labels:
             return Label(what + (f", {PAYERS[match.group(2)]}" if match.group(2) else ""), money, "lower")
         if match := re.fullmatch(r"(places|base_places|places_added)\.(\w+)", metric):
             what = {"places": "places", "base_places": "base-year places", "places_added": "places added"}[match.group(1)]
-            return Label(f"{self.service(match.group(2))}: {what}", "places")
+            return Label(f"{self.service(match.group(2))}: {what}", "places", signed=match.group(1) == "places_added")
         if match := re.fullmatch(r"fixed_cost\.(\w+)\.(\w+)\.(places|base|used)_gbp", metric):
             what = {"places": "fixed cost of its places", "base": "fixed cost of its base-year places",
                     "used": "fixed cost of the places used"}[match.group(3)]
@@ -224,7 +249,7 @@ class Labels:
             return Label(f"{self.service(match.group(1))}: patients who gave up waiting, share of arrivals", PERCENT, "lower")
         if match := re.fullmatch(r"queue_growth_(\w+)", metric):
             return Label(f"{self.service(match.group(1))}: growth of the waiting list over the results period",
-                         "patients", "lower")
+                         "patients", "lower", signed=True)
         head, _, tail = metric.rpartition(".")
         if head in self.metrics:                 # a named metric at one instance: ae_admissions.acute_manor
             named = self._named(head, self.metrics[head])

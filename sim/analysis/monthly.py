@@ -19,9 +19,11 @@ performance (the model's A&E is the type-1 department). A measure the configured
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
-from .statistics import t_interval
+from .statistics import UNBOUNDED, bounded_interval
 
 #: metric -> kind: the headline measures written by month, in this order (each one's label and unit
 #: are the run's, sim.analysis.labels, written to metrics.csv)
@@ -54,15 +56,17 @@ def evaluate(raw: dict, metric_sets: dict) -> list[tuple]:
     return rows
 
 
-def table(scenario: str, results: list[dict]) -> pd.DataFrame:
-    """The replications' months as ``monthly.csv``: mean and 95% t-interval over replications (as in
-    summary.csv) of each headline measure in each month."""
+def table(scenario: str, results: list[dict],
+          bounds: Callable[[str], tuple[float, float]] | None = None) -> pd.DataFrame:
+    """The replications' months as ``monthly.csv``: mean and 95% interval over replications (as in
+    summary.csv: within each metric's ``bounds``, :func:`sim.analysis.statistics.bounded_interval`) of each
+    headline measure in each month."""
     rows = [(r["replication"], *row) for r in results for row in r.get("monthly") or []]
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     long = pd.DataFrame(rows, columns=["replication", "year", "month", "days", "metric", "value"])
     out = []
     for (year, month, metric), group in long.groupby(["year", "month", "metric"], sort=False):
-        mean, low, high, n = t_interval(group["value"].to_numpy())
+        mean, low, high, n = bounded_interval(group["value"].to_numpy(), bounds(metric) if bounds else UNBOUNDED)
         out.append((scenario, year, month, float(group["days"].iloc[0]), metric, MONTHLY[metric], mean, low, high, n))
     return pd.DataFrame(out, columns=COLUMNS)

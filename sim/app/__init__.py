@@ -12,7 +12,9 @@ command line's checks (:mod:`sim.app.checks`), the command line's job in a worke
 (:mod:`sim.app.jobs`).
 
 Modules: :mod:`~sim.app.choices` (what may be chosen, and the overrides it makes), :mod:`~sim.app.page`
-(the layout), :mod:`~sim.app.server` (what the page does), :mod:`~sim.app.downloads`.
+(the layout), :mod:`~sim.app.server` (what the page does), :mod:`~sim.app.downloads` (with the one-page
+report), :mod:`~sim.app.pathway_tab`, :mod:`~sim.app.settings_file` (save and load the settings),
+:mod:`~sim.app.spread` (P10 and P90 of the committed uncertainty study).
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from shiny import ui
 from .choices import MULTIPLE, Group, Setting, years
 
 TITLE = "carepath: health and care pathways"
-RESULT_TABS = ("Headline", "Over time", "Costs", "Compare", "Downloads")
+RESULT_TABS = ("Headline", "Over time", "Costs", "Compare", "Pathway", "Downloads")
 #: marks each field the server names (input id -> problem) as invalid, the problem beside it and read out
 #: as its description; a mark goes when its field changes or the next check clears it
 FIELD_PROBLEMS = """
@@ -102,8 +102,9 @@ def sidebar(groups: list[Group], run_defaults: dict) -> ui.Sidebar:
             ui.accordion_panel(
                 "Run settings",
                 ui.input_numeric("replications", ui.span("Replications", about(
-                    "Independent runs with different random numbers; the intervals are 95% t-intervals over "
-                    f"them (run.replications, default {run_defaults['replications']}).", "replications")),
+                    "Independent runs with different random numbers; the intervals are 95% intervals over "
+                    f"them, each within its figure's possible range (run.replications, default {run_defaults['replications']}).",
+                    "replications")),
                     run_defaults["replications"], min=1, step=1, width="100%"),
                 ui.input_numeric("seed", ui.span("Seed", about(
                     "The same seed gives the same numbers on any machine (run.seed).", "the seed")),
@@ -119,6 +120,14 @@ def sidebar(groups: list[Group], run_defaults: dict) -> ui.Sidebar:
             ui.input_action_button("run", "Run", class_="btn-primary"),
             ui.input_action_button("cancel", "Cancel", class_="btn-outline-secondary"),
             class_="d-flex gap-2",
+        ),
+        ui.div(
+            ui.download_button("download_settings", "Save settings", class_="btn-outline-primary btn-sm"),
+            ui.input_file("settings_upload", ui.span("Load settings", about(
+                "A settings file saved by Save settings (settings.yaml: the overrides of carepath run): its choices "
+                "fill the page's fields, ready to run.", "loading settings")), accept=[".yaml", ".yml"],
+                button_label="Choose a file", width="100%"),
+            class_="mt-2",
         ),
         width=380, title="Choose", open="always",
     )
@@ -141,7 +150,8 @@ def main_area(groups: list[Group]) -> list:
         ui.div(ui.output_table("what_ran"), id="what-ran"),
         ui.output_ui("year_choice"),
         ui.navset_card_tab(
-            ui.nav_panel("Headline", ui.output_ui("warnings"), ui.output_table("headline"), ui.output_ui("headline_note")),
+            ui.nav_panel("Headline", ui.output_ui("warnings"), ui.output_table("headline"), ui.output_ui("headline_note"),
+                         ui.output_table("sites")),
             ui.nav_panel("Over time",
                          ui.div(ui.output_ui("service_choice"), ui.output_ui("measure_choice"), class_="d-flex gap-3"),
                          ui.output_plot("over_time", height="420px")),
@@ -155,6 +165,7 @@ def main_area(groups: list[Group]) -> list:
                                 class_="d-flex gap-3"),
                          ui.div(ui.output_ui("reference_status"), role="status", aria_live="polite"),
                          ui.output_table("comparison"), ui.output_plot("forest", height="440px")),
+            ui.nav_panel("Pathway", ui.output_ui("pathway")),
             ui.nav_panel("Downloads", ui.output_ui("downloads")),
             id="tabs",
         ),

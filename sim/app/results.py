@@ -4,7 +4,8 @@ Everything is read back from the files the command-line job wrote (``summary.csv
 ``daily.csv``, ``manifest.json``), through :func:`sim.jobs.cache.load_results` into a
 :class:`sim.api.Run`, so the page shows exactly what ``python -m sim`` writes and prints.  Whatever the
 outputs hold is shown: a ``year`` column (a continuous multi-year run), the ``unstable`` flag of a metric
-that is not an estimate, and the P10/P90 of the uncertainty analysis where ``results/uncertainty`` has them.
+that is not an estimate, and the P10/P90 of the committed uncertainty study for a run it describes
+(:mod:`sim.app.spread`).
 """
 from __future__ import annotations
 
@@ -18,11 +19,8 @@ import yaml
 
 from ..analysis import figures, labels, report
 from ..api import Run
-from ..common.paths import RESULTS
 from ..jobs.cache import load_results
 
-#: the probabilistic sensitivity analysis's summary, when that analysis has been run
-UNCERTAINTY = RESULTS / "uncertainty" / "psa_summary.csv"
 #: daily series the page can draw, as the outputs name them, and what each counts
 MEASURES = {"occupancy_mean": "places in use", "queue_mean": "waiting list (patients)",
             "blocked_mean": "patients ready to leave but waiting for the next service",
@@ -43,23 +41,6 @@ def load(out_dir: Path | str, overrides: tuple[str, ...] = ()) -> Run:
 
 def _in_year(table: pd.DataFrame, year: int | None) -> pd.DataFrame:
     return table[table["year"] == year] if "year" in table.columns and year is not None else table
-
-
-def uncertainty(place: str, scenario: str, year: int | None) -> pd.DataFrame | None:
-    """P10 and P90 by metric from the uncertainty analysis, for the run's place, scenario and year where
-    its table says (columns named ``p10``/``p90`` in any case; rows of other places, scenarios or years left
-    out); None when the analysis has not been run."""
-    if not UNCERTAINTY.is_file():
-        return None
-    table = pd.read_csv(UNCERTAINTY)
-    columns = {c.lower(): c for c in table.columns}
-    if "metric" not in columns or "p10" not in columns or "p90" not in columns:
-        return None
-    for name, value in (("place", place), ("scenario", scenario), ("year", year)):
-        if name in columns and value is not None:
-            table = table[table[columns[name]].astype(str) == str(value)]
-    table = table.rename(columns={columns["metric"]: "metric", columns["p10"]: "P10", columns["p90"]: "P90"})
-    return table.drop_duplicates("metric").set_index("metric")[["P10", "P90"]]
 
 
 def headline(run: Run, year: int | None = None, spread: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -122,14 +103,22 @@ def services(run: Run) -> list[str]:
     return list(dict.fromkeys(run.daily["service"])) if not run.daily.empty else []
 
 
+def service_labels(run: Run, names: list[str]) -> dict[str, str]:
+    """Each service by its label with its machine name beside it (``acute`` -> "General and acute beds (acute)")."""
+    described = labels.Labels(run.config)
+    return {name: f"{described.service(name)} ({name})" for name in names}
+
+
 def over_time_figure(run: Run, chosen: list[str], measure: str):
     """The daily ``measure`` of the chosen services over the results period, 95% bands across replications,
-    with each service's places as a dashed line when it draws places in use."""
+    each service by its label, with its places as a dashed line when it draws places in use."""
     services_cfg = run.config["network"].get("services") or {}
     capacity = {s: services_cfg[s]["capacity"] for s in chosen
                 if isinstance(services_cfg.get(s, {}).get("capacity"), (int, float))} if measure == "occupancy_mean" else None
     label = MEASURES.get(measure, measure)
-    return figures.occupancy_over_time(run.daily, chosen, capacity, measure=measure, title=label.capitalize(), ylabel=label)
+    described = labels.Labels(run.config)
+    return figures.occupancy_over_time(run.daily, chosen, capacity, measure=measure, title=label.capitalize(), ylabel=label,
+                                       names={s: described.service(s) for s in chosen})
 
 
 def comparison(run: Run, reference: Run, metrics: list[str]) -> pd.DataFrame:

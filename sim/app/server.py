@@ -22,7 +22,8 @@ from functools import lru_cache
 from shiny import reactive, render, req, ui
 from shiny.types import SilentException
 
-from . import checks, choices, downloads, limits, results
+from ..analysis.sites import by_site
+from . import checks, choices, downloads, limits, pathway_tab, results, settings_file, spread
 from .jobs import DONE, FAILED, Pool
 from .page import group_id, setting_input
 from .views import confirm_view, problems_view, status_view, styled
@@ -47,6 +48,7 @@ class Basis:
 
 def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
     by_name = {g.name: g for g in groups}
+    study = spread.load()
 
     def server(input, output, session):
         jobs = {"run": reactive.Value(None), "reference": reactive.Value(None)}
@@ -56,6 +58,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         pending = reactive.Value(None)           # (overrides, seconds) of a long run waiting to be confirmed
         fields: dict[str, str] = {}              # setting key -> its input id, as last asked for
         basis = reactive.Value(None)
+        loaded = reactive.Value(({}, {}))          # the chosen groups and the values a loaded settings file gave
         reference_name = reactive.Value("")
         session.on_ended(lambda: pool.cancel_session(session.id))
 
@@ -63,12 +66,18 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             return {g.name: list(input[group_id(g)]() or []) if g.name in choices.MULTIPLE else input[group_id(g)]()
                     for g in groups}
 
-        @reactive.calc
-        async def settings():
-            chosen = chosen_groups()
-            raw, resolved = await asyncio.to_thread(_composed, tuple(choices.group_overrides(chosen)))
+        def settings_for(chosen: dict):
+            raw, resolved = _composed(tuple(choices.group_overrides(chosen)))
             return (choices.capacity_settings(raw, resolved),
                     choices.lever_settings(resolved, str(chosen.get("scenario", ""))))
+
+        @reactive.calc
+        async def settings():
+            return await asyncio.to_thread(settings_for, chosen_groups())
+
+        def loaded_values() -> dict:
+            chosen, values = loaded.get()
+            return values if chosen == chosen_groups() else {}
 
         def run_overrides() -> list[str]:
             out = []
@@ -228,6 +237,10 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             run = await this_run()
             return results.report.headline_metrics(run.config["network"], run.summary["metric"])
 
+        def spread_of(run):
+            year = shown_year() or int(run.config["run"]["year"])
+            return spread.for_run(run.overrides, run.config["scenario"].get("name", ""), year, study)
+
         def shown_year() -> int | None:
             return int(input.year_shown()) if "year_shown" in input and input.year_shown() else None
 
@@ -264,12 +277,13 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         @render.ui
         async def capacities():
             capacities, _ = await settings()
-            return [setting_input(s) for s in capacities]
+            return [setting_input(s, loaded_values().get(s.key)) for s in capacities]
 
         @render.ui
         async def levers():
             _, levers = await settings()
-            return [setting_input(s) for s in levers] or ui.p("This scenario has no levers.", class_="small text-muted")
+            shown = [setting_input(s, loaded_values().get(s.key)) for s in levers]
+            return shown or ui.p("This scenario has no levers.", class_="small text-muted")
 
         @render.ui
         async def year_choice():
@@ -295,8 +309,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         async def headline():
             run = await this_run()
             req(run is not None)
-            place, scenario = run.config["place"].get("name"), run.config["scenario"].get("name")
-            table = results.headline(run, shown_year(), results.uncertainty(place, scenario, shown_year()))
+            table = results.headline(run, shown_year(), spread_of(run))
             n = int(run.summary["replications"].max())
             return styled(table, f"Headline figures: mean of {n} replications and 95% interval")
 
@@ -304,10 +317,15 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
         async def headline_note():
             run = await this_run()
             req(run is not None)
-            if not results.UNCERTAINTY.is_file():
-                return None
-            return ui.p("P10 and P90: the uncertainty analysis (results/uncertainty/psa_summary.csv), the spread "
-                        "of each figure over the plausible ranges of the parameters.", class_="small text-muted")
+            return ui.p(study.describe(), class_="small text-muted") if spread_of(run) is not None else None
+
+        @render.table
+        async def sites():
+            run = await this_run()
+            req(run is not None)
+            table = by_site(run.summary, run.config, shown_year())
+            req(not table.empty)
+            return styled(table, "Headline figures by acute site: mean and 95% interval")
 
         @render.ui
         async def service_choice():
@@ -315,7 +333,7 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             req(run is not None)
             names = results.services(run)
             selected = [s for s in SHOWN_SERVICES if s in names] or names[:1]
-            return ui.input_selectize("services", "Services", names, selected=selected, multiple=True)
+            return ui.input_selectize("services", "Services", results.service_labels(run, names), selected=selected, multiple=True)
 
         @render.ui
         async def measure_choice():
@@ -370,6 +388,11 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             return results.forest_figure(table, await headline_names(), reference_name(), shown_year(),
                                          (await this_run()).config)
 
-        downloads.register(jobs["run"], seen["run"], this_run, paired, reference_name)
+        async def chosen_config() -> dict:
+            return (await asyncio.to_thread(_composed, tuple(choices.group_overrides(chosen_groups()))))[1]
+
+        pathway_tab.register(this_run, chosen_config)
+        settings_file.register(input, groups, run_defaults, page_overrides, settings_for, loaded, shown_problems["run"])
+        downloads.register(jobs, seen["run"], this_run, paired, reference_name)
 
     return server

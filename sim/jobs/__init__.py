@@ -9,5 +9,7 @@
 * :mod:`~sim.jobs.objective` -- the objective an optimising sweeper minimises;
 * :mod:`~sim.jobs.experiment` -- the harness behind ``experiments/``, the studies and ``results/``;
 * :mod:`~sim.jobs.compare` -- ``carepath compare``: a finished sweep's jobs, paired against a reference;
-* :mod:`~sim.jobs.reproduce` -- ``carepath reproduce``: re-run a committed experiment and check its numbers.
+* :mod:`~sim.jobs.reproduce` -- ``carepath reproduce``: re-run a committed experiment and check its numbers;
+* :mod:`~sim.jobs.one_page` -- ``carepath report``: a one-page report of a run or a comparison (HTML, PDF);
+* :mod:`~sim.jobs.pathway` -- ``carepath pathway``: the configured network drawn as an SVG diagram.
 """

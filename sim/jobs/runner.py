@@ -23,6 +23,7 @@ from joblib import Parallel, delayed
 
 from ..analysis import monthly as monthly_measures
 from ..analysis import output_analysis
+from ..analysis.labels import Labels
 from ..analysis.metrics import MetricSet
 from ..analysis.statistics import summarise
 from ..common import progress as terminal
@@ -298,10 +299,15 @@ def tabulate(cfg, scenario, results, n_jobs=1, network=None) -> Results:
     if "year" not in replications.columns:
         flows = flows.drop(columns="year")
     logs = [r["events"] for r in results if r.get("events") is not None]
-    summary = output_analysis.mark_unstable(summarise(replications), network or cfg["network"],
+    names = Labels(cfg)
+
+    def bounds(metric: str) -> tuple[float, float]:
+        return names.describe(metric).bounds
+
+    summary = output_analysis.mark_unstable(summarise(replications, bounds), network or cfg["network"],
                                             results[0]["groups"] if results else {})
     return Results(scenario=scenario, config=dict(cfg), replications=replications, summary=summary,
                    events=pd.concat(logs, ignore_index=True) if logs else None,
                    daily=daily, flows=flows, ledgers=[r["ledger"] for r in results],
-                   monthly=monthly_measures.table(scenario, results),
+                   monthly=monthly_measures.table(scenario, results, bounds),
                    seconds=[r["seconds"] for r in results], n_jobs=n_jobs)
