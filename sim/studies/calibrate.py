@@ -25,6 +25,11 @@ waiting lists behind delayed discharges (assessment, home care, care homes, inte
 steady: they enter the least squares as extra residuals (growth beyond zero, in units of ten
 patients) that no single factor owns, and the table reports them as met when the growth is at
 most ten patients.
+
+**Held factors.** A parameter marked ``held: true`` keeps its factor: the fit does not move it, and its
+target is reported as a benchmark.  A factor is held when the model cannot reach its target without
+distorting the rest (its reason is written beside it in the calibration file); moving it would drag the
+other factors with it.
 """
 from __future__ import annotations
 
@@ -128,14 +133,25 @@ def _residuals(summary, targets, names) -> np.ndarray:
     return np.array(out)
 
 
+def free_parameters(spec: dict) -> list[str]:
+    """The parameters the fit moves: all but those ``held``."""
+    return [name for name, parameter in spec["parameters"].items() if not parameter.get("held", False)]
+
+
+def fitted_targets(spec: dict) -> list[str]:
+    """The targets the fit answers to: each free parameter's own, then the constraints no parameter owns
+    (stationary waiting lists).  The others are benchmarks."""
+    fitted = [spec["parameters"][name]["target"] for name in free_parameters(spec)]
+    return fitted + [t for t, v in spec["targets"].items() if v["kind"] == "stationary" and t not in fitted]
+
+
 def fit(cfg: dict, spec: dict, replications: int, rounds: int, trust: float = TRUST, log=print) -> dict[str, float]:
-    """Fit the factors (least squares over a log-linear surrogate rebuilt each round)."""
+    """Fit the free factors (least squares over a log-linear surrogate rebuilt each round); held factors keep
+    their values."""
     params = spec["parameters"]
-    names = list(params)
+    names = free_parameters(spec)
     targets = spec["targets"]
-    # Each parameter's own target, then the constraints no parameter owns (stationary waiting lists).
-    fitted = [params[p]["target"] for p in names]
-    fitted += [t for t, v in targets.items() if v["kind"] == "stationary" and t not in fitted]
+    fitted = fitted_targets(spec)
     theta = np.log([float(params[p].get("factor", 1.0)) for p in names])
     lower = np.log([params[p]["bounds"][0] for p in names])
     upper = np.log([params[p]["bounds"][1] for p in names])
@@ -217,15 +233,14 @@ def main(argv=None) -> int:
     summary_overrides = _settings(args) + [f"run.replications={args.replications}"]
     results = exp.run("baseline", summary_overrides)
     summary = results.summary.set_index("metric")
-    fitted = {p["target"] for p in spec["parameters"].values()} | {
-        t for t, v in spec["targets"].items() if v["kind"] == "stationary"}
-    table = target_table(summary, spec["targets"], fitted)
+    table = target_table(summary, spec["targets"], set(fitted_targets(spec)))
     spend = spend_table(summary, spec["spend"])
     exp.table("targets", table, "each calibration target: model mean and 95% interval against the target, and whether it is met")
     exp.table("spend", spend, "business case spend lines 2017/18 [@walsall-cabinet-2018, App. 1 §3.3 Table 3] "
                               "against the modelled cost of the part represented")
     exp.table("factors", pd.DataFrame([{"parameter": k, "factor": v["factor"], "scales": ", ".join(v["paths"]),
-                                        "fitted_to": v["target"]} for k, v in spec["parameters"].items()]),
+                                        "fitted_to": v["target"], "held": bool(v.get("held", False))}
+                                       for k, v in spec["parameters"].items()]),
               "fitted calibration factors and the prior values each multiplies")
     exp.figure("targets", _figure(table), "Model mean and 95% interval as a ratio to each calibration target; "
                                           "the band shows the tolerance (5% for volumes, 3 points for percentages). Right: "
