@@ -137,7 +137,9 @@ def outcomes_of(kind: str, spec: Mapping) -> list[str]:
     if kind in RESOURCES:
         return []
     if kind == "divert":
-        return ["ae_attendances"] if spec.get("stream") in AE_STREAMS else [f"divert from {spec.get('stream')}"]
+        moved = ["ae_attendances"] if spec.get("stream") in AE_STREAMS else [f"divert from {spec.get('stream')}"]
+        # the diverted keep their need for a bed (sim.inputs.diversion); avoiding some of it is an effect of its own
+        return moved + (["emergency_admissions"] if spec.get("avoided") else [])
     if kind == "shift":
         moved = {"acute": "emergency_admissions", "ae": "ae_attendances"}
         return [moved.get(spec.get("from"), f"shift from {spec.get('from')}")]
