@@ -168,7 +168,8 @@ def do_nothing_2027():
     return prepare(load(["scenario=do_nothing", "run.year=2027"]))["network"]
 
 
-@pytest.mark.parametrize("scenario", ["do_nothing", "uk_comparator", "international_comparator", "stp_place_based"])
+@pytest.mark.parametrize("scenario", ["do_nothing", "uk_comparator", "international_comparator", "stp_place_based",
+                                      "walsall_schemes_evidence"])
 def test_scenario_presets_build(scenario, do_nothing_2027):
     """Each scenario checks, and its levers change the services and streams they name (and nothing else)
     from the do-nothing network of the same year: places only added, each continuous effect seen."""
