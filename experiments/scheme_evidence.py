@@ -76,10 +76,11 @@ def _m(x: float) -> str:
     return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.1f}m"
 
 
-def _figure(row) -> str:
+def _figure(rows: pd.DataFrame, metric: str) -> str:
+    row = rows.loc[metric]
     if row["unstable"]:
         return "unstable (not an estimate)"
-    if row["metric"].endswith("_gbp"):
+    if metric.endswith("_gbp"):
         return (f"{_m(row['difference'])} ({row['pct_of_system_cost']:+.1f}% of the do-nothing's whole-system cost; "
                 f"95% interval {_m(row['ci_low'])} to {_m(row['ci_high'])})")
     return f"{row['relative_pct']:+.1f}% ({row['difference']:+,.0f}; 95% interval {row['ci_low']:+,.0f} to {row['ci_high']:+,.0f})"
@@ -92,10 +93,10 @@ def answer(table: pd.DataFrame) -> str:
         name = "The evidence-based scenario" if scenario == "walsall_schemes_evidence" else "The UK comparator"
         text.append(
             f"{name} (`scenario={scenario}`, {effects}), against the demand-led do-nothing in {YEAR}/{(YEAR + 1) % 100}: "
-            f"A&E attendances {_figure(rows.loc['ae_attendances'])}, emergency admissions "
-            f"{_figure(rows.loc['nel_admissions'])}, acute bed-days {_figure(rows.loc['acute_bed_days'])}; whole-system "
-            f"cost {_figure(rows.loc['system_cost_gbp'])} with the business case's top-down activity changes, "
-            f"{_figure(rows.loc['system_cost_bottom_up_gbp'])} without them.")
+            f"A&E attendances {_figure(rows, 'ae_attendances')}, emergency admissions "
+            f"{_figure(rows, 'nel_admissions')}, acute bed-days {_figure(rows, 'acute_bed_days')}; whole-system "
+            f"cost {_figure(rows, 'system_cost_gbp')} with the business case's top-down activity changes, "
+            f"{_figure(rows, 'system_cost_bottom_up_gbp')} without them.")
     text.append(
         "What rests on what: the evidence-based scenario's A&E, admission and bed-day changes, and its cost without the "
         "top-down changes, rest on the evidence register's central values (configs/evidence/schemes.yaml; most are "
