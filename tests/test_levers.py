@@ -219,20 +219,19 @@ def test_uk_comparator_is_a_reproduction_not_a_prediction_in_2027():
     were sized (experiments/size_comparators.py) until the model handed back its A&E -34% [@walsall-cabinet-2018,
     App. 1 §3.4 Figure 8], so this checks that the sizing still holds, not that the schemes would achieve it.
     Its emergency admissions -20% was reproduced only while diverted patients' needs vanished; now that they
-    keep them (sim.inputs.diversion) the same levers give about -3%, checked here until the levers are re-sized.
-    Against unconstrained demand (places that follow it: capacity_policy=demand_led), with fewer bed-days and a
-    lower whole-system cost; the international comparator saves more."""
+    keep them (sim.inputs.diversion) the same levers leave admissions about where they were (+0.1% over 20
+    replications, results/scheme_evidence), and the simulated settings cost more than the demand-led do-nothing's;
+    checked here until the levers are re-sized. The international comparator diverts more."""
     from sim.analysis.statistics import paired_differences
     frames = [runner.run(load([f"scenario={s}", "run.year=2027", "run.replications=3", "capacity_policy=demand_led"]),
                          progress=False).replications for s in ("do_nothing", "uk_comparator", "international_comparator")]
     diff = paired_differences(pd.concat(frames), "do_nothing").set_index(["scenario", "metric"])
     uk = diff.loc["uk_comparator"]
     assert abs(uk.loc["ae_attendances", "relative_pct"] + 34) <= 3
-    assert -8 <= uk.loc["nel_admissions", "relative_pct"] <= 0
-    assert uk.loc["acute_bed_days", "ci_high"] < 0
-    assert uk.loc["system_cost_gbp", "ci_high"] < 0
+    assert abs(uk.loc["nel_admissions", "relative_pct"]) <= 3
+    assert uk.loc["system_cost_bottom_up_gbp", "difference"] > 0
     intl = diff.loc["international_comparator"]
-    assert intl.loc["system_cost_gbp", "difference"] < uk.loc["system_cost_gbp", "difference"]
+    assert intl.loc["ae_attendances", "difference"] < uk.loc["ae_attendances", "difference"]
 
 
 def test_only_the_effects_of_the_kinds_asked_for_are_applied():
