@@ -87,6 +87,8 @@ def test_the_80_percent_range_is_derived_from_a_stated_95_percent_interval():
 
 def test_each_kind_of_effect_moves_its_outcome():
     assert evidence.outcomes_of("divert", {"stream": "ae_walk_in", "to": "spa"}) == ["ae_attendances"]
+    assert evidence.outcomes_of("divert", {"stream": "ae_ambulance", "to": "spa", "avoided": 0.1}) == [
+        "ae_attendances", "emergency_admissions"]
     assert evidence.outcomes_of("shift", {"service": "ae", "from": "acute", "to": "sdec"}) == ["emergency_admissions"]
     assert evidence.outcomes_of("shift", {"service": "spa", "from": "ae", "to": "rapid_response"}) == ["ae_attendances"]
     assert evidence.outcomes_of("los", {"service": "acute", "factor": 0.9}) == ["length_of_stay"]

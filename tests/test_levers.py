@@ -168,7 +168,8 @@ def do_nothing_2027():
     return prepare(load(["scenario=do_nothing", "run.year=2027"]))["network"]
 
 
-@pytest.mark.parametrize("scenario", ["do_nothing", "uk_comparator", "international_comparator", "stp_place_based"])
+@pytest.mark.parametrize("scenario", ["do_nothing", "uk_comparator", "international_comparator", "stp_place_based",
+                                      "walsall_schemes_evidence"])
 def test_scenario_presets_build(scenario, do_nothing_2027):
     """Each scenario checks, and its levers change the services and streams they name (and nothing else)
     from the do-nothing network of the same year: places only added, each continuous effect seen."""
@@ -200,32 +201,37 @@ def _places(capacity) -> int:
 
 
 def test_levers_avert_crises_and_cost_community_capacity():
+    """Fewer A&E attendances and crises, more community cost. Emergency admissions are not asserted: against places
+    fixed at 2017/18, the diverted keep their need for a bed (sim.inputs.diversion) and are admitted directly,
+    past the A&E's higher threshold for admission when beds are full, so the comparator may admit more."""
     short = ["run.horizon_days=90", "run.warmup_days=20", "run.replications=2", "run.n_jobs=1", "run.year=2027"]
     base = runner.run(load(short + ["scenario=do_nothing"]), progress=False).summary.set_index("metric")["mean"]
     shift = runner.run(load(short + ["scenario=uk_comparator"]), progress=False).summary.set_index("metric")["mean"]
     assert shift["ae_attendances"] < base["ae_attendances"]
-    assert shift["nel_admissions"] < base["nel_admissions"]
     assert shift["crises_averted"] > base["crises_averted"]
     assert shift["cost_community_gbp"] > base["cost_community_gbp"]
     assert shift["gp_extended_attendances"] > 0 == base["gp_extended_attendances"]
 
 
 @pytest.mark.slow       # a year of three scenarios, 3 replications each (about 50 s alone); the short check above runs by default
-def test_uk_comparator_reproduces_the_comparator_in_2027():
-    """[@walsall-cabinet-2018, App. 1 §3.4 Figure 8]: A&E -34%, emergency admissions -20%, against unconstrained
-    demand (places that follow it: capacity_policy=demand_led), with fewer bed-days and a lower whole-system cost;
-    the international comparator saves more."""
+def test_uk_comparator_is_a_reproduction_not_a_prediction_in_2027():
+    """A reproduction of the business case's assumed effects, not a prediction: the comparator's diversion shares
+    were sized (experiments/size_comparators.py) until the model handed back its A&E -34% [@walsall-cabinet-2018,
+    App. 1 §3.4 Figure 8], so this checks that the sizing still holds, not that the schemes would achieve it.
+    Its emergency admissions -20% was reproduced only while diverted patients' needs vanished; now that they
+    keep them (sim.inputs.diversion) the same levers leave admissions about where they were (+0.1% over 20
+    replications, results/scheme_evidence), and the simulated settings cost more than the demand-led do-nothing's;
+    checked here until the levers are re-sized. The international comparator diverts more."""
     from sim.analysis.statistics import paired_differences
     frames = [runner.run(load([f"scenario={s}", "run.year=2027", "run.replications=3", "capacity_policy=demand_led"]),
                          progress=False).replications for s in ("do_nothing", "uk_comparator", "international_comparator")]
     diff = paired_differences(pd.concat(frames), "do_nothing").set_index(["scenario", "metric"])
     uk = diff.loc["uk_comparator"]
     assert abs(uk.loc["ae_attendances", "relative_pct"] + 34) <= 3
-    assert abs(uk.loc["nel_admissions", "relative_pct"] + 20) <= 4
-    assert uk.loc["acute_bed_days", "ci_high"] < 0
-    assert uk.loc["system_cost_gbp", "ci_high"] < 0
+    assert abs(uk.loc["nel_admissions", "relative_pct"]) <= 3
+    assert uk.loc["system_cost_bottom_up_gbp", "difference"] > 0
     intl = diff.loc["international_comparator"]
-    assert intl.loc["system_cost_gbp", "difference"] < uk.loc["system_cost_gbp", "difference"]
+    assert intl.loc["ae_attendances", "difference"] < uk.loc["ae_attendances", "difference"]
 
 
 def test_only_the_effects_of_the_kinds_asked_for_are_applied():

@@ -9,7 +9,8 @@ include no effect where the interval does) or an 80% range set by judgement, a s
 :func:`problems` is what ``carepath params --check`` runs: an entry whose central value lies outside its range,
 whose range leaves out no effect where its status says the evidence includes it, or whose studies cite a key not in
 docs/sources.md; and a lever effect (configs/scenario/*.yaml) whose scheme type has no entry for the outcome it
-moves.  The levers' own sizes are not read from here: the comparators' were sized to reproduce the business case.
+moves.  The levers' own sizes are not read from here: the comparators' were sized to reproduce the business case,
+the evidence-based scenario's (``walsall_schemes_evidence``) worked out from the central values in its own file.
 """
 from __future__ import annotations
 
@@ -137,7 +138,9 @@ def outcomes_of(kind: str, spec: Mapping) -> list[str]:
     if kind in RESOURCES:
         return []
     if kind == "divert":
-        return ["ae_attendances"] if spec.get("stream") in AE_STREAMS else [f"divert from {spec.get('stream')}"]
+        moved = ["ae_attendances"] if spec.get("stream") in AE_STREAMS else [f"divert from {spec.get('stream')}"]
+        # the diverted keep their need for a bed (sim.inputs.diversion); avoiding some of it is an effect of its own
+        return moved + (["emergency_admissions"] if spec.get("avoided") else [])
     if kind == "shift":
         moved = {"acute": "emergency_admissions", "ae": "ae_attendances"}
         return [moved.get(spec.get("from"), f"shift from {spec.get('from')}")]

@@ -8,10 +8,13 @@ about levers: a lever is nothing but data the engine already understands.
 
 Effects (every size is scaled by the lever's intensity in the run year):
 
-``divert: {stream, to, share}``
+``divert: {stream, to, share, keeps, avoided}``
     a ``share`` of the cohort's arrivals on ``stream`` go to ``to`` instead of
     the stream's usual first destination (A&E walk-ins seen in primary care,
-    urgent demand redirected to the single point of access).
+    urgent demand redirected to the single point of access); they keep their
+    needs (:mod:`sim.inputs.diversion`): ``to`` sends them on to ``keeps``
+    (default ``[acute]``) as often as the usual service would have, less the
+    share ``avoided`` (the scheme's evidenced effect, default 0).
 ``shift: {service | stream, from, to, share}``
     at a decision point, a ``share`` of the cohort's patients who would have gone
     to ``from`` go to ``to`` (admission avoided through rapid response,
@@ -57,6 +60,7 @@ from ..common.checks import check_keys, number
 from ..common.errors import ConfigError, did_you_mean
 from ..common.plain import copied
 from ..engine.population import AGE_BANDS, Population, cohort
+from .diversion import KEEPS, carry_needs
 
 COHORT_ATTRIBUTES = ("age_band", "risk_tier", "care_home")
 LEVER_KEYS = {"label", "description", "source", "intensity", "cohort", "effects", "resource", "policies", "evidence"}
@@ -242,6 +246,11 @@ def _divert_effect(lever: Lever, spec, members, where):
     share = _amount(spec.get("share"), f"{where}.share", 0.0, 1.0) * lever.intensity
     to = spec.get("to")
     _destination(lever.network, to, f"{where}.to")
+    keeps = spec.get("keeps", list(KEEPS))
+    if not isinstance(keeps, list):
+        raise ConfigError(f"{where}.keeps", keeps, "a list of services or sinks the diverted patients still need")
+    avoided = _amount(spec.get("avoided", 0.0), f"{where}.avoided", 0.0, 1.0) * lever.intensity
+    carry_needs(lever.network, spec["stream"], to, keeps, avoided, where)
     stream["to"] = _in_cohort_tables(stream["to"], members,
                                      lambda s: _routing_leaves(s, lambda t: _divert(t, to, share)), lever.labels)
 
