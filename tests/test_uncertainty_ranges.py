@@ -131,3 +131,16 @@ def test_every_walsall_draw_is_checked_before_any_run():
     assert len(drawn) == 8 * 3 and len(centre) == 3
     assert {j.config["run"]["seed"] for j in drawn if j.draw == 5} == {2017 + 5}
     assert {j.config["run"]["year"] for j in drawn if j.scenario == "calibration_baseline"} == {2017}
+
+
+def test_draws_at_the_far_ends_of_every_default_range_give_a_valid_job():
+    """Every range at its 0.5th and then its 99.5th percentile at once, beyond the 80% interval: each job still
+    passes the checks a run makes (a multiplier that takes a stay factor below 1 would stop a study mid-way)."""
+    from sim.jobs import runner
+    from sim.uncertainty import sampling
+    study = Study(Settings(draws=2, scenarios=["do_nothing"], overrides=["run.year=2027"], progress=False))
+    unit = np.array([[0.005] * len(study.names), [0.995] * len(study.names)])
+    _, drawn = study.jobs(sampling.values(study.resolved, unit))
+    assert len(drawn) == 2 * len(study.labels())
+    for job in drawn:
+        runner.check(job.config)
