@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.analysis import output_analysis, report
@@ -125,3 +126,13 @@ def test_command_line_reports_the_cap_and_exits_3(tmp_path):
     assert result.returncode == 3
     assert "carepath: stopped: network.services.ward" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_a_multi_year_summary_warns_of_held_lists_as_well_as_runaway_ones():
+    summary = pd.DataFrame({"year": [2026, 2027, 2027, 2027],
+                            "metric": ["unstable_acute", "unstable_acute", "held_by_giving_up_ae", "held_by_giving_up_ic_home"],
+                            "mean": [1.0, 1.0, 1.0, 0.25]})
+    warnings = report.overload_warnings(summary)
+    assert len(warnings) == 2
+    assert "acute grew without levelling off in 2026, 2027" in warnings[0]
+    assert "ae was held only by giving up in 2027" in warnings[1]          # ic_home: in a quarter only, no warning

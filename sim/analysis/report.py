@@ -116,7 +116,8 @@ def headline_metrics(network: Mapping[str, Any], metrics: Iterable[str]) -> list
 
 
 def overload_warnings(summary: pd.DataFrame) -> list[str]:
-    """One warning per service whose waiting list grew without bound in at least half the replications."""
+    """One warning per service whose waiting list grew without bound in at least half the replications, then one
+    per service held only by patients giving up (:func:`held_warnings`); a multi-year run's name their years."""
     flags = summary[summary["metric"].str.startswith("unstable_")]
     flags = flags[flags["mean"] >= 0.5]
     if "year" in flags.columns:        # a multi-year run: one warning per service, naming its years
@@ -124,7 +125,7 @@ def overload_warnings(summary: pd.DataFrame) -> list[str]:
                 f"{', '.join(str(y) for y in rows['year'])}: offered load exceeds capacity in those years, "
                 f"so its waits "
                 f"and the delays behind it depend on the run length (see the unstable column of summary.csv)"
-                for metric, rows in flags.groupby("metric", sort=False)]
+                for metric, rows in flags.groupby("metric", sort=False)] + held_warnings(summary)
     return [f"the waiting list for {row.metric[len('unstable_'):]} grew without levelling off in "
             f"{100 * row.mean:.0f}% of replications: offered load exceeds capacity, so its waits and the delays "
             f"behind it depend on the run length (see unstable_* in summary.csv)"
