@@ -33,7 +33,7 @@ def test_a_row_repeated_across_a_cohort_table_is_compiled_once_and_routes_as_its
     # levers wrap a route in by-tables over cohorts, repeating the same rows: each is now one compiled object
     spec = {"by": "risk_tier", "values": {"low": dict(ROW), "medium": dict(ROW), "high": {"home": 0.5, "ic_bed": 0.5}}}
     table = router(spec)
-    low, medium, high = (table._root[1][tier] for tier in ("low", "medium", "high"))
+    low, medium, high = (table._root.values[tier] for tier in ("low", "medium", "high"))
     assert low is medium and high is not low
     alone = router(dict(ROW))
     patient = SimpleNamespace(risk_tier="medium")

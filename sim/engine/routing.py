@@ -28,9 +28,10 @@ REST = "rest"        # the probability the other destinations of a row leave
 
 
 class _Choice:
-    """Destinations with cumulative probabilities."""
+    """Destinations with cumulative probabilities: a leaf of a routing table (``by`` None)."""
 
     __slots__ = ("cumulative", "destinations", "only")
+    by = None
 
     def __init__(self, destinations, probabilities):
         self.destinations = destinations
@@ -41,6 +42,17 @@ class _Choice:
         cumulative[-1] = math.inf  # guard against rounding: u < 1 always lands somewhere
         self.cumulative = cumulative
         self.only = destinations[0] if len(destinations) == 1 else None
+
+
+class _Table:
+    """A routing table: the next node by the patient's value of the attribute ``by``.  The walk reads
+    ``by`` until a leaf has none: attribute loads, cheaper than testing each node's type."""
+
+    __slots__ = ("by", "values")
+
+    def __init__(self, by: str, values: dict):
+        self.by = by
+        self.values = values
 
 
 class Router:
@@ -76,7 +88,7 @@ class Router:
             if extra:
                 raise ConfigError(f"{where}.{extra[0]}", spec[extra[0]], "only 'by' and 'values' beside a routing table")
             table = {str(k): self._compile(v, f"{where}.values.{k}", resolve, labels) for k, v in values.items()}
-            return (attribute, complete_table(table, attribute, labels.get(attribute), f"{where}.values"))
+            return _Table(attribute, complete_table(table, attribute, labels.get(attribute), f"{where}.values"))
         try:
             row = tuple(spec.items())
             known = self._rows.get(row)
@@ -108,7 +120,7 @@ class Router:
     def _names(self, node):
         if isinstance(node, _Choice):
             return {d.name for d in node.destinations}
-        return set().union(*(self._names(child) for child in node[1].values()))
+        return set().union(*(self._names(child) for child in node.values.values()))
 
     def _fixed(self, patient):
         return self._root.only
@@ -120,8 +132,10 @@ class Router:
     def choose(self, patient):
         """The patient's next destination."""
         node = self._root
-        while not isinstance(node, _Choice):
-            node = node[1][getattr(patient, node[0])]
+        by = node.by
+        while by is not None:
+            node = node.values[getattr(patient, by)]
+            by = node.by
         if node.only is not None:
             return node.only
         return node.destinations[bisect_right(node.cumulative, self.source.random())]

@@ -126,16 +126,24 @@ class Service(Tally):
         """A patient asks for a place; ``holder`` is the service whose place they still hold."""
         self.offered += 1
         patient.joined = now = self.env.now
-        if self.in_place < self.capacity and not self.queued:
-            self._count_arrival(patient)
+        free = self.in_place < self.capacity and not self.queued
+        if not free:
+            if holder is not None:
+                self._enqueue(patient, holder)    # counted as an arrival when they take a place
+                return
+            if patient.balks or self.waiting >= self.queue_capacity:
+                self.lost += 1
+                self.overflow.offer(patient, None)
+                return
+        # The arrival, counted here rather than by a call (:meth:`_count_arrival`): the commonest path.
+        self.arrived += 1
+        origin, by_origin = patient.origin, self.by_origin
+        by_origin[origin] = by_origin.get(origin, 0) + 1
+        if self.readmission_days is not None and now - patient.last_discharge <= self.readmission_days:
+            self.readmissions += 1
+        if free:
             self._admit(patient, holder)
-        elif holder is not None:
-            self._enqueue(patient, holder)
-        elif patient.balks or self.waiting >= self.queue_capacity:
-            self.lost += 1
-            self.overflow.offer(patient, None)
         else:
-            self._count_arrival(patient)
             self.waiting += 1
             self._tw_waiting += now
             entry = self._enqueue(patient, None)
@@ -146,13 +154,6 @@ class Service(Tally):
                 self.env.call_later(delay, self._renege, entry)
             if self.corridor_places is not None and self._boarders:
                 self._open_corridor()
-
-    def _count_arrival(self, patient):
-        self.arrived += 1
-        origin = patient.origin
-        self.by_origin[origin] = self.by_origin.get(origin, 0) + 1
-        if self.readmission_days is not None and self.env.now - patient.last_discharge <= self.readmission_days:
-            self.readmissions += 1
 
     def _enqueue(self, patient, holder):
         self._seq += 1
@@ -206,6 +207,7 @@ class Service(Tally):
             patient.pathway = self.pathway_labels.get(destination.name, patient.pathway)
         if self._sojourn_days:
             patient.heading = destination.name
+        patient.next_node = destination   # for _release, at once or at the discharge time: no tuple to pack
         discharge = self.discharge
         if discharge is not None and destination.name not in discharge.exempt and now - patient.admitted >= discharge.short_stay:
             leave = discharge.time(now)
@@ -215,13 +217,14 @@ class Service(Tally):
             self.discharged_weekend += weekend
             if leave > now:
                 self.discharge_wait_sum += leave - now
-                self.env.call_later(leave - now, self._release, (patient, destination))
+                self.env.call_later(leave - now, self._release, patient)
                 return
-        self._release((patient, destination))
+        self._release(patient)
 
-    def _release(self, move):
-        """Hand the patient on: a blocking service keeps them in their place until the next takes them."""
-        patient, destination = move
+    def _release(self, patient):
+        """Hand the patient on to ``patient.next_node``: a blocking service keeps them in their place
+        until the next takes them."""
+        destination = patient.next_node
         if self.blocking:
             patient.finished = now = self.env.now
             self.blocked += 1
@@ -250,7 +253,14 @@ class Service(Tally):
         else:
             self.in_place -= 1
             self._tw_place -= now
-            self._left_place(patient, now)
+            # The place time and zero-day stays (:meth:`_left_place`), counted here: the commonest path.
+            admitted, mode, left = patient.admitted, patient.arrival_mode, self.left_by_mode
+            self.place_sum += now - admitted
+            self._admitted_sum -= admitted
+            left[mode] = left.get(mode, 0) + 1
+            if int(now) == int(admitted):
+                self.same_day += 1
+                self.same_day_by_mode[mode] = self.same_day_by_mode.get(mode, 0) + 1
             if self.blocking:
                 self.blocked -= 1
                 self._tw_blocked -= now

@@ -28,6 +28,15 @@ LEVELS = ("queued_end", "waiting_end", "surge_end", "corridor_end")
 class Tally:
     """The statistics half of a service (mixed into :class:`~sim.engine.service.Service`)."""
 
+    def _count_arrival(self, patient):
+        """An arrival: a patient who takes a place or joins the waiting list (not one turned away), by the
+        node they came from, and whether they are back within ``readmission_days`` of leaving."""
+        self.arrived += 1
+        origin = patient.origin
+        self.by_origin[origin] = self.by_origin.get(origin, 0) + 1
+        if self.readmission_days is not None and self.env.now - patient.last_discharge <= self.readmission_days:
+            self.readmissions += 1
+
     def _left_place(self, patient, now):
         """Place time of a patient giving up their place (leaving, or moved to the corridor), and whether
         they left on the calendar day they took it (day 0 starts at midnight): a zero-day stay."""
