@@ -253,14 +253,7 @@ class Service(Tally):
         else:
             self.in_place -= 1
             self._tw_place -= now
-            # The place time and zero-day stays (:meth:`_left_place`), counted here: the commonest path.
-            admitted, mode, left = patient.admitted, patient.arrival_mode, self.left_by_mode
-            self.place_sum += now - admitted
-            self._admitted_sum -= admitted
-            left[mode] = left.get(mode, 0) + 1
-            if int(now) == int(admitted):
-                self.same_day += 1
-                self.same_day_by_mode[mode] = self.same_day_by_mode.get(mode, 0) + 1
+            self._left_place(patient, now)
             if self.blocking:
                 self.blocked -= 1
                 self._tw_blocked -= now
