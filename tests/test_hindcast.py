@@ -127,6 +127,7 @@ def test_a_short_hindcast_end_to_end_withholds_its_final_test_year(repo, tmp_pat
     assert 2019 not in set(pd.read_csv(out / "runs.csv")["year"])
     readme = (out / "README.md").read_text()
     assert "2019/20" in readme and "withheld" in readme and "2019/20:" not in readme
+    assert "## What the learning years say" in readme and "| 2018/19 | 79,222 | 38,958 | 118,180 |" in readme
     manifest = yaml.safe_load((out / "manifest.json").read_text())
     assert manifest["withheld_years"] == [2019] and manifest["final_test"] == {"run": False}
     assert manifest["preregistration"]["file"] == "prereg.yaml"

@@ -40,7 +40,7 @@ from ..common.errors import ConfigError
 from ..common.files import atomic_write, write_json
 from ..common.paths import CONFIG_DIR, ROOT
 from ..jobs.experiment import Experiment
-from .hindcast_report import CAVEATS, answer, figure, verdicts
+from .hindcast_report import CAVEATS, answer, figure, learning, verdicts
 from .hindcast_scores import compare, model_figures, scores, withhold
 
 PREREGISTRATION = CONFIG_DIR / "calibration" / "walsall_hindcast_v2.yaml"
@@ -204,7 +204,7 @@ def main(argv=None) -> int:
             ("Final test run once, from the clean commit " + final_commit + ", after the mechanisms were frozen."
              if args.final_test else "Final-test years " + ", ".join(f"{y}/{(y + 1) % 100:02d}" for y in withheld)
              + " are simulated but withheld: `--final-test` is for when the mechanisms are frozen."), "",
-            CAVEATS.format(replications=args.replications)]
+            learning(table, spec, next(iter(modes))), CAVEATS.format(replications=args.replications)]
     atomic_write(readme, lambda tmp: Path(tmp).write_text(readme.read_text() + "\n" + "\n".join(note)))
     print(table[["mode", "financial_year", "measure", "actual", "model_mean", "model_p10", "model_p90", "model_error",
                  "naive_carried_error", "naive_trend_error"]].to_string(index=False))
