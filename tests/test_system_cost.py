@@ -191,6 +191,21 @@ def test_a_part_beyond_its_tolerance_fails_unless_its_evidence_explains_it():
     assert failures(lines, detail) == (["Acute"], [])             # within tolerance part by part, not as a line
 
 
+def test_intermediate_care_beyond_its_line_is_the_bed_based_care_paid_through_the_better_care_fund(walsall):
+    """The evidence for the intermediate care part holds in numbers: a year of the home-based places alone is
+    within the part tolerance of what the line leaves after continuing healthcare, the bed-based places on top
+    are not, and the explanation cites Walsall's own evidence that the beds were paid from another line."""
+    env = compiled(walsall)
+    line = env["lines"]["intermediate_and_continuing_healthcare"]
+    expected = line["budget_gbp"] - line["parts"]["continuing_healthcare"]["amount_gbp"]
+    costs, places = walsall["costs"], walsall["capacity"]
+    home = costs["ic_home_day_gbp"] * places["ic_home_slots"] * 365
+    beds = costs["ic_bed_day_gbp"] * places["ic_beds"] * 365
+    assert abs(home - expected) <= env["part_tolerance"] * expected
+    assert home + beds - expected > env["part_tolerance"] * expected
+    assert "@walsall-hollybank-2018" in line["parts"]["intermediate_care"]["explained"]
+
+
 def test_planned_stays_are_costed_once_with_the_beds_not_again_top_down(walsall):
     prepared = prepare(load(["run.replications=1", "run.year=2017"]))
     network = prepared["network"]
