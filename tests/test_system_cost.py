@@ -304,6 +304,15 @@ def test_the_reconcile_command_fails_when_a_line_or_a_part_is_out_of_tolerance(t
     assert "residual" in readme and "covers only activity the model does not simulate" in readme
 
 
+def test_the_reconcile_command_fails_on_an_unexplained_part_though_every_line_is_within_tolerance(tmp_path, capsys):
+    from sim import reconcile as command
+    code = command.main([*SHORT, "envelope.tolerance=1.0", "--out", str(tmp_path)])
+    lines = pd.read_csv(tmp_path / "lines.csv")
+    detail = pd.read_csv(tmp_path / "parts.csv").set_index("part")
+    assert lines["reconciles"].all() and detail.loc["modelled_teams", "status"] == "unexplained"
+    assert code == 1 and "Lines beyond the 100% tolerance that their parts do not explain: none" in capsys.readouterr().out
+
+
 def test_the_reconcile_command_refuses_a_part_tolerance_beyond_one_and_writes_nothing(tmp_path, capsys):
     from sim import reconcile as command
     assert command.main([*SHORT, "envelope.part_tolerance=2", "--out", str(tmp_path / "out")]) == 2
