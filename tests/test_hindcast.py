@@ -173,5 +173,14 @@ def test_a_revised_preregistration_keeps_every_earlier_version_in_the_chain(repo
     chain = hindcast.versions(repo / "v2.yaml")
     assert [record["version"] for record, _ in chain] == [1, 2]
     (repo / "v1.yaml").write_text("version: 1\nmeasures: {changed: true}\n")   # an earlier version edited afterwards
-    with pytest.raises(hindcast.Refused, match="v1.yaml is uncommitted or changed"):
+    with pytest.raises(hindcast.Refused, match=r"v1\.yaml is uncommitted or changed"):
         hindcast.versions(repo / "v2.yaml")
+
+
+def test_only_the_rules_measures_count_in_the_overall_mae():
+    """The final test's extra measures and the reported ones are scored beside the rule, never in it."""
+    spec = yaml.safe_load(hindcast.PREREGISTRATION.read_text())
+    learning, final = hindcast.measures_of(spec, final_test=False), hindcast.measures_of(spec, final_test=True)
+    assert "nel_admissions" not in learning and not final["nel_admissions"]["in_rule"]
+    assert {m for m, v in final.items() if v["in_rule"]} == {"ae_attendances", "ae_admissions", "ae_4h_pct"}
+    assert not final["acute_occupancy_mean"]["in_rule"]

@@ -104,6 +104,14 @@ def versions(path: Path) -> list[tuple[dict, dict]]:
     return chain[::-1]
 
 
+def measures_of(spec: dict, final_test: bool) -> dict[str, dict]:
+    """The measures compared: the rule's, those reported beside it, and with the final test its own extra
+    measures; only the rule's count in the overall MAE (the others carry ``in_rule: false``)."""
+    beside = {**(spec.get("reported_measures") or {}), **((spec.get("final_test_measures") or {}) if final_test else {})}
+    return {**{m: {**v, "in_rule": True} for m, v in spec["measures"].items()},
+            **{m: {**v, "in_rule": False} for m, v in beside.items()}}
+
+
 def verdict(table: pd.DataFrame, spec: dict) -> str:
     """A version's verdict on its own rule: its primary mode and measures, the model's own figures."""
     primary = next(iter(modes_of(spec)))
@@ -148,8 +156,7 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"--mode {unknown[0]}: one of {', '.join(named)} (the modes the pre-registration names)")
     modes = {m: named[m] for m in named if not args.modes or m in args.modes}
-    measures = {**spec["measures"], **(spec.get("reported_measures") or {}),
-                **((spec.get("final_test_measures") or {}) if args.final_test else {})}
+    measures = measures_of(spec, args.final_test)
     end_year = args.end_year or int(spec["end_year"])
     exp = Experiment("hindcast", out_dir=args.out,
                      question="Fitted on 2017/18 alone and run on year by year, does the model forecast Walsall's "
