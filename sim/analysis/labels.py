@@ -277,6 +277,8 @@ class Labels:
             return Label(f"Budget line: {name}", POUNDS, "lower")
         if part in ("bottom_up", "top_down"):
             return Label(f"Budget line: {name}, {'modelled' if part == 'bottom_up' else 'projected'}", POUNDS, "lower")
+        if part == "paid_across_lines":     # + what it pays for another line's part, - what another line pays for its own
+            return Label(f"Budget line: {name}, modelled cost paid across lines", POUNDS, "neither")
         parts = line.get("parts") or {}
         part_label = (parts.get(part) or {}).get("label") if isinstance(parts.get(part), Mapping) else None
         return Label(f"Budget line: {name}: {part_label or words(part)}", POUNDS, "lower")
