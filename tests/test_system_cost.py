@@ -335,6 +335,24 @@ def test_a_hand_over_to_another_line_moves_its_pounds_to_the_line_that_pays_them
     assert out["system_cost_gbp"] == pytest.approx(150.0) and out["system_cost_bottom_up_gbp"] == 70.0
 
 
+def test_places_bought_beyond_what_the_line_paid_for_are_new_spending(walsall):
+    """The Better Care Fund pays for the 2017/18 bed base, grown with its line: beds a scenario adds beyond it
+    cost the system their price, and are not taken out of the Fund."""
+    base, later = (prepare(load(["run.replications=1", f"run.year={y}"]))["network"] for y in (2017, 2027))
+    handed = {y: n["envelope"]["lines"]["other"]["parts"]["other"] for y, n in ((2017, base), (2027, later))}
+    growth = handed[2027]["amount_gbp"] / handed[2017]["amount_gbp"]
+    assert handed[2017]["costed_bottom_up"]["up_to"] == 32850
+    assert handed[2027]["costed_bottom_up"]["up_to"] == pytest.approx(32850 * growth)
+    system = SystemCost(base, 1.0)
+    price = walsall["costs"]["ic_bed_day_gbp"]
+    runs = {days: {"cost_intermediate_care_gbp": days * price, "ic_bed_capacity_days": days} for days in (30000, 32850, 40000)}
+    for out in runs.values():
+        system.evaluate(out)
+    assert runs[32850]["system_cost_gbp"] == pytest.approx(runs[30000]["system_cost_gbp"])    # within the bed base
+    assert runs[40000]["system_cost_gbp"] - runs[32850]["system_cost_gbp"] == pytest.approx(7150 * price)
+    assert runs[40000]["system_cost.other.paid_across_lines_gbp"] == pytest.approx(32850 * price)
+
+
 def test_an_explanation_or_a_hand_over_is_refused_where_it_cannot_apply(walsall):
     bad = {**walsall["envelope"], "lines": {"x": {"budget_gbp": 1.0, "payer": "nhs", "parts": {
         "beds": {"modelled": ["acute"]}, "rest": {"share": 0.5, "explained": "why"}}}}}

@@ -127,7 +127,10 @@ def _handed_over(summary: pd.DataFrame, envelope: Mapping[str, Any]) -> dict[tup
         for part_name, part in line["parts"].items():
             spec = part.get("costed_bottom_up")
             if part.get("modelled") is None and spec:
-                out[(name, part_name)] = ((spec["line"], spec["part"]), _stat(summary, spec["metric"])[0] * spec["gbp_each"])
+                activity = _stat(summary, spec["metric"])[0]
+                if spec.get("up_to") is not None:
+                    activity = min(activity, spec["up_to"])
+                out[(name, part_name)] = ((spec["line"], spec["part"]), activity * spec["gbp_each"])
     return out
 
 

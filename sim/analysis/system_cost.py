@@ -20,7 +20,9 @@ admissions' overnight stays, costed with the model's beds; Walsall's bed-based i
 costed with the intermediate care part and paid from the Better Care Fund in another line) gives up
 that activity's cost in each replication (never below nothing), and its line, which pays for the
 activity, counts that cost among its bottom-up pounds in place of the line whose part costs it: each
-pound is counted once, in the line that pays it.
+pound is counted once, in the line that pays it.  Places the line paid for are handed over up to the
+activity it paid for in the base year (``up_to``, grown with the line): places a scenario or a capacity
+policy adds beyond them are new spending.
 
 A top-down part's activity change (outpatients -29%) is activity paid per unit: it is added to
 ``activity_priced[_<payer>]_gbp``, and the part of it not saved in the short run (one minus the
@@ -106,8 +108,12 @@ class SystemCost:
         return across
 
     def _handed(self, handed: Mapping[str, Any], out: Mapping[str, float]) -> float:
-        """The modelled cost a top-down part hands over in one replication, in the report prices."""
-        return out.get(handed["metric"], 0.0) * handed["gbp_each"] * self.price_factor
+        """The modelled cost a top-down part hands over in one replication, in the report prices: its activity,
+        no more than the line paid for (``up_to``, grown with the line), at the unit costs."""
+        activity = out.get(handed["metric"], 0.0)
+        if handed.get("up_to") is not None:
+            activity = min(activity, handed["up_to"])
+        return activity * handed["gbp_each"] * self.price_factor
 
     def _activity(self, part: Mapping[str, Any], payer: str, out: dict) -> None:
         """Add a top-down part's activity change to the activity paid per unit, and its short-run fixed part."""

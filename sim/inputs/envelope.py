@@ -38,7 +38,12 @@ its bed-based intermediate care through the Better Care Fund, which its Table 3 
     costed_bottom_up: {metric: elective_admissions, days_each: 3.0, part: emergency_admitted,
                        unit_costs: [acute_bed_available_day_gbp, acute_bed_day_gbp]}
     costed_bottom_up: {metric: ic_bed_capacity_days, days_each: 1.0, unit_costs: [ic_bed_day_gbp],
-                       part: intermediate_and_continuing_healthcare.intermediate_care}
+                       part: intermediate_and_continuing_healthcare.intermediate_care, up_to: 32850}
+
+Planned stays follow demand, and the line pays for them whatever their number.  Places are bought:
+``up_to`` is the activity a year the line paid for in the base year, grown with the part as its
+amount is, and what the model opens beyond it (places a scenario or a capacity policy adds) is new
+spending, not taken out of the line.
 
 Each top-down part says what it ``covers`` (listed by the reconciliation), so no activity is in both.
 An envelope names the pathway its settings and streams belong to (``network``); another network (a
@@ -70,7 +75,7 @@ KEYS = {"name", "label", "description", "source", "network", "base_year", "total
 LINE_KEYS = {"label", "budget_gbp", "payer", "parts", "source"}
 PART_KEYS = {"label", "modelled", "share", "per_head_gbp", "grows_with", "activity", "includes_modelled", "source",
              "explained", "covers", "costed_bottom_up"}
-HANDOVER_KEYS = {"metric", "days_each", "unit_costs", "part"}
+HANDOVER_KEYS = {"metric", "days_each", "unit_costs", "part", "up_to"}
 EXPLAINED_KEYS = {"difference_pct", "evidence"}
 PAYERS = ("nhs", "council")
 TOP_DOWN_KEYS = {"change", "source", "label"}
@@ -201,8 +206,8 @@ def _explained(spec, where: str) -> dict | None:
 
 def _hand_over(compiled: dict, line: str, parts: Mapping, where: str, costs: Mapping) -> None:
     """Give each top-down part of ``line`` that hands activity to a bottom-up part its ``costed_bottom_up``:
-    ``{metric, gbp_each, line, part}`` (the receiving part and its line), ``gbp_each`` in the unit costs' prices
-    (``days_each`` times their sum)."""
+    ``{metric, gbp_each, line, part, up_to}`` (the receiving part and its line; the most activity handed over in
+    the run's year, or None), ``gbp_each`` in the unit costs' prices (``days_each`` times their sum)."""
     for name, part in parts.items():
         spec = part.get("costed_bottom_up")
         if spec is None:
@@ -221,9 +226,13 @@ def _hand_over(compiled: dict, line: str, parts: Mapping, where: str, costs: Map
         names = spec.get("unit_costs")
         if not isinstance(names, list) or not names or any(n not in costs for n in names):
             raise ConfigError(f"{at}.unit_costs", names, "a list of unit costs of the costs group (prices_*.yaml) a day")
-        compiled[line]["parts"][str(name)]["costed_bottom_up"] = {
-            "metric": spec["metric"], "line": to_line, "part": to_part,
-            "gbp_each": days * sum(float(costs[n]) for n in names)}
+        giver = compiled[line]["parts"][str(name)]
+        up_to = spec.get("up_to")
+        if up_to is not None:
+            growth = giver["amount_gbp"] / giver["base_gbp"] if giver["base_gbp"] else 1.0
+            up_to = number(up_to, f"{at}.up_to", low=0.0, allowed="the activity a year the line paid for in the base year") * growth
+        giver["costed_bottom_up"] = {"metric": spec["metric"], "line": to_line, "part": to_part, "up_to": up_to,
+                                     "gbp_each": days * sum(float(costs[n]) for n in names)}
 
 
 def _pooled(pooled: Mapping, lines: Mapping) -> dict:
