@@ -227,16 +227,17 @@ def test_intermediate_care_is_within_its_line_once_the_better_care_fund_hands_ov
     """A year of the model's intermediate care places is beyond the part tolerance of what its line leaves after
     continuing healthcare, and within it once the bed-based places, paid through the Better Care Fund (Table 3's
     "Other" line), are handed over from that line, which then counts them in place of its own top-down pounds."""
-    env = compiled(walsall)
+    network = prepare(load(["run.replications=1", "run.year=2017"]))["network"]
+    env = network["envelope"]
     costs, places = walsall["costs"], walsall["capacity"]
     home = costs["ic_home_day_gbp"] * places["ic_home_slots"] * 365
     bed_days = places["ic_beds"] * 365
-    values = {"system_cost.intermediate_and_continuing_healthcare.intermediate_care_gbp": home + costs["ic_bed_day_gbp"] * bed_days,
-              "ic_bed_capacity_days": bed_days}
+    values = {"cost_intermediate_care_gbp": home + costs["ic_bed_day_gbp"] * bed_days, "ic_bed_capacity_days": bed_days}
+    SystemCost(network, 1.0).evaluate(values)                  # one replication, as the run reports it
     part = parts(_summary(values), env).set_index(["line", "part"])
     line = env["lines"]["intermediate_and_continuing_healthcare"]
     left = line["budget_gbp"] - line["parts"]["continuing_healthcare"]["amount_gbp"]
-    assert (values["system_cost.intermediate_and_continuing_healthcare.intermediate_care_gbp"] - left) > env["part_tolerance"] * left
+    assert (values["cost_intermediate_care_gbp"] - left) > env["part_tolerance"] * left
     row = part.loc[("intermediate_and_continuing_healthcare", "intermediate_care")]
     assert row["handed_over_gbp"] == pytest.approx(costs["ic_bed_day_gbp"] * bed_days)
     assert row["expected_gbp"] == pytest.approx(left + costs["ic_bed_day_gbp"] * bed_days)
@@ -306,13 +307,17 @@ def test_bottom_up_parts_and_top_down_parts_share_no_activity(walsall):
         assert with_activity[f"system_cost.{name}_gbp"] == pytest.approx(without[f"system_cost.{name}_gbp"]), part_name
         assert with_activity[f"system_cost.{handed['line']}_gbp"] == pytest.approx(
             without[f"system_cost.{handed['line']}_gbp"]), part_name
-    detail = parts(_summary({"elective_admissions": 6000.0, "ic_bed_capacity_days": 30000.0}), network["envelope"])
+    replication = {"elective_admissions": 6000.0, "ic_bed_capacity_days": 30000.0}
+    system.evaluate(replication)
+    detail = parts(_summary(replication), network["envelope"])
     top = detail[detail["kind"] == "top-down"].set_index("part")
     assert top["covers"].str.len().gt(0).all()
     assert "hands to emergency_admitted" in top.loc["planned_admitted", "covers"]
     assert top.loc["other", "handed_over_gbp"] == pytest.approx(-30000.0 * 150.0)
     assert describe("system_cost.other.paid_across_lines_gbp", walsall).label == \
         "Budget line: Other (including Estates, BCF), modelled cost paid across lines"
+    assert describe("system_cost.other.other_handed_over_gbp", walsall).label == \
+        "Budget line: Other (including Estates, BCF): estates, Better Care Fund and other (top-down), handed over"
     expected = detail.set_index("part").loc["emergency_admitted", "expected_gbp"]
     assert expected == pytest.approx(0.266 * 206388000 + 6000 * lines["acute_services"]["parts"]["planned_admitted"]
                                      ["costed_bottom_up"]["gbp_each"])

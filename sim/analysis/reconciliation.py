@@ -90,7 +90,7 @@ def parts(summary: pd.DataFrame, envelope: Mapping[str, Any]) -> pd.DataFrame:
             row = {"line": name, "part": part_name, "label": part["label"], "gbp": value}
             if part.get("modelled") is None:
                 rows.append({**row, "kind": "top-down", "expected_gbp": math.nan,
-                             "handed_over_gbp": -handed.get((name, part_name), (None, 0.0))[1],
+                             "handed_over_gbp": 0.0 - handed.get((name, part_name), (None, 0.0))[1],
                              "residual_gbp": math.nan, "difference_pct": math.nan, "explained_low_pct": math.nan,
                              "explained_high_pct": math.nan, "status": "top-down", "evidence": "",
                              "covers": _covers(name, part)})
@@ -120,17 +120,15 @@ def _covers(line: str, part: Mapping[str, Any]) -> str:
 
 
 def _handed_over(summary: pd.DataFrame, envelope: Mapping[str, Any]) -> dict[tuple[str, str], tuple[tuple[str, str], float]]:
-    """What each top-down part hands over, in the base year (mean over replications):
-    ``{(line, part): ((receiving line, receiving part), pounds)}``."""
+    """What each top-down part hands over, in the base year (mean over replications of
+    ``system_cost.<line>.<part>_handed_over_gbp``): ``{(line, part): ((receiving line, receiving part), pounds)}``."""
     out = {}
     for name, line in envelope["lines"].items():
         for part_name, part in line["parts"].items():
             spec = part.get("costed_bottom_up")
             if part.get("modelled") is None and spec:
-                activity = _stat(summary, spec["metric"])[0]
-                if spec.get("up_to") is not None:
-                    activity = min(activity, spec["up_to"])
-                out[(name, part_name)] = ((spec["line"], spec["part"]), activity * spec["gbp_each"])
+                gbp = _stat(summary, f"system_cost.{name}.{part_name}_handed_over_gbp")[0]
+                out[(name, part_name)] = ((spec["line"], spec["part"]), gbp)
     return out
 
 

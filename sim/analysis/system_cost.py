@@ -12,7 +12,8 @@ modelled costs:
   for) and ``.top_down_gbp``, and each part ``system_cost.<line>.<part>_gbp`` (a bottom-up part: the
   model's whole cost of its settings, whichever line pays for it);
 * each line's ``system_cost.<line>.paid_across_lines_gbp``: the modelled activity it pays for that a
-  part of another line costs (positive), less that of its own parts another line pays for (negative);
+  part of another line costs (positive), less that of its own parts another line pays for (negative),
+  and what each top-down part hands over, ``system_cost.<line>.<part>_handed_over_gbp``;
 * each pooled budget ``pooled.<budget>_gbp`` (the lines it pools, added up).
 
 A top-down part that hands activity over to a bottom-up part (``costed_bottom_up``: planned
@@ -94,15 +95,17 @@ class SystemCost:
         for name, budget in self.pooled.items():
             out[f"pooled.{name}_gbp"] = sum(out[f"system_cost.{line}_gbp"] for line in budget["lines"])
 
-    def _paid_across_lines(self, out: Mapping[str, float]) -> dict[str, float]:
+    def _paid_across_lines(self, out: dict) -> dict[str, float]:
         """Each line's modelled cost handed over from another line: what its top-down parts pay for parts of
-        other lines, less what other lines pay for its own parts (the same line's hand-overs net to nothing)."""
+        other lines, less what other lines pay for its own parts (the same line's hand-overs net to nothing).
+        Each hand-over is also reported, as ``system_cost.<line>.<part>_handed_over_gbp``."""
         across = dict.fromkeys(self.lines, 0.0)
         for name, line in self.lines.items():
-            for part in line["parts"].values():
+            for part_name, part in line["parts"].items():
                 handed = part.get("costed_bottom_up")
                 if part.get("modelled") is None and handed:
                     gbp = self._handed(handed, out)
+                    out[f"system_cost.{name}.{part_name}_handed_over_gbp"] = gbp
                     across[name] += gbp
                     across[handed["line"]] -= gbp
         return across
