@@ -277,6 +277,13 @@ class Labels:
             return Label(f"Budget line: {name}", POUNDS, "lower")
         if part in ("bottom_up", "top_down"):
             return Label(f"Budget line: {name}, {'modelled' if part == 'bottom_up' else 'projected'}", POUNDS, "lower")
+        if part == "paid_across_lines":     # + what it pays for another line's part, - what another line pays for its own
+            return Label(f"Budget line: {name}, modelled cost paid across lines", POUNDS, "neither")
+        if part.endswith("_handed_over"):   # a top-down part's modelled activity, costed bottom-up
+            given = (line.get("parts") or {}).get(part.removesuffix("_handed_over"))
+            given = given.get("label") if isinstance(given, Mapping) else None
+            return Label(f"Budget line: {name}: {given or words(part.removesuffix('_handed_over'))}, handed over",
+                         POUNDS, "neither")
         parts = line.get("parts") or {}
         part_label = (parts.get(part) or {}).get("label") if isinstance(parts.get(part), Mapping) else None
         return Label(f"Budget line: {name}: {part_label or words(part)}", POUNDS, "lower")

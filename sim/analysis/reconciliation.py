@@ -7,10 +7,16 @@ parts are sourced shares of a line or amounts per resident, fixed before the mod
 that costs a setting too high or too low shows it here, and a line fails when its residual is beyond
 the envelope's tolerance.  :func:`parts` goes one level down: each bottom-up part against the share of
 its line it is expected to be (the line's budget less its top-down parts, where a line has one
-bottom-up part and no share for it), within the envelope's ``part_tolerance`` or explained with evidence
-the envelope gives; :func:`failures` says which lines and parts fail.  Activity a top-down part hands
-over to a bottom-up one (planned admissions' overnight stays) moves with its cost, so the expected
-bottom-up part includes it and each pound is counted once.
+bottom-up part and no share for it), within the envelope's ``part_tolerance``, or explained by the
+evidence the envelope gives within the range of difference that evidence accounts for;
+:func:`failures` says which lines and parts fail.
+
+Each pound is counted once, in the line that pays it.  Activity a top-down part hands over to a
+bottom-up part (planned admissions' overnight stays, costed with the beds; Walsall's bed-based
+intermediate care, paid from the Better Care Fund in another line) leaves the top-down part and is
+expected of the bottom-up part; a line's bottom-up pounds are the modelled activity it pays for, so
+what one line pays for another line's part is in the first (``paid_across_lines_gbp``), and each
+top-down part says what it covers and what it handed over.
 """
 from __future__ import annotations
 
@@ -32,19 +38,24 @@ def _stat(summary: pd.DataFrame, metric: str) -> tuple[float, float, float]:
 
 def reconcile(summary: pd.DataFrame, envelope: Mapping[str, Any]) -> pd.DataFrame:
     """One row per budget line and a total: ``line, label, payer, budget_gbp, bottom_up_gbp,
-    bottom_up_ci_low, bottom_up_ci_high, top_down_gbp, system_gbp, residual_gbp, residual_pct, reconciles``."""
+    bottom_up_ci_low, bottom_up_ci_high, top_down_gbp, system_gbp, residual_gbp, residual_pct, reconciles,
+    paid_across_lines_gbp`` (of the bottom-up pounds, those paid for another line's part, or, negative, those
+    of its own parts another line pays for)."""
     tolerance = float(envelope["tolerance"])
     rows = []
     for name, line in envelope["lines"].items():
         bottom, low, high = _stat(summary, f"system_cost.{name}.bottom_up_gbp")
         top = _stat(summary, f"system_cost.{name}.top_down_gbp")[0]
-        rows.append(_row(name, line["label"], line["payer"], line["budget_gbp"], bottom, low, high, top, tolerance))
+        rows.append({**_row(name, line["label"], line["payer"], line["budget_gbp"], bottom, low, high, top, tolerance),
+                     "paid_across_lines_gbp": _stat(summary, f"system_cost.{name}.paid_across_lines_gbp")[0]})
     unassigned = _stat(summary, "system_cost.unassigned.bottom_up_gbp")
     if unassigned[0]:
-        rows.append(_row("unassigned", "modelled settings no budget line names", "", 0.0, *unassigned, 0.0, tolerance))
+        rows.append({**_row("unassigned", "modelled settings no budget line names", "", 0.0, *unassigned, 0.0, tolerance),
+                     "paid_across_lines_gbp": 0.0})
     table = pd.DataFrame(rows)
-    total = _row("total", "total", "", float(envelope["total_gbp"]), table["bottom_up_gbp"].sum(),
-                 table["bottom_up_ci_low"].sum(), table["bottom_up_ci_high"].sum(), table["top_down_gbp"].sum(), tolerance)
+    total = {**_row("total", "total", "", float(envelope["total_gbp"]), table["bottom_up_gbp"].sum(),
+                    table["bottom_up_ci_low"].sum(), table["bottom_up_ci_high"].sum(), table["top_down_gbp"].sum(), tolerance),
+             "paid_across_lines_gbp": table["paid_across_lines_gbp"].sum()}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
@@ -59,66 +70,84 @@ def _row(name, label, payer, budget, bottom, low, high, top, tolerance) -> dict:
 
 def parts(summary: pd.DataFrame, envelope: Mapping[str, Any]) -> pd.DataFrame:
     """One row per part: ``line, part, label, kind, gbp, expected_gbp, handed_over_gbp, residual_gbp,
-    difference_pct, status, evidence, covers``.
+    difference_pct, explained_low_pct, explained_high_pct, status, evidence, covers``.
 
-    A bottom-up part is expected to be its share of the line plus what top-down parts hand over to it
-    (``costed_bottom_up``), or, as a line's only bottom-up part without a share, the line less its top-down
-    parts.  ``status`` is ``within tolerance`` (its difference from the expected within the envelope's
-    ``part_tolerance``), ``explained`` (beyond it, with the evidence the envelope gives in ``evidence``),
-    ``unexplained`` (beyond it without) or ``no expected share``; top-down parts are ``top-down`` and say what
-    they ``cover``."""
+    A bottom-up part is expected to be its share of the line, or, as a line's only bottom-up part without a
+    share, the line less its top-down parts; plus what top-down parts of any line hand over to it
+    (``costed_bottom_up``, ``handed_over_gbp``).  ``status`` is ``within tolerance`` (its difference from the
+    expected within the envelope's ``part_tolerance``), ``explained`` (beyond it, within the range of difference
+    the evidence the envelope gives accounts for), ``beyond its explanation`` (beyond it and outside that range),
+    ``unexplained`` (beyond it without evidence) or ``no expected share``; top-down parts are ``top-down``, say
+    what they ``cover`` and, as a negative ``handed_over_gbp``, what they hand over."""
     tolerance = float(envelope.get("part_tolerance", 0.15))
+    handed = _handed_over(summary, envelope)
     rows = []
     for name, line in envelope["lines"].items():
-        handed = _handed_over(summary, line)
-        top_down = sum(p["base_gbp"] for p in line["parts"].values() if p.get("modelled") is None) - sum(handed.values())
+        top_down = sum(p["base_gbp"] for p in line["parts"].values() if p.get("modelled") is None)
         modelled = [p for p in line["parts"].values() if p.get("modelled") is not None]
         for part_name, part in line["parts"].items():
             value = _stat(summary, f"system_cost.{name}.{part_name}_gbp")[0]
             row = {"line": name, "part": part_name, "label": part["label"], "gbp": value}
             if part.get("modelled") is None:
-                given = (part.get("costed_bottom_up") or {}).get("part")
-                covers = part.get("covers", part["label"]) + (
-                    f"; less the activity it hands to {given} (costed bottom-up)" if given else "")
-                given_gbp = -handed[part_name] if part_name in handed else 0.0
-                rows.append({**row, "kind": "top-down", "expected_gbp": math.nan, "handed_over_gbp": given_gbp,
-                             "residual_gbp": math.nan, "difference_pct": math.nan, "status": "top-down", "evidence": "",
-                             "covers": covers})
+                rows.append({**row, "kind": "top-down", "expected_gbp": math.nan,
+                             "handed_over_gbp": 0.0 - handed.get((name, part_name), (None, 0.0))[1],
+                             "residual_gbp": math.nan, "difference_pct": math.nan, "explained_low_pct": math.nan,
+                             "explained_high_pct": math.nan, "status": "top-down", "evidence": "",
+                             "covers": _covers(name, part)})
                 continue
             share = part.get("expected_share")
-            received = sum(v for p, v in handed.items() if line["parts"][p]["costed_bottom_up"]["part"] == part_name)
-            expected = (line["budget_gbp"] * share + received if share is not None
-                        else line["budget_gbp"] - top_down if len(modelled) == 1 else math.nan)
+            received = sum(gbp for target, gbp in handed.values() if target == (name, part_name))
+            expected = (line["budget_gbp"] * share if share is not None
+                        else line["budget_gbp"] - top_down if len(modelled) == 1 else math.nan) + received
             pct = 100.0 * (value - expected) / expected if expected else math.nan
+            explained = part.get("explained") or {}
+            low, high = explained.get("difference_pct", (math.nan, math.nan))
             rows.append({**row, "kind": "bottom-up", "expected_gbp": expected, "handed_over_gbp": received,
-                         "residual_gbp": expected - value, "difference_pct": pct,
-                         "status": _status(value, expected, tolerance, part.get("explained")),
-                         "evidence": part.get("explained") or "", "covers": ""})
+                         "residual_gbp": expected - value, "difference_pct": pct, "explained_low_pct": low,
+                         "explained_high_pct": high, "status": _status(value, expected, tolerance, explained),
+                         "evidence": explained.get("evidence", ""), "covers": ""})
     return pd.DataFrame(rows)
 
 
-def _handed_over(summary: pd.DataFrame, line: Mapping[str, Any]) -> dict[str, float]:
-    """What each top-down part of a line hands over to a bottom-up part, in the base year (mean over replications)."""
+def _covers(line: str, part: Mapping[str, Any]) -> str:
+    """What a top-down part pays for, and the activity it hands to a bottom-up part, named as ``part`` in its own
+    line and ``line.part`` in another."""
+    given = part.get("costed_bottom_up")
+    if not given:
+        return part.get("covers", part["label"])
+    target = given["part"] if given["line"] == line else f"{given['line']}.{given['part']}"
+    return f"{part.get('covers', part['label'])}; less the activity it hands to {target} (costed bottom-up)"
+
+
+def _handed_over(summary: pd.DataFrame, envelope: Mapping[str, Any]) -> dict[tuple[str, str], tuple[tuple[str, str], float]]:
+    """What each top-down part hands over, in the base year (mean over replications of
+    ``system_cost.<line>.<part>_handed_over_gbp``): ``{(line, part): ((receiving line, receiving part), pounds)}``."""
     out = {}
-    for name, part in line["parts"].items():
-        spec = part.get("costed_bottom_up")
-        if part.get("modelled") is None and spec:
-            out[name] = _stat(summary, spec["metric"])[0] * spec["gbp_each"]
+    for name, line in envelope["lines"].items():
+        for part_name, part in line["parts"].items():
+            spec = part.get("costed_bottom_up")
+            if part.get("modelled") is None and spec:
+                gbp = _stat(summary, f"system_cost.{name}.{part_name}_handed_over_gbp")[0]
+                out[(name, part_name)] = ((spec["line"], spec["part"]), gbp)
     return out
 
 
-def _status(value: float, expected: float, tolerance: float, explained: str | None) -> str:
+def _status(value: float, expected: float, tolerance: float, explained: Mapping[str, Any]) -> str:
     if math.isnan(expected):
         return "no expected share"
     if abs(value - expected) <= tolerance * abs(expected) or (not expected and not value):
         return "within tolerance"
-    return "explained" if explained else "unexplained"
+    if not explained:
+        return "unexplained"
+    low, high = explained["difference_pct"]
+    return "explained" if expected and low <= 100.0 * (value - expected) / expected <= high else "beyond its explanation"
 
 
 def failures(lines: pd.DataFrame, detail: pd.DataFrame) -> tuple[list[str], list[str]]:
     """What fails the reconciliation: the labels of lines beyond the tolerance whose bottom-up parts are not all
-    within tolerance or explained, and of bottom-up parts beyond the part tolerance with no evidence."""
-    unexplained = detail[detail["status"] == "unexplained"]
+    within tolerance or explained, and of bottom-up parts beyond the part tolerance that no evidence explains
+    (none given, or their difference outside the range their evidence accounts for)."""
+    unexplained = detail[detail["status"].isin(["unexplained", "beyond its explanation"])]
     accounted = {line for line, group in detail[detail["kind"] == "bottom-up"].groupby("line")
                  if (group["status"] == "explained").any() and group["status"].isin(["explained", "within tolerance"]).all()}
     bad_lines = lines[(lines["line"] != "total") & ~lines["reconciles"] & ~lines["line"].isin(accounted)]

@@ -8,10 +8,13 @@ of parts; a part is either
 *bottom-up* (``modelled: [settings]``): the model's own cost of those settings (``cost_<setting>_gbp``),
 from activity and capacity, with an optional ``share`` of the line it is expected to be (a sourced
 share, for the reconciliation of the base year: :mod:`sim.analysis.reconciliation`) and, where the
-part is known to differ from that share by more than ``part_tolerance``, what ``explained`` it, with
-its evidence; or
+part is known to differ from that share by more than ``part_tolerance``, what ``explained`` it: the
+range of the difference the evidence accounts for, in percent of the expected part, derived in the
+evidence's own words, beyond which the reconciliation fails all the same::
 
-*top-down*: what the simulation does not represent, as a ``share`` of the line or ``per_head_gbp`` of
+    explained: {difference_pct: [29, 74], evidence: "... 1.52 times the share; +29% to +74% ..."}
+
+or *top-down*: what the simulation does not represent, as a ``share`` of the line or ``per_head_gbp`` of
 the base-year population, projected from the envelope's ``base_year`` by demography (``grows_with``:
 ``{stream: name}`` the stream's expected arrivals, its rates per 1,000 by age band applied to each
 year's population; ``{age_bands: [...]}`` the residents in those bands; nothing: constant in real
@@ -24,13 +27,23 @@ scenario's levers are.  A scenario states those changes in its ``top_down`` bloc
 A part whose activity change includes something the model costs bottom-up (``includes_modelled:
 [primary_care]``: extended GP access is part of "GP attendances +18%") carries only the rest of the
 change, so nothing is counted twice (:mod:`sim.analysis.system_cost` does that per replication).
-A top-down part whose line includes activity the model simulates and costs bottom-up hands that
-activity over (``costed_bottom_up``): planned admissions compete with emergencies for the model's
-beds, so their overnight stays are costed with the beds, and the planned admitted care line gives up
-``metric x days_each x`` the named unit costs a replication (the stays the model costs)::
+A top-down part that pays for activity the model simulates and costs bottom-up hands that activity
+over (``costed_bottom_up``): it gives up ``metric x days_each x`` the named unit costs a replication,
+and that cost is counted in this part's line, which pays for it, not in the line of the part that
+costs it.  Planned admissions compete with emergencies for the model's beds, so
+their overnight stays are costed with the beds (a part of the same line, named alone); Walsall paid for
+its bed-based intermediate care through the Better Care Fund, which its Table 3 reports in another line
+(a part of another line, ``line.part``)::
 
     costed_bottom_up: {metric: elective_admissions, days_each: 3.0, part: emergency_admitted,
                        unit_costs: [acute_bed_available_day_gbp, acute_bed_day_gbp]}
+    costed_bottom_up: {metric: ic_bed_capacity_days, days_each: 1.0, unit_costs: [ic_bed_day_gbp],
+                       part: intermediate_and_continuing_healthcare.intermediate_care, up_to: 32850}
+
+Planned stays follow demand, and the line pays for them whatever their number.  Places are bought:
+``up_to`` is the activity a year the line paid for in the base year, grown with the part as its
+amount is, and what the model opens beyond it (places a scenario or a capacity policy adds) is new
+spending, not taken out of the line.
 
 Each top-down part says what it ``covers`` (listed by the reconciliation), so no activity is in both.
 An envelope names the pathway its settings and streams belong to (``network``); another network (a
@@ -62,7 +75,8 @@ KEYS = {"name", "label", "description", "source", "network", "base_year", "total
 LINE_KEYS = {"label", "budget_gbp", "payer", "parts", "source"}
 PART_KEYS = {"label", "modelled", "share", "per_head_gbp", "grows_with", "activity", "includes_modelled", "source",
              "explained", "covers", "costed_bottom_up"}
-HANDOVER_KEYS = {"metric", "days_each", "unit_costs", "part"}
+HANDOVER_KEYS = {"metric", "days_each", "unit_costs", "part", "up_to"}
+EXPLAINED_KEYS = {"difference_pct", "evidence"}
 PAYERS = ("nhs", "council")
 TOP_DOWN_KEYS = {"change", "source", "label"}
 
@@ -112,7 +126,8 @@ def compile_envelope(cfg: Mapping[str, Any]) -> dict:
         compiled[str(name)] = {"label": str(line.get("label", name)), "budget_gbp": budget, "payer": payer,
                                "parts": {str(p): _part(part, f"{where}.parts.{p}", budget, index, changes, progress, used,
                                                        marginal) for p, part in parts.items()}}
-        _hand_over(compiled[str(name)]["parts"], parts, where, cfg.get("costs") or {})
+    for name, line in lines.items():
+        _hand_over(compiled, str(name), line["parts"], f"envelope.lines.{name}", cfg.get("costs") or {})
     unused = sorted(set(changes) - used)
     if unused:
         raise ConfigError(f"scenario.top_down.{unused[0]}", changes[unused[0]],
@@ -146,11 +161,8 @@ def _part(part, where, budget, index, changes, progress, used, marginal) -> dict
         for key in ("per_head_gbp", "grows_with", "activity", "includes_modelled", "costed_bottom_up", "covers"):
             if key in part:
                 raise ConfigError(f"{where}.{key}", part[key], "nothing on a modelled part (the model projects it)")
-        explained = part.get("explained")
-        if explained is not None and (not isinstance(explained, str) or not explained.strip()):
-            raise ConfigError(f"{where}.explained", explained, "a sentence giving the evidence for the part's difference")
         return {"label": label, "modelled": list(settings), "expected_share": share,
-                "explained": explained.strip() if explained else None}
+                "explained": _explained(part.get("explained"), f"{where}.explained")}
     if "explained" in part:
         raise ConfigError(f"{where}.explained", part["explained"], "nothing on a top-down part (it is its share by construction)")
     if (share is None) == (part.get("per_head_gbp") is None):
@@ -174,27 +186,53 @@ def _part(part, where, budget, index, changes, progress, used, marginal) -> dict
             "marginal_share": float(marginal.get(str(activity), 1.0)) if activity is not None else 1.0}
 
 
-def _hand_over(compiled: dict, parts: Mapping, where: str, costs: Mapping) -> None:
-    """Give each top-down part that hands activity to a bottom-up part of its line its ``costed_bottom_up``:
-    ``{metric, gbp_each, part}``, ``gbp_each`` in the unit costs' prices (``days_each`` times their sum)."""
+def _explained(spec, where: str) -> dict | None:
+    """A bottom-up part's explanation: ``{difference_pct: (low, high), evidence}``, a range on one side of zero
+    (the direction of the difference the evidence accounts for)."""
+    if spec is None:
+        return None
+    check_keys(spec, EXPLAINED_KEYS, where)
+    evidence = spec.get("evidence")
+    if not isinstance(evidence, str) or not evidence.strip():
+        raise ConfigError(f"{where}.evidence", evidence, "the evidence for the part's difference, deriving its range")
+    bounds = spec.get("difference_pct")
+    if not isinstance(bounds, list) or len(bounds) != 2:
+        raise ConfigError(f"{where}.difference_pct", bounds, "[low, high]: the difference explained, in percent of the expected part")
+    low, high = (number(b, f"{where}.difference_pct", low=-100.0, high=1000.0, allowed="a percentage") for b in bounds)
+    if not low < high or low < 0 < high:
+        raise ConfigError(f"{where}.difference_pct", bounds, "low below high, both on one side of zero (the direction explained)")
+    return {"difference_pct": (low, high), "evidence": " ".join(evidence.split())}
+
+
+def _hand_over(compiled: dict, line: str, parts: Mapping, where: str, costs: Mapping) -> None:
+    """Give each top-down part of ``line`` that hands activity to a bottom-up part its ``costed_bottom_up``:
+    ``{metric, gbp_each, line, part, up_to}`` (the receiving part and its line; the most activity handed over in
+    the run's year, or None), ``gbp_each`` in the unit costs' prices (``days_each`` times their sum)."""
     for name, part in parts.items():
         spec = part.get("costed_bottom_up")
         if spec is None:
             continue
         at = f"{where}.parts.{name}.costed_bottom_up"
         check_keys(spec, HANDOVER_KEYS, at)
-        target = spec.get("part")
-        if (compiled.get(str(target)) or {}).get("modelled") is None:
-            modelled = [p for p, c in compiled.items() if c.get("modelled") is not None]
-            raise ConfigError(f"{at}.part", target, f"a modelled part of the same line ({', '.join(modelled) or 'none'})")
+        target = str(spec.get("part"))
+        to_line, to_part = target.split(".", 1) if "." in target else (line, target)
+        if (compiled.get(to_line, {}).get("parts", {}).get(to_part) or {}).get("modelled") is None:
+            modelled = [f"{n}.{p}" for n, c in compiled.items() for p, x in c["parts"].items() if x.get("modelled") is not None]
+            raise ConfigError(f"{at}.part", spec.get("part"),
+                              f"a modelled part of the same line, or line.part of another ({', '.join(modelled) or 'none'})")
         if not isinstance(spec.get("metric"), str):
             raise ConfigError(f"{at}.metric", spec.get("metric"), "the metric counting the activity handed over")
         days = number(spec.get("days_each"), f"{at}.days_each", low=0.0, high=365.0, allowed="days of each unit of the metric")
         names = spec.get("unit_costs")
         if not isinstance(names, list) or not names or any(n not in costs for n in names):
             raise ConfigError(f"{at}.unit_costs", names, "a list of unit costs of the costs group (prices_*.yaml) a day")
-        compiled[str(name)]["costed_bottom_up"] = {"metric": spec["metric"], "part": str(target),
-                                                   "gbp_each": days * sum(float(costs[n]) for n in names)}
+        giver = compiled[line]["parts"][str(name)]
+        up_to = spec.get("up_to")
+        if up_to is not None:
+            growth = giver["amount_gbp"] / giver["base_gbp"] if giver["base_gbp"] else 1.0
+            up_to = number(up_to, f"{at}.up_to", low=0.0, allowed="the activity a year the line paid for in the base year") * growth
+        giver["costed_bottom_up"] = {"metric": spec["metric"], "line": to_line, "part": to_part, "up_to": up_to,
+                                     "gbp_each": days * sum(float(costs[n]) for n in names)}
 
 
 def _pooled(pooled: Mapping, lines: Mapping) -> dict:

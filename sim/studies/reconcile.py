@@ -7,7 +7,8 @@ each top-down part covers), and the residual, which nothing is chosen to close
 (:mod:`sim.analysis.reconciliation`).  Writes ``results/reconciliation/`` (``lines.csv``, ``parts.csv``,
 README, manifest).  Exit code 0 when every line is within the envelope's ``tolerance`` (or its
 difference is explained by its parts) and every bottom-up part within its ``part_tolerance`` or explained
-with evidence; 1 when one is not (the reconciliation can fail); 2 for bad input.
+with evidence, its difference within the range that evidence accounts for; 1 when one is not (the
+reconciliation can fail); 2 for bad input.
 """
 from __future__ import annotations
 
@@ -77,19 +78,23 @@ def _answer(lines, detail, envelope, bad_lines, bad_parts) -> str:
                         for r in bottom.itertuples() if r.expected_gbp or r.gbp)
             + f". Lines beyond the {100 * envelope['tolerance']:.0f}% tolerance that their parts do not explain: "
             + (", ".join(bad_lines) if bad_lines else "none")
-            + f"; parts beyond the {100 * envelope['part_tolerance']:.0f}% part tolerance with no evidence: "
+            + f"; parts beyond the {100 * envelope['part_tolerance']:.0f}% part tolerance that no evidence explains: "
             + (", ".join(bad_parts) if bad_parts else "none") + ".")
     explained = bottom[bottom["status"] == "explained"]
     if len(explained):
-        text += "\n\n**Explained differences.**\n\n" + "\n".join(f"- {r.label}: {r.evidence}" for r in explained.itertuples())
+        text += ("\n\n**Explained differences** (each part's difference, and the range its evidence accounts for).\n\n"
+                 + "\n".join(f"- {r.label} ({r.difference_pct:+.1f}%; explained {r.explained_low_pct:+.0f}% to "
+                             f"{r.explained_high_pct:+.0f}%): {r.evidence}" for r in explained.itertuples()))
     return text
 
 
 def _covers(detail) -> str:
     top = detail[detail["kind"] == "top-down"]
     return ("Each top-down part is a sourced share of its line or an amount per resident, projected, never fitted; "
-            "it covers only activity the model does not simulate:\n\n"
-            + "\n".join(f"- {r.line}.{r.part}: {r.covers}" for r in top.itertuples()))
+            "it covers only activity the model does not simulate, and hands over the modelled activity it pays for, "
+            "so each pound is counted once, in the line that pays it:\n\n"
+            + "\n".join(f"- {r.line}.{r.part}: {r.covers}" + (f" ({_m(-r.handed_over_gbp)} handed over)" if r.handed_over_gbp else "")
+                        for r in top.itertuples()))
 
 
 if __name__ == "__main__":
