@@ -104,7 +104,7 @@ def test_the_net_saving_is_the_whole_systems_where_the_network_has_a_system_cost
     assert headline.loc[0, "cost"] == "system_cost_gbp" and headline.loc[0, "probability_saving"] == 1.0
 
 
-def test_a_draw_that_ran_away_is_left_out_of_the_summaries_and_counted():
+def test_a_draw_that_ran_away_stays_an_outcome_and_the_percentiles_are_shown_both_ways():
     rows = []
     for draw, (dn_cost, uk_cost, dn_flag, uk_flag) in enumerate([(500, 480, 0, 0), (520, 495, 0, 0), (9000, 700, 1, 0),
                                                                  (510, 530, 0, 1)]):
@@ -118,8 +118,10 @@ def test_a_draw_that_ran_away_is_left_out_of_the_summaries_and_counted():
     assert ran["uk_comparator vs do_nothing"].tolist() == [0.0, 0.0, 1.0, 1.0]     # either run: the comparison ran away
     weights = pd.Series(0.25, index=range(4))
     head = summary.headline(psa, weights).iloc[0]
-    assert head["draws"] == 2 and head["probability_ran_away"] == 0.5
-    assert head["net_saving_p50_gbp"] == 22.5 and head["probability_saving"] == 1.0   # 20 and 25, not the runaway's 8,300
+    assert head["draws"] == 2 and head["draws_ran_away"] == 2 and head["draws_counted"] == 4
+    assert head["net_saving_p50_gbp"] == 22.5                                          # 20 and 25, not the runaway's 8,300
+    assert (head["probability_saving"], head["probability_loss"], head["probability_ran_away"]) == (0.5, 0.0, 0.5)
+    assert head["net_saving_p90_with_ran_away_gbp"] > 8000                             # the runaway kept, as it ran
     table = summary.summarise(psa, weights).set_index(["scenario", "metric"])
     assert table.loc[("do_nothing", "total_cost_gbp"), "draws"] == 3                   # its own runaway only
     assert table.loc[("do_nothing", "total_cost_gbp"), "draws_ran_away"] == 1

@@ -56,7 +56,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--refocus", type=Path, default=None,
                    help="an earlier wave's output folder: draw only where its emulators of the calibration targets do "
                         "not rule the baseline out (a refocusing wave of history matching)")
-    p.add_argument("--discrepancy", type=float, default=0.0, help="model discrepancy, a fraction of each target")
+    p.add_argument("--discrepancy", type=Path, default=None, help="model discrepancy of each calibration target, stated "
+                   "with its reason (default configs/uncertainty/discrepancy.yaml)")
     p.add_argument("--metrics", default=None, help="comma-separated metrics to keep (default: the headline set, or "
                    "the network's own headline, network.headline, for a network without the pathway's metrics)")
     p.add_argument("--seed", type=int, default=2017, help="seed of the design (runs use run.seed + draw)")
@@ -65,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
                    help="joblib (this machine) or ray (a local Ray instance, or the cluster at --address)")
     p.add_argument("--address", default=None, help="with --backend ray: the Ray cluster, HOST:6379 of the machine that "
                    "ran 'ray start --head' (default: RAY_ADDRESS, else a local instance of --n-jobs workers)")
+    p.add_argument("--screening", type=Path, default=None,
+                   help="a --method morris study's folder: the drivers of a result whose emulator's cross-validated "
+                        "R² is below 0.7 (its Sobol indices are then withheld)")
     p.add_argument("--top", type=int, default=10, help="leading ranges shown")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("overrides", nargs="*", help="Hydra overrides, as for python -m sim")
@@ -112,6 +116,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     try:
         settings = settings_from(args)
+        screened = analysis.screening(args.screening) if args.screening is not None else None
         study = Study(settings)
         outcome = study.run()
     except (ConfigErrors, ConfigError) as error:
@@ -144,7 +149,7 @@ def main(argv=None) -> int:
                 fitted = analysis.emulated(study.resolved, outcome.unit[steady], y[steady], result, seed=settings.seed,
                                            switching_top=3 if metric == summary.SAVING else None)
                 fitted["check"]["draws_ran_away"] = int((~steady).sum())
-                sens.append({"result": result, **fitted})
+                sens.append({"result": result, **analysis.gate(fitted, screened)})
     central = derive(outcome.central.assign(draw=-1), metrics) if settings.replications < 2 else None
     split = variance.table(paired[(paired["year"] == year) & summary.steady_rows(paired, summary.stable(psa))], central)
     timings = {**outcome.timings, "analysis_seconds": round(time.perf_counter() - analysis_started, 2),

@@ -23,7 +23,7 @@ from ..common.errors import ConfigError, ConfigErrors
 from ..inputs.config import compose
 from ..inputs.levers import misfits
 from ..jobs import runner
-from . import apply, cluster, history, ranges, refocus, register, runs, sampling, summary
+from . import apply, cluster, discrepancy, history, ranges, refocus, register, runs, sampling, summary
 from .apply import Resolved
 
 CALIBRATION = "calibration_baseline"
@@ -43,7 +43,7 @@ class Settings:
     noise_replications: int = 10
     history_match: str = "none"               # reject, weight or none
     threshold: float = history.THRESHOLD
-    discrepancy: float = 0.0
+    discrepancy: Path | None = None           # None: configs/uncertainty/discrepancy.yaml
     seed: int = 2017                          # the design's seed (the runs use run.seed + draw)
     n_jobs: int = 1
     backend: str = "joblib"
@@ -111,12 +111,15 @@ class Study:
         self.run_cfg = first["run"]
         self.years = list(s.years) if s.years else [int(self.run_cfg["year"])]
         self.calibration = None
+        self.discrepancy_sds: dict[str, float] = {}
         if s.history_match != "none":
             spec = first["place"].get("calibration") or {}
             if not spec.get("targets") or spec.get("network") != first["network"].get("name"):
                 raise ConfigError("--history-match", s.history_match, "none: this place and network have no calibration "
                                   "targets (place.calibration.targets for this network)")
             self.calibration = spec
+            self.discrepancy = discrepancy.load(s.discrepancy)
+            self.discrepancy_sds = discrepancy.standard_deviations(self.discrepancy, spec["targets"])
             self.base[CALIBRATION] = _plain([*s.overrides, "scenario=baseline", f"run.year={int(spec['year'])}"])
         elif s.refocus is not None:
             raise ConfigError("--refocus", str(s.refocus), "a study with history matching (--history-match reject, weight "
@@ -147,8 +150,8 @@ class Study:
         waves = refocus.load_waves(s.refocus, self.resolved)
         points, emulators, info = refocus.refocus([(unit, baseline) for _, unit, baseline in waves],
                                                   self.calibration["targets"], s.draws, threshold=s.threshold,
-                                                  discrepancy=s.discrepancy, seed=s.seed, names=self.names,
-                                                  n_jobs=s.n_jobs)
+                                                  discrepancy_sds=self.discrepancy_sds, seed=s.seed, names=self.names,
+                                                  n_jobs=s.n_jobs, noise=[refocus.wave_noise(folder) for folder, _, _ in waves])
         if not len(points):
             raise ConfigError("--refocus", str(s.refocus), "an earlier wave whose emulators leave some of the ranges not "
                                                            "ruled out (they rule out every candidate)")
@@ -213,11 +216,12 @@ def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.D
     within = base.groupby(["draw", "metric"])["value"].var(ddof=1).groupby("metric").mean() if s.replications > 1 else None
     centre = outcome.central[outcome.central["scenario"] == CALIBRATION]
     noise = within if within is not None else centre.groupby("metric")["value"].var(ddof=1)
-    implausible = history.implausibility(means, noise, s.replications, targets, s.discrepancy)
+    implausible = history.implausibility(means, noise, s.replications, targets, discrepancy_sds=study.discrepancy_sds)
     weight = history.weights(implausible, s.history_match, s.threshold)
     matched = history.report(implausible, weight, s.history_match, s.threshold)
-    matched["by_discrepancy"] = history.kept_by_discrepancy(means, noise, s.replications, targets,
-                                                            s.threshold).to_dict("records")
+    matched["discrepancy_file"] = study.discrepancy["path"]
+    matched["by_discrepancy"] = history.kept_by_discrepancy(means, noise, s.replications, targets, s.threshold,
+                                                            discrepancy_sds=study.discrepancy_sds).to_dict("records")
     return weight, implausible, matched
 
 
