@@ -28,6 +28,10 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     year = max(study.years)
     exp.table("draws", outcome.draws, "each draw's seed and value of every range (a multiplier, a shift, or the value)")
     exp.table("ranges", _ranges_table(study), "the ranges: how each is applied, its distribution, its keys and source")
+    if not outcome.places.empty:
+        exp.table("places", outcome.places,
+                  "each draw's demand-led places, sized for it: every standard service's (and part's) load in the draw's "
+                  "unconstrained run over the central draw's (factor), and the places that gives beside the central table's")
     exp.table("psa", psa[["draw", "scenario", "year", "metric", "value"]],
               "each draw's result (mean over its replications) by scenario and year; `<scenario> vs do_nothing` rows "
               "are paired differences, with net_saving_gbp = do-nothing cost minus the scenario's (the whole system's, "
@@ -133,9 +137,11 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
                          "runs": vars(outcome.stats), "timings": timings,
                          "seconds_per_run": round(outcome.stats.job_seconds / max(1, outcome.stats.ran), 2)}
     timing = (f" {outcome.stats.jobs} runs ({outcome.stats.ran} run here, {outcome.stats.reused} from the job cache) in "
-              f"{timings['total_seconds'] / 60:.1f} minutes: setup {timings['setup_seconds']:.0f} s, runs {timings['run_seconds']:.0f} s, "
+              f"{timings['total_seconds'] / 60:.1f} minutes: setup {timings['setup_seconds']:.0f} s, runs {timings['run_seconds']:.0f} s"
+              + (f" (sizing each draw's places {timings['sizing_seconds']:.0f} s of them)" if timings.get("sizing_seconds") else "")
+              + ", "
               f"analysis {timings['analysis_seconds']:.0f} s.")
-    exp.finish(answer(study, headline, table, matched, split, sens, top, runaways(outcome), plausible) + timing,
+    exp.finish(answer(study, outcome, headline, table, matched, split, sens, top, runaways(outcome), plausible) + timing,
                method=METHOD)
 
 
@@ -204,7 +210,7 @@ def _by_discrepancy(matched: dict) -> str:
                f"discrepancy and {second.loc[allowed[-1]]} with {allowed[-1]:.0%}." if second is not None else "."))
 
 
-def answer(study, headline, table, matched, split, sens, top, ran=(), plausible=None) -> str:
+def answer(study, outcome, headline, table, matched, split, sens, top, ran=(), plausible=None) -> str:
     parts = []
     if study.refocused is not None:
         r = study.refocused
@@ -232,6 +238,12 @@ def answer(study, headline, table, matched, split, sens, top, ran=(), plausible=
                      + _by_discrepancy(matched)
                      + (" Run a refocusing wave (--refocus on this folder) to draw where the baseline can still be "
                         "reproduced." if matched["plausible"] < matched["draws"] / 4 and study.refocused is None else ""))
+    if not outcome.places.empty:
+        grown = outcome.places.groupby(["draw", "scenario"])["factor"].max()
+        parts.append(f"Each draw's demand-led places are sized for that draw (places.csv): every standard service's places "
+                     f"scaled by the draw's own unconstrained load over the central one (the largest factor of a draw "
+                     f"P10 {grown.quantile(0.1):.2f}, P50 {grown.median():.2f}, P90 {grown.quantile(0.9):.2f}), so no "
+                     "draw waits for places the policy would have opened.")
     if ran:
         parts.append(f"Draws that ran away (a waiting list grew without levelling off, so waits and costs grow with the "
                      f"run's length and are not estimates): {'; '.join(ran)}. They stay in the results as an outcome, "

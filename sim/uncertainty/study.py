@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from ..common.errors import ConfigError, ConfigErrors
+from ..inputs import capacity_policy
 from ..inputs.config import compose
 from ..inputs.levers import misfits
 from ..jobs import runner
-from . import apply, cluster, discrepancy, history, ranges, refocus, register, runs, sampling, summary
+from . import apply, cluster, discrepancy, history, places, ranges, refocus, register, runs, sampling, summary
 from .apply import Resolved
 
 CALIBRATION = "calibration_baseline"
@@ -51,6 +52,7 @@ class Settings:
     progress: bool = True
     trajectories_levels: int = 4              # Morris grid levels
     refocus: Path | None = None               # an earlier wave's folder: draw from what it did not rule out
+    size_places: bool = True                  # demand-led places sized for each draw (sim/uncertainty/places.py)
 
 
 @dataclass
@@ -64,6 +66,7 @@ class Outcome:
     central: pd.DataFrame                     # the central runs: scenario, year, replication, metric, value
     stats: runs.RunStats
     timings: dict
+    places: pd.DataFrame = field(default_factory=pd.DataFrame)   # each draw's sized places (demand-led)
 
 
 def _plain(overrides: list[str]) -> dict:
@@ -160,14 +163,63 @@ class Study:
         self.seed_offset = info["draws_fitted"]     # every earlier wave's draws had seeds before these
         return points
 
-    def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int) -> runs.Job:
+    def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int,
+            scale: dict | None = None) -> runs.Job:
         data, _ = apply.apply(self.resolved, label, values, draw)
         cfg = apply.to_config(data)
         cfg["run"] = {**cfg["run"], "year": year, "seed": seed, "replications": replications, "n_jobs": 1}
+        if scale:
+            cfg["capacity_policy"] = {**cfg["capacity_policy"], "scale": scale}
         return runs.Job(draw, label, year, cfg)
 
-    def jobs(self, values: pd.DataFrame) -> tuple[list[runs.Job], list[runs.Job]]:
-        """The central runs and every draw's runs, each draw checked before any runs."""
+    def sized_labels(self) -> list[tuple[str, int]]:
+        """(scenario, year) of the runs whose places are sized for each draw: the scenarios' runs under a
+        demand-led table (not the calibration baseline, judged on the places the base year had)."""
+        if not self.settings.size_places:
+            return []
+        return [(label, year) for label, year in self.labels()
+                if label != CALIBRATION and places.follows_table(apply.to_config(self.base[label]))]
+
+    def size_places(self, values: pd.DataFrame, stats: runs.RunStats) -> tuple[dict, pd.DataFrame]:
+        """Each draw's ``capacity_policy.scale`` by (draw, scenario, year), from its unconstrained runs and
+        the central draw's (:mod:`sim.uncertainty.places`), and the table of the places it gives."""
+        s, seed = self.settings, int(self.run_cfg["seed"])
+        labels = self.sized_labels()
+        if not labels:
+            return {}, pd.DataFrame()
+        central = sampling.central_values(self.resolved)
+        wanted = [(-1, label, year, central, seed, s.noise_replications) for label, year in labels]
+        wanted += [(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications)
+                   for d, row in enumerate(values.to_dict("records")) for label, year in labels]
+        jobs, rows = [], {}
+        for draw, label, year, row, job_seed, replications in wanted:
+            job = self.job(draw, label, year, row, job_seed, replications)
+            rows[(label, year)] = places.table_rows(job.config, year)
+            jobs.append(runs.Job(draw, label + places.UNCONSTRAINED, year,
+                                 places.unconstrained(job.config, rows[(label, year)])))
+        measured = runs.run_jobs(jobs, s.n_jobs, s.backend, s.progress, stats, s.address)
+        loads = {(job.draw, job.scenario.removesuffix(places.UNCONSTRAINED), job.year):
+                 places.loads(measured[(measured["draw"] == job.draw) & (measured["scenario"] == job.scenario)
+                                       & (measured["year"] == job.year)], rows[(job.scenario.removesuffix(places.UNCONSTRAINED), job.year)])
+                 for job in jobs}
+        scale, table = {}, []
+        for (draw, label, year), load in loads.items():
+            if draw < 0:
+                continue
+            centre = loads[(-1, label, year)]
+            scale[(draw, label, year)] = places.factors(load, centre)
+            for row in rows[(label, year)].to_dict("records"):
+                key = (row["service"], row["part"])
+                factor = load[key] / centre[key] if centre[key] > 0 else 1.0
+                table.append({"draw": draw, "scenario": label, "year": year, "service": row["service"], "part": row["part"],
+                              "load": load[key], "central_load": centre[key], "factor": factor,
+                              "table_places": int(row["places"]),
+                              "places": capacity_policy.scaled_places(row, factor) if factor != 1.0 else int(row["places"])})
+        return scale, pd.DataFrame(table)
+
+    def jobs(self, values: pd.DataFrame, scale: dict | None = None) -> tuple[list[runs.Job], list[runs.Job]]:
+        """The central runs and every draw's runs (each draw's places sized for it by ``scale``, keyed by
+        draw, scenario and year), each draw checked before any runs."""
         s, seed = self.settings, int(self.run_cfg["seed"])
         central = sampling.central_values(self.resolved)
         centre = [self.job(-1, label, year, central, seed, s.noise_replications) for label, year in self.labels()]
@@ -175,7 +227,8 @@ class Study:
         for d, row in enumerate(values.to_dict("records")):
             for label, year in self.labels():
                 try:
-                    drawn.append(self.job(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications))
+                    drawn.append(self.job(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications,
+                                          (scale or {}).get((d, label, year))))
                 except ConfigErrors as error:
                     errors += error.errors
                 except ConfigError as error:
@@ -189,17 +242,23 @@ class Study:
         started = time.perf_counter()
         unit = self.design()
         values = sampling.values(self.resolved, unit)
-        centre, drawn = self.jobs(values)
+        if self.sized_labels():
+            self.jobs(values)                      # every draw checked before its sizing runs start
         setup = self.setup_seconds + time.perf_counter() - started
         stats = runs.RunStats()
-        with cluster.session() if s.backend == "ray" else contextlib.nullcontext():   # one Ray for both
+        with cluster.session() if s.backend == "ray" else contextlib.nullcontext():   # one Ray for every run
+            sizing_started = time.perf_counter()
+            scale, sized = self.size_places(values, stats)
+            sizing = time.perf_counter() - sizing_started
+            centre, drawn = self.jobs(values, scale)
             central = runs.run_jobs(centre, s.n_jobs, s.backend, s.progress, stats, s.address).drop(columns="draw")
             table = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats, s.address)
         seed = int(self.run_cfg["seed"])
         seeds = [runs.job_seed(seed, self.seed_offset + d) for d in range(len(values))]
         draws = pd.concat([pd.DataFrame({"draw": range(len(values)), "seed": seeds}), values], axis=1)
         return Outcome(self.resolved, unit, draws, table, central, stats,
-                       {"setup_seconds": round(setup, 2), "run_seconds": round(stats.seconds, 2)})
+                       {"setup_seconds": round(setup, 2), "sizing_seconds": round(sizing, 2),
+                        "run_seconds": round(stats.seconds, 2)}, sized)
 
 
 def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.DataFrame, dict]:
