@@ -9,9 +9,12 @@
     python -m sim.uncertainty --draws 1024 --backend ray --address HEAD:6379 --out DIR run.year=2027   # on a Ray cluster
 
 Trailing ``key=value`` arguments are Hydra overrides, exactly as for ``python -m sim``.  Writes to
-``DIR``: ``draws.csv``, ``psa.csv``, ``psa_summary.csv``, ``headline.csv``, ``history_matching.csv``,
-``variance.csv``, ``sensitivity.csv`` (with ``emulator.csv``, ``tornado.csv``,
-``switching_values.csv`` for a PSA), figures with captions, a README and a manifest.
+``DIR``: ``draws.csv``, ``psa.csv``, ``psa_summary.csv``, ``headline.csv``, ``history_matching.csv``
+(with ``discrepancy.csv``, the stated model discrepancy, and for a refocused wave ``refocus.csv`` and
+``waves.csv``), ``places.csv`` (each draw's demand-led places), ``variance.csv``, ``sensitivity.csv``
+(with ``emulator.csv``, ``tornado.csv``, ``switching_values.csv`` for a PSA), figures with captions, a
+README and a manifest.  ``python -m sim.uncertainty.waves`` chains waves until the stop rule;
+``python -m sim.reproduce DIR --draws 8`` re-runs eight draws of a study and checks them exactly.
 """
 from __future__ import annotations
 
@@ -66,6 +69,9 @@ def parser() -> argparse.ArgumentParser:
                    help="joblib (this machine) or ray (a local Ray instance, or the cluster at --address)")
     p.add_argument("--address", default=None, help="with --backend ray: the Ray cluster, HOST:6379 of the machine that "
                    "ran 'ray start --head' (default: RAY_ADDRESS, else a local instance of --n-jobs workers)")
+    p.add_argument("--central-places", action="store_true",
+                   help="under capacity_policy=demand_led, every draw on the central table's places (as studies did "
+                        "before each draw's places were sized for it); default: each draw's places sized for that draw")
     p.add_argument("--screening", type=Path, default=None,
                    help="a --method morris study's folder: the drivers of a result whose emulator's cross-validated "
                         "R² is below 0.7 (its Sobol indices are then withheld)")
@@ -86,7 +92,8 @@ def settings_from(args) -> Settings:
                     ranges=args.ranges, design=args.design or METHODS[args.method] if args.method == "psa" else METHODS[args.method],
                     replications=args.replications, noise_replications=args.noise_replications, history_match=mode,
                     threshold=args.threshold, discrepancy=args.discrepancy, seed=args.seed, n_jobs=n_jobs,
-                    backend=args.backend, address=args.address, progress=not args.no_progress, refocus=args.refocus)
+                    backend=args.backend, address=args.address, progress=not args.no_progress, refocus=args.refocus,
+                    size_places=not args.central_places)
 
 
 def headline(network: dict) -> list[str]:

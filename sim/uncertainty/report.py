@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import analysis, discrepancy, history, plots, refocus, summary, waves
+from . import analysis, chain, discrepancy, history, plots, refocus, summary
 from .study import CALIBRATION
 
 
@@ -158,12 +158,12 @@ time; the variance split is O'Hagan, Stevenson & Madan's (2007) estimator. Detai
 
 
 def per_wave(study, implausible: pd.DataFrame, timings: dict) -> pd.DataFrame:
-    """The per-wave table of a refocused wave's chain, this wave last (:mod:`sim.uncertainty.waves`)."""
-    chain = study.refocused["chain"]
-    here = waves.summarise(len(chain) + 1, "(this wave)", implausible.reset_index(drop=True),
+    """The per-wave table of a refocused wave's chain, this wave last (:mod:`sim.uncertainty.chain`)."""
+    chain_folders = study.refocused["chain"]
+    here = chain.summarise(len(chain_folders) + 1, "(this wave)", implausible.reset_index(drop=True),
                            {k: v for k, v in study.refocused.items() if k != "emulators"}, study.refocused["emulators"],
                            timings.get("total_seconds", np.nan), study.settings.threshold)
-    return pd.concat([waves.table(chain, study.settings.threshold), pd.DataFrame([here])], ignore_index=True)
+    return pd.concat([chain.table(chain_folders, study.settings.threshold), pd.DataFrame([here])], ignore_index=True)
 
 
 def runaways(outcome) -> list[str]:

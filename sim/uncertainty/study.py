@@ -190,7 +190,7 @@ class Study:
         central = sampling.central_values(self.resolved)
         wanted = [(-1, label, year, central, seed, s.noise_replications) for label, year in labels]
         wanted += [(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications)
-                   for d, row in enumerate(values.to_dict("records")) for label, year in labels]
+                   for d, row in zip(values.index, values.to_dict("records")) for label, year in labels]
         jobs, rows = [], {}
         for draw, label, year, row, job_seed, replications in wanted:
             job = self.job(draw, label, year, row, job_seed, replications)
@@ -219,12 +219,13 @@ class Study:
 
     def jobs(self, values: pd.DataFrame, scale: dict | None = None) -> tuple[list[runs.Job], list[runs.Job]]:
         """The central runs and every draw's runs (each draw's places sized for it by ``scale``, keyed by
-        draw, scenario and year), each draw checked before any runs."""
+        draw, scenario and year), each draw checked before any runs.  ``values``' index numbers the draws
+        (their seeds follow it)."""
         s, seed = self.settings, int(self.run_cfg["seed"])
         central = sampling.central_values(self.resolved)
         centre = [self.job(-1, label, year, central, seed, s.noise_replications) for label, year in self.labels()]
         drawn, errors = [], []
-        for d, row in enumerate(values.to_dict("records")):
+        for d, row in zip(values.index, values.to_dict("records")):    # the index: each draw's number
             for label, year in self.labels():
                 try:
                     drawn.append(self.job(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications,

@@ -1,0 +1,112 @@
+"""History matching a board can rely on: a stated discrepancy, both cut-offs, checked emulators, a stop rule."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.common.errors import ConfigError
+from sim.inputs.config import load
+from sim.uncertainty import analysis, chain, discrepancy, history, recheck, refocus, sensitivity, validation
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load([])["place"]["calibration"]["targets"]
+
+
+def test_every_calibration_target_has_a_stated_discrepancy_with_its_reason(targets):
+    stated = discrepancy.load()
+    table = pd.DataFrame(discrepancy.table(stated, targets)).set_index("target")
+    assert (table["stated_as"] != "none").all() and (table["discrepancy_sd"] > 0).all()
+    assert table["source"].str.len().gt(20).all()
+    assert table.loc["ae_attendances", "discrepancy_sd"] == pytest.approx(0.03 * 76190)          # the volumes' default
+    assert table.loc["acute_delayed_bed_days", "discrepancy_sd"] == pytest.approx(0.15 * 4522)   # its own reason
+
+
+@pytest.mark.parametrize("entry, where", [("{relative: 2, source: x}", "relative"), ("{sd: -1, source: x}", "sd"),
+                                          ("{relative: 0.1, sd: 1, source: x}", "volume"), ("{relative: 0.1}", "source"),
+                                          ("{share: 0.1, source: x}", "share")])
+def test_a_bad_discrepancy_is_refused_naming_its_key(tmp_path, entry, where):
+    path = tmp_path / "discrepancy.yaml"
+    path.write_text(f"kinds:\n  volume: {entry}\n")
+    with pytest.raises(ConfigError, match=where):
+        discrepancy.load(path)
+
+
+def test_the_discrepancy_widens_the_implausibility_and_the_second_largest_is_reported():
+    targets = {"a": {"value": 100.0, "kind": "volume"}, "b": {"value": 50.0, "kind": "rate", "tolerance": 1.96}}
+    means = pd.DataFrame({"a": [100.0, 130.0], "b": [50.0, 60.0]})
+    plain = history.implausibility(means, pd.Series(dtype=float), 1, targets)
+    wider = history.implausibility(means, pd.Series(dtype=float), 1, targets, discrepancy_sds={"a": 10.0, "b": 0.0})
+    assert wider.loc[1, "a"] < plain.loc[1, "a"] and wider.loc[1, "b"] == plain.loc[1, "b"]
+    judged = history.criteria(wider)
+    assert judged.loc[1, "max_implausibility"] == pytest.approx(10.0)                    # b: 10 points over sd 1
+    assert judged.loc[1, "second_implausibility"] == pytest.approx(30 / np.sqrt((5 / 1.96) ** 2 + 100))
+    report = history.report(wider, history.weights(wider), "reject", 3.0)
+    assert (report["plausible"], report["plausible_second"]) == (1, 2)
+
+
+def test_a_held_out_check_counts_the_runs_an_emulator_would_wrongly_rule_out():
+    rng = np.random.default_rng(1)
+    unit = rng.uniform(size=(60, 2))
+    spec = {"value": 1.0, "kind": "rate", "tolerance": 0.196}                            # sd 0.1
+    smooth = validation.held_out(unit, 2 * unit[:, 0], spec)
+    assert smooth["held_out"] == 12 and smooth["misclassified"] == 0 and smooth["held_out_rmse_sd"] < 3
+    assert validation.held_out(unit[:4], np.ones(4), spec) == validation.NOT_CHECKED
+
+
+def test_the_stop_rule_needs_enough_plausible_draws_or_emulators_no_less_certain_than_the_targets():
+    assert validation.stop_reason(100, [False]).startswith("100 non-implausible")
+    assert validation.stop_reason(40, [True, True]).startswith("every target")
+    assert validation.stop_reason(40, [True, False]) is None and validation.stop_reason(40, []) is None
+
+
+def test_a_refocusing_reports_the_held_out_check_and_the_emulator_variance_of_the_last_wave():
+    rng = np.random.default_rng(0)
+    unit = rng.uniform(size=(40, 2))
+    baseline = pd.DataFrame({"t": 10 * unit[:, 0]})
+    spec = {"t": {"value": 2.0, "kind": "rate", "tolerance": 0.5}}
+    points, table, info = refocus.refocus([(unit, baseline)], spec, 20, candidates=2000, most=4000,
+                                          discrepancy_sds={"t": 0.2})
+    row = table.iloc[0]
+    assert row["held_out"] == 8 and {"misclassified", "emulator_variance", "target_variance"} <= set(table.columns)
+    assert row["target_variance"] == pytest.approx((0.5 / 1.96) ** 2 + 0.04)
+    assert info["misclassified"] == row["misclassified"] and (points[:, 0] < 0.5).all()
+
+
+def test_the_wave_table_reads_each_waves_folder(tmp_path):
+    first, second = tmp_path / "w1", tmp_path / "w2"
+    for folder, worst in ((first, [[1.0, 4.0], [5.0, 6.0], [2.0, 2.0]]), (second, [[1.0, 2.0], [0.5, 3.5]])):
+        folder.mkdir()
+        frame = pd.DataFrame(worst, columns=["a", "b"]).rename_axis("draw").reset_index()
+        frame.to_csv(folder / "history_matching.csv", index=False)
+    pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.8, "held_out": 2, "misclassified": 0,
+                   "variance_below_target": False}]).to_csv(second / "refocus.csv", index=False)
+    (second / "manifest.json").write_text('{"runs": {"study": {"refocus": {"share_not_ruled_out": 0.25}, '
+                                          '"timings": {"total_seconds": 600}}}}')
+    table = chain.table([first, second])
+    assert table["non_implausible"].tolist() == [1, 1] and table["non_implausible_second"].tolist() == [2, 2]
+    assert table["share_ruled_out_before"].tolist() == [0.0, 0.75] and table.loc[1, "minutes"] == 10.0
+    assert chain.stop(table) is None
+
+
+def test_sobol_indices_are_withheld_below_an_r2_of_0_7_and_a_morris_ranking_labelled_instead(tmp_path):
+    check = {"result": "r", "cv_r2": 0.53}
+    sobol = pd.DataFrame([{"metric": "r", "parameter": "x", "method": "sobol_emulator", "index": "ST", "value": 0.9,
+                           "ci_low": 0.8, "ci_high": 1.0}])
+    morris = pd.DataFrame([{"metric": "r", "parameter": "y", "method": "morris", "index": "mu_star", "value": 3.0,
+                            "ci_low": 2.0, "ci_high": 4.0}], columns=sensitivity.COLUMNS)
+    morris.to_csv(tmp_path / "sensitivity.csv", index=False)
+    gated = analysis.gate({"check": check, "indices": sobol}, analysis.screening(tmp_path))
+    assert gated["sobol_withheld"] and gated["indices"]["method"].tolist() == ["morris_direct"]
+    assert analysis.gate({"check": check, "indices": sobol}, None)["indices"].empty
+    kept = analysis.gate({"check": {**check, "cv_r2": 0.75}, "indices": sobol}, None)
+    assert not kept["sobol_withheld"] and kept["indices"].equals(sobol)
+    with pytest.raises(ConfigError, match="screening"):
+        analysis.screening(tmp_path / "nothing")
+
+
+def test_a_recheck_spreads_its_draws_over_the_study():
+    assert recheck.chosen_draws(8, 256) == [0, 36, 73, 109, 146, 182, 219, 255]
+    assert recheck.chosen_draws(8, 3) == [0, 1, 2]
