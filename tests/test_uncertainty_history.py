@@ -110,3 +110,24 @@ def test_sobol_indices_are_withheld_below_an_r2_of_0_7_and_a_morris_ranking_labe
 def test_a_recheck_spreads_its_draws_over_the_study():
     assert recheck.chosen_draws(8, 256) == [0, 36, 73, 109, 146, 182, 219, 255]
     assert recheck.chosen_draws(8, 3) == [0, 1, 2]
+
+
+def test_a_range_limited_to_some_scenarios_moves_only_their_keys_and_the_evidence_ranges_include_no_effect(tmp_path):
+    from sim.uncertainty import apply, ranges
+    path = tmp_path / "ranges.yaml"
+    path.write_text("ranges:\n"
+                    "  assumed: {keys: [scenario.top_down.*.change], scenarios: [comparator], interval: [0.5, 1.5], source: x}\n"
+                    "  evidence: {keys: [scenario.top_down.*.change], scenarios: [evidence], source: x,\n"
+                    "             distribution: {name: triangular, low: 0.0, mode: 1.0, high: 1.5}}\n")
+    configs = {name: {"scenario": {"name": name, "top_down": {"outpatients": {"change": -0.29}}}}
+               for name in ("comparator", "evidence")}
+    resolved = apply.resolve(ranges.load(path), configs)
+    assert set(resolved.matches["comparator"]) == {"assumed"} and set(resolved.matches["evidence"]) == {"evidence"}
+    drawn, _ = apply.apply(resolved, "evidence", {"assumed": 1.4, "evidence": 0.0})
+    assert drawn["scenario"]["top_down"]["outpatients"]["change"] == 0.0                  # no effect is in its range
+    default = {r.name: r for r in ranges.load().ranges}
+    assert default["evidence_top_down_activity_changes"].distribution_for(1.0).quantiles(0.0)[0] == 0.0
+    assert default["top_down_activity_changes"].label.startswith("business case's assumed effect")
+    with pytest.raises(ConfigError, match="scenarios"):
+        path.write_text("ranges:\n  r: {keys: [scenario.top_down.*.change], scenarios: oops, interval: [0.5, 1.5]}\n")
+        ranges.load(path)

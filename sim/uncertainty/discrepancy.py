@@ -24,7 +24,7 @@ import yaml
 
 from ..common.checks import is_real
 from ..common.errors import ConfigError
-from ..common.paths import CONFIG_DIR
+from ..common.paths import CONFIG_DIR, ROOT
 
 DEFAULT = CONFIG_DIR / "uncertainty" / "discrepancy.yaml"
 ENTRY_KEYS = {"relative", "sd", "source"}
@@ -59,7 +59,7 @@ def load(path: Path | str | None = None) -> dict:
         raise ConfigError(f"{path.name}", data, "a mapping with kinds and targets")
     for key in [k for k in data if k not in ("kinds", "targets")]:
         raise ConfigError(f"{path.name}: {key}", data[key], "kinds or targets")
-    out = {"path": str(path)}
+    out = {"path": str(path.resolve().relative_to(ROOT)) if path.resolve().is_relative_to(ROOT) else str(path)}
     for block in ("kinds", "targets"):
         entries = data.get(block) or {}
         if not isinstance(entries, Mapping):

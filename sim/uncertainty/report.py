@@ -19,7 +19,7 @@ def _ranges_table(study) -> pd.DataFrame:
         keys = resolved.keys(rng.name)
         rows.append({"range": rng.name, "apply": rng.apply, "distribution": rng.describe(),
                      "central": resolved.central(rng), "keys": len(keys), "first_keys": "; ".join(keys[:3]),
-                     "source": rng.source})
+                     "scenarios": "; ".join(rng.scenarios) or "every scenario", "label": rng.label, "source": rng.source})
     return pd.DataFrame(rows)
 
 
