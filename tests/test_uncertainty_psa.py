@@ -143,3 +143,19 @@ def test_a_draw_keeps_only_what_the_study_reads_and_a_full_run_completes_its_ent
     cache.save(full, store)                                  # ... until one completes it
     assert cache.complete(store) and cache.restore(store, tmp_path / "out")
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "replications.csv"), table)
+
+
+def test_a_few_draws_of_a_study_are_re_run_and_checked_exactly_against_its_tables(tmp_path):
+    from sim.uncertainty import recheck
+    out = tmp_path / "out"
+    assert cli.main(["--draws", "4", "--scenarios", "baseline", "--ranges", str(_ranges(tmp_path, [7.0, 9.0])),
+                     "--metrics", "ward.occupancy_mean", "--out", str(out), "--n-jobs", "1", "--no-progress",
+                     "--noise-replications", "2", *MMC, f"run.cache_dir={tmp_path / 'cache'}"]) == 0
+    said = []
+    assert recheck.recheck(out, 2, log=said.append)
+    assert "draws 0, 3 of 4 re-run" in said[0] and ": exact" in said[0] and "the whole study would take" in said[1]
+    psa = pd.read_csv(out / "psa.csv")
+    psa.loc[psa["draw"] == 3, "value"] += 1e-3                     # a committed number that the code does not give
+    psa.to_csv(out / "psa.csv", index=False)
+    assert not recheck.recheck(out, 2, log=said.append) and "mismatch" in said[2] and "draw 3 baseline" in said[2]
+    assert recheck.main([str(tmp_path), "--draws", "2"]) == 2      # not a study's folder
