@@ -7,7 +7,8 @@ Re-running a PSA whole takes the better part of an hour on two cores.  Instead `
 ``N`` draws spread evenly over the study's (the first, the last and between), rebuilds the study from
 the command in its ``manifest.json`` (so later edits to ``configs/`` change what is checked: the check
 is of this code and these configs against the committed numbers), writes each chosen draw's committed
-values (``draws.csv``) and seed into its scenarios, sizes its places as the study did, runs it into a
+values (``draws.csv``) and seed into its scenarios (a range added to the ranges file since is held
+at its central value, and the check says so), sizes its places as the study did, runs it into a
 fresh job cache (nothing is read back) and compares every number of its rows of ``psa.csv`` (and of
 ``baseline.csv``, with history matching) with the committed ones: **exact** (to 1e-9, relative) or
 **mismatch**, naming the first values that differ.  It then says how long the whole study would take
@@ -29,7 +30,7 @@ import pandas as pd
 
 from ..common.errors import ConfigError, ConfigErrors
 from ..common.files import table_file
-from . import runs, summary
+from . import runs, sampling, summary
 from .study import CALIBRATION, Study, derive
 
 RTOL = 1e-9
@@ -76,7 +77,15 @@ def recheck(folder: Path, count: int, log=print) -> bool:
         picked = chosen_draws(count, len(committed))
         rows = committed.set_index("draw").loc[picked]
         study.seed_offset = int(rows["seed"].iloc[0]) - runs.job_seed(int(study.run_cfg["seed"]), picked[0])
-        values = rows[study.names]
+        added = [name for name in study.names if name not in rows.columns]
+        dropped = [name for name in rows.columns if name not in (*study.names, "seed")]
+        if added or dropped:                       # the ranges file changed since the study was drawn
+            log(f"the ranges differ from the study's: {len(added)} added since (held at their central values, as the "
+                f"study had them: {', '.join(added[:4])}{', ...' if len(added) > 4 else ''}), {len(dropped)} no longer "
+                f"ranged ({', '.join(dropped[:4])}{', ...' if len(dropped) > 4 else ''}); expect a mismatch")
+        central = sampling.central_values(study.resolved)
+        values = pd.DataFrame({name: rows[name] if name in rows.columns else central[name] for name in study.names},
+                              index=rows.index)
         stats = runs.RunStats()
         scale, _ = study.size_places(values, stats)
         sizing_runs, sizing_seconds = stats.ran, stats.job_seconds

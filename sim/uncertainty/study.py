@@ -7,7 +7,10 @@ of the parameter register, draws the design, writes every draw into each scenari
 tabulates them.  Besides the draws, each scenario and year is run once at the central values with
 ``noise_replications`` replications and seed ``run.seed``: the ordinary run, which gives the model's
 replication variance (history matching, variance split).  With ``history_match``, each draw is also
-run as the calibration baseline (``scenario=baseline`` in ``place.calibration.year``).
+run as the calibration baseline (``scenario=baseline`` in ``place.calibration.year``), judged with the
+model discrepancy stated in ``configs/uncertainty/discrepancy.yaml`` (:mod:`sim.uncertainty.discrepancy`).
+Under a demand-led capacity policy each draw's places are first sized for that draw, from its own
+unconstrained runs (:meth:`Study.size_places`, :mod:`sim.uncertainty.places`).
 """
 from __future__ import annotations
 
