@@ -1,6 +1,8 @@
 """History matching a board can rely on: a stated discrepancy, both cut-offs, checked emulators, a stop rule."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -131,3 +133,23 @@ def test_a_range_limited_to_some_scenarios_moves_only_their_keys_and_the_evidenc
     with pytest.raises(ConfigError, match="scenarios"):
         path.write_text("ranges:\n  r: {keys: [scenario.top_down.*.change], scenarios: oops, interval: [0.5, 1.5]}\n")
         ranges.load(path)
+
+
+def test_waves_run_until_enough_draws_are_non_implausible(tmp_path, monkeypatch, capsys):
+    from sim.uncertainty import cli
+    from sim.uncertainty import waves as runner
+    calls = []
+
+    def one_wave(argv):                                     # a wave of 80 draws, 60 of them non-implausible
+        calls.append(argv)
+        out = Path(argv[argv.index("--out") + 1])
+        out.mkdir(parents=True)
+        pd.DataFrame({"draw": range(80), "a": [1.0] * 60 + [5.0] * 20}).to_csv(out / "history_matching.csv", index=False)
+        return 0
+    monkeypatch.setattr(cli, "main", one_wave)
+    assert runner.main(["--out", str(tmp_path), "--draws", "80", "--later-draws", "40", "--max-waves", "4",
+                        "run.year=2027"]) == 0
+    assert len(calls) == 2 and calls[1][:2] == ["--draws", "40"] and "--refocus" in calls[1] and "run.year=2027" in calls[1]
+    assert pd.read_csv(tmp_path / "waves.csv")["non_implausible"].tolist() == [60, 60]
+    assert "stopped: 120 non-implausible draws" in capsys.readouterr().out
+    assert runner.main(["--out", str(tmp_path), "--max-waves", "0"]) == 2
