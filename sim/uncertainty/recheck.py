@@ -30,8 +30,8 @@ import pandas as pd
 
 from ..common.errors import ConfigError, ConfigErrors
 from ..common.files import table_file
-from . import runs, sampling, summary
-from .study import CALIBRATION, Study, derive
+from . import learning, runs, sampling, summary
+from .study import CALIBRATION, Study, derive, judged_runs
 
 RTOL = 1e-9
 KEYS = ["draw", "scenario", "year", "metric"]
@@ -50,6 +50,7 @@ def _settings(folder: Path, manifest: dict, cache: Path):
     settings = settings_from(args)
     recorded = manifest.get("runs", {}).get("study", {}).get("settings", {})
     settings.size_places = bool(recorded.get("size_places", False))  # studies before per-draw sizing: the central table
+    settings.learning_years = bool(recorded.get("learning_years", False))   # ... or the learning years as targets
     settings.overrides = [*settings.overrides, f"run.cache_dir={cache}"]
     settings.refocus = None                                          # the draws are read back, not drawn again
     settings.backend, settings.address = "joblib", None              # this machine
@@ -93,11 +94,11 @@ def recheck(folder: Path, count: int, log=print) -> bool:
         replications = runs.run_jobs(drawn, settings.n_jobs, progress=False, stats=stats)
     from .cli import headline
     metrics = args.metrics.split(",") if args.metrics else headline(study.network)
-    psa = summary.draw_means(derive(replications[replications["scenario"] != CALIBRATION], metrics))
+    psa = summary.draw_means(derive(replications[~replications["scenario"].map(learning.is_judged)], metrics))
     old = pd.read_csv(table_file(folder, "psa"))
     checked, bad = compare(psa, old[old["draw"].isin(picked)])
     if table_file(folder, "baseline").is_file() and study.calibration is not None:
-        base = replications[replications["scenario"] == CALIBRATION].groupby(["draw", "year", "metric"])["value"].mean()
+        base = judged_runs(study, replications).groupby(["draw", "year", "metric"])["value"].mean()
         baseline = pd.read_csv(table_file(folder, "baseline"))
         more, worse = compare(base.reset_index(), baseline[baseline["draw"].isin(picked)])
         checked, bad = checked + more, bad + worse

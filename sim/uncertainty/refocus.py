@@ -41,7 +41,7 @@ from joblib import Parallel, delayed
 from ..common.errors import ConfigError
 from ..common.files import table_file
 from ..common.paths import ROOT
-from . import validation
+from . import learning, validation
 from .apply import Resolved
 from .emulator import Emulator, cross_validate
 from .history import THRESHOLD, misfit
@@ -126,7 +126,8 @@ def plausible_draws(folders: list, threshold: float = THRESHOLD) -> tuple[pd.Dat
 
 
 def wave_noise(folder: Path) -> pd.Series:
-    """The replication variance of each calibration target in a wave's central run (``central.csv``),
+    """The replication variance of each target in a wave's central runs (``central.csv``: the 2017/18
+    baseline's, and each learning year's as ``<metric>@<year>``),
     divided by the replications of its draws (its manifest's): the noise of one draw's baseline (empty
     without the table)."""
     folder = Path(folder)
@@ -136,8 +137,10 @@ def wave_noise(folder: Path) -> pd.Series:
     settings = json.loads(manifest.read_text()).get("runs", {}).get("study", {}).get("settings", {}) if manifest.is_file() else {}
     replications = int(settings.get("replications") or 1)
     central = pd.read_csv(table_file(folder, "central"))
-    rows = central[central["scenario"] == "calibration_baseline"].set_index("metric")["std"]
-    return rows.fillna(0.0) ** 2 / max(1, replications)
+    judged = central[central["scenario"].map(learning.is_judged)]
+    years = [learning.year_of(scenario) for scenario in judged["scenario"]]
+    names = [metric if year is None else learning.target_name(metric, year) for metric, year in zip(judged["metric"], years)]
+    return pd.Series(judged["std"].fillna(0.0).to_numpy() ** 2 / max(1, replications), index=names)
 
 
 def _emulate(unit: np.ndarray, y: np.ndarray, seed: int):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import analysis, chain, discrepancy, history, plots, refocus, summary
-from .study import CALIBRATION
+from . import analysis, chain, discrepancy, history, learning, plots, refocus, summary
+from .study import judged_runs
 
 
 def _gbp(value: float) -> str:
@@ -54,8 +54,7 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     exp.table("central", central[central["metric"].isin(set(psa["metric"]) | set(implausible.columns))],
               f"the ordinary run at the central values (seed run.seed, {s.noise_replications} replications)")
     if not implausible.empty:
-        baseline = outcome.replications[(outcome.replications["scenario"] == CALIBRATION)
-                                        & outcome.replications["metric"].isin(list(implausible.columns))]
+        baseline = judged_runs(study, outcome.replications)
         exp.table("baseline", baseline.groupby(["draw", "year", "metric"])["value"].mean().reset_index(),
                   "each draw's 2017/18 baseline (mean over its replications) of every calibration target: what history "
                   "matching judged")
@@ -63,7 +62,7 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
                   .assign(weight=weight.reindex(implausible.index)).rename_axis("draw").reset_index(),
                   "implausibility of each draw's 2017/18 baseline against each calibration target, the largest and "
                   "second-largest over the targets (each judged against the cut-off), and the draw's weight")
-        exp.table("discrepancy", pd.DataFrame(discrepancy.table(study.discrepancy, study.calibration["targets"])),
+        exp.table("discrepancy", pd.DataFrame(discrepancy.table(study.discrepancy, study.targets)),
                   f"the model discrepancy of each calibration target, stated before the runs "
                   f"({study.discrepancy['path']}), as a standard deviation in the target's unit, with its reason")
         exp.table("history_sensitivity", pd.DataFrame(matched["by_discrepancy"]),
@@ -109,7 +108,7 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
                            f"First-order and total Sobol indices of {x['check']['result']} (emulator; 95% bootstrap "
                            "intervals).")
     if s.design in ("lhs", "sobol"):
-        scenarios = [x for x in table["scenario"].unique() if x != CALIBRATION]
+        scenarios = [x for x in table["scenario"].unique() if not learning.is_judged(x)]
         cost = summary.cost_metric(table["metric"])
         levels = [(sc, m) for sc in scenarios if " vs " not in sc for m in (cost, summary.BED_NEED)
                   if m in set(table["metric"])]
@@ -169,7 +168,7 @@ def per_wave(study, implausible: pd.DataFrame, timings: dict) -> pd.DataFrame:
 def runaways(outcome) -> list[str]:
     """Per scenario: how many draws ran away (a waiting list grew without levelling off), and where."""
     reps = outcome.replications[outcome.replications["metric"].str.startswith(summary.FLAG)
-                                & (outcome.replications["scenario"] != CALIBRATION)]
+                                & ~outcome.replications["scenario"].map(learning.is_judged)]
     words = []
     for scenario, group in reps.groupby("scenario", sort=True):
         flagged = group.groupby(["draw", "metric"])["value"].mean() >= summary.RAN_AWAY_SHARE

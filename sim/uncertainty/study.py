@@ -27,10 +27,10 @@ from ..inputs import capacity_policy
 from ..inputs.config import compose
 from ..inputs.levers import misfits
 from ..jobs import runner
-from . import apply, cluster, discrepancy, history, places, ranges, refocus, register, runs, sampling, summary
+from . import apply, cluster, discrepancy, history, learning, places, ranges, refocus, register, runs, sampling, summary
 from .apply import Resolved
+from .learning import CALIBRATION
 
-CALIBRATION = "calibration_baseline"
 #: the scenarios a study runs unless told (those whose levers fit the network: do_nothing alone on a textbook queue)
 SCENARIOS = ("do_nothing", "uk_comparator")
 
@@ -56,6 +56,7 @@ class Settings:
     trajectories_levels: int = 4              # Morris grid levels
     refocus: Path | None = None               # an earlier wave's folder: draw from what it did not rule out
     size_places: bool = True                  # demand-led places sized for each draw (sim/uncertainty/places.py)
+    learning_years: bool = True               # the hindcast's learning years join the targets (sim/uncertainty/learning.py)
 
 
 @dataclass
@@ -117,6 +118,8 @@ class Study:
         self.run_cfg = first["run"]
         self.years = list(s.years) if s.years else [int(self.run_cfg["year"])]
         self.calibration = None
+        self.learning: dict[int, dict[str, dict]] = {}
+        self.targets: dict[str, dict] = {}                 # the 2017/18 targets and the learning years' (<metric>@<year>)
         self.discrepancy_sds: dict[str, float] = {}
         if s.history_match != "none":
             spec = first["place"].get("calibration") or {}
@@ -124,9 +127,15 @@ class Study:
                 raise ConfigError("--history-match", s.history_match, "none: this place and network have no calibration "
                                   "targets (place.calibration.targets for this network)")
             self.calibration = spec
-            self.discrepancy = discrepancy.load(s.discrepancy)
-            self.discrepancy_sds = discrepancy.standard_deviations(self.discrepancy, spec["targets"])
             self.base[CALIBRATION] = _plain([*s.overrides, "scenario=baseline", f"run.year={int(spec['year'])}"])
+            self.learning = learning.targets(str(first["place"].get("name"))) if s.learning_years else {}
+            for year in self.learning:
+                self.base[learning.label(year)] = _plain([*s.overrides, *learning.overrides(year)])
+            self.targets = {**spec["targets"], **{learning.target_name(metric, year): target
+                                                  for year, wanted in self.learning.items()
+                                                  for metric, target in wanted.items()}}
+            self.discrepancy = discrepancy.load(s.discrepancy)
+            self.discrepancy_sds = discrepancy.standard_deviations(self.discrepancy, self.targets)
         elif s.refocus is not None:
             raise ConfigError("--refocus", str(s.refocus), "a study with history matching (--history-match reject, weight "
                                                            "or report): a wave is refocused on the calibration targets")
@@ -147,6 +156,7 @@ class Study:
         out = [(name, year) for name in self.settings.scenarios for year in self.years]
         if self.calibration is not None:
             out.append((CALIBRATION, int(self.calibration["year"])))
+            out += [(learning.label(year), year) for year in self.learning]
         return out
 
     def design(self) -> np.ndarray:
@@ -155,7 +165,7 @@ class Study:
             return sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
         waves = refocus.load_waves(s.refocus, self.resolved)
         points, emulators, info = refocus.refocus([(unit, baseline) for _, unit, baseline in waves],
-                                                  self.calibration["targets"], s.draws, threshold=s.threshold,
+                                                  self.targets, s.draws, threshold=s.threshold,
                                                   discrepancy_sds=self.discrepancy_sds, seed=s.seed, names=self.names,
                                                   n_jobs=s.n_jobs, noise=[refocus.wave_noise(folder) for folder, _, _ in waves])
         if not len(points):
@@ -181,7 +191,7 @@ class Study:
         if not self.settings.size_places:
             return []
         return [(label, year) for label, year in self.labels()
-                if label != CALIBRATION and places.follows_table(apply.to_config(self.base[label]))]
+                if not learning.is_judged(label) and places.follows_table(apply.to_config(self.base[label]))]
 
     def size_places(self, values: pd.DataFrame, stats: runs.RunStats) -> tuple[dict, pd.DataFrame]:
         """Each draw's ``capacity_policy.scale`` by (draw, scenario, year), from its unconstrained runs and
@@ -272,12 +282,11 @@ def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.D
     if study.calibration is None:
         weight = pd.Series(1.0 / len(draws), index=draws.to_numpy())
         return weight, pd.DataFrame(index=draws.to_numpy()), history.report(pd.DataFrame(), weight, "none", s.threshold)
-    targets = study.calibration["targets"]
-    base = outcome.replications[(outcome.replications["scenario"] == CALIBRATION)
-                                & outcome.replications["metric"].isin(list(targets))]
+    targets = study.targets
+    base = judged_runs(study, outcome.replications)
     means = base.groupby(["draw", "metric"])["value"].mean().unstack("metric")
     within = base.groupby(["draw", "metric"])["value"].var(ddof=1).groupby("metric").mean() if s.replications > 1 else None
-    centre = outcome.central[outcome.central["scenario"] == CALIBRATION]
+    centre = judged_runs(study, outcome.central)
     noise = within if within is not None else centre.groupby("metric")["value"].var(ddof=1)
     implausible = history.implausibility(means, noise, s.replications, targets, discrepancy_sds=study.discrepancy_sds)
     weight = history.weights(implausible, s.history_match, s.threshold)
@@ -286,6 +295,13 @@ def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.D
     matched["by_discrepancy"] = history.kept_by_discrepancy(means, noise, s.replications, targets, s.threshold,
                                                             discrepancy_sds=study.discrepancy_sds).to_dict("records")
     return weight, implausible, matched
+
+
+def judged_runs(study: Study, replications: pd.DataFrame) -> pd.DataFrame:
+    """The runs history matching judges, one metric per target: the 2017/18 baseline's target metrics and
+    the learning years' as ``<metric>@<year>`` (:mod:`sim.uncertainty.learning`)."""
+    base = replications[(replications["scenario"] == CALIBRATION) & replications["metric"].isin(list(study.targets))]
+    return pd.concat([base, learning.named(replications, study.learning)], ignore_index=True)
 
 
 def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
@@ -302,5 +318,5 @@ def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
 
 def psa_table(outcome: Outcome, metrics: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``psa`` (draw means) and the paired replications behind it, for the metrics asked for."""
-    reps = derive(outcome.replications[outcome.replications["scenario"] != CALIBRATION], metrics)
+    reps = derive(outcome.replications[~outcome.replications["scenario"].map(learning.is_judged)], metrics)
     return summary.draw_means(reps), reps
