@@ -9,7 +9,7 @@ import pytest
 
 from sim.common.errors import ConfigError
 from sim.inputs.config import load
-from sim.uncertainty import analysis, chain, discrepancy, history, recheck, refocus, sensitivity, validation
+from sim.uncertainty import analysis, chain, discrepancy, history, learning, recheck, refocus, sensitivity, validation
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +153,32 @@ def test_waves_run_until_enough_draws_are_non_implausible(tmp_path, monkeypatch,
     assert pd.read_csv(tmp_path / "waves.csv")["non_implausible"].tolist() == [60, 60]
     assert "stopped: 120 non-implausible draws" in capsys.readouterr().out
     assert runner.main(["--out", str(tmp_path), "--max-waves", "0"]) == 2
+
+
+def test_the_learning_years_join_the_targets_and_the_final_test_years_never_do():
+    found = learning.targets("walsall")
+    assert list(found) == [2018]                                       # 2019/20 has no yearly type-1 figure
+    assert found[2018]["ae_attendances"]["value"] == 79222 and found[2018]["ae_4h_pct"]["kind"] == "rate"
+    assert learning.targets("nowhere") == {}
+    runs_table = pd.DataFrame([{"draw": 0, "scenario": learning.label(2018), "year": 2018, "replication": 0,
+                                "metric": metric, "value": 1.0} for metric in ("ae_attendances", "acute.occupancy_mean")])
+    assert learning.named(runs_table, found)["metric"].tolist() == ["ae_attendances@2018"]
+    assert learning.is_judged(learning.label(2018)) and learning.is_judged("calibration_baseline")
+    assert not learning.is_judged("do_nothing") and learning.year_of("do_nothing") is None
+
+
+def test_a_refocused_wave_tabulates_its_chain_with_itself_last(tmp_path):
+    from types import SimpleNamespace
+
+    from sim.uncertainty import report
+    first = tmp_path / "w1"
+    first.mkdir()
+    pd.DataFrame({"draw": range(3), "a": [1.0, 4.0, 2.0]}).to_csv(first / "history_matching.csv", index=False)
+    emulators = pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.9, "held_out": 1, "misclassified": 0,
+                               "variance_below_target": True}])
+    study = SimpleNamespace(refocused={"chain": [str(first)], "share_not_ruled_out": 0.4, "emulators": emulators},
+                            settings=SimpleNamespace(threshold=3.0))
+    table = report.per_wave(study, pd.DataFrame({"a": [0.5, 2.5, 3.5, 1.0]}), {"total_seconds": 120})
+    assert table["draws"].tolist() == [3, 4] and table["non_implausible"].tolist() == [2, 3]
+    assert table.loc[1, "share_ruled_out_before"] == pytest.approx(0.6) and table.loc[1, "minutes"] == 2.0
+    assert chain.stop(table).startswith("every target")
