@@ -165,6 +165,8 @@ def test_the_learning_years_join_the_targets_and_the_final_test_years_never_do()
     assert learning.named(runs_table, found)["metric"].tolist() == ["ae_attendances@2018"]
     assert learning.is_judged(learning.label(2018)) and learning.is_judged("calibration_baseline")
     assert not learning.is_judged("do_nothing") and learning.year_of("do_nothing") is None
+    assert learning.overrides(["run.year=2027", "capacity_policy=demand_led", "capacity_policy.levers_checked=false"],
+                              2018) == ["run.year=2027", "scenario=baseline", "capacity_policy=fixed", "run.year=2018"]
 
 
 def test_a_refocused_wave_tabulates_its_chain_with_itself_last(tmp_path):

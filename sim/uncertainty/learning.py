@@ -67,9 +67,11 @@ def targets(place: str) -> dict[int, dict[str, dict]]:
     return out
 
 
-def overrides(year: int) -> list[str]:
-    """The learning year's run, as the hindcast's unconditional run."""
-    return ["scenario=baseline", "capacity_policy=fixed", f"run.year={year}"]
+def overrides(study: list[str], year: int) -> list[str]:
+    """The learning year's run, as the hindcast's unconditional run: the study's overrides less its
+    capacity policy (the fixed policy's places, as the hindcast judges its rule on)."""
+    kept = [o for o in study if not o.lstrip("+~").split("=")[0].split(".")[0] == "capacity_policy"]
+    return [*kept, "scenario=baseline", "capacity_policy=fixed", f"run.year={year}"]
 
 
 def year_of(scenario: str) -> int | None:

@@ -130,7 +130,7 @@ class Study:
             self.base[CALIBRATION] = _plain([*s.overrides, "scenario=baseline", f"run.year={int(spec['year'])}"])
             self.learning = learning.targets(str(first["place"].get("name"))) if s.learning_years else {}
             for year in self.learning:
-                self.base[learning.label(year)] = _plain([*s.overrides, *learning.overrides(year)])
+                self.base[learning.label(year)] = _plain(learning.overrides(s.overrides, year))
             self.targets = {**spec["targets"], **{learning.target_name(metric, year): target
                                                   for year, wanted in self.learning.items()
                                                   for metric, target in wanted.items()}}
