@@ -224,8 +224,10 @@ def answer(study, outcome, headline, table, matched, split, sens, top, ran=(), p
         parts.append(f"{matched['draws']} draws, all kept (no history matching).")
     else:
         worst = ", ".join(f"{k} ({v})" for k, v in list(matched.get("rejected_by", {}).items())[:4])
-        parts.append(f"History matching: {matched['plausible']} of {matched['draws']} draws have a 2017/18 baseline within "
-                     f"implausibility {matched['threshold']:g} of every calibration target"
+        learned = sorted({name.split("@")[1] for name in study.targets if "@" in name})
+        judged = "2017/18 baseline" + (f" and runs of the hindcast's learning years ({', '.join(learned)})" if learned else "")
+        parts.append(f"History matching: {matched['plausible']} of {matched['draws']} draws have a {judged} within "
+                     f"implausibility {matched['threshold']:g} of every target"
                      + (f" (the worst-fitting target of the others: {worst})" if worst else "")
                      + (f"; {matched['plausible_second']} are within it on their second-largest implausibility"
                         if "plausible_second" in matched else "")
