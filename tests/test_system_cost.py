@@ -191,6 +191,21 @@ def test_a_part_beyond_its_tolerance_fails_unless_its_evidence_explains_it():
     assert failures(lines, detail) == (["Acute"], [])             # within tolerance part by part, not as a line
 
 
+def test_intermediate_care_beyond_its_line_is_the_bed_based_care_paid_through_the_better_care_fund(walsall):
+    """The evidence for the intermediate care part holds in numbers: a year of the home-based places alone is
+    within the part tolerance of what the line leaves after continuing healthcare, the bed-based places on top
+    are not, and the explanation cites Walsall's own evidence that the beds were paid from another line."""
+    env = compiled(walsall)
+    line = env["lines"]["intermediate_and_continuing_healthcare"]
+    expected = line["budget_gbp"] - line["parts"]["continuing_healthcare"]["amount_gbp"]
+    costs, places = walsall["costs"], walsall["capacity"]
+    home = costs["ic_home_day_gbp"] * places["ic_home_slots"] * 365
+    beds = costs["ic_bed_day_gbp"] * places["ic_beds"] * 365
+    assert abs(home - expected) <= env["part_tolerance"] * expected
+    assert home + beds - expected > env["part_tolerance"] * expected
+    assert "@walsall-hollybank-2018" in line["parts"]["intermediate_care"]["explained"]
+
+
 def test_planned_stays_are_costed_once_with_the_beds_not_again_top_down(walsall):
     prepared = prepare(load(["run.replications=1", "run.year=2017"]))
     network = prepared["network"]
@@ -287,6 +302,15 @@ def test_the_reconcile_command_fails_when_a_line_or_a_part_is_out_of_tolerance(t
     assert detail.loc[("community_services", "modelled_teams"), "status"] == "unexplained"
     readme = (tmp_path / "README.md").read_text()
     assert "residual" in readme and "covers only activity the model does not simulate" in readme
+
+
+def test_the_reconcile_command_fails_on_an_unexplained_part_though_every_line_is_within_tolerance(tmp_path, capsys):
+    from sim import reconcile as command
+    code = command.main([*SHORT, "envelope.tolerance=1.0", "--out", str(tmp_path)])
+    lines = pd.read_csv(tmp_path / "lines.csv")
+    detail = pd.read_csv(tmp_path / "parts.csv").set_index("part")
+    assert lines["reconciles"].all() and detail.loc["modelled_teams", "status"] == "unexplained"
+    assert code == 1 and "Lines beyond the 100% tolerance that their parts do not explain: none" in capsys.readouterr().out
 
 
 def test_the_reconcile_command_refuses_a_part_tolerance_beyond_one_and_writes_nothing(tmp_path, capsys):
