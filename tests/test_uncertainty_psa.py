@@ -104,7 +104,7 @@ def test_the_net_saving_is_the_whole_systems_where_the_network_has_a_system_cost
     assert headline.loc[0, "cost"] == "system_cost_gbp" and headline.loc[0, "probability_saving"] == 1.0
 
 
-def test_a_draw_that_ran_away_is_left_out_of_the_summaries_and_counted():
+def test_a_draw_that_ran_away_stays_an_outcome_and_the_percentiles_are_shown_both_ways():
     rows = []
     for draw, (dn_cost, uk_cost, dn_flag, uk_flag) in enumerate([(500, 480, 0, 0), (520, 495, 0, 0), (9000, 700, 1, 0),
                                                                  (510, 530, 0, 1)]):
@@ -118,8 +118,10 @@ def test_a_draw_that_ran_away_is_left_out_of_the_summaries_and_counted():
     assert ran["uk_comparator vs do_nothing"].tolist() == [0.0, 0.0, 1.0, 1.0]     # either run: the comparison ran away
     weights = pd.Series(0.25, index=range(4))
     head = summary.headline(psa, weights).iloc[0]
-    assert head["draws"] == 2 and head["probability_ran_away"] == 0.5
-    assert head["net_saving_p50_gbp"] == 22.5 and head["probability_saving"] == 1.0   # 20 and 25, not the runaway's 8,300
+    assert head["draws"] == 2 and head["draws_ran_away"] == 2 and head["draws_counted"] == 4
+    assert head["net_saving_p50_gbp"] == 22.5                                          # 20 and 25, not the runaway's 8,300
+    assert (head["probability_saving"], head["probability_loss"], head["probability_ran_away"]) == (0.5, 0.0, 0.5)
+    assert head["net_saving_p90_with_ran_away_gbp"] > 8000                             # the runaway kept, as it ran
     table = summary.summarise(psa, weights).set_index(["scenario", "metric"])
     assert table.loc[("do_nothing", "total_cost_gbp"), "draws"] == 3                   # its own runaway only
     assert table.loc[("do_nothing", "total_cost_gbp"), "draws_ran_away"] == 1
@@ -141,3 +143,19 @@ def test_a_draw_keeps_only_what_the_study_reads_and_a_full_run_completes_its_ent
     cache.save(full, store)                                  # ... until one completes it
     assert cache.complete(store) and cache.restore(store, tmp_path / "out")
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "replications.csv"), table)
+
+
+def test_a_few_draws_of_a_study_are_re_run_and_checked_exactly_against_its_tables(tmp_path):
+    from sim.uncertainty import recheck
+    out = tmp_path / "out"
+    assert cli.main(["--draws", "4", "--scenarios", "baseline", "--ranges", str(_ranges(tmp_path, [7.0, 9.0])),
+                     "--metrics", "ward.occupancy_mean", "--out", str(out), "--n-jobs", "1", "--no-progress",
+                     "--noise-replications", "2", *MMC, f"run.cache_dir={tmp_path / 'cache'}"]) == 0
+    said = []
+    assert recheck.recheck(out, 2, log=said.append)
+    assert "draws 0, 3 of 4 re-run" in said[0] and ": exact" in said[0] and "the whole study would take" in said[1]
+    psa = pd.read_csv(out / "psa.csv")
+    psa.loc[psa["draw"] == 3, "value"] += 1e-3                     # a committed number that the code does not give
+    psa.to_csv(out / "psa.csv", index=False)
+    assert not recheck.recheck(out, 2, log=said.append) and "mismatch" in said[2] and "draw 3 baseline" in said[2]
+    assert recheck.main([str(tmp_path), "--draws", "2"]) == 2      # not a study's folder

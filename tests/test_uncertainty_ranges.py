@@ -128,9 +128,10 @@ def test_every_walsall_draw_is_checked_before_any_run():
     from sim.uncertainty import sampling
     values = sampling.values(study.resolved, study.design())
     centre, drawn = study.jobs(values)
-    assert len(drawn) == 8 * 3 and len(centre) == 3
+    assert len(drawn) == 8 * 4 and len(centre) == 4          # two scenarios, the 2017/18 baseline, the 2018/19 learning year
     assert {j.config["run"]["seed"] for j in drawn if j.draw == 5} == {2017 + 5}
     assert {j.config["run"]["year"] for j in drawn if j.scenario == "calibration_baseline"} == {2017}
+    assert {j.config["capacity_policy"]["name"] for j in drawn if j.scenario == "hindcast_learning_2018"} == {"fixed"}
 
 
 def test_draws_at_the_far_ends_of_every_default_range_give_a_valid_job():

@@ -50,7 +50,7 @@ def test_a_study_on_ray_writes_the_tables_joblib_writes(tmp_path, local_ray, cap
                          "--noise-replications", "2", "--n-jobs", "1", "--backend", backend, "--out", str(out[backend]),
                          "--no-progress", *SHORT, f"run.cache_dir={tmp_path / backend / 'cache'}"])
         assert code == 0
-        assert "15 runs (15 run, 0 from the cache)" in capsys.readouterr().out   # 3 central, 4 draws x 3
+        assert "20 runs (20 run, 0 from the cache)" in capsys.readouterr().out   # 4 central, 4 draws x 4 (with 2018/19)
     tables = sorted(p.name for p in out["joblib"].glob("*.csv"))
     assert {"psa.csv", "psa_summary.csv", "draws.csv", "history_matching.csv", "variance.csv"} <= set(tables)
     assert tables == sorted(p.name for p in out["ray"].glob("*.csv"))

@@ -14,6 +14,12 @@ against:
         place,scenario,year,capacity,service,part,base_places,base_load,load,scheme_places,places
         walsall,do_nothing,2027,acute_beds,acute,,533,489.1,561.2,0,611
 
+``scale`` (``demand_led`` only) sizes the table's places for other inputs than the central ones, as the
+uncertainty analysis does for each draw: ``{service: factor}`` or ``{service.part: factor}``, the
+draw's unconstrained load over the central one, multiplies the need of every year's row, so the
+places are ``max(0, round(base_places x load x factor / base_load - scheme_places))``, the sizing's
+own rule (:mod:`sim.place.sizing`) with the draw's load.  A factor of 1 keeps the table's places.
+
 Within :func:`sim.inputs.prepare.prepare` a policy is applied in this order, for the run's year:
 
 1. the table's places replace the standard services' places (``demand_led`` only);
@@ -52,7 +58,8 @@ from ..common.plain import copied
 from ..engine.population import Population
 from . import levers
 
-KEYS = {"name", "label", "description", "source", "network", "table", "levers_checked", "steps", "closure_lag_years"}
+KEYS = {"name", "label", "description", "source", "network", "table", "levers_checked", "steps", "closure_lag_years",
+        "scale"}
 STEP_KEYS = {"label", "places", "open_gbp", "close_gbp", "source"}
 PLACES = ("capacity",)   # the kinds of lever effect that change a service's places
 COLUMNS = ("place", "scenario", "year", "capacity", "service", "part", "base_places", "base_load", "load",
@@ -83,9 +90,15 @@ def policy(cfg: Mapping[str, Any]) -> dict:
     checked_levers = spec.get("levers_checked", True)
     if not isinstance(checked_levers, bool):
         raise ConfigError("capacity_policy.levers_checked", checked_levers, "true or false")
+    scale = spec.get("scale") or {}
+    if not isinstance(scale, Mapping):
+        raise ConfigError("capacity_policy.scale", scale, "a mapping of services (or service.part) to factors")
+    factors = {str(name): number(factor, f"capacity_policy.scale.{name}", low=0.0, low_open=True,
+                                 allowed="a number > 0: the load to size for over the table's load")
+               for name, factor in scale.items()}
     return {"name": str(spec.get("name", "fixed")), "network": spec.get("network"), "table": spec.get("table"),
             "levers_checked": checked_levers,
-            "steps": checked, "lag": lag}
+            "steps": checked, "lag": lag, "scale": factors}
 
 
 def apply(cfg: Mapping[str, Any]) -> dict:
@@ -180,6 +193,9 @@ def _with_table(cfg: Mapping[str, Any], spec: dict, year: int) -> dict:
     services = out["network"]["services"]
     for row in (r for r in wanted if r["year"] == year):
         service = row["service"]
+        factor = spec["scale"].get(f"{service}.{row['part']}", spec["scale"].get(service, 1.0))
+        if factor != 1.0:
+            row = {**row, "places": scaled_places(row, factor)}
         if service not in services:
             raise ConfigError(where, service, f"a service of the network{did_you_mean(service, services)}")
         if row["part"]:
@@ -190,6 +206,13 @@ def _with_table(cfg: Mapping[str, Any], spec: dict, year: int) -> dict:
         else:
             services[service]["capacity"] = row["places"]
     return out
+
+
+def scaled_places(row: Mapping[str, Any], factor: float) -> int:
+    """A table row's places sized for ``factor`` times its load (the sizing's rule, :mod:`sim.place.sizing`)."""
+    base, base_load, load = int(row["base_places"]), float(row["base_load"]), float(row["load"])
+    need = base * load * factor / base_load if base_load > 0 else base * factor
+    return max(0, round(need - int(row["scheme_places"])))
 
 
 @cache

@@ -2,6 +2,7 @@
 
     python -m sim.reproduce results/<experiment>            # every recorded run
     python -m sim.reproduce results/<experiment> --only baseline
+    python -m sim.reproduce results/uncertainty --draws 8   # a PSA: 8 of its draws, exactly, in minutes
 
 Each run recorded in ``manifest.json`` is re-run from its resolved configuration (so later edits
 to ``configs/`` do not change what is reproduced) and its summary compared with the committed
@@ -14,7 +15,10 @@ to ``configs/`` do not change what is reproduced) and its summary compared with 
 * **mismatch** -- a mean outside its interval.
 
 Experiments without recorded runs (``results/validation``) are reproduced by re-running their
-command into a temporary folder and comparing every table the same way.  The exit code is 0 only
+command into a temporary folder and comparing every table the same way.  A probabilistic study
+(``python -m sim.uncertainty``) is checked with ``--draws N`` instead: ``N`` of its draws re-run and
+compared exactly with its tables, with an estimate of how long the whole would take
+(``python -m sim.uncertainty.recheck``, run as its own process).  The exit code is 0 only
 when everything is exact or within intervals; the report says which, and whether the git commit,
 the package versions (naming each that differs) and the lock file match the manifest's.
 """
@@ -134,10 +138,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="carepath reproduce", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="an experiment folder, e.g. results/baseline_2017")
     parser.add_argument("--only", nargs="*", help="only these runs (labels in manifest.json)")
+    parser.add_argument("--draws", type=int, default=None,
+                        help="a probabilistic study (python -m sim.uncertainty): re-run this many of its draws only")
     args = parser.parse_args(argv)
     if not (args.folder / "manifest.json").is_file():
         print(f"carepath: {args.folder} has no manifest.json (not an experiment folder)", file=sys.stderr)
         return 2
+    if args.draws is not None:
+        return subprocess.run([sys.executable, "-m", "sim.uncertainty.recheck", str(args.folder), "--draws",
+                               str(args.draws)], cwd=ROOT, check=False).returncode
     return 0 if reproduce(args.folder, args.only) else 1
 
 

@@ -28,7 +28,8 @@ each node, the cost of each kind of event and its allocations, for the M/M/c cas
 ``--psa-draws`` draws (256) of the demand-led do-nothing and the UK comparator in 2027/28, one year and
 one replication a draw (and the central run, 5 replications, as ``results/uncertainty``), on every core,
 with a fresh job cache (``--cache-dir``, default a new temporary folder, so every run is timed), split
-into setup (compose, check, draw), runs and analysis (the emulator's cross-validation, Sobol indices
+into setup (compose, check, draw), runs (of which the runs that size each draw's demand-led places,
+:mod:`sim.uncertainty.places`) and analysis (the emulator's cross-validation, Sobol indices
 and tornado of the net saving), with the mean seconds of one run (what an unshared machine's cores
 would each give).
 
@@ -254,6 +255,8 @@ def psa_timing(draws: int, cache_dir: Path | None, log=print) -> pd.DataFrame:
     rows = [("psa_total_seconds", done - started, "s", "<= 900"),
             ("psa_setup_seconds", outcome.timings["setup_seconds"], "s (compose, check, draw)", ""),
             ("psa_runs_seconds", outcome.timings["run_seconds"], f"s ({outcome.stats.ran} runs)", ""),
+            ("psa_sizing_seconds", outcome.timings.get("sizing_seconds", 0.0),
+             "s (of the runs: each draw's unconstrained run, sizing its places)", ""),
             ("psa_analysis_seconds", done - analysing, "s (emulator, Sobol, tornado)", ""),
             ("psa_seconds_per_run", outcome.stats.job_seconds / max(1, outcome.stats.ran), "s (one run, one core)", ""),
             ("psa_cores", settings.n_jobs, "cores", "")]

@@ -9,15 +9,26 @@ depends on the design (:mod:`sim.uncertainty.sampling`):
   switching values;
 * ``morris``: elementary effects straight from the runs;
 * ``saltelli``: Sobol indices straight from the runs.
+
+**When the emulator is not good enough.**  Sobol indices read off an emulator are only as good as the
+emulator: where its cross-validated R² is below :data:`RELIABLE_R2` (0.7) they are withheld (not
+written, not printed), and the result's drivers come instead from direct Morris screening of the
+model -- a ``--method morris`` study given as ``--screening DIR`` -- labelled as a ranking by Morris
+``mu_star``, not a share of variance (:func:`gate`).  Without a screening the drivers are left
+unranked, and the README says which command would rank them.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from ..common.errors import ConfigError
+from ..common.files import table_file
 from . import emulator as emulation
 from . import sensitivity, summary, switching
 from .apply import Resolved
+
+RELIABLE_R2 = 0.7       # the emulator's cross-validated R² from which its Sobol indices are printed
 
 
 def result_values(psa: pd.DataFrame, scenario: str, year, metric: str, draws: int) -> np.ndarray | None:
@@ -60,3 +71,25 @@ def emulated(resolved: Resolved, unit: np.ndarray, y: np.ndarray, result: str, *
              "emulator": "Gaussian process: linear trend + ARD squared-exponential + white noise (scikit-learn)"}
     return {"indices": indices, "tornado": tornado, "switching": switches, "check": check,
             "observed": y, "predicted": predicted}
+
+
+def screening(folder) -> pd.DataFrame:
+    """The Morris indices of a ``--method morris`` study's folder (its ``sensitivity.csv``)."""
+    path = table_file(folder, "sensitivity")
+    table = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=sensitivity.COLUMNS)
+    if table.empty or "morris" not in set(table["method"]):
+        raise ConfigError("--screening", str(folder), "a folder written by python -m sim.uncertainty --method morris "
+                                                      "(its sensitivity.csv has Morris indices)")
+    return table[table["method"] == "morris"]
+
+
+def gate(fitted: dict, screened: pd.DataFrame | None) -> dict:
+    """``fitted`` (:func:`emulated`) as reported: its Sobol indices where the emulator's cross-validated R²
+    is at least :data:`RELIABLE_R2`; otherwise the Morris ranking of the same result from ``screened``
+    (method ``morris_direct``; none without a screening) and ``sobol_withheld`` set."""
+    if fitted["check"]["cv_r2"] >= RELIABLE_R2:
+        return {**fitted, "sobol_withheld": False}
+    result = fitted["check"]["result"]
+    rows = (screened[screened["metric"] == result].assign(method="morris_direct") if screened is not None
+            else pd.DataFrame(columns=sensitivity.COLUMNS))
+    return {**fitted, "indices": rows.reset_index(drop=True), "sobol_withheld": True}

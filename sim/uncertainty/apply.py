@@ -99,6 +99,8 @@ def resolve(ranges: RangeSet, configs: Mapping[str, dict], lever_keys: set[str] 
             regex = pattern(key)
             found = False
             for label, values in numeric.items():
+                if rng.scenarios and _scenario(configs[label]) not in rng.scenarios:
+                    continue
                 hits = {k: v for k, v in values.items() if regex.match(k)}
                 if hits:
                     found = True
@@ -120,6 +122,12 @@ def resolve(ranges: RangeSet, configs: Mapping[str, dict], lever_keys: set[str] 
     if errors:
         raise ConfigErrors(errors)
     return Resolved(ranges, dict(configs), matches)
+
+
+def _scenario(cfg: Mapping) -> str:
+    """The name of a configuration's scenario."""
+    scenario = cfg.get("scenario") if isinstance(cfg, Mapping) else None
+    return str(scenario.get("name", "")) if isinstance(scenario, Mapping) else ""
 
 
 def apply(resolved: Resolved, label: str, values: Mapping[str, float], draw: int | str = "") -> tuple[dict, dict[str, float]]:

@@ -9,9 +9,12 @@
     python -m sim.uncertainty --draws 1024 --backend ray --address HEAD:6379 --out DIR run.year=2027   # on a Ray cluster
 
 Trailing ``key=value`` arguments are Hydra overrides, exactly as for ``python -m sim``.  Writes to
-``DIR``: ``draws.csv``, ``psa.csv``, ``psa_summary.csv``, ``headline.csv``, ``history_matching.csv``,
-``variance.csv``, ``sensitivity.csv`` (with ``emulator.csv``, ``tornado.csv``,
-``switching_values.csv`` for a PSA), figures with captions, a README and a manifest.
+``DIR``: ``draws.csv``, ``psa.csv``, ``psa_summary.csv``, ``headline.csv``, ``history_matching.csv``
+(with ``discrepancy.csv``, the stated model discrepancy, and for a refocused wave ``refocus.csv`` and
+``waves.csv``), ``places.csv`` (each draw's demand-led places), ``variance.csv``, ``sensitivity.csv``
+(with ``emulator.csv``, ``tornado.csv``, ``switching_values.csv`` for a PSA), figures with captions, a
+README and a manifest.  ``python -m sim.uncertainty.waves`` chains waves until the stop rule;
+``python -m sim.reproduce DIR --draws 8`` re-runs eight draws of a study and checks them exactly.
 """
 from __future__ import annotations
 
@@ -56,7 +59,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--refocus", type=Path, default=None,
                    help="an earlier wave's output folder: draw only where its emulators of the calibration targets do "
                         "not rule the baseline out (a refocusing wave of history matching)")
-    p.add_argument("--discrepancy", type=float, default=0.0, help="model discrepancy, a fraction of each target")
+    p.add_argument("--discrepancy", type=Path, default=None, help="model discrepancy of each calibration target, stated "
+                   "with its reason (default configs/uncertainty/discrepancy.yaml)")
     p.add_argument("--metrics", default=None, help="comma-separated metrics to keep (default: the headline set, or "
                    "the network's own headline, network.headline, for a network without the pathway's metrics)")
     p.add_argument("--seed", type=int, default=2017, help="seed of the design (runs use run.seed + draw)")
@@ -65,6 +69,14 @@ def parser() -> argparse.ArgumentParser:
                    help="joblib (this machine) or ray (a local Ray instance, or the cluster at --address)")
     p.add_argument("--address", default=None, help="with --backend ray: the Ray cluster, HOST:6379 of the machine that "
                    "ran 'ray start --head' (default: RAY_ADDRESS, else a local instance of --n-jobs workers)")
+    p.add_argument("--central-places", action="store_true",
+                   help="under capacity_policy=demand_led, every draw on the central table's places (as studies did "
+                        "before each draw's places were sized for it); default: each draw's places sized for that draw")
+    p.add_argument("--no-learning-years", action="store_true",
+                   help="history match on the 2017/18 targets alone (default: the hindcast's learning years join them)")
+    p.add_argument("--screening", type=Path, default=None,
+                   help="a --method morris study's folder: the drivers of a result whose emulator's cross-validated "
+                        "R² is below 0.7 (its Sobol indices are then withheld)")
     p.add_argument("--top", type=int, default=10, help="leading ranges shown")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("overrides", nargs="*", help="Hydra overrides, as for python -m sim")
@@ -82,7 +94,8 @@ def settings_from(args) -> Settings:
                     ranges=args.ranges, design=args.design or METHODS[args.method] if args.method == "psa" else METHODS[args.method],
                     replications=args.replications, noise_replications=args.noise_replications, history_match=mode,
                     threshold=args.threshold, discrepancy=args.discrepancy, seed=args.seed, n_jobs=n_jobs,
-                    backend=args.backend, address=args.address, progress=not args.no_progress, refocus=args.refocus)
+                    backend=args.backend, address=args.address, progress=not args.no_progress, refocus=args.refocus,
+                    size_places=not args.central_places, learning_years=not args.no_learning_years)
 
 
 def headline(network: dict) -> list[str]:
@@ -112,6 +125,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     try:
         settings = settings_from(args)
+        screened = analysis.screening(args.screening) if args.screening is not None else None
         study = Study(settings)
         outcome = study.run()
     except (ConfigErrors, ConfigError) as error:
@@ -144,7 +158,7 @@ def main(argv=None) -> int:
                 fitted = analysis.emulated(study.resolved, outcome.unit[steady], y[steady], result, seed=settings.seed,
                                            switching_top=3 if metric == summary.SAVING else None)
                 fitted["check"]["draws_ran_away"] = int((~steady).sum())
-                sens.append({"result": result, **fitted})
+                sens.append({"result": result, **analysis.gate(fitted, screened)})
     central = derive(outcome.central.assign(draw=-1), metrics) if settings.replications < 2 else None
     split = variance.table(paired[(paired["year"] == year) & summary.steady_rows(paired, summary.stable(psa))], central)
     timings = {**outcome.timings, "analysis_seconds": round(time.perf_counter() - analysis_started, 2),

@@ -18,14 +18,15 @@ draw's mean over its replications and
   (the P0 discharge share is a planning assumption, +-45 points; intermediate care waits are one 2015
   survey, +-50%), otherwise its kind's (5% of a volume, 3 points of a rate or occupancy, 10 patients of
   waiting-list growth).  A draw is then held to no tighter a standard than the calibrated model;
-* ``var_discrepancy_j`` is the model discrepancy, ``(discrepancy x target)^2`` for a relative
-  ``--discrepancy`` (default 0).
+* ``var_discrepancy_j`` is the model discrepancy stated for the target before any wave is run
+  (:mod:`sim.uncertainty.discrepancy`, ``configs/uncertainty/discrepancy.yaml``), squared.
 
-A draw is kept when its largest implausibility is at most the threshold (3, Pukelsheim's three-sigma
-rule).  How many would be kept with some model discrepancy allowed, or judged by the second or third
-largest implausibility (Vernon, Goldstein & Bower 2010: with many targets one may miss by chance) is
-reported beside it (:func:`kept_by_discrepancy`), and not used: the discrepancy is not chosen after
-seeing which draws it would keep.  ``weight`` instead down-weights each draw by ``exp(-sum_j I_j^2 / 2)``, a Gaussian likelihood
+A draw is non-implausible when its largest implausibility is at most the threshold (3, Pukelsheim's
+three-sigma rule).  Its second-largest implausibility is reported beside it with the same cut-off
+(Vernon, Goldstein & Bower 2010: with two dozen targets one may miss by chance), so both counts are
+read side by side (:func:`criteria`).  How many would be kept with other relative discrepancies is
+reported too (:func:`kept_by_discrepancy`), and not used: the discrepancy is not chosen after seeing
+which draws it would keep.  ``weight`` instead down-weights each draw by ``exp(-sum_j I_j^2 / 2)``, a Gaussian likelihood
 of the targets, normalised over the draws; ``report`` computes and reports the implausibilities but keeps
 every draw with equal weight (for ranges so wide that too few draws are plausible to summarise); ``none``
 does not run the baseline at all.  A stationary
@@ -50,39 +51,53 @@ def target_sd(spec: dict) -> float:
     return (allowed * float(spec["value"]) if spec["kind"] == "volume" else allowed) / 1.96
 
 
-def misfit(model, spec: dict, variance, discrepancy: float = 0.0):
+def misfit(model, spec: dict, variance, discrepancy: float = 0.0, discrepancy_sd: float = 0.0):
     """``|model - target| / sqrt(variance + var_target + var_discrepancy)`` for a target's ``spec``; ``model``
-    and ``variance`` (of the model's value: its noise, or an emulator's) may be arrays.  A stationary
-    target (waiting-list growth) counts only growth: a list may shrink."""
+    and ``variance`` (of the model's value: its noise, or an emulator's) may be arrays.  The discrepancy
+    is ``discrepancy_sd`` (in the target's unit) plus, for the sensitivity table, a relative
+    ``discrepancy`` (a share of the target).  A stationary target (waiting-list growth) counts only
+    growth: a list may shrink."""
     target = float(spec["value"])
     gap = model - target
     if spec["kind"] == "stationary":
         gap = np.clip(gap, 0.0, None)
-    return np.abs(gap) / np.sqrt(variance + target_sd(spec) ** 2 + (discrepancy * target) ** 2)
+    return np.abs(gap) / np.sqrt(variance + target_sd(spec) ** 2 + (discrepancy * target) ** 2 + discrepancy_sd ** 2)
 
 
 def implausibility(means: pd.DataFrame, noise_var: pd.Series, replications: int, targets: dict,
-                   discrepancy: float = 0.0) -> pd.DataFrame:
+                   discrepancy: float = 0.0, discrepancy_sds: dict | None = None) -> pd.DataFrame:
     """``I_j`` for every draw (rows) and target (columns).
 
     ``means``: each draw's mean of each target metric (draws x metrics); ``noise_var``: the
-    replication-to-replication variance of each metric."""
+    replication-to-replication variance of each metric; ``discrepancy_sds``: each target's stated
+    model discrepancy (:func:`sim.uncertainty.discrepancy.standard_deviations`)."""
     columns = {}
     for metric, spec in targets.items():
         if metric not in means.columns:
             continue
         noise = float(noise_var.get(metric, 0.0)) / max(1, replications)
-        columns[metric] = misfit(means[metric], spec, noise, discrepancy)
+        columns[metric] = misfit(means[metric], spec, noise, discrepancy, (discrepancy_sds or {}).get(metric, 0.0))
     return pd.DataFrame(columns, index=means.index)
 
 
+def criteria(implausible: pd.DataFrame) -> pd.DataFrame:
+    """Each draw's largest and second-largest implausibility over the targets (``max_implausibility``,
+    ``second_implausibility``; the second is the largest where there is one target)."""
+    ordered = -np.sort(-implausible.to_numpy(float), axis=1)
+    second = ordered[:, 1] if ordered.shape[1] > 1 else ordered[:, 0]
+    return pd.DataFrame({"max_implausibility": ordered[:, 0], "second_implausibility": second}, index=implausible.index)
+
+
 def kept_by_discrepancy(means: pd.DataFrame, noise_var: pd.Series, replications: int, targets: dict,
-                        threshold: float = THRESHOLD, discrepancies=DISCREPANCIES) -> pd.DataFrame:
+                        threshold: float = THRESHOLD, discrepancies=DISCREPANCIES,
+                        discrepancy_sds: dict | None = None) -> pd.DataFrame:
     """How many draws are within ``threshold`` by each criterion (the largest, second or third largest
-    implausibility over the targets) with each relative model discrepancy: ``discrepancy, criterion, kept, draws``."""
+    implausibility over the targets) with each relative model discrepancy added to the stated one
+    (``discrepancy_sds``): ``discrepancy, criterion, kept, draws``."""
     rows = []
     for discrepancy in discrepancies:
-        ordered = -np.sort(-implausibility(means, noise_var, replications, targets, discrepancy).to_numpy(), axis=1)
+        judged = implausibility(means, noise_var, replications, targets, discrepancy, discrepancy_sds)
+        ordered = -np.sort(-judged.to_numpy(), axis=1)
         for rank, criterion in enumerate(CRITERIA[:ordered.shape[1]]):
             rows.append({"discrepancy": discrepancy, "criterion": criterion,
                          "kept": int((ordered[:, rank] <= threshold).sum()), "draws": len(ordered)})
@@ -110,9 +125,10 @@ def report(implausible: pd.DataFrame, weight: pd.Series, mode: str, threshold: f
         return {"mode": mode, "draws": len(weight), "kept": len(weight), "targets": []}
     worst = implausible.idxmax(axis=1)
     rejected = implausible.max(axis=1) > threshold
+    second = criteria(implausible)["second_implausibility"] <= threshold
     kept = int((weight > 0).sum()) if mode == "reject" else len(weight)
     effective = float(1.0 / (weight ** 2).sum()) if weight.sum() > 0 else 0.0
     return {"mode": mode, "threshold": threshold, "draws": len(weight), "kept": kept,
-            "plausible": int((~rejected).sum()), "effective_draws": round(effective, 1),
+            "plausible": int((~rejected).sum()), "plausible_second": int(second.sum()), "effective_draws": round(effective, 1),
             "targets": list(implausible.columns),
             "rejected_by": {k: int(v) for k, v in worst[rejected].value_counts().items()}}

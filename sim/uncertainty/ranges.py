@@ -17,7 +17,10 @@ A ranges file (the default is ``configs/uncertainty/default.yaml``) has two bloc
       network.profiles.**: "relative profiles averaging 1: they move arrivals in time, not in number"
 
 ``keys`` are full keys or patterns: ``*`` stands for one key level (or part of one, ``age_*``), ``**``
-for any number of levels; list items are numbered (``effects.0.divert.share``).  ``apply`` is ``set``
+for any number of levels; list items are numbered (``effects.0.divert.share``).  ``scenarios: [a, b]``
+limits a range to those scenarios' configurations, so one key (a block every scheme scenario has,
+such as ``scenario.top_down``) can be uncertain one way where the business case assumed it and
+another where the evidence is read.  ``apply`` is ``set``
 (the draw is the value; the default for a single key), ``multiply`` (the default for a group; central
 value 1), ``odds`` (the draw multiplies the odds ``c / (1 - c)`` of a fraction ``c``, so a share stays
 in (0, 1) however large the draw: ``m c / (1 - c + m c)``, close to ``m c`` for a small share; central
@@ -56,7 +59,7 @@ APPLY = ("set", "multiply", "odds", "add")
 FROM_INTERVAL = ("lognormal", "normal", "logitnormal", "uniform", "triangular")
 NAMED = {"normal": ("mean", "sd"), "lognormal": ("median", "sigma"), "beta": ("a", "b"),
          "triangular": ("low", "mode", "high"), "uniform": ("low", "high")}
-RANGE_KEYS = {"keys", "apply", "interval", "distribution", "source", "label"}
+RANGE_KEYS = {"keys", "apply", "interval", "distribution", "source", "label", "scenarios"}
 #: inputs that are not uncertain, with the reason a range on them is refused
 NOT_UNCERTAIN = {
     "run.**": "a run setting, not a parameter",
@@ -133,6 +136,7 @@ class Range:
     parameters: dict = field(default_factory=dict)
     source: str = ""
     label: str = ""
+    scenarios: tuple[str, ...] = ()       # the scenarios whose configurations it moves (none listed: every one)
 
     @property
     def is_group(self) -> bool:
@@ -244,6 +248,9 @@ def parse_range(name: str, spec: Any, where: str) -> Range:
     for key in keys:
         if reason := refusal(key):
             raise ConfigError(f"{where}.keys", key, f"an uncertain input, not {reason}")
+    scenarios = spec.get("scenarios", [])
+    if not isinstance(scenarios, list) or not all(isinstance(x, str) and x for x in scenarios):
+        raise ConfigError(f"{where}.scenarios", scenarios, "a list of scenario names (the range moves only their keys)")
     group = "keys" in spec or any("*" in k for k in keys)
     apply = spec.get("apply", "multiply" if group else "set")
     if apply not in APPLY:
@@ -259,11 +266,11 @@ def parse_range(name: str, spec: Any, where: str) -> Range:
             raise ConfigError(f"{where}.distribution", distribution,
                               f"with an interval, one of {', '.join(FROM_INTERVAL)}{did_you_mean(distribution, FROM_INTERVAL)}")
         parsed = Range(name, tuple(keys), apply, (float(interval[0]), float(interval[1])), distribution,
-                       source=str(spec.get("source", "")), label=str(spec.get("label", "")))
+                       source=str(spec.get("source", "")), label=str(spec.get("label", "")), scenarios=tuple(scenarios))
     elif "distribution" in spec:
         distribution, params = _parse_distribution(name, spec, where)
         parsed = Range(name, tuple(keys), apply, None, distribution, params, str(spec.get("source", "")),
-                       str(spec.get("label", "")))
+                       str(spec.get("label", "")), tuple(scenarios))
     else:
         raise ConfigError(where, dict(spec), "interval: [low, high] or distribution: {name: ..., parameters}")
     if parsed.apply != "set":

@@ -41,6 +41,7 @@ from joblib import Parallel, delayed
 from ..common.errors import ConfigError
 from ..common.files import table_file
 from ..common.paths import ROOT
+from . import learning, validation
 from .apply import Resolved
 from .emulator import Emulator, cross_validate
 from .history import THRESHOLD, misfit
@@ -49,6 +50,7 @@ from .sampling import EDGE, unit_design
 ACTIVE = 8                 # most ranges a target's emulator works on
 CANDIDATES = 20000         # candidate points tried at a time
 MAX_CANDIDATES = 200000    # ... at most
+VARIANCE_POINTS = 2000     # points of the space left at which the emulators' variance is averaged
 
 
 def load_wave(folder: Path, resolved: Resolved) -> tuple[np.ndarray, pd.DataFrame]:
@@ -123,6 +125,24 @@ def plausible_draws(folders: list, threshold: float = THRESHOLD) -> tuple[pd.Dat
     return pd.concat(frames, ignore_index=True), pd.concat(passed), offset
 
 
+def wave_noise(folder: Path) -> pd.Series:
+    """The replication variance of each target in a wave's central runs (``central.csv``: the 2017/18
+    baseline's, and each learning year's as ``<metric>@<year>``),
+    divided by the replications of its draws (its manifest's): the noise of one draw's baseline (empty
+    without the table)."""
+    folder = Path(folder)
+    if not table_file(folder, "central").is_file():
+        return pd.Series(dtype=float)
+    manifest = folder / "manifest.json"
+    settings = json.loads(manifest.read_text()).get("runs", {}).get("study", {}).get("settings", {}) if manifest.is_file() else {}
+    replications = int(settings.get("replications") or 1)
+    central = pd.read_csv(table_file(folder, "central"))
+    judged = central[central["scenario"].map(learning.is_judged)]
+    years = [learning.year_of(scenario) for scenario in judged["scenario"]]
+    names = [metric if year is None else learning.target_name(metric, year) for metric, year in zip(judged["metric"], years)]
+    return pd.Series(judged["std"].fillna(0.0).to_numpy() ** 2 / max(1, replications), index=names)
+
+
 def _emulate(unit: np.ndarray, y: np.ndarray, seed: int):
     """One target's active ranges, cross-validated R^2 and emulator on its own scale (where its
     implausibility is measured); a target no range moves is the runs' value everywhere (no emulator)."""
@@ -133,20 +153,39 @@ def _emulate(unit: np.ndarray, y: np.ndarray, seed: int):
     return active, r2, Emulator(restarts=0, seed=seed, log=False).fit(unit[:, active], y)
 
 
+def _validate(unit: np.ndarray, y: np.ndarray, active, spec: dict, noise_var: float, discrepancy_sd: float,
+              threshold: float, seed: int) -> dict:
+    """The emulator of one target checked on held-out runs (:func:`sim.uncertainty.validation.held_out`)."""
+    if not len(active):                                     # no range moves it: nothing to emulate or check
+        return dict(validation.NOT_CHECKED)
+    return validation.held_out(unit[:, active], y, spec, noise_var=noise_var, discrepancy_sd=discrepancy_sd,
+                               threshold=threshold, seed=seed)
+
+
 def refocus(waves: list[tuple[np.ndarray, pd.DataFrame]], targets: dict, points: int, *, threshold: float = THRESHOLD,
-            discrepancy: float = 0.0, candidates: int = CANDIDATES, most: int = MAX_CANDIDATES, seed: int = 0,
-            names: list[str] | None = None, n_jobs: int = 1) -> tuple[np.ndarray, pd.DataFrame, dict]:
+            discrepancy_sds: dict | None = None, candidates: int = CANDIDATES, most: int = MAX_CANDIDATES, seed: int = 0,
+            names: list[str] | None = None, n_jobs: int = 1,
+            noise: list[pd.Series] | None = None) -> tuple[np.ndarray, pd.DataFrame, dict]:
     """``points`` points of the unit cube that no wave's emulators rule out (fewer if fewer are left of
-    ``most`` candidates), from ``waves``: each earlier wave's design and baselines, first wave first.
+    ``most`` candidates), from ``waves``: each earlier wave's design and baselines, first wave first;
+    ``noise``: each wave's replication variance of a draw's baseline (:func:`wave_noise`).
 
     Returns the points, a table of the emulators (``wave, target, active_ranges, cv_r2, share_ruled_out``,
-    the share of the candidates that reached that wave) and a summary (candidates tried, the share left)."""
+    the share of the candidates that reached that wave; the held-out check,
+    :mod:`sim.uncertainty.validation`; and, for the last wave, its variance over the space left against the
+    target's) and a summary (candidates tried, the share left, misclassified held-out runs, whether every
+    last-wave emulator's variance is below its target's)."""
     dims = waves[0][0].shape[1]
     names = names or [f"x{j}" for j in range(dims)]
+    sds = discrepancy_sds or {}
+    noise = noise or [pd.Series(dtype=float)] * len(waves)
     fitted = [(wave, metric, spec, unit, baseline[metric].to_numpy(float))
               for wave, (unit, baseline) in enumerate(waves, start=1)
               for metric, spec in targets.items() if metric in baseline.columns]
     emulators = Parallel(n_jobs=n_jobs)(delayed(_emulate)(unit, y, seed) for _, _, _, unit, y in fitted)
+    checks = Parallel(n_jobs=n_jobs)(
+        delayed(_validate)(unit, y, active, spec, float(noise[w - 1].get(metric, 0.0)), sds.get(metric, 0.0), threshold, seed)
+        for (w, metric, spec, unit, y), (active, _, _) in zip(fitted, emulators))
     reached = dict.fromkeys(range(len(fitted)), 0)
     ruled = dict.fromkeys(range(len(fitted)), 0)
     left, tried, batch = [], 0, 0
@@ -155,31 +194,40 @@ def refocus(waves: list[tuple[np.ndarray, pd.DataFrame]], targets: dict, points:
         tried, batch = tried + len(pool), batch + 1
         for wave in range(1, len(waves) + 1):
             worst = np.zeros(len(pool))
-            for key, ((w, _, spec, _, y), (active, _, emulator)) in enumerate(zip(fitted, emulators)):
+            for key, ((w, metric, spec, _, y), (active, _, emulator)) in enumerate(zip(fitted, emulators)):
                 if w != wave:
                     continue
-                implausible = _implausibility(emulator, active, y, pool, spec, discrepancy)
+                implausible = _implausibility(emulator, active, y, pool, spec, sds.get(metric, 0.0))
                 reached[key] += len(pool)
                 ruled[key] += int((implausible > threshold).sum())
                 worst = np.maximum(worst, implausible)
             pool = pool[worst <= threshold]
         left.append(pool)
     left = np.concatenate(left)
-    chosen = np.random.default_rng(seed).choice(len(left), size=min(points, len(left)), replace=False)
-    rows = [{"wave": w, "target": metric, "active_ranges": "; ".join(names[j] for j in active), "cv_r2": r2,
-             "share_ruled_out": ruled[key] / reached[key] if reached[key] else np.nan}
-            for key, ((w, metric, _, _, _), (active, r2, _)) in enumerate(zip(fitted, emulators))]
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(left), size=min(points, len(left)), replace=False)
+    sample = left[rng.choice(len(left), size=min(VARIANCE_POINTS, len(left)), replace=False)]
+    rows = []
+    for key, ((w, metric, spec, _, _), (active, r2, emulator), check) in enumerate(zip(fitted, emulators, checks)):
+        row = {"wave": w, "target": metric, "active_ranges": "; ".join(names[j] for j in active), "cv_r2": r2,
+               "share_ruled_out": ruled[key] / reached[key] if reached[key] else np.nan, **check}
+        if w == len(waves):
+            row.update(validation.variance_below(emulator, active, sample, spec, sds.get(metric, 0.0)))
+        rows.append(row)
+    table = pd.DataFrame(rows).sort_values(["wave", "share_ruled_out"], ascending=[True, False])
+    last = table[table["wave"] == len(waves)]
     info = {"candidates": tried, "not_ruled_out": len(left), "share_not_ruled_out": len(left) / tried,
             "waves": len(waves), "draws_fitted": sum(len(unit) for unit, _ in waves),
-            "targets": len({metric for _, metric, _, _, _ in fitted})}
-    table = pd.DataFrame(rows).sort_values(["wave", "share_ruled_out"], ascending=[True, False])
+            "targets": len({metric for _, metric, _, _, _ in fitted}),
+            "held_out": int(last["held_out"].sum()), "misclassified": int(last["misclassified"].sum()),
+            "variance_below_target": bool(last["variance_below_target"].all()) if len(last) else False}
     return left[np.sort(chosen)], table, info
 
 
-def _implausibility(emulator, active, y: np.ndarray, pool: np.ndarray, spec: dict, discrepancy: float) -> np.ndarray:
+def _implausibility(emulator, active, y: np.ndarray, pool: np.ndarray, spec: dict, discrepancy_sd: float) -> np.ndarray:
     """A target's implausibility at each candidate, with its emulator's variance added to the target's."""
     if emulator is None:
         mean, sd = np.full(len(pool), y[0]), np.zeros(len(pool))
     else:
         mean, sd = emulator.model.predict(pool[:, active] - 0.5, return_std=True)
-    return misfit(mean, spec, sd ** 2, discrepancy)
+    return misfit(mean, spec, sd ** 2, discrepancy_sd=discrepancy_sd)

@@ -68,7 +68,9 @@ def describe(ranges: RangeSet, file: str, key: str) -> str:
     """The ``range`` cell of a register row: the ranges that move it, or why it has none."""
     full = f"{prefix(file)}.{key}" if key else prefix(file)
     keys = [k for k in file_leaves(file) if k == full or k.startswith(full + ".")] or [full]
-    found = {r.name: r for k in keys for r in ranges.covering(k)}
+    scenario = Path(file).stem if prefix(file) == "scenario" else None     # a scenario file: its own ranges only
+    found = {r.name: r for k in keys for r in ranges.covering(k)
+             if scenario is None or not r.scenarios or scenario in r.scenarios}
     if found:
         return "; ".join(f"{'group ' if r.is_group else ''}`{name}` {r.describe()}" for name, r in found.items())
     reasons = {ranges.reason_unranged(k) for k in keys} - {None}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import plots, refocus, summary
-from .study import CALIBRATION
+from . import analysis, chain, discrepancy, history, learning, plots, refocus, summary
+from .study import judged_runs
 
 
 def _gbp(value: float) -> str:
@@ -19,7 +19,7 @@ def _ranges_table(study) -> pd.DataFrame:
         keys = resolved.keys(rng.name)
         rows.append({"range": rng.name, "apply": rng.apply, "distribution": rng.describe(),
                      "central": resolved.central(rng), "keys": len(keys), "first_keys": "; ".join(keys[:3]),
-                     "source": rng.source})
+                     "scenarios": "; ".join(rng.scenarios) or "every scenario", "label": rng.label, "source": rng.source})
     return pd.DataFrame(rows)
 
 
@@ -28,6 +28,10 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     year = max(study.years)
     exp.table("draws", outcome.draws, "each draw's seed and value of every range (a multiplier, a shift, or the value)")
     exp.table("ranges", _ranges_table(study), "the ranges: how each is applied, its distribution, its keys and source")
+    if not outcome.places.empty:
+        exp.table("places", outcome.places,
+                  "each draw's demand-led places, sized for it: every standard service's (and part's) load in the draw's "
+                  "unconstrained run over the central draw's (factor), and the places that gives beside the central table's")
     exp.table("psa", psa[["draw", "scenario", "year", "metric", "value"]],
               "each draw's result (mean over its replications) by scenario and year; `<scenario> vs do_nothing` rows "
               "are paired differences, with net_saving_gbp = do-nothing cost minus the scenario's (the whole system's, "
@@ -37,8 +41,10 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
               "draws that ran away (draws_ran_away; the ran_away rows give the share that did)")
     headline = summary.headline(psa, weight)
     if not headline.empty:
-        exp.table("headline", headline, "net saving against do-nothing: P10/P50/P90 and the probability of saving, over "
-                  "the draws where neither run ran away, and the probability that one did")
+        exp.table("headline", headline, "net saving against do-nothing over the draws history matching kept "
+                  "(draws_counted): P10/P50/P90 over those where neither run ran away (draws), and with the runs that "
+                  "ran away at the value they reached (_with_ran_away); the probabilities of a saving, a loss and "
+                  "running away (the system does not cope), over the same draws")
     plausible = _plausible_headline(study, psa, implausible)
     if not plausible.empty:
         exp.table("headline_plausible", plausible,
@@ -48,25 +54,34 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
     exp.table("central", central[central["metric"].isin(set(psa["metric"]) | set(implausible.columns))],
               f"the ordinary run at the central values (seed run.seed, {s.noise_replications} replications)")
     if not implausible.empty:
-        baseline = outcome.replications[(outcome.replications["scenario"] == CALIBRATION)
-                                        & outcome.replications["metric"].isin(list(implausible.columns))]
+        baseline = judged_runs(study, outcome.replications)
         exp.table("baseline", baseline.groupby(["draw", "year", "metric"])["value"].mean().reset_index(),
                   "each draw's 2017/18 baseline (mean over its replications) of every calibration target: what history "
                   "matching judged")
-        exp.table("history_matching", implausible.assign(max_implausibility=implausible.max(axis=1),
-                                                          weight=weight.reindex(implausible.index)).rename_axis("draw").reset_index(),
-                  "implausibility of each draw's 2017/18 baseline against each calibration target, and its weight")
+        exp.table("history_matching", pd.concat([implausible, history.criteria(implausible)], axis=1)
+                  .assign(weight=weight.reindex(implausible.index)).rename_axis("draw").reset_index(),
+                  "implausibility of each draw's 2017/18 baseline against each calibration target, the largest and "
+                  "second-largest over the targets (each judged against the cut-off), and the draw's weight")
+        exp.table("discrepancy", pd.DataFrame(discrepancy.table(study.discrepancy, study.targets)),
+                  f"the model discrepancy of each calibration target, stated before the runs "
+                  f"({study.discrepancy['path']}), as a standard deviation in the target's unit, with its reason")
         exp.table("history_sensitivity", pd.DataFrame(matched["by_discrepancy"]),
                   f"draws within implausibility {matched['threshold']:g} with a model discrepancy (a share of each target) "
                   "and by the largest, second or third largest implausibility over the targets: reported, not used")
     if study.refocused is not None:
         exp.table("refocus", study.refocused["emulators"],
                   f"the emulator of each calibration target of each earlier wave behind the refocusing on "
-                  f"{study.refocused['from']}: the ranges it works on, its cross-validated R² and the share it rules out "
-                  "of the candidate points the waves before it left")
+                  f"{study.refocused['from']}: the ranges it works on, its cross-validated R², the share it rules out "
+                  "of the candidate points the waves before it left, its check on held-out runs (misclassified: ruled "
+                  "out by the emulator though the run is not implausible) and, for the last wave, its variance over "
+                  "the space left against the target's observation and discrepancy variance")
+        exp.table("waves", per_wave(study, implausible, timings),
+                  "each wave of the chain: draws, non-implausible draws (largest and second-largest implausibility at "
+                  "most the cut-off), the share of the input space ruled out before it was drawn, its emulators' lowest "
+                  "cross-validated R², held-out runs and misclassified ones, and the minutes it took")
     split = split[split["metric"].isin(set(psa["metric"]))]
     exp.table("variance", split, "share of each result's variance from the parameters rather than chance (method named)")
-    indices = [x["indices"] for x in sens]
+    indices = [x["indices"] for x in sens if not x["indices"].empty]
     if indices:
         exp.table("sensitivity", pd.concat(indices, ignore_index=True).rename(columns={"metric": "metric"}),
                   "sensitivity indices: metric (scenario, year, result), parameter (range), method, index "
@@ -88,10 +103,12 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
             exp.figure(f"tornado_{slug}", plots.tornado(x["tornado"], x["check"]["result"], top),
                        f"Tornado: {x['check']['result']} with each range at its P10 and P90, the others at their medians "
                        "(read off the emulator).")
-            exp.figure(f"sobol_{slug}", plots.sobol_bars(x["indices"], x["check"]["result"], top),
-                       f"First-order and total Sobol indices of {x['check']['result']} (emulator; 95% bootstrap intervals).")
+            if not x["sobol_withheld"]:
+                exp.figure(f"sobol_{slug}", plots.sobol_bars(x["indices"], x["check"]["result"], top),
+                           f"First-order and total Sobol indices of {x['check']['result']} (emulator; 95% bootstrap "
+                           "intervals).")
     if s.design in ("lhs", "sobol"):
-        scenarios = [x for x in table["scenario"].unique() if x != CALIBRATION]
+        scenarios = [x for x in table["scenario"].unique() if not learning.is_judged(x)]
         cost = summary.cost_metric(table["metric"])
         levels = [(sc, m) for sc in scenarios if " vs " not in sc for m in (cost, summary.BED_NEED)
                   if m in set(table["metric"])]
@@ -119,14 +136,15 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
                          "runs": vars(outcome.stats), "timings": timings,
                          "seconds_per_run": round(outcome.stats.job_seconds / max(1, outcome.stats.ran), 2)}
     timing = (f" {outcome.stats.jobs} runs ({outcome.stats.ran} run here, {outcome.stats.reused} from the job cache) in "
-              f"{timings['total_seconds'] / 60:.1f} minutes: setup {timings['setup_seconds']:.0f} s, runs {timings['run_seconds']:.0f} s, "
+              f"{timings['total_seconds'] / 60:.1f} minutes: setup {timings['setup_seconds']:.0f} s, runs {timings['run_seconds']:.0f} s"
+              + (f" (sizing each draw's places {timings['sizing_seconds']:.0f} s of them)" if timings.get("sizing_seconds") else "")
+              + ", "
               f"analysis {timings['analysis_seconds']:.0f} s.")
-    exp.finish(answer(study, headline, table, matched, split, sens, top, runaways(outcome), plausible) + timing,
+    exp.finish(answer(study, outcome, headline, table, matched, split, sens, top, runaways(outcome), plausible) + timing,
                method=METHOD)
 
 
 WHOSE = {summary.SYSTEM_COST: "whole system, system_cost_gbp", summary.MODELLED_COST: "modelled settings, total_cost_gbp"}
-RELIABLE_R2 = 0.5      # below this the emulator explains too little of the runs for its indices to mean anything
 FEW_DRAWS = 20         # fewer draws than this: their P10 and P90 are not percentiles one can quote
 METHOD = """Ranges (80% intervals or named distributions) on every uncertain input, by full Hydra key or by group
 (`configs/uncertainty/default.yaml`, or `--ranges`); a Latin hypercube over them (seeded); each draw written into the
@@ -138,10 +156,19 @@ the draws (checked by 5-fold cross-validation), the tornado and switching values
 time; the variance split is O'Hagan, Stevenson & Madan's (2007) estimator. Details: `sim/uncertainty/`."""
 
 
+def per_wave(study, implausible: pd.DataFrame, timings: dict) -> pd.DataFrame:
+    """The per-wave table of a refocused wave's chain, this wave last (:mod:`sim.uncertainty.chain`)."""
+    chain_folders = study.refocused["chain"]
+    here = chain.summarise(len(chain_folders) + 1, "(this wave)", implausible.reset_index(drop=True),
+                           {k: v for k, v in study.refocused.items() if k != "emulators"}, study.refocused["emulators"],
+                           timings.get("total_seconds", np.nan), study.settings.threshold)
+    return pd.concat([chain.table(chain_folders, study.settings.threshold), pd.DataFrame([here])], ignore_index=True)
+
+
 def runaways(outcome) -> list[str]:
     """Per scenario: how many draws ran away (a waiting list grew without levelling off), and where."""
     reps = outcome.replications[outcome.replications["metric"].str.startswith(summary.FLAG)
-                                & (outcome.replications["scenario"] != CALIBRATION)]
+                                & ~outcome.replications["scenario"].map(learning.is_judged)]
     words = []
     for scenario, group in reps.groupby("scenario", sort=True):
         flagged = group.groupby(["draw", "metric"])["value"].mean() >= summary.RAN_AWAY_SHARE
@@ -182,7 +209,7 @@ def _by_discrepancy(matched: dict) -> str:
                f"discrepancy and {second.loc[allowed[-1]]} with {allowed[-1]:.0%}." if second is not None else "."))
 
 
-def answer(study, headline, table, matched, split, sens, top, ran=(), plausible=None) -> str:
+def answer(study, outcome, headline, table, matched, split, sens, top, ran=(), plausible=None) -> str:
     parts = []
     if study.refocused is not None:
         r = study.refocused
@@ -197,47 +224,69 @@ def answer(study, headline, table, matched, split, sens, top, ran=(), plausible=
         parts.append(f"{matched['draws']} draws, all kept (no history matching).")
     else:
         worst = ", ".join(f"{k} ({v})" for k, v in list(matched.get("rejected_by", {}).items())[:4])
-        parts.append(f"History matching: {matched['plausible']} of {matched['draws']} draws have a 2017/18 baseline within "
-                     f"implausibility {matched['threshold']:g} of every calibration target"
-                     + (f" (the worst-fitting target of the others: {worst})" if worst else "") + "; "
+        learned = sorted({name.split("@")[1] for name in study.targets if "@" in name})
+        judged = "2017/18 baseline" + (f" and runs of the hindcast's learning years ({', '.join(learned)})" if learned else "")
+        parts.append(f"History matching: {matched['plausible']} of {matched['draws']} draws have a {judged} within "
+                     f"implausibility {matched['threshold']:g} of every target"
+                     + (f" (the worst-fitting target of the others: {worst})" if worst else "")
+                     + (f"; {matched['plausible_second']} are within it on their second-largest implausibility"
+                        if "plausible_second" in matched else "")
+                     + (f", with the model discrepancy stated in {matched['discrepancy_file']} (discrepancy.csv)"
+                        if matched.get("discrepancy_file") else "") + "; "
                      + ("the summaries use every draw, equally weighted (--history-match report), so they show the spread "
                         "of the stated ranges, wider than the calibration allows." if matched["mode"] == "report"
                         else f"the summaries use the {matched['kept']} draws kept ({matched['mode']}).")
                      + _by_discrepancy(matched)
                      + (" Run a refocusing wave (--refocus on this folder) to draw where the baseline can still be "
                         "reproduced." if matched["plausible"] < matched["draws"] / 4 and study.refocused is None else ""))
+    if not outcome.places.empty:
+        grown = outcome.places.groupby(["draw", "scenario"])["factor"].max()
+        parts.append(f"Each draw's demand-led places are sized for that draw (places.csv): every standard service's places "
+                     f"scaled by the draw's own unconstrained load over the central one (the largest factor of a draw "
+                     f"P10 {grown.quantile(0.1):.2f}, P50 {grown.median():.2f}, P90 {grown.quantile(0.9):.2f}), so no "
+                     "draw waits for places the policy would have opened.")
     if ran:
         parts.append(f"Draws that ran away (a waiting list grew without levelling off, so waits and costs grow with the "
-                     f"run's length and are not estimates): {'; '.join(ran)}. The summaries, the headline and the "
-                     "emulators leave them out; the share that ran away is a result in itself (ran_away in psa_summary.csv, "
-                     "probability_ran_away in headline.csv): the chance, over the stated ranges, that the scenario's "
-                     "places do not cope.")
+                     f"run's length and are not estimates): {'; '.join(ran)}. They stay in the results as an outcome, "
+                     "the system not coping with the places it has (probability_ran_away in headline.csv); the "
+                     "percentiles are given without them and, in headline.csv, with them at the value they reached.")
     for r in headline.itertuples():
-        parts.append(f"{r.comparison}, {r.year}: net saving ({WHOSE[r.cost]}) P10 {_gbp(r.net_saving_p10_gbp)}, "
-                     f"P50 {_gbp(r.net_saving_p50_gbp)}, "
-                     f"P90 {_gbp(r.net_saving_p90_gbp)}; probability of saving {r.probability_saving:.0%} (of the "
-                     f"{r.draws} draws where neither run ran away; either ran away in {r.probability_ran_away:.0%})."
+        with_ran = (f" With the {r.draws_ran_away} that ran away at the value they reached: P10 "
+                    f"{_gbp(r.net_saving_p10_with_ran_away_gbp)}, P50 {_gbp(r.net_saving_p50_with_ran_away_gbp)}, P90 "
+                    f"{_gbp(r.net_saving_p90_with_ran_away_gbp)}." if r.draws_ran_away else "")
+        parts.append(f"{r.comparison}, {r.year}: net saving ({WHOSE[r.cost]}) over the {r.draws} of "
+                     f"{r.draws_counted} {'non-implausible ' if matched['mode'] == 'reject' else ''}draws where neither "
+                     f"run ran away: P10 {_gbp(r.net_saving_p10_gbp)}, P50 {_gbp(r.net_saving_p50_gbp)}, "
+                     f"P90 {_gbp(r.net_saving_p90_gbp)}.{with_ran} Probability of a saving {r.probability_saving:.0%}, "
+                     f"of a loss {r.probability_loss:.0%}, of running away {r.probability_ran_away:.0%}."
                      + (f" Only {r.draws} draws: their P10 and P90 are the spread of a handful, not percentiles to quote."
                         if r.draws < FEW_DRAWS else ""))
     for r in (plausible if plausible is not None else pd.DataFrame()).itertuples():
         parts.append(f"Over the draws of all {r.waves} waves whose 2017/18 baseline passed history matching "
                      f"({r.plausible_draws}, of which {r.draws} where neither run ran away; headline_plausible.csv), "
                      f"{r.comparison}, {r.year}: net saving P10 {_gbp(r.net_saving_p10_gbp)}, P50 "
-                     f"{_gbp(r.net_saving_p50_gbp)}, P90 {_gbp(r.net_saving_p90_gbp)}; probability of saving "
-                     f"{r.probability_saving:.0%}." + (f" Only {r.draws} draws: a range, not percentiles to quote."
+                     f"{_gbp(r.net_saving_p50_gbp)}, P90 {_gbp(r.net_saving_p90_gbp)}; probability of a saving "
+                     f"{r.probability_saving:.0%}, of a loss {r.probability_loss:.0%}, of running away "
+                     f"{r.probability_ran_away:.0%}." + (f" Only {r.draws} draws: a range, not percentiles to quote."
                                                        if r.draws < FEW_DRAWS else ""))
     for x in sens:
         ranked = x["indices"]
-        index = "ST" if "ST" in set(ranked["index"]) else "mu_star"
+        check = f" (emulator cross-validated R² {x['check']['cv_r2']:.2f})" if "check" in x else ""
+        if x.get("sobol_withheld"):
+            parts.append(f"The emulator of {x['result']} does not reproduce the runs well enough out of sample "
+                         f"(cross-validated R² {x['check']['cv_r2']:.2f} < {analysis.RELIABLE_R2}) for Sobol indices, so "
+                         "none are given; its tornado and switching values below are rough.")
+            if ranked.empty:
+                parts.append(f"Drivers of {x['result']}: not ranked here; rank them by direct screening of the model "
+                             "(python -m sim.uncertainty --method morris --draws 10 ..., then --screening on its folder).")
+                continue
+            index, label = "mu_star", "a ranking by direct Morris screening of the model (mu_star, not a share of variance)"
+        else:
+            index = "ST" if "ST" in set(ranked["index"]) else "mu_star"
+            label = f"{index}{check}"
         leading = ranked[ranked["index"] == index].sort_values("value", ascending=False).head(top)
         listed = ", ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in leading.itertuples())
-        check = f" (emulator cross-validated R² {x['check']['cv_r2']:.2f})" if "check" in x else ""
-        if "check" in x and not x["check"]["cv_r2"] >= RELIABLE_R2:
-            parts.append(f"The emulator of {x['result']} does not reproduce the runs out of sample (cross-validated R² "
-                         f"{x['check']['cv_r2']:.2f} < {RELIABLE_R2}): {len(x['observed'])} draws are too few for "
-                         f"{len(study.names)} ranges, so its indices, tornado and switching values below are not evidence; "
-                         "run more draws, or screen with --method morris and keep the ranges that matter.")
-        parts.append(f"Drivers of {x['result']} by {index}{check}: {listed}.")
+        parts.append(f"Drivers of {x['result']} by {label}: {listed}.")
         if "switching" in x and not x["switching"].empty:
             words = []
             for r in x["switching"].itertuples():

@@ -7,7 +7,10 @@ of the parameter register, draws the design, writes every draw into each scenari
 tabulates them.  Besides the draws, each scenario and year is run once at the central values with
 ``noise_replications`` replications and seed ``run.seed``: the ordinary run, which gives the model's
 replication variance (history matching, variance split).  With ``history_match``, each draw is also
-run as the calibration baseline (``scenario=baseline`` in ``place.calibration.year``).
+run as the calibration baseline (``scenario=baseline`` in ``place.calibration.year``), judged with the
+model discrepancy stated in ``configs/uncertainty/discrepancy.yaml`` (:mod:`sim.uncertainty.discrepancy`).
+Under a demand-led capacity policy each draw's places are first sized for that draw, from its own
+unconstrained runs (:meth:`Study.size_places`, :mod:`sim.uncertainty.places`).
 """
 from __future__ import annotations
 
@@ -20,13 +23,14 @@ import numpy as np
 import pandas as pd
 
 from ..common.errors import ConfigError, ConfigErrors
+from ..inputs import capacity_policy
 from ..inputs.config import compose
 from ..inputs.levers import misfits
 from ..jobs import runner
-from . import apply, cluster, history, ranges, refocus, register, runs, sampling, summary
+from . import apply, cluster, discrepancy, history, learning, places, ranges, refocus, register, runs, sampling, summary
 from .apply import Resolved
+from .learning import CALIBRATION
 
-CALIBRATION = "calibration_baseline"
 #: the scenarios a study runs unless told (those whose levers fit the network: do_nothing alone on a textbook queue)
 SCENARIOS = ("do_nothing", "uk_comparator")
 
@@ -43,7 +47,7 @@ class Settings:
     noise_replications: int = 10
     history_match: str = "none"               # reject, weight or none
     threshold: float = history.THRESHOLD
-    discrepancy: float = 0.0
+    discrepancy: Path | None = None           # None: configs/uncertainty/discrepancy.yaml
     seed: int = 2017                          # the design's seed (the runs use run.seed + draw)
     n_jobs: int = 1
     backend: str = "joblib"
@@ -51,6 +55,8 @@ class Settings:
     progress: bool = True
     trajectories_levels: int = 4              # Morris grid levels
     refocus: Path | None = None               # an earlier wave's folder: draw from what it did not rule out
+    size_places: bool = True                  # demand-led places sized for each draw (sim/uncertainty/places.py)
+    learning_years: bool = True               # the hindcast's learning years join the targets (sim/uncertainty/learning.py)
 
 
 @dataclass
@@ -64,6 +70,7 @@ class Outcome:
     central: pd.DataFrame                     # the central runs: scenario, year, replication, metric, value
     stats: runs.RunStats
     timings: dict
+    places: pd.DataFrame = field(default_factory=pd.DataFrame)   # each draw's sized places (demand-led)
 
 
 def _plain(overrides: list[str]) -> dict:
@@ -111,6 +118,9 @@ class Study:
         self.run_cfg = first["run"]
         self.years = list(s.years) if s.years else [int(self.run_cfg["year"])]
         self.calibration = None
+        self.learning: dict[int, dict[str, dict]] = {}
+        self.targets: dict[str, dict] = {}                 # the 2017/18 targets and the learning years' (<metric>@<year>)
+        self.discrepancy_sds: dict[str, float] = {}
         if s.history_match != "none":
             spec = first["place"].get("calibration") or {}
             if not spec.get("targets") or spec.get("network") != first["network"].get("name"):
@@ -118,6 +128,14 @@ class Study:
                                   "targets (place.calibration.targets for this network)")
             self.calibration = spec
             self.base[CALIBRATION] = _plain([*s.overrides, "scenario=baseline", f"run.year={int(spec['year'])}"])
+            self.learning = learning.targets(str(first["place"].get("name"))) if s.learning_years else {}
+            for year in self.learning:
+                self.base[learning.label(year)] = _plain(learning.overrides(s.overrides, year))
+            self.targets = {**spec["targets"], **{learning.target_name(metric, year): target
+                                                  for year, wanted in self.learning.items()
+                                                  for metric, target in wanted.items()}}
+            self.discrepancy = discrepancy.load(s.discrepancy)
+            self.discrepancy_sds = discrepancy.standard_deviations(self.discrepancy, self.targets)
         elif s.refocus is not None:
             raise ConfigError("--refocus", str(s.refocus), "a study with history matching (--history-match reject, weight "
                                                            "or report): a wave is refocused on the calibration targets")
@@ -138,6 +156,7 @@ class Study:
         out = [(name, year) for name in self.settings.scenarios for year in self.years]
         if self.calibration is not None:
             out.append((CALIBRATION, int(self.calibration["year"])))
+            out += [(learning.label(year), year) for year in self.learning]
         return out
 
     def design(self) -> np.ndarray:
@@ -146,9 +165,9 @@ class Study:
             return sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
         waves = refocus.load_waves(s.refocus, self.resolved)
         points, emulators, info = refocus.refocus([(unit, baseline) for _, unit, baseline in waves],
-                                                  self.calibration["targets"], s.draws, threshold=s.threshold,
-                                                  discrepancy=s.discrepancy, seed=s.seed, names=self.names,
-                                                  n_jobs=s.n_jobs)
+                                                  self.targets, s.draws, threshold=s.threshold,
+                                                  discrepancy_sds=self.discrepancy_sds, seed=s.seed, names=self.names,
+                                                  n_jobs=s.n_jobs, noise=[refocus.wave_noise(folder) for folder, _, _ in waves])
         if not len(points):
             raise ConfigError("--refocus", str(s.refocus), "an earlier wave whose emulators leave some of the ranges not "
                                                            "ruled out (they rule out every candidate)")
@@ -157,22 +176,73 @@ class Study:
         self.seed_offset = info["draws_fitted"]     # every earlier wave's draws had seeds before these
         return points
 
-    def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int) -> runs.Job:
+    def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int,
+            scale: dict | None = None) -> runs.Job:
         data, _ = apply.apply(self.resolved, label, values, draw)
         cfg = apply.to_config(data)
         cfg["run"] = {**cfg["run"], "year": year, "seed": seed, "replications": replications, "n_jobs": 1}
+        if scale:
+            cfg["capacity_policy"] = {**cfg["capacity_policy"], "scale": scale}
         return runs.Job(draw, label, year, cfg)
 
-    def jobs(self, values: pd.DataFrame) -> tuple[list[runs.Job], list[runs.Job]]:
-        """The central runs and every draw's runs, each draw checked before any runs."""
+    def sized_labels(self) -> list[tuple[str, int]]:
+        """(scenario, year) of the runs whose places are sized for each draw: the scenarios' runs under a
+        demand-led table (not the calibration baseline, judged on the places the base year had)."""
+        if not self.settings.size_places:
+            return []
+        return [(label, year) for label, year in self.labels()
+                if not learning.is_judged(label) and places.follows_table(apply.to_config(self.base[label]))]
+
+    def size_places(self, values: pd.DataFrame, stats: runs.RunStats) -> tuple[dict, pd.DataFrame]:
+        """Each draw's ``capacity_policy.scale`` by (draw, scenario, year), from its unconstrained runs and
+        the central draw's (:mod:`sim.uncertainty.places`), and the table of the places it gives."""
+        s, seed = self.settings, int(self.run_cfg["seed"])
+        labels = self.sized_labels()
+        if not labels:
+            return {}, pd.DataFrame()
+        central = sampling.central_values(self.resolved)
+        wanted = [(-1, label, year, central, seed, s.noise_replications) for label, year in labels]
+        wanted += [(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications)
+                   for d, row in zip(values.index, values.to_dict("records")) for label, year in labels]
+        jobs, rows = [], {}
+        for draw, label, year, row, job_seed, replications in wanted:
+            job = self.job(draw, label, year, row, job_seed, replications)
+            rows[(label, year)] = places.table_rows(job.config, year)
+            jobs.append(runs.Job(draw, label + places.UNCONSTRAINED, year,
+                                 places.unconstrained(job.config, rows[(label, year)])))
+        measured = runs.run_jobs(jobs, s.n_jobs, s.backend, s.progress, stats, s.address)
+        loads = {(job.draw, job.scenario.removesuffix(places.UNCONSTRAINED), job.year):
+                 places.loads(measured[(measured["draw"] == job.draw) & (measured["scenario"] == job.scenario)
+                                       & (measured["year"] == job.year)], rows[(job.scenario.removesuffix(places.UNCONSTRAINED), job.year)])
+                 for job in jobs}
+        scale, table = {}, []
+        for (draw, label, year), load in loads.items():
+            if draw < 0:
+                continue
+            centre = loads[(-1, label, year)]
+            scale[(draw, label, year)] = places.factors(load, centre)
+            for row in rows[(label, year)].to_dict("records"):
+                key = (row["service"], row["part"])
+                factor = load[key] / centre[key] if centre[key] > 0 else 1.0
+                table.append({"draw": draw, "scenario": label, "year": year, "service": row["service"], "part": row["part"],
+                              "load": load[key], "central_load": centre[key], "factor": factor,
+                              "table_places": int(row["places"]),
+                              "places": capacity_policy.scaled_places(row, factor) if factor != 1.0 else int(row["places"])})
+        return scale, pd.DataFrame(table)
+
+    def jobs(self, values: pd.DataFrame, scale: dict | None = None) -> tuple[list[runs.Job], list[runs.Job]]:
+        """The central runs and every draw's runs (each draw's places sized for it by ``scale``, keyed by
+        draw, scenario and year), each draw checked before any runs.  ``values``' index numbers the draws
+        (their seeds follow it)."""
         s, seed = self.settings, int(self.run_cfg["seed"])
         central = sampling.central_values(self.resolved)
         centre = [self.job(-1, label, year, central, seed, s.noise_replications) for label, year in self.labels()]
         drawn, errors = [], []
-        for d, row in enumerate(values.to_dict("records")):
+        for d, row in zip(values.index, values.to_dict("records")):    # the index: each draw's number
             for label, year in self.labels():
                 try:
-                    drawn.append(self.job(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications))
+                    drawn.append(self.job(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications,
+                                          (scale or {}).get((d, label, year))))
                 except ConfigErrors as error:
                     errors += error.errors
                 except ConfigError as error:
@@ -186,17 +256,23 @@ class Study:
         started = time.perf_counter()
         unit = self.design()
         values = sampling.values(self.resolved, unit)
-        centre, drawn = self.jobs(values)
+        if self.sized_labels():
+            self.jobs(values)                      # every draw checked before its sizing runs start
         setup = self.setup_seconds + time.perf_counter() - started
         stats = runs.RunStats()
-        with cluster.session() if s.backend == "ray" else contextlib.nullcontext():   # one Ray for both
+        with cluster.session() if s.backend == "ray" else contextlib.nullcontext():   # one Ray for every run
+            sizing_started = time.perf_counter()
+            scale, sized = self.size_places(values, stats)
+            sizing = time.perf_counter() - sizing_started
+            centre, drawn = self.jobs(values, scale)
             central = runs.run_jobs(centre, s.n_jobs, s.backend, s.progress, stats, s.address).drop(columns="draw")
             table = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats, s.address)
         seed = int(self.run_cfg["seed"])
         seeds = [runs.job_seed(seed, self.seed_offset + d) for d in range(len(values))]
         draws = pd.concat([pd.DataFrame({"draw": range(len(values)), "seed": seeds}), values], axis=1)
         return Outcome(self.resolved, unit, draws, table, central, stats,
-                       {"setup_seconds": round(setup, 2), "run_seconds": round(stats.seconds, 2)})
+                       {"setup_seconds": round(setup, 2), "sizing_seconds": round(sizing, 2),
+                        "run_seconds": round(stats.seconds, 2)}, sized)
 
 
 def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.DataFrame, dict]:
@@ -206,19 +282,26 @@ def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.D
     if study.calibration is None:
         weight = pd.Series(1.0 / len(draws), index=draws.to_numpy())
         return weight, pd.DataFrame(index=draws.to_numpy()), history.report(pd.DataFrame(), weight, "none", s.threshold)
-    targets = study.calibration["targets"]
-    base = outcome.replications[(outcome.replications["scenario"] == CALIBRATION)
-                                & outcome.replications["metric"].isin(list(targets))]
+    targets = study.targets
+    base = judged_runs(study, outcome.replications)
     means = base.groupby(["draw", "metric"])["value"].mean().unstack("metric")
     within = base.groupby(["draw", "metric"])["value"].var(ddof=1).groupby("metric").mean() if s.replications > 1 else None
-    centre = outcome.central[outcome.central["scenario"] == CALIBRATION]
+    centre = judged_runs(study, outcome.central)
     noise = within if within is not None else centre.groupby("metric")["value"].var(ddof=1)
-    implausible = history.implausibility(means, noise, s.replications, targets, s.discrepancy)
+    implausible = history.implausibility(means, noise, s.replications, targets, discrepancy_sds=study.discrepancy_sds)
     weight = history.weights(implausible, s.history_match, s.threshold)
     matched = history.report(implausible, weight, s.history_match, s.threshold)
-    matched["by_discrepancy"] = history.kept_by_discrepancy(means, noise, s.replications, targets,
-                                                            s.threshold).to_dict("records")
+    matched["discrepancy_file"] = study.discrepancy["path"]
+    matched["by_discrepancy"] = history.kept_by_discrepancy(means, noise, s.replications, targets, s.threshold,
+                                                            discrepancy_sds=study.discrepancy_sds).to_dict("records")
     return weight, implausible, matched
+
+
+def judged_runs(study: Study, replications: pd.DataFrame) -> pd.DataFrame:
+    """The runs history matching judges, one metric per target: the 2017/18 baseline's target metrics and
+    the learning years' as ``<metric>@<year>`` (:mod:`sim.uncertainty.learning`)."""
+    base = replications[(replications["scenario"] == CALIBRATION) & replications["metric"].isin(list(study.targets))]
+    return pd.concat([base, learning.named(replications, study.learning)], ignore_index=True)
 
 
 def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
@@ -235,5 +318,5 @@ def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
 
 def psa_table(outcome: Outcome, metrics: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``psa`` (draw means) and the paired replications behind it, for the metrics asked for."""
-    reps = derive(outcome.replications[outcome.replications["scenario"] != CALIBRATION], metrics)
+    reps = derive(outcome.replications[~outcome.replications["scenario"].map(learning.is_judged)], metrics)
     return summary.draw_means(reps), reps

@@ -14,9 +14,13 @@ weight (:mod:`sim.uncertainty.history`).
 sized for, so that its waiting list grows without levelling off (``unstable_<service>``,
 :func:`sim.analysis.output_analysis.unstable_flags`).  That draw's waits, bed need and costs grow with
 the length of the run: they are not estimates.  ``ran_away`` (1 where any list ran away in the run;
-for a comparison, in either run) is kept for every draw, and the summaries, the headline and the
-emulators leave such draws out, saying how many; the share of draws that ran away is itself a
-result (``ran_away`` in ``psa_summary.csv``, ``probability_ran_away`` in the headline).
+for a comparison, in either run) is kept for every draw.  A draw that ran away is not dropped: it is
+an outcome, "the system does not cope", with its probability (``probability_ran_away`` in the
+headline, beside the probabilities of a saving and of a loss, the three over the same draws).  The
+percentiles are given both ways: over the draws that did not run away (the emulators, too, are fitted
+to those only, a runaway's value being no estimate), and with the runaways at the value they reached
+(``..._with_ran_away_gbp``).  Under the demand-led policy each draw's places are sized for that draw
+(:mod:`sim.uncertainty.places`), so a draw runs away only where the policy's own places cannot cope.
 """
 from __future__ import annotations
 
@@ -136,8 +140,12 @@ def summarise(psa: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
 
 
 def headline(psa: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
-    """For each scenario compared with do-nothing and year: the net saving's P10/P50/P90 and the
-    probability that the scenario saves money."""
+    """For each scenario compared with do-nothing and year, over the draws history matching kept
+    (``draws_counted``, each weighted): the net saving's P10/P50/P90 over those where neither run ran
+    away (``draws``), and again with the runs that ran away at the value they reached
+    (``..._with_ran_away_gbp``); and the probabilities of the three outcomes, which sum to 1 less any
+    draw that exactly breaks even: a saving, a loss (``net_saving_gbp`` < 0), and running away (the
+    system does not cope with the places it has)."""
     rows, steady = [], stable(psa)
     cost = cost_metric(psa["metric"].unique())
     savings = psa[psa["metric"] == SAVING]
@@ -145,11 +153,18 @@ def headline(psa: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
         every = weights.reindex(group["draw"]).fillna(0.0).to_numpy()
         w = _kept(group, weights, steady)
         v = group["value"].to_numpy()
-        if w.sum() <= 0:
+        if every.sum() <= 0:
             continue
-        p10, p50, p90 = weighted_quantiles(v, w, [0.1, 0.5, 0.9])
+        ran = (every > 0) & (w == 0)
+        p10, p50, p90 = weighted_quantiles(v, w, [0.1, 0.5, 0.9]) if w.sum() > 0 else [np.nan] * 3
+        a10, a50, a90 = weighted_quantiles(v, every, [0.1, 0.5, 0.9])
+        total = every.sum()
         rows.append({"comparison": scenario, "year": year, "cost": cost, "net_saving_p10_gbp": p10, "net_saving_p50_gbp": p50,
-                     "net_saving_p90_gbp": p90, "net_saving_mean_gbp": float(np.average(v, weights=w)),
-                     "probability_saving": float(w[v > 0].sum() / w.sum()), "draws": int((w > 0).sum()),
-                     "probability_ran_away": float(every[w == 0].sum() / every.sum())})
+                     "net_saving_p90_gbp": p90,
+                     "net_saving_mean_gbp": float(np.average(v, weights=w)) if w.sum() > 0 else np.nan,
+                     "net_saving_p10_with_ran_away_gbp": a10, "net_saving_p50_with_ran_away_gbp": a50,
+                     "net_saving_p90_with_ran_away_gbp": a90,
+                     "probability_saving": float(w[v > 0].sum() / total), "probability_loss": float(w[v < 0].sum() / total),
+                     "probability_ran_away": float(every[ran].sum() / total), "draws": int((w > 0).sum()),
+                     "draws_ran_away": int(ran.sum()), "draws_counted": int((every > 0).sum())})
     return pd.DataFrame(rows)

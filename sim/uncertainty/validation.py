@@ -1,0 +1,74 @@
+"""Checks on a wave's emulators: held-out runs, and whether another wave would still learn anything.
+
+**Held-out runs** (Andrianakis et al. 2015, "diagnostics").  Before an emulator of a calibration
+target rules out any of the input space, a fifth of the wave's runs (at least two) are held out, the
+emulator is fitted to the rest and each held-out run is judged twice: by its own result (the run's
+implausibility, with its replication noise) and by the emulator's prediction (with the emulator's
+variance).  A *misclassified* run is one the emulator would rule out (implausibility above the
+cut-off) although the run itself is not implausible: the error that loses good inputs for ever.  The
+count is reported for every target and wave; the other error (an implausible run the emulator keeps)
+only costs runs in the next wave, and is reported beside it.  The emulator that refocuses is then
+fitted to every run.
+
+**The stop rule** (Vernon, Goldstein & Bower 2010, §4).  Waves continue until either at least
+:data:`ENOUGH` non-implausible draws exist over every wave, or, for every target, the emulator's
+variance over the space not yet ruled out has fallen below the target's observation and discrepancy
+variance: then a further wave's emulators cannot be more certain than the target itself, and no
+further wave would rule out more on the model's account.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .emulator import Emulator
+from .history import THRESHOLD, misfit, target_sd
+
+HELD_OUT = 0.2          # share of a wave's runs held out to validate each emulator
+ENOUGH = 100            # non-implausible draws over every wave that end the waves
+#: the check of a target no range moves (or with too few runs to hold any out)
+NOT_CHECKED = {"held_out": 0, "misclassified": 0, "kept_implausible": 0, "held_out_rmse_sd": float("nan")}
+
+
+def held_out(unit: np.ndarray, y: np.ndarray, spec: dict, *, noise_var: float = 0.0, discrepancy_sd: float = 0.0,
+             threshold: float = THRESHOLD, seed: int = 0) -> dict:
+    """Fit an emulator of one target without a held-out share of the runs and judge those runs with it:
+    ``held_out`` runs, ``misclassified`` (ruled out by the emulator, not by the run), ``kept_implausible``
+    (implausible runs the emulator keeps) and ``held_out_rmse_sd`` (the held-out errors over the
+    emulator's standard deviations, root mean square: about 1 for an emulator honest about its error)."""
+    n = len(y)
+    count = max(2, round(HELD_OUT * n))
+    if np.ptp(y) == 0 or n - count < 3:
+        return dict(NOT_CHECKED)
+    order = np.random.default_rng(seed).permutation(n)
+    test, train = order[:count], order[count:]
+    emulator = Emulator(restarts=0, seed=seed, log=False).fit(unit[train], y[train])
+    mean, sd = emulator.model.predict(unit[test] - 0.5, return_std=True)
+    by_run = misfit(y[test], spec, noise_var, discrepancy_sd=discrepancy_sd)
+    by_emulator = misfit(mean, spec, sd ** 2, discrepancy_sd=discrepancy_sd)
+    scaled = (y[test] - mean) / np.where(sd > 0, sd, np.nan)
+    return {"held_out": int(count),
+            "misclassified": int(((by_emulator > threshold) & (by_run <= threshold)).sum()),
+            "kept_implausible": int(((by_emulator <= threshold) & (by_run > threshold)).sum()),
+            "held_out_rmse_sd": float(np.sqrt(np.nanmean(scaled ** 2)))}
+
+
+def variance_below(emulator, active, points: np.ndarray, spec: dict, discrepancy_sd: float) -> dict:
+    """The emulator's mean variance over ``points`` (the space not ruled out) against the target's
+    observation plus discrepancy variance, and whether it has fallen below it."""
+    floor = target_sd(spec) ** 2 + discrepancy_sd ** 2
+    if emulator is None or not len(points):
+        return {"emulator_variance": 0.0, "target_variance": floor, "variance_below_target": True}
+    _, sd = emulator.model.predict(points[:, active] - 0.5, return_std=True)
+    variance = float(np.mean(sd ** 2))
+    return {"emulator_variance": variance, "target_variance": floor, "variance_below_target": bool(variance < floor)}
+
+
+def stop_reason(non_implausible: int, variances_below: list[bool], enough: int = ENOUGH) -> str | None:
+    """Why the waves may stop (None: run another): enough non-implausible draws, or every emulator's
+    variance below its target's observation and discrepancy variance."""
+    if non_implausible >= enough:
+        return f"{non_implausible} non-implausible draws over the waves (at least {enough})"
+    if variances_below and all(variances_below):
+        return ("every target's emulator variance over the space left is below its observation and discrepancy "
+                "variance: a further wave cannot rule out more")
+    return None

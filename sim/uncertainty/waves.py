@@ -1,0 +1,58 @@
+"""Waves of history matching run one after another until the stop rule.
+
+``python -m sim.uncertainty.waves --max-waves 5 --draws 256 --later-draws 128 --out DIR [options]
+[overrides]`` runs ``DIR/wave1``, then refocuses ``DIR/wave2`` on it, and so on, stopping by the rule
+of :mod:`sim.uncertainty.validation` (at least 100 non-implausible draws over the waves, or every
+emulator's variance below its target's) or at ``--max-waves``; after each wave it writes the per-wave
+table (:mod:`sim.uncertainty.chain`) to ``DIR/waves.csv``, and at the end says why it stopped.  Every
+other option is passed to ``python -m sim.uncertainty`` unchanged.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..common.files import write_csv
+from . import chain
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="carepath uncertainty waves", description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, required=True, help="folder of the waves (wave1, wave2, ... and waves.csv)")
+    p.add_argument("--draws", type=int, default=256, help="draws of the first wave")
+    p.add_argument("--later-draws", type=int, default=128, help="draws of every later wave")
+    p.add_argument("--max-waves", type=int, default=5, help="waves at most")
+    return p
+
+
+def main(argv=None) -> int:
+    from .cli import main as one_wave
+    args, rest = parser().parse_known_args(argv)
+    for name, value, low in (("--draws", args.draws, 1), ("--later-draws", args.later_draws, 1), ("--max-waves", args.max_waves, 1)):
+        if value < low:
+            print(f"carepath: invalid configuration: {name} = {value}: expected a whole number >= {low}", file=sys.stderr)
+            return 2
+    folders: list[Path] = []
+    reason = None
+    for wave in range(1, args.max_waves + 1):
+        folder = args.out / f"wave{wave}"
+        earlier = ["--refocus", str(folders[-1])] if folders else []
+        draws = args.draws if wave == 1 else args.later_draws
+        code = one_wave(["--draws", str(draws), "--out", str(folder), *earlier, *rest])
+        if code:
+            return code
+        folders.append(folder)
+        found = chain.table(folders)
+        write_csv(found, args.out / "waves.csv")
+        reason = chain.stop(found)
+        if reason:
+            break
+    print(f"{len(folders)} waves, {int(found['non_implausible'].sum())} non-implausible draws; "
+          f"{'stopped: ' + reason if reason else f'stopped at --max-waves {args.max_waves} before the stop rule was met'}"
+          f"; per-wave table {args.out / 'waves.csv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

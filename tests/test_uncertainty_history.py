@@ -1,0 +1,186 @@
+"""History matching a board can rely on: a stated discrepancy, both cut-offs, checked emulators, a stop rule."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.common.errors import ConfigError
+from sim.inputs.config import load
+from sim.uncertainty import analysis, chain, discrepancy, history, learning, recheck, refocus, sensitivity, validation
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load([])["place"]["calibration"]["targets"]
+
+
+def test_every_calibration_target_has_a_stated_discrepancy_with_its_reason(targets):
+    stated = discrepancy.load()
+    table = pd.DataFrame(discrepancy.table(stated, targets)).set_index("target")
+    assert (table["stated_as"] != "none").all() and (table["discrepancy_sd"] > 0).all()
+    assert table["source"].str.len().gt(20).all()
+    assert table.loc["ae_attendances", "discrepancy_sd"] == pytest.approx(0.03 * 76190)          # the volumes' default
+    assert table.loc["acute_delayed_bed_days", "discrepancy_sd"] == pytest.approx(0.15 * 4522)   # its own reason
+
+
+@pytest.mark.parametrize("entry, where", [("{relative: 2, source: x}", "relative"), ("{sd: -1, source: x}", "sd"),
+                                          ("{relative: 0.1, sd: 1, source: x}", "volume"), ("{relative: 0.1}", "source"),
+                                          ("{share: 0.1, source: x}", "share")])
+def test_a_bad_discrepancy_is_refused_naming_its_key(tmp_path, entry, where):
+    path = tmp_path / "discrepancy.yaml"
+    path.write_text(f"kinds:\n  volume: {entry}\n")
+    with pytest.raises(ConfigError, match=where):
+        discrepancy.load(path)
+
+
+def test_the_discrepancy_widens_the_implausibility_and_the_second_largest_is_reported():
+    targets = {"a": {"value": 100.0, "kind": "volume"}, "b": {"value": 50.0, "kind": "rate", "tolerance": 1.96}}
+    means = pd.DataFrame({"a": [100.0, 130.0], "b": [50.0, 60.0]})
+    plain = history.implausibility(means, pd.Series(dtype=float), 1, targets)
+    wider = history.implausibility(means, pd.Series(dtype=float), 1, targets, discrepancy_sds={"a": 10.0, "b": 0.0})
+    assert wider.loc[1, "a"] < plain.loc[1, "a"] and wider.loc[1, "b"] == plain.loc[1, "b"]
+    judged = history.criteria(wider)
+    assert judged.loc[1, "max_implausibility"] == pytest.approx(10.0)                    # b: 10 points over sd 1
+    assert judged.loc[1, "second_implausibility"] == pytest.approx(30 / np.sqrt((5 / 1.96) ** 2 + 100))
+    report = history.report(wider, history.weights(wider), "reject", 3.0)
+    assert (report["plausible"], report["plausible_second"]) == (1, 2)
+
+
+def test_a_held_out_check_counts_the_runs_an_emulator_would_wrongly_rule_out():
+    rng = np.random.default_rng(1)
+    unit = rng.uniform(size=(60, 2))
+    spec = {"value": 1.0, "kind": "rate", "tolerance": 0.196}                            # sd 0.1
+    smooth = validation.held_out(unit, 2 * unit[:, 0], spec)
+    assert smooth["held_out"] == 12 and smooth["misclassified"] == 0 and smooth["held_out_rmse_sd"] < 3
+    assert validation.held_out(unit[:4], np.ones(4), spec) == validation.NOT_CHECKED
+
+
+def test_the_stop_rule_needs_enough_plausible_draws_or_emulators_no_less_certain_than_the_targets():
+    assert validation.stop_reason(100, [False]).startswith("100 non-implausible")
+    assert validation.stop_reason(40, [True, True]).startswith("every target")
+    assert validation.stop_reason(40, [True, False]) is None and validation.stop_reason(40, []) is None
+
+
+def test_a_refocusing_reports_the_held_out_check_and_the_emulator_variance_of_the_last_wave():
+    rng = np.random.default_rng(0)
+    unit = rng.uniform(size=(40, 2))
+    baseline = pd.DataFrame({"t": 10 * unit[:, 0]})
+    spec = {"t": {"value": 2.0, "kind": "rate", "tolerance": 0.5}}
+    points, table, info = refocus.refocus([(unit, baseline)], spec, 20, candidates=2000, most=4000,
+                                          discrepancy_sds={"t": 0.2})
+    row = table.iloc[0]
+    assert row["held_out"] == 8 and {"misclassified", "emulator_variance", "target_variance"} <= set(table.columns)
+    assert row["target_variance"] == pytest.approx((0.5 / 1.96) ** 2 + 0.04)
+    assert info["misclassified"] == row["misclassified"] and (points[:, 0] < 0.5).all()
+
+
+def test_the_wave_table_reads_each_waves_folder(tmp_path):
+    first, second = tmp_path / "w1", tmp_path / "w2"
+    for folder, worst in ((first, [[1.0, 4.0], [5.0, 6.0], [2.0, 2.0]]), (second, [[1.0, 2.0], [0.5, 3.5]])):
+        folder.mkdir()
+        frame = pd.DataFrame(worst, columns=["a", "b"]).rename_axis("draw").reset_index()
+        frame.to_csv(folder / "history_matching.csv", index=False)
+    pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.8, "held_out": 2, "misclassified": 0,
+                   "variance_below_target": False}]).to_csv(second / "refocus.csv", index=False)
+    (second / "manifest.json").write_text('{"runs": {"study": {"refocus": {"share_not_ruled_out": 0.25}, '
+                                          '"timings": {"total_seconds": 600}}}}')
+    table = chain.table([first, second])
+    assert table["non_implausible"].tolist() == [1, 1] and table["non_implausible_second"].tolist() == [2, 2]
+    assert table["share_ruled_out_before"].tolist() == [0.0, 0.75] and table.loc[1, "minutes"] == 10.0
+    assert chain.stop(table) is None
+
+
+def test_sobol_indices_are_withheld_below_an_r2_of_0_7_and_a_morris_ranking_labelled_instead(tmp_path):
+    check = {"result": "r", "cv_r2": 0.53}
+    sobol = pd.DataFrame([{"metric": "r", "parameter": "x", "method": "sobol_emulator", "index": "ST", "value": 0.9,
+                           "ci_low": 0.8, "ci_high": 1.0}])
+    morris = pd.DataFrame([{"metric": "r", "parameter": "y", "method": "morris", "index": "mu_star", "value": 3.0,
+                            "ci_low": 2.0, "ci_high": 4.0}], columns=sensitivity.COLUMNS)
+    morris.to_csv(tmp_path / "sensitivity.csv", index=False)
+    gated = analysis.gate({"check": check, "indices": sobol}, analysis.screening(tmp_path))
+    assert gated["sobol_withheld"] and gated["indices"]["method"].tolist() == ["morris_direct"]
+    assert analysis.gate({"check": check, "indices": sobol}, None)["indices"].empty
+    kept = analysis.gate({"check": {**check, "cv_r2": 0.75}, "indices": sobol}, None)
+    assert not kept["sobol_withheld"] and kept["indices"].equals(sobol)
+    with pytest.raises(ConfigError, match="screening"):
+        analysis.screening(tmp_path / "nothing")
+
+
+def test_a_recheck_spreads_its_draws_over_the_study():
+    assert recheck.chosen_draws(8, 256) == [0, 36, 73, 109, 146, 182, 219, 255]
+    assert recheck.chosen_draws(8, 3) == [0, 1, 2]
+
+
+def test_a_range_limited_to_some_scenarios_moves_only_their_keys_and_the_evidence_ranges_include_no_effect(tmp_path):
+    from sim.uncertainty import apply, ranges
+    path = tmp_path / "ranges.yaml"
+    path.write_text("ranges:\n"
+                    "  assumed: {keys: [scenario.top_down.*.change], scenarios: [comparator], interval: [0.5, 1.5], source: x}\n"
+                    "  evidence: {keys: [scenario.top_down.*.change], scenarios: [evidence], source: x,\n"
+                    "             distribution: {name: triangular, low: 0.0, mode: 1.0, high: 1.5}}\n")
+    configs = {name: {"scenario": {"name": name, "top_down": {"outpatients": {"change": -0.29}}}}
+               for name in ("comparator", "evidence")}
+    resolved = apply.resolve(ranges.load(path), configs)
+    assert set(resolved.matches["comparator"]) == {"assumed"} and set(resolved.matches["evidence"]) == {"evidence"}
+    drawn, _ = apply.apply(resolved, "evidence", {"assumed": 1.4, "evidence": 0.0})
+    assert drawn["scenario"]["top_down"]["outpatients"]["change"] == 0.0                  # no effect is in its range
+    default = {r.name: r for r in ranges.load().ranges}
+    assert default["evidence_top_down_activity_changes"].distribution_for(1.0).quantiles(0.0)[0] == 0.0
+    assert default["top_down_activity_changes"].label.startswith("business case's assumed effect")
+    with pytest.raises(ConfigError, match="scenarios"):
+        path.write_text("ranges:\n  r: {keys: [scenario.top_down.*.change], scenarios: oops, interval: [0.5, 1.5]}\n")
+        ranges.load(path)
+
+
+def test_waves_run_until_enough_draws_are_non_implausible(tmp_path, monkeypatch, capsys):
+    from sim.uncertainty import cli
+    from sim.uncertainty import waves as runner
+    calls = []
+
+    def one_wave(argv):                                     # a wave of 80 draws, 60 of them non-implausible
+        calls.append(argv)
+        out = Path(argv[argv.index("--out") + 1])
+        out.mkdir(parents=True)
+        pd.DataFrame({"draw": range(80), "a": [1.0] * 60 + [5.0] * 20}).to_csv(out / "history_matching.csv", index=False)
+        return 0
+    monkeypatch.setattr(cli, "main", one_wave)
+    assert runner.main(["--out", str(tmp_path), "--draws", "80", "--later-draws", "40", "--max-waves", "4",
+                        "run.year=2027"]) == 0
+    assert len(calls) == 2 and calls[1][:2] == ["--draws", "40"] and "--refocus" in calls[1] and "run.year=2027" in calls[1]
+    assert pd.read_csv(tmp_path / "waves.csv")["non_implausible"].tolist() == [60, 60]
+    assert "stopped: 120 non-implausible draws" in capsys.readouterr().out
+    assert runner.main(["--out", str(tmp_path), "--max-waves", "0"]) == 2
+
+
+def test_the_learning_years_join_the_targets_and_the_final_test_years_never_do():
+    found = learning.targets("walsall")
+    assert list(found) == [2018]                                       # 2019/20 has no yearly type-1 figure
+    assert found[2018]["ae_attendances"]["value"] == 79222 and found[2018]["ae_4h_pct"]["kind"] == "rate"
+    assert learning.targets("nowhere") == {}
+    runs_table = pd.DataFrame([{"draw": 0, "scenario": learning.label(2018), "year": 2018, "replication": 0,
+                                "metric": metric, "value": 1.0} for metric in ("ae_attendances", "acute.occupancy_mean")])
+    assert learning.named(runs_table, found)["metric"].tolist() == ["ae_attendances@2018"]
+    assert learning.is_judged(learning.label(2018)) and learning.is_judged("calibration_baseline")
+    assert not learning.is_judged("do_nothing") and learning.year_of("do_nothing") is None
+    assert learning.overrides(["run.year=2027", "capacity_policy=demand_led", "capacity_policy.levers_checked=false"],
+                              2018) == ["run.year=2027", "scenario=baseline", "capacity_policy=fixed", "run.year=2018"]
+
+
+def test_a_refocused_wave_tabulates_its_chain_with_itself_last(tmp_path):
+    from types import SimpleNamespace
+
+    from sim.uncertainty import report
+    first = tmp_path / "w1"
+    first.mkdir()
+    pd.DataFrame({"draw": range(3), "a": [1.0, 4.0, 2.0]}).to_csv(first / "history_matching.csv", index=False)
+    emulators = pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.9, "held_out": 1, "misclassified": 0,
+                               "variance_below_target": True}])
+    study = SimpleNamespace(refocused={"chain": [str(first)], "share_not_ruled_out": 0.4, "emulators": emulators},
+                            settings=SimpleNamespace(threshold=3.0))
+    table = report.per_wave(study, pd.DataFrame({"a": [0.5, 2.5, 3.5, 1.0]}), {"total_seconds": 120})
+    assert table["draws"].tolist() == [3, 4] and table["non_implausible"].tolist() == [2, 3]
+    assert table.loc[1, "share_ruled_out_before"] == pytest.approx(0.6) and table.loc[1, "minutes"] == 2.0
+    assert chain.stop(table).startswith("every target")
