@@ -35,7 +35,9 @@ FILES = (
     FileSpec("place.csv", True, "The place as a whole: one row per setting.", (
         ("key", "label (the place's name in reports), base_year (the financial year the figures describe, "
                 "2017 = 2017/18), calibration (the fitted factors it inherits, a file of configs/calibration/; "
-                "default walsall_2017; none for none) or rates_from (the rates file whose risk tiers, care-home "
+                "default walsall_2017; none for none), site_calibration (each acute site's own fitted factors on top of it, a "
+                "file of configs/calibration/ written by python -m sim.calibrate --place NAME --fit; default none) "
+                "or rates_from (the rates file whose risk tiers, care-home "
                 "shares and trend growth it takes; default walsall_2017)"),
         ("value", "the setting's value"), SOURCE)),
     FileSpec("areas.csv", True, "The areas whose people the place models: local authorities or localities, "
