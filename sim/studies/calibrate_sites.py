@@ -3,9 +3,9 @@
     python -m sim.calibrate --place black_country         # each site against its published figures
     python -m sim.calibrate --place black_country --fit   # refit each site's factors, write them, then report
 
-A place with several acute sites inherits the Walsall calibration for its whole pathway; its sites'
-own process factors (``place.site_calibration``, a file of ``configs/calibration/`` named in the place's
-``place.csv``, applied by :mod:`sim.inputs.site_calibration`) are fitted to the base year's rows of
+A place inherits the Walsall calibration for its whole pathway; its acute sites' own process factors
+(``place.site_calibration``, a file of ``configs/calibration/`` the place's config includes, applied by
+:mod:`sim.inputs.site_calibration`; a place of one site has one set) are fitted to the base year's rows of
 the place's ``data/places/<place>/published.csv``: each site's type-1 attendances, emergency admissions
 via type-1 A&E and four-hour performance, with each row's ``kind`` and ``tolerance``.  Results go to
 ``results/calibration_<place>/``: ``targets.csv`` (each site's model mean and 95% interval against each
@@ -49,6 +49,8 @@ from .calibrate import RIDGE, STEP, TRUST
 #: published measure -> (the service partitioned by site, its figure for a site's instance); volumes are a year's
 SITE_METRICS = {"type1_attendances": ("ae", "{}.arrivals"), "ae_admissions": ("acute", "ae_admissions.{}"),
                 "ae_4h_pct": ("ae", "{}.within_4h_pct")}
+#: a place of one site has no instances: its figures are the place's
+ONE_SITE = {"type1_attendances": "ae.arrivals", "ae_admissions": "ae_admissions", "ae_4h_pct": "ae.within_4h_pct"}
 VOLUMES = {"type1_attendances", "ae_admissions"}
 KINDS = {"volume", "rate"}
 ADMITTED = "ae_admitted_pct"       # derived: admissions per 100 type-1 attendances, what ed_conversion answers to
@@ -83,12 +85,15 @@ def published(place: str, year: int) -> pd.DataFrame:
 
 
 def site_calibration_file(place: str) -> Path:
-    """The place's site calibration file, as its ``place.csv`` names it."""
-    settings = pd.read_csv(place_folder(place) / "place.csv").set_index("key")["value"]
-    name = settings.get("site_calibration")
-    if not isinstance(name, str) or name == "none":
-        raise ConfigError("place.csv site_calibration", name, "a file of configs/calibration/ holding the sites' factors")
-    return CONFIG_DIR / "calibration" / f"{name}.yaml"
+    """The place's site calibration file: the ``/calibration/<file>@site_calibration`` of its config's defaults."""
+    path = CONFIG_DIR / "place" / f"{place}.yaml"
+    if not path.is_file():
+        raise ConfigError("--place", place, "a place of configs/place/")
+    for entry in (yaml.safe_load(path.read_text()) or {}).get("defaults", []):
+        if isinstance(entry, str) and entry.startswith("/calibration/") and entry.endswith("@site_calibration"):
+            return CONFIG_DIR / f"{entry[1:].partition('@')[0]}.yaml"
+    raise ConfigError("--place", place, "a place whose config includes a site calibration "
+                      "(/calibration/<file>@site_calibration in its defaults)")
 
 
 class SiteFigures:
@@ -104,7 +109,8 @@ class SiteFigures:
         if measure == ADMITTED:
             return 100 * self.values(site, "ae_admissions") / self.values(site, "type1_attendances")
         service, pattern = SITE_METRICS[measure]
-        out = self.table[pattern.format(part_name(service, site, self.n_sites))].to_numpy(dtype=float)
+        metric = ONE_SITE[measure] if self.n_sites == 1 else pattern.format(part_name(service, site, self.n_sites))
+        out = self.table[metric].to_numpy(dtype=float)
         return out * self.year if measure in VOLUMES else out
 
     def mean(self, site: str, measure: str) -> float:
