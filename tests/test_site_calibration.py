@@ -6,8 +6,10 @@ import copy
 
 import pandas as pd
 import pytest
+import yaml
 
 from sim.common.errors import ConfigError
+from sim.engine.population import Population
 from sim.inputs import site_calibration
 from sim.inputs.config import load
 from sim.jobs import runner
@@ -115,3 +117,24 @@ def test_the_report_marks_a_factor_held_at_its_bound():
 
     row = calibrate_sites.report(Figures(), table, spec).iloc[0]
     assert row["fitted_by"] == "ed_conversion" and not row["met"] and row["at_bound"]
+
+
+@pytest.mark.parametrize("place", ["black_country", "wirral", "walsall_2023"])
+def test_every_site_calibration_names_its_sites_and_a_published_target_for_each(place):
+    """Each site's factor has the site's published figure for the file's base year to be fitted to."""
+    cfg = load([f"place={place}"])
+    spec = yaml.safe_load(calibrate_sites.site_calibration_file(place).read_text())
+    assert cfg["place"]["site_calibration"]["year"] == spec["year"]
+    table = calibrate_sites.targets(calibrate_sites.published(spec.get("figures_of", place), spec["year"]))
+    sites = set(Population(cfg["place"]).parts("site"))
+    for name in spec["parameters"]:
+        measure = calibrate_sites.fitted_measure(spec, name)
+        assert set(spec["parameters"][name]["factors"]) == sites
+        assert set(table.loc[table["measure"] == measure, "site"]) == sites
+
+
+def test_walsall_at_a_later_base_year_keeps_the_2017_calibration():
+    cfg = load(["place=walsall_2023"])
+    assert cfg["place"]["calibration"] == load(["place=walsall"])["place"]["calibration"]
+    assert cfg["place"]["site_calibration"]["year"] == 2023
+    assert cfg["capacity"] == load(["place=walsall"])["capacity"]

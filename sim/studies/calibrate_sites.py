@@ -5,9 +5,12 @@
 
 A place inherits the Walsall calibration for its whole pathway; its acute sites' own process factors
 (``place.site_calibration``, a file of ``configs/calibration/`` the place's config includes, applied by
-:mod:`sim.inputs.site_calibration`; a place of one site has one set) are fitted to the base year's rows of
-the place's ``data/places/<place>/published.csv``: each site's type-1 attendances, emergency admissions
-via type-1 A&E and four-hour performance, with each row's ``kind`` and ``tolerance``.  Results go to
+:mod:`sim.inputs.site_calibration`; a place of one site has one set) are fitted to the rows of the base
+year (the file's ``year``, or ``--base-year``) of ``data/places/<place>/published.csv`` (of the place the
+file names in ``figures_of``, if any): each site's type-1 attendances, emergency admissions via type-1 A&E
+and four-hour performance, with each row's ``kind`` and ``tolerance``.  The run is of the base year
+(``run.year``): a later base year runs the 2017/18 model on to it (population and trends) and fits the
+sites' factors there.  Results go to
 ``results/calibration_<place>/``: ``targets.csv`` (each site's model mean and 95% interval against each
 published figure, and whether it is met), ``factors.csv``, a README and a manifest.
 
@@ -44,6 +47,7 @@ from ..common.paths import CONFIG_DIR, ROOT
 from ..engine.partition import part_name
 from ..engine.population import Population
 from ..jobs import runner
+from ..place.template import PUBLISHED_COLUMNS
 from .calibrate import RIDGE, STEP, TRUST
 
 #: published measure -> (the service partitioned by site, its figure for a site's instance); volumes are a year's
@@ -54,7 +58,7 @@ ONE_SITE = {"type1_attendances": "ae.arrivals", "ae_admissions": "ae_admissions"
 VOLUMES = {"type1_attendances", "ae_admissions"}
 KINDS = {"volume", "rate"}
 ADMITTED = "ae_admitted_pct"       # derived: admissions per 100 type-1 attendances, what ed_conversion answers to
-COLUMNS = ("site", "trust", "place", "measure", "year", "value", "kind", "tolerance", "source")
+COLUMNS = tuple(column for column, _ in PUBLISHED_COLUMNS)
 
 
 def place_folder(place: str) -> Path:
@@ -62,7 +66,8 @@ def place_folder(place: str) -> Path:
 
 
 def published(place: str, year: int) -> pd.DataFrame:
-    """The base year's rows of the place's ``published.csv``, checked (kind, tolerance, a measure the model has)."""
+    """The base year's rows of ``data/places/<place>/published.csv``, checked (kind, tolerance, a measure the model
+    has); ``place`` is the site calibration file's ``figures_of`` where it names another place's figures."""
     path = place_folder(place) / "published.csv"
     if not path.is_file():
         raise ConfigError("--place", place, f"a place with published figures ({path.relative_to(ROOT)} not found)")
@@ -255,7 +260,7 @@ def main(args) -> int:
             settings += [f"run.horizon_days={args.horizon_days}", f"run.warmup_days={args.warmup_days}"]
         cfg = load(settings)
         runner.check(cfg)
-        table = targets(published(place, year))
+        table = targets(published(spec.get("figures_of", place), year))
     except (ConfigError, FileNotFoundError) as error:
         print(f"carepath: invalid configuration: {error}", file=sys.stderr)
         return 2
