@@ -48,14 +48,11 @@ from scipy.optimize import least_squares
 
 from ..common.errors import ConfigError
 from ..common.paths import CONFIG_DIR
-from ..inputs.calibration import TOLERANCE, tolerance
+from ..inputs.calibration import RIDGE, STEP, TOLERANCE, TRUST, tolerance
 from ..inputs.config import load
 from ..jobs import runner
 
 CALIBRATION = CONFIG_DIR / "calibration" / "walsall_2017.yaml"
-STEP = 0.05                                                     # log step of the finite differences
-TRUST = 0.2                                                     # largest log change of a factor per round
-RIDGE = 1.0                                                     # penalty on the move, in tolerances per unit of log factor
 
 
 def _settings(args) -> list[str]:

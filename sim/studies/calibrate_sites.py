@@ -46,9 +46,9 @@ from ..common.files import atomic_write
 from ..common.paths import CONFIG_DIR, ROOT
 from ..engine.partition import part_name
 from ..engine.population import Population
+from ..inputs.calibration import RIDGE, STEP, TRUST
 from ..jobs import runner
 from ..place.template import PUBLISHED_COLUMNS
-from .calibrate import RIDGE, STEP, TRUST
 
 #: published measure -> (the service partitioned by site, its figure for a site's instance); volumes are a year's
 SITE_METRICS = {"type1_attendances": ("ae", "{}.arrivals"), "ae_admissions": ("acute", "ae_admissions.{}"),
