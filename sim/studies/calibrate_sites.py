@@ -58,6 +58,8 @@ ONE_SITE = {"type1_attendances": "ae.arrivals", "ae_admissions": "ae_admissions"
 VOLUMES = {"type1_attendances", "ae_admissions"}
 KINDS = {"volume", "rate"}
 ADMITTED = "ae_admitted_pct"       # derived: admissions per 100 type-1 attendances, what ed_conversion answers to
+LABELS = {"type1_attendances": "type-1 attendances", "ae_admissions": "emergency admissions via type-1 A&E",
+          "ae_4h_pct": "type-1 four-hour performance", ADMITTED: "share of type-1 attendances admitted"}
 COLUMNS = tuple(column for column, _ in PUBLISHED_COLUMNS)
 
 
@@ -293,13 +295,24 @@ def main(args) -> int:
 
 
 def summary(result: pd.DataFrame) -> str:
+    """The README's answer: what is met, each figure by site, and why each miss is a miss."""
     fitted = result[result["fitted_by"] != ""]
     missed = fitted[~fitted["met"]]
-    misses = "; ".join(f"{r.site} {r.measure} {r.difference}" + (" with its factor at a bound" if r.at_bound else "")
+    misses = "; ".join(f"{r.site} {LABELS[r.measure]} {r.difference}" + (" with its factor at a bound" if r.at_bound else "")
                        for r in missed.itertuples())
     parts = [f"{int(fitted['met'].sum())} of {len(fitted)} fitted site targets are met" + (f" ({misses} not)" if misses else "")]
-    for measure in ("type1_attendances", "ae_admissions"):
+    for measure in ("type1_attendances", "ae_admissions", "ae_4h_pct"):
         rows = result[result["measure"] == measure]
-        parts.append(f"{measure.replace('_', ' ')}: " + "; ".join(f"{r.site} {r.model_mean:,.0f} vs {r.value:,.0f} "
-                                                                  f"({r.difference})" for r in rows.itertuples()))
+        value = "{:,.0f} vs {:,.0f}" if measure in VOLUMES else "{:.1f}% vs {:.1f}%"
+        parts.append(f"{LABELS[measure][0].upper()}{LABELS[measure][1:]}: " + "; ".join(
+            f"{r.site} {value.format(r.model_mean, r.value)} ({r.difference})" for r in rows.itertuples()))
+    by = result.set_index(["site", "measure"])
+    for site in dict.fromkeys(result["site"]):
+        if (site, "ae_admissions") not in by.index or by.loc[(site, "ae_admissions"), "met"]:
+            continue
+        attendances, admitted = by.loc[(site, "type1_attendances")], by.loc[(site, ADMITTED)]
+        parts.append(f"{site}'s admissions miss ({by.loc[(site, 'ae_admissions'), 'difference']}) "
+                     + (f"as its attendances do ({attendances['difference']}): its share admitted is met, so the miss is "
+                        "the catchment's or the rates', not a process to fit" if admitted["met"] else
+                        f"with its share admitted unmet ({admitted['difference']}, conversion factor {admitted['factor']:.2f})"))
     return ". ".join(parts) + "."
