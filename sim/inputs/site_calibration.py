@@ -97,8 +97,3 @@ def _exists(cfg: Mapping[str, Any], path: str) -> bool:
         node = node[part]
     return True
 
-
-def factors(cfg: Mapping[str, Any]) -> dict[str, dict[str, float]]:
-    """``{parameter: {site: factor}}`` of the place's site calibration (empty without one)."""
-    parameters = ((cfg.get("place") or {}).get("site_calibration") or {}).get("parameters") or {}
-    return {name: {str(s): float(f) for s, f in (p.get("factors") or {}).items()} for name, p in parameters.items()}
