@@ -14,7 +14,7 @@ from sim.inputs import params
 
 PACK = paths.ROOT / "data" / "actuals"
 COLUMNS = ["place", "site", "measure", "type", "period", "value", "source"]
-PLACES = {"walsall", "wolverhampton", "dudley", "sandwell_west_birmingham"}
+PLACES = {"walsall", "wolverhampton", "dudley", "sandwell_west_birmingham", "wirral"}
 TYPES = {"type-1", "type-2", "other", "all types", "not via A&E", "all routes", "general and acute",
          "all beds", "all ages", "adults", "NHS", "social care"}
 #: a financial year (2018/19), a month (2018-12) or a quarter of a financial year (2021/22-Q4)

@@ -98,10 +98,10 @@ def test_bad_overrides_exit_2_in_the_command_lines_words(capsys):
 
 def test_the_preparation_is_its_stages_in_order():
     """prepare walks STAGES, which are the steps it always took, in the same order."""
-    from sim.inputs import calibration, capacity_policy, data_files, envelope, local_tables, pressure, seasonality, trends
+    from sim.inputs import calibration, capacity_policy, data_files, envelope, local_tables, pressure, seasonality, site_calibration, trends
     cfg = load(["run.year=2027", "scenario=uk_comparator"])
-    steps = envelope.apply(capacity_policy.apply(seasonality.apply(trends.apply(calibration.apply(
-        pressure.apply(local_tables.apply(data_files.resolve(cfg))))))))
+    steps = envelope.apply(capacity_policy.apply(seasonality.apply(site_calibration.apply(trends.apply(calibration.apply(
+        pressure.apply(local_tables.apply(data_files.resolve(cfg)))))))))
     assert [s.name for s in preparation.STAGES] == ["data files", "local tables", "pressure", "calibration", "trends",
-                                                    "seasonality", "capacity policy", "envelope"]
+                                                    "site calibration", "seasonality", "capacity policy", "envelope"]
     assert show.same(preparation.prepare(cfg), steps)

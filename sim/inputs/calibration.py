@@ -38,6 +38,13 @@ from .routing_tables import scale_probability
 #: patients of waiting-list growth for stationarity.  A target's own ``tolerance`` replaces its kind's.
 TOLERANCE = {"volume": 0.05, "occupancy": 3.0, "rate": 3.0, "stationary": 10.0}
 
+#: How a fit moves the factors (``sim.studies.calibrate`` and ``sim.studies.calibrate_sites``): the log step of
+#: the finite differences, the largest log change of a factor in a round, and the penalty on the move (in
+#: tolerances per unit of log factor).
+STEP = 0.05
+TRUST = 0.2
+RIDGE = 1.0
+
 
 def tolerance(spec: Mapping[str, Any]) -> float:
     """A target's tolerance: its own ``tolerance`` (where its source is loose) or its kind's."""

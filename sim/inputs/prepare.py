@@ -8,7 +8,8 @@ manifests record what the user asked for):
 3. the responses to pressure are merged into the pathway (:func:`sim.inputs.pressure.apply`), before
    calibration, so calibration can fit their settings;
 4. the place's calibration factors scale the sourced priors (:func:`sim.inputs.calibration.apply`),
-   and its pathway trends move them to the run's year (:func:`sim.inputs.trends.apply`);
+   its pathway trends move them to the run's year (:func:`sim.inputs.trends.apply`), and each acute
+   site's own factors scale that site's copy of them (:func:`sim.inputs.site_calibration.apply`);
 5. seasonal shares become routing tables by month (:func:`sim.inputs.seasonality.apply`);
 6. the capacity policy gives each service its places for the year, with the scenario's levers and
    capacity presets (:func:`sim.inputs.capacity_policy.apply`, which calls :mod:`sim.inputs.levers`);
@@ -17,15 +18,15 @@ manifests record what the user asked for):
 
 The steps are :data:`STAGES`, a named, ordered list that :func:`prepare` applies and ``carepath show``
 (:mod:`sim.jobs.show`) walks to say which stage set each value: each names the settings it applies
-(``reads``), so a changed value can be traced to the files they came from.  Step 4 is two stages
-there (calibration, then trends).
+(``reads``), so a changed value can be traced to the files they came from.  Step 4 is three stages
+there (calibration, trends, then site calibration).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from . import calibration, capacity_policy, data_files, envelope, local_tables, pressure, seasonality, trends
+from . import calibration, capacity_policy, data_files, envelope, local_tables, pressure, seasonality, site_calibration, trends
 
 
 class Stage(NamedTuple):
@@ -44,6 +45,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("pressure", pressure.apply, ("pressure",)),
     Stage("calibration", calibration.apply, ("place.calibration",)),
     Stage("trends", trends.apply, ("place.pathway_trends",)),
+    Stage("site calibration", site_calibration.apply, ("place.site_calibration",)),
     Stage("seasonality", seasonality.apply, ("network",)),
     Stage("capacity policy", capacity_policy.apply, ("capacity_policy", "scenario")),
     Stage("envelope", envelope.apply, ("envelope", "costs")),

@@ -29,7 +29,8 @@ RUN_KEYS = {
     "max_queue", "max_seconds", "event_log",
 }
 PLACE_KEYS = {"name", "label", "base_year", "localities", "population", "projection", "risk", "care_home",
-              "demand", "trend_growth", "pathway_trends", "calibration", "source", "description", "sites", "local"}
+              "demand", "trend_growth", "pathway_trends", "calibration", "site_calibration", "source", "description", "sites",
+              "local"}
 COST_KEYS = {"price_year", "report_price_year", "inflation_per_year", "cash", "discount_rate", "source", "description",
              "currency", "marginal_share", "optimism_bias_costs", "optimism_bias_benefits"}
 NETWORK_KEYS = {"name", "description", "headline", "profiles", "streams", "services", "sinks", "metrics", "cost_lines",

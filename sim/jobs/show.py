@@ -19,7 +19,8 @@ preparation applies, with where it came from:
 * then each stage of the preparation, in order (:data:`sim.inputs.prepare.STAGES`): data files,
   a place's local tables, the responses to pressure (``pressure: configs/pressure/realistic.yaml``),
   the calibration factors (``calibration: configs/calibration/walsall_2017.yaml``), the pathway's
-  trends to the run's year, seasonal routing tables, the capacity policy with the scenario's levers
+  trends to the run's year, each acute site's own factors (``site calibration``), seasonal routing
+  tables, the capacity policy with the scenario's levers
   and presets, and the envelope; each stage is named with the files its settings came from.
 
 Population and demand growth to a projection year (``place.projection``, ``place.trend_growth``) are

@@ -57,12 +57,15 @@ def _config_file(group: str, name: str, folders: Sequence[Path]) -> Path | None:
 
 
 def _defaults(path: Path) -> dict[str, str]:
-    """``{group: option}`` of the place file's defaults list (``/rates/walsall_2017@_here_`` -> rates)."""
+    """``{key: option}`` of the place file's defaults list, keyed by the package the option is placed at, or its
+    group when placed at the place itself (``/rates/walsall_2017@_here_`` -> rates,
+    ``/calibration/black_country_2017_sites@site_calibration`` -> site_calibration)."""
     found = {}
     for entry in (yaml.safe_load(path.read_text()) or {}).get("defaults", []):
         if isinstance(entry, str) and entry.startswith("/"):
-            group, _, option = entry[1:].partition("@")[0].partition("/")
-            found[group] = option
+            choice, _, package = entry[1:].partition("@")
+            group, _, option = choice.partition("/")
+            found[package if package and package != "_here_" else group] = option
     return found
 
 
@@ -96,6 +99,8 @@ def tables(name: str, folders: Sequence[Path] = ()) -> dict[str, list[dict]]:
         {"key": "label", "value": place.get("label", name), "source": ""},
         {"key": "base_year", "value": place["base_year"], "source": cite("base_year")},
         {"key": "calibration", "value": defaults.get("calibration", "none"), "source": ""},
+        *([{"key": "site_calibration", "value": defaults["site_calibration"], "source": ""}]
+          if "site_calibration" in defaults else []),
         {"key": "rates_from", "value": rates_from if (CONFIG_DIR / "rates" / f"{rates_from}.yaml").is_file()
          else "walsall_2017", "source": ""}]
     for area in population.localities:

@@ -19,7 +19,7 @@ from ..engine.population import AGE_BANDS
 from .template import BY_NAME, DESTINATIONS
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
-SETTINGS = ("label", "base_year", "calibration", "rates_from")
+SETTINGS = ("label", "base_year", "calibration", "site_calibration", "rates_from")
 #: the files whose every row is a figure, so needs a source (of place.csv, the base year's row; the other
 #: settings, areas and sites are names)
 SOURCED = ("population.csv", "catchment.csv", "rates.csv", "capacity.csv", "projection.csv", "los.csv",

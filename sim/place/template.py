@@ -35,7 +35,9 @@ FILES = (
     FileSpec("place.csv", True, "The place as a whole: one row per setting.", (
         ("key", "label (the place's name in reports), base_year (the financial year the figures describe, "
                 "2017 = 2017/18), calibration (the fitted factors it inherits, a file of configs/calibration/; "
-                "default walsall_2017; none for none) or rates_from (the rates file whose risk tiers, care-home "
+                "default walsall_2017; none for none), site_calibration (each acute site's own fitted factors on top of it, a "
+                "file of configs/calibration/ written by python -m sim.calibrate --place NAME --fit; default none) "
+                "or rates_from (the rates file whose risk tiers, care-home "
                 "shares and trend growth it takes; default walsall_2017)"),
         ("value", "the setting's value"), SOURCE)),
     FileSpec("areas.csv", True, "The areas whose people the place models: local authorities or localities, "
@@ -110,4 +112,49 @@ def readme(name: str = "my_place") -> str:
                   "| column | holds |", "|---|---|"]
         lines += [f"| `{column}` | {meaning} |" for column, meaning in spec.columns]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + walkthrough(name))
+
+
+#: the published figures a place is calibrated to (not read by the build): ``data/places/<name>/published.csv``
+PUBLISHED_COLUMNS = (
+    ("site", "a site of sites.csv"), ("trust", "the trust that published the figure, with its organisation code"),
+    ("place", "the home place the trust serves (a name)"),
+    ("measure", "type1_attendances, ae_admissions (emergency admissions via type-1 A&E) or ae_4h_pct (type-1 "
+                "four-hour performance), as NHS England's A&E sitrep counts them"),
+    ("year", "the financial year (2017 = 2017/18): a row for each year the place may be calibrated to"),
+    ("value", "the published figure"),
+    ("kind", "volume (tolerance relative: 0.05 for 5%) or rate (tolerance in percentage points)"),
+    ("tolerance", "how close the model must come; loosen it where the figure's scope differs from the model's"),
+    SOURCE)
+
+
+def walkthrough(name: str) -> list[str]:
+    """The README's last part: from the built place to one calibrated to its own figures and tested on later years."""
+    return [
+        "## From your figures to a calibrated, tested place", "",
+        "1. **Build and run** the place from these files, as above: with the files in `data/places/" + name + "/`,",
+        f"   `python -m sim.place build data/places/{name} --name {name}`, then `python -m sim place={name}`. Its",
+        "   processes (conversion from A&E to a bed, times in A&E, lengths of stay) are Walsall's fitted ones",
+        "   (`calibration` in place.csv): a strict test of how far they transfer, not yet your place.",
+        f"2. **Say what it must reproduce.** Put your trusts' published base-year figures in `data/places/{name}/"
+        "published.csv`", "   (not read by the build), one row a figure:", "",
+        "   | column | holds |", "   |---|---|",
+        *[f"   | `{column}` | {meaning} |" for column, meaning in PUBLISHED_COLUMNS], "",
+        "3. **Calibrate each site to its own figures.** Copy `configs/calibration/black_country_2017_sites.yaml` to",
+        f"   `configs/calibration/{name}_<year>_sites.yaml`, set `place` and `year` and list your sites under each",
+        "   parameter's `factors` (1.0 each); name the file in place.csv (`site_calibration`) and build again. Then",
+        f"   `python -m sim.calibrate --place {name}` reports each site against its figures and",
+        f"   `python -m sim.calibrate --place {name} --fit` fits each site's conversion to admission (to its share of",
+        "   attendances admitted) and A&E process time (to its four-hour performance), writes the factors into the file",
+        f"   and reports again (`results/calibration_{name}/`: `targets.csv` says, figure by figure, whether it is met).",
+        "   A factor at its bound with its figure unmet (`at_bound`) means no process change within reason reaches",
+        "   it: look at the inputs instead (rates, catchment shares, capacity). Attendances are not fitted: a site",
+        "   whose attendances miss has its catchment or rates to check, and misses its admissions by as much.",
+        "   Fitting takes a few runs of the whole place a round (one plus two for each parameter), four rounds at",
+        "   most: minutes for one site, tens of minutes for four on two cores.",
+        "4. **Test it on later years.** Fitting makes the base year no test; only later years count. Add your",
+        "   trusts' later published figures to `data/actuals/actuals.csv` (place, trust code, measure, type,",
+        "   period, value, source; `data/actuals/README.md`), pre-register what is compared and how closely",
+        "   before any run (as `configs/calibration/walsall_hindcast.yaml` does for Walsall), then run the place",
+        "   on from its base year and hold each year against the published figure and the naive forecasts",
+        "   (`carepath hindcast` does this for Walsall).", ""]

@@ -80,6 +80,10 @@ def place_yaml(data: PlaceData, name: str, origin: str) -> str:
     lines += ["defaults:", f"  - /rates/{name}@_here_   # demand per 1,000, risk tiers, care homes, trend growth"]
     if calibration != "none":
         lines.append(f"  - /calibration/{calibration}@calibration   # fitted factors it inherits (python -m sim.calibrate)")
+    site_calibration = data.setting("site_calibration", "none")
+    if site_calibration != "none":
+        lines.append(f"  - /calibration/{site_calibration}@site_calibration   # each site's own factors "
+                     f"(python -m sim.calibrate --place {name})")
     lines += ["  - _self_", "", f"name: {name}", f"label: {text(data.setting('label'))}"]
     lines += comment(data.settings["base_year"][1]) + [f"base_year: {data.setting('base_year')}", "", "localities:"]
     for area, spec in data.areas.items():

@@ -2,6 +2,7 @@
 
     python -m sim.calibrate            # run the calibrated baseline, print and write the target table
     python -m sim.calibrate --fit      # refit the factors, write them to the calibration file, then report
+    python -m sim.calibrate --place black_country [--fit]   # each acute site of a place (sim.studies.calibrate_sites)
 
 Targets, spend lines and free parameters live in ``configs/calibration/walsall_2017.yaml``.
 Results go to ``results/calibration/``: ``targets.csv`` (model mean, 95% interval, target,
@@ -47,14 +48,11 @@ from scipy.optimize import least_squares
 
 from ..common.errors import ConfigError
 from ..common.paths import CONFIG_DIR
-from ..inputs.calibration import TOLERANCE, tolerance
+from ..inputs.calibration import RIDGE, STEP, TOLERANCE, TRUST, tolerance
 from ..inputs.config import load
 from ..jobs import runner
 
 CALIBRATION = CONFIG_DIR / "calibration" / "walsall_2017.yaml"
-STEP = 0.05                                                     # log step of the finite differences
-TRUST = 0.2                                                     # largest log change of a factor per round
-RIDGE = 1.0                                                     # penalty on the move, in tolerances per unit of log factor
 
 
 def _settings(args) -> list[str]:
@@ -212,7 +210,15 @@ def main(argv=None) -> int:
     parser.add_argument("--horizon-days", type=float, default=None, help="shorter runs (tests); default the run config's")
     parser.add_argument("--warmup-days", type=float, default=10, help="warm-up with --horizon-days")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default results/calibration)")
+    parser.add_argument("--place", default="walsall",
+                        help="walsall (default), or a place with several acute sites, each fitted to its own published "
+                             "figures (results/calibration_<place>)")
+    parser.add_argument("--base-year", type=int, default=None,
+                        help="with --place: the financial year of the targets (default the site calibration file's)")
     args = parser.parse_args(argv)
+    if args.place != "walsall":
+        from .calibrate_sites import main as calibrate_sites
+        return calibrate_sites(args)
     from ..jobs.experiment import Experiment
     spec = yaml.safe_load(CALIBRATION.read_text())
     try:
