@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from sim.studies import hindcast
+from sim.studies import hindcast_report as report
 from sim.studies import hindcast_scores as arithmetic
 
 GIT = ["git", "-c", "user.name=test", "-c", "user.email=test@example.org"]
@@ -184,3 +185,13 @@ def test_only_the_rules_measures_count_in_the_overall_mae():
     assert "nel_admissions" not in learning and not final["nel_admissions"]["in_rule"]
     assert {m for m, v in final.items() if v["in_rule"]} == {"ae_attendances", "ae_admissions", "ae_4h_pct"}
     assert not final["acute_occupancy_mean"]["in_rule"]
+
+
+def test_another_places_readme_says_its_own_caveats_not_walsalls():
+    spec = yaml.safe_load((hindcast.PREREGISTRATION.parent / "wirral_hindcast.yaml").read_text())
+    text = report.caveats(spec, hindcast.modes_of(spec), replications=5)
+    assert "Walsall's demand" in text and "5 replications" in text
+    assert "attendance trend was set from Walsall's own" not in text and "conditional mode" not in text
+    walsall = yaml.safe_load(hindcast.PREREGISTRATION.read_text())
+    assert "conditional mode conditions on beds only" in report.caveats(walsall, hindcast.modes_of(walsall), 5)
+    assert "attendance trend was set from Walsall's own" in report.caveats(walsall, hindcast.modes_of(walsall), 5)

@@ -40,7 +40,7 @@ from ..common.errors import ConfigError
 from ..common.files import atomic_write, write_json
 from ..common.paths import CONFIG_DIR, ROOT
 from ..jobs.experiment import Experiment
-from .hindcast_report import CAVEATS, answer, figure, learning, verdicts
+from .hindcast_report import answer, caveats, figure, learning, verdicts
 from .hindcast_scores import compare, model_figures, scores, withhold
 
 PREREGISTRATION = CONFIG_DIR / "calibration" / "walsall_hindcast_v2.yaml"
@@ -135,7 +135,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="carepath hindcast", description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=5, help="replications of each mode (default 5)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default results/hindcast)")
-    parser.add_argument("--preregistration", type=Path, default=PREREGISTRATION, help=argparse.SUPPRESS)
+    parser.add_argument("--preregistration", type=Path, default=PREREGISTRATION,
+                        help="the pre-registration to hold the model to (default Walsall's, "
+                             "configs/calibration/walsall_hindcast_v2.yaml; another place has its own file)")
     parser.add_argument("--end-year", type=int, default=None,
                         help="stop the run earlier (for checks: a shorter run is not the hindcast)")
     parser.add_argument("--mode", action="append", dest="modes",
@@ -158,14 +160,16 @@ def main(argv=None) -> int:
     modes = {m: named[m] for m in named if not args.modes or m in args.modes}
     measures = measures_of(spec, args.final_test)
     end_year = args.end_year or int(spec["end_year"])
+    name = spec.get("place_label", spec["place"].replace("_", " ").title())
+    fitted = f"{spec['fitted_year']}/{(int(spec['fitted_year']) + 1) % 100:02d}"
     exp = Experiment("hindcast", out_dir=args.out,
-                     question="Fitted on 2017/18 alone and run on year by year, does the model forecast Walsall's "
+                     question=f"Fitted on {fitted} alone and run on year by year, does the model forecast {name}'s "
                               "type-1 attendances, 4-hour performance and admissions via A&E better than carrying "
-                              "2017/18 forward or extending its trend, with honest 80% intervals?")
+                              f"{fitted} forward or extending its trend, with honest 80% intervals?")
     rows = []
     try:
         for mode in modes:
-            results = exp.run(f"walsall_{mode}", [f"place={spec['place']}", f"run.year={spec['fitted_year']}",
+            results = exp.run(f"{spec['place']}_{mode}", [f"place={spec['place']}", f"run.year={spec['fitted_year']}",
                                                   f"run.end_year={end_year}", f"capacity_policy={mode}",
                                                   f"run.replications={args.replications}", *args.overrides])
             summary = results.summary if "year" in results.summary.columns else results.summary.assign(
@@ -189,7 +193,8 @@ def main(argv=None) -> int:
                                 "the anchored forecast and of each naive forecast over the learning (and, with the final "
                                 "test, final-test) years, whether each beats both naive forecasts, coverage of the 80% "
                                 "intervals")
-    exp.figure("hindcast", figure(table), "Walsall (RBK) reported (crosses), the model's mean and 80% band in each "
+    reported = f"{name} ({spec['site']}) reported"
+    exp.figure("hindcast", figure(table, reported), f"{reported} (crosses), the model's mean and 80% band in each "
                "capacity mode, and the naive forecasts (2017/18 carried forward, dashed; trend, dotted); the learning "
                "years shaded gold" + (", the final-test years red." if args.final_test else
                                       ". Final-test years (2022/23-2024/25) withheld."))
@@ -211,7 +216,7 @@ def main(argv=None) -> int:
             ("Final test run once, from the clean commit " + final_commit + ", after the mechanisms were frozen."
              if args.final_test else "Final-test years " + ", ".join(f"{y}/{(y + 1) % 100:02d}" for y in withheld)
              + " are simulated but withheld: `--final-test` is for when the mechanisms are frozen."), "",
-            learning(table, spec, next(iter(modes))), CAVEATS.format(replications=args.replications)]
+            learning(table, spec, next(iter(modes))), caveats(spec, modes, args.replications)]
     atomic_write(readme, lambda tmp: Path(tmp).write_text(readme.read_text() + "\n" + "\n".join(note)))
     print(table[["mode", "financial_year", "measure", "actual", "model_mean", "model_p10", "model_p90", "model_error",
                  "naive_carried_error", "naive_trend_error"]].to_string(index=False))

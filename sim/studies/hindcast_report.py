@@ -10,8 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 
-def figure(table: pd.DataFrame):
-    """Per measure: the actuals, the model's 80% band and mean in each mode, and the two naive forecasts."""
+def figure(table: pd.DataFrame, reported: str = "reported"):
+    """Per measure: the actuals (labelled ``reported``), the model's 80% band and mean in each mode, and the
+    two naive forecasts."""
     import matplotlib.pyplot as plt
 
     from ..analysis import figures
@@ -30,7 +31,7 @@ def figure(table: pd.DataFrame):
         first = rows[rows["mode"] == rows["mode"].iloc[0]].sort_values("year")
         ax.plot(first["year"], first["naive_carried"], ls="--", color="grey", label="naive: 2017/18 carried forward")
         ax.plot(first["year"], first["naive_trend"], ls=":", color="black", label="naive: trend to 2017/18")
-        ax.scatter(first["year"], first["actual"], marker="x", s=60, color="black", zorder=5, label="Walsall (RBK) reported")
+        ax.scatter(first["year"], first["actual"], marker="x", s=60, color="black", zorder=5, label=reported)
         for role, shade in (("learning", "gold"), ("final_test", "tab:red")):
             years = first[first["role"] == role]["year"]
             if len(years):
@@ -126,24 +127,34 @@ def verdicts(records: list[dict]) -> list[str]:
     return out
 
 
-CAVEATS = """## Read with care
+#: what is particular to a place's hindcast, said beside the general caveats (the place's name as in ``place=``)
+PLACE_CAVEATS = {
+    "walsall": [
+        "**The rule rests on one year.** The pack has no yearly type-1 figures for 2019/20 (nor 2020/21, 2021/22), "
+        "so each measure's learning-year error is 2018/19's alone; its coverage is three outturns. The COVID-19 "
+        "years are shown without actuals.",
+        "**2018/19 attendances are not independent of the model.** The A&E attendance trend was set from Walsall's "
+        "own 2016/17-2018/19 figures before the backtest existed (docs/results.md, backtest), so the model's "
+        "2018/19 attendances have seen the outturn; the admissions and 4-hour figures have not.",
+    ],
+}
 
-- **The rule rests on one year.** The pack has no yearly type-1 figures for 2019/20 (nor 2020/21, 2021/22), so
-  each measure's learning-year error is 2018/19's alone; its coverage is three outturns. The COVID-19 years are
-  shown without actuals.
-- **2018/19 attendances are not independent of the model.** The A&E attendance trend was set from Walsall's own
-  2016/17-2018/19 figures before the backtest existed (docs/results.md, backtest), so the model's 2018/19
-  attendances have seen the outturn; the admissions and 4-hour figures have not.
-- **{replications} replications** give the 80% interval as the 10th to 90th percentile of {replications} values
-  (interpolated): a rough interval of the model's own randomness only, narrower than the forecast's real
-  uncertainty (inputs are not varied: `carepath uncertainty` does that).
-- **The naive trend** runs through two years (2016/17 and 2017/18), the only type-1 yearly figures before the
-  fitted year the pack holds; 2014/15 and 2015/16 have all-types attendances only, a different thing.
-- **The conditional mode conditions on beds only.** Its acute beds move with Walsall's published KH03 beds
-  (`configs/capacity_policy/published.csv`); its demand is the model's own, so it tests the flow from beds to
-  waits given the model's demand, not the demand forecast. The pack has no KH03 for 2017/18: the fitted year and
-  2018/19 keep the base beds.
-"""
+
+def caveats(spec: dict, modes: dict, replications: int) -> str:
+    """The README's "Read with care": the place's own caveats (:data:`PLACE_CAVEATS`, and the
+    pre-registration's ``caveats``), then those of every hindcast."""
+    bullets = [*PLACE_CAVEATS.get(spec["place"], []), *(spec.get("caveats") or []),
+               f"**{replications} replications** give the 80% interval as the 10th to 90th percentile of "
+               f"{replications} values (interpolated): a rough interval of the model's own randomness only, narrower "
+               "than the forecast's real uncertainty (inputs are not varied: `carepath uncertainty` does that).",
+               "**The naive trend** runs through the type-1 yearly figures the pack holds before the fitted year "
+               "(2016/17 and 2017/18); 2014/15 and 2015/16 have all-types attendances only, a different thing."]
+    if "published" in modes:
+        bullets.append("**The conditional mode conditions on beds only.** Its acute beds move with the trust's "
+                       "published KH03 beds (`configs/capacity_policy/published.csv`); its demand is the model's own, "
+                       "so it tests the flow from beds to waits given the model's demand, not the demand forecast. "
+                       "The pack has no KH03 for 2017/18: the fitted year and 2018/19 keep the base beds.")
+    return "\n".join(["## Read with care", "", *(f"- {b}" for b in bullets), ""])
 
 
 def learning(table: pd.DataFrame, spec: dict, primary: str) -> str:
@@ -158,32 +169,43 @@ def learning(table: pd.DataFrame, spec: dict, primary: str) -> str:
     admitted = pack.yearly(place, site, "ae_admissions", "type-1")
     fitted = int(spec["fitted_year"])
     years = [y for y in range(fitted - 1, max(int(y) for y in spec["years"]["learning"]) + 1)
-             if y in type1 and y in other and y in admitted]
+             if y in type1 and y in admitted]
     if len(years) < 2:
         return ""
     rows = ["| year | type-1 | other types | sum | type-1 admitted |", "|---|---|---|---|---|"]
-    rows += [f"| {y}/{(y + 1) % 100:02d} | {type1[y]:,} | {other[y]:,} | {type1[y] + other[y]:,} | "
-             f"{100 * admitted[y] / type1[y]:.1f}% |" for y in years]
+    rows += [f"| {y}/{(y + 1) % 100:02d} | {type1[y]:,} | " + (f"{other[y]:,} | {type1[y] + other[y]:,}" if y in other
+                                                               else "not in the pack | ")
+             + f" | {100 * admitted[y] / type1[y]:.1f}% |" for y in years]
     occupancy = table[(table["measure"] == "acute_occupancy_mean") & table["actual"].notna()
                       & (table["role"] == "learning")]
     beds = "; ".join(f"{r.mode} {r.financial_year}: model {r.model_mean:.1f}% against {r.actual:.1f}%"
                      for r in occupancy.itertuples())
+    lesson = LESSONS.get(place, "")
     return "\n".join([
         "## What the learning years say", "",
-        "Walsall's reported attendances (type-1, and the other types: its urgent treatment centre) and the share of "
-        "type-1 attendances admitted:", "", *rows, "",
+        f"{spec.get('place_label', place.replace('_', ' ').title())}'s reported attendances (type-1, and the other "
+        "types: its urgent treatment centre and the like) and the share of type-1 attendances admitted:", "", *rows, "",
+        *([lesson.format(beds=beds or "no occupancy figures", primary=primary), ""] if lesson else
+          ([f"The model's bed occupancy against the published: {beds}.", ""] if beds else []))])
+
+
+#: what a place's learning years taught about the model's structure, written after its learning run and before
+#: its final test (``{beds}``: the model's occupancy against KH03's; ``{primary}``: the rule's mode)
+LESSONS = {
+    "walsall": (
         "The sum of the two kinds barely moved while type-1 rose and the other types fell by about as much. That "
         "is what it looks like when minor cases once counted at the urgent treatment centre are seen, and counted, "
         "in the type-1 department (streaming at the front door), cases that are seldom admitted and seldom wait four "
         "hours. In the model the two are separate streams with their own trends, and each new type-1 patient "
         "brings the type-1 case mix, and the admitted share rises with the national trend: so the model's "
         "admissions rise with its attendances where Walsall's did not, and its 4-hour performance falls where "
-        "Walsall's rose. The beds show the same thing from the other side: " + (beds or "no occupancy figures") + ". "
+        "Walsall's rose. The beds show the same thing from the other side: {beds}. "
         "Walsall held its occupancy near 89% with the beds it had, while the model's extra admissions fill them. "
         "What responds too much is the model's demand for beds, through admissions. The conditional mode cannot "
         "yet tell the flow from beds to waits apart from that: in 2018/19 it has the base-year beds too (the pack "
         "has no KH03 for 2017/18 to measure a change from), and 2019/20 has no type-1 figures. The mechanism this "
-        "points to, a shift of minor cases between the department types "
-        "carrying their own case mix, rests on one learning year and a shift that is a local streaming decision, "
-        "which need not continue; it was not built before the final test, so the final test judges the model as "
-        f"it stood ({primary} mode's mechanisms frozen at the final test's commit).", ""])
+        "points to, a shift of minor cases between the department types carrying their own case mix, rests on one "
+        "learning year and a shift that is a local streaming decision, which need not continue; it was not built "
+        "before the final test, so the final test judges the model as it stood ({primary} mode's mechanisms "
+        "frozen at the final test's commit)."),
+}
