@@ -92,11 +92,13 @@ def withhold(frame: pd.DataFrame, spec: dict, final_test: bool) -> pd.DataFrame:
 
 def actual_series(spec: dict, measure: dict) -> dict:
     """The measure's actuals by financial year: the pack's yearly rows, or with ``yearly_from: quarters`` the
-    mean of a year's four published quarters (a year with fewer has no actual)."""
+    mean of a year's four published quarters (a year with fewer has no actual). The measure's ``actual`` may
+    name its own ``place`` and ``site`` (a trust of a multi-site place); else the pre-registration's."""
     where = measure["actual"]
+    place, site = where.get("place", spec["place"]), where.get("site", spec["site"])
     if where.get("yearly_from") == "quarters":
-        return pack.mean_of_quarters(spec["place"], spec["site"], where["measure"], where["type"], minimum=4)
-    return pack.yearly(spec["place"], spec["site"], where["measure"], where["type"])
+        return pack.mean_of_quarters(place, site, where["measure"], where["type"], minimum=4)
+    return pack.yearly(place, site, where["measure"], where["type"])
 
 
 def model_figures(replications: pd.DataFrame, summary: pd.DataFrame, metric: str, interval: float) -> pd.DataFrame:
