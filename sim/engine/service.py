@@ -219,7 +219,11 @@ class Service(Tally):
                 self.discharge_wait_sum += leave - now
                 self.env.call_later(leave - now, self._release, patient)
                 return
-        self._release(patient)
+        if self.blocking:
+            self._release(patient)
+        else:                        # _release's other half, without the call: the commonest path
+            self.depart(patient)
+            destination.offer(patient, None)
 
     def _release(self, patient):
         """Hand the patient on to ``patient.next_node``: a blocking service keeps them in their place
@@ -253,7 +257,14 @@ class Service(Tally):
         else:
             self.in_place -= 1
             self._tw_place -= now
-            self._left_place(patient, now)
+            # Tally._left_place without the call (every departure): place time, and a zero-day stay
+            admitted, mode, left = patient.admitted, patient.arrival_mode, self.left_by_mode
+            self.place_sum += now - admitted
+            self._admitted_sum -= admitted
+            left[mode] = left.get(mode, 0) + 1
+            if int(now) == int(admitted):
+                self.same_day += 1
+                self.same_day_by_mode[mode] = self.same_day_by_mode.get(mode, 0) + 1
             if self.blocking:
                 self.blocked -= 1
                 self._tw_blocked -= now
