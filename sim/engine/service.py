@@ -67,6 +67,24 @@ class WaitingEntry:
 class Service(Tally):
     """A pathway setting with ``spec.capacity`` places and a waiting list."""
 
+    # Fixed attributes: a service has some eighty, too many for an instance dictionary's shared keys, so
+    # without slots every read and write of its state went through a dictionary lookup.
+    __slots__ = (
+        # settings and wiring
+        "env", "spec", "name", "group", "label", "unlimited", "capacity", "base_capacity", "blocking", "caseload",
+        "los", "patience", "holding_patience", "priority", "default_priority", "queue_capacity", "crisis_reduction",
+        "readmission_days", "pathway_labels", "corridor_places", "route_on_start", "registry", "sojourn_limits",
+        "wait_limits", "_sojourn_days", "_wait_days", "_finish_call", "router", "overflow", "renege_to",
+        "holding_renege_to", "los_pressure", "discharge",
+        # state
+        "waits_without_limit", "in_place", "blocked", "waiting", "queued", "surge", "corridor", "_boarders", "_queue",
+        "_seq", "_tw_place", "_tw_blocked", "_tw_waiting", "_tw_capacity", "_tw_surge", "_tw_corridor",
+        "_admitted_sum",
+        # statistics (sim.engine.tally)
+        *COUNTERS, "sojourn_over", "sojourn_n", "sojourn_to", "wait_within", "wait_by_mode", "by_origin",
+        "left_by_mode", "same_day_by_mode",
+    )
+
     def __init__(self, env, spec: ServiceSpec, registry: CrisisRegistry | None = None):
         self.env = env
         self.spec = spec

@@ -28,6 +28,8 @@ LEVELS = ("queued_end", "waiting_end", "surge_end", "corridor_end")
 class Tally:
     """The statistics half of a service (mixed into :class:`~sim.engine.service.Service`)."""
 
+    __slots__ = ()   # the attributes are the service's (Service.__slots__)
+
     def _count_arrival(self, patient):
         """An arrival: a patient who takes a place or joins the waiting list (not one turned away), by the
         node they came from, and whether they are back within ``readmission_days`` of leaving."""
