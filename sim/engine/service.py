@@ -47,6 +47,7 @@ import heapq
 import math
 
 from .caseload import CrisisRegistry
+from .clock import NORMAL
 from .spec import REVISABLE, ServiceSpec
 from .tally import COUNTERS, UNLIMITED, Tally
 
@@ -214,7 +215,8 @@ class Service(Tally):
             patient.longer_stay = None
         if self.los_pressure is not None:
             stay = self.los_pressure.adjust(stay)
-        self.env.call_later(stay, self._finish_call, patient)
+        env = self.env    # env.call_later(stay, self._finish_call, patient) without the call: every stay
+        heapq.heappush(env.queue, (now + stay, NORMAL, next(env.sequence), self._finish_call, patient))
 
     def _finish(self, patient):
         """Service is over (medically fit): choose where next, then leave, at once or at a discharge time."""
