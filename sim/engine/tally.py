@@ -25,12 +25,36 @@ UNLIMITED = 2 ** 62   # places of an uncapacitated service: more than any run ca
 AREAS = ("area_place", "area_blocked", "area_waiting", "area_capacity", "area_surge", "area_corridor")
 #: levels at the moment of a snapshot (not differenced over the results period)
 LEVELS = ("queued_end", "waiting_end", "surge_end", "corridor_end")
+#: every statistic a service keeps (its slots: sim.engine.service.Service): the counters, sum(t x change) of
+#: each level, the admission times of the patients in a place now, and the counts by limit, destination,
+#: arrival mode and origin
+STATISTICS = (*COUNTERS, "_tw_place", "_tw_blocked", "_tw_waiting", "_tw_capacity", "_tw_surge", "_tw_corridor",
+              "_admitted_sum", "sojourn_over", "sojourn_n", "sojourn_to", "wait_within", "wait_by_mode", "by_origin",
+              "left_by_mode", "same_day_by_mode")
 
 
 class Tally:
     """The statistics half of a service (mixed into :class:`~sim.engine.service.Service`)."""
 
-    __slots__ = ()   # the attributes are the service's (Service.__slots__)
+    __slots__ = ()   # the attributes are the service's (Service.__slots__, STATISTICS among them)
+
+    def _start_statistics(self):
+        """Every statistic at zero (the service's ``sojourn_limits`` and ``wait_limits`` set)."""
+        # sum(t x change) of each level, for its time integral (see module docstring).
+        self._tw_place = self._tw_blocked = self._tw_waiting = self._tw_capacity = 0.0
+        self._tw_surge = self._tw_corridor = 0.0
+        self._admitted_sum = 0.0   # sum of the admission times of the patients in a place now
+        # Monotone statistics (see COUNTERS).
+        for counter in COUNTERS:
+            setattr(self, counter, 0.0 if counter.endswith("_sum") else 0)
+        self.sojourn_over = [0] * len(self.sojourn_limits)
+        self.sojourn_n = 0    # sojourns judged against the limits: departures and patients who gave up waiting
+        self.sojourn_to: dict[str, list] = {}   # per destination: [sojourns, over each limit...]
+        self.wait_within = [0] * len(self.wait_limits)
+        self.wait_by_mode: dict[str, list] = {}   # per arrival mode: [starts, wait_sum, within each wait limit...]
+        self.by_origin: dict[str, int] = {}
+        self.left_by_mode: dict[str, int] = {}       # patients who left a place, by arrival mode
+        self.same_day_by_mode: dict[str, int] = {}   # ... of whom left on the day they took it
 
     def _count_arrival(self, patient):
         """An arrival: a patient who takes a place or joins the waiting list (not one turned away), by the
