@@ -53,11 +53,12 @@ class Line:
         self.env = Clock()
         self.random = RandomSources(0, 0)
         self.nodes = {"home": Sink(self.env, "home")}
+        self.next_of = {}   # service name -> where its patients go next
 
     def service(self, name, capacity, los_days, next_="home", **kwargs):
         s = Service(self.env, ServiceSpec(name, capacity, Fixed(self.random[name], los_days), **kwargs))
         self.nodes[name] = s
-        s._next = next_
+        self.next_of[name] = next_
         return s
 
     def sink(self, name):
@@ -67,7 +68,7 @@ class Line:
     def wire(self):
         for node in self.nodes.values():
             if isinstance(node, Service):
-                node.router = Router(node._next, self.random[f"r:{node.name}"], node.name, lambda n, w: self.nodes[n], {})
+                node.router = Router(self.next_of[node.name], self.random[f"r:{node.name}"], node.name, lambda n, w: self.nodes[n], {})
                 node.overflow = node.overflow or self.nodes.get("lost") or self.nodes["home"]
                 node.renege_to = node.renege_to or self.nodes.get("reneged") or self.nodes["home"]
         return self

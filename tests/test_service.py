@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from sim.engine.distributions import Fixed
+from sim.engine.service import Service
 
 
 def test_free_place_starts_at_once_and_fifo_waits(line, patient):
@@ -139,19 +140,19 @@ def test_balking_patient_leaves_when_no_place_is_free(line, patient):
     assert ward.lost == 1 and lost.count == 1 and ward.started == 2
 
 
-def test_priority_serves_step_down_before_step_up(line, patient):
-    ic = line.service("ic", 1, 2.0, priority={"acute": 0})
+def test_priority_serves_step_down_before_step_up(line, patient, monkeypatch):
+    line.service("ic", 1, 2.0, priority={"acute": 0})
     line.wire()
     line.arrive(0.0, "ic", patient)
     line.arrive(0.1, "ic", patient, origin="spa")
     line.arrive(0.2, "ic", patient, origin="acute")
     order = []
-    original = ic._admit
+    original = Service._admit
 
-    def record(p, holder):
+    def record(service, p, holder):
         order.append(p.id)
-        original(p, holder)
-    ic._admit = record
+        original(service, p, holder)
+    monkeypatch.setattr(Service, "_admit", record)
     line.env.run(until=10)
     assert order == [1, 3, 2]
 
@@ -230,7 +231,6 @@ def test_revise_takes_every_revisable_setting_and_nothing_else(line):
     from dataclasses import fields, replace
 
     from sim.engine.caseload import CrisisRegistry
-    from sim.engine.service import Service
     from sim.engine.spec import REVISABLE, ServiceSpec
 
     fixed = {"name", "capacity", "group", "label", "blocking", "sojourn_limits", "wait_limits"}

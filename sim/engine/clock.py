@@ -42,6 +42,14 @@ class Clock(simpy.Environment):
     #: the current time in days (a plain attribute, shadowing SimPy's property; see the module docstring)
     now: float = 0.0
 
+    def __init__(self, initial_time: float = 0.0):
+        super().__init__(initial_time)
+        # The queue and its sequence under public names, for the two hottest callers (a stay's end, an
+        # arrival) to push ``(now + delay, NORMAL, next(sequence), callback, argument)`` as call_later
+        # would, without the call.
+        self.queue = self._queue
+        self.sequence = self._eid
+
     @property
     def _now(self) -> float:
         return self.now

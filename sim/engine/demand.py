@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from heapq import heappush
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,9 @@ import numpy as np
 from ..common.checks import number, shares
 from ..common.errors import ConfigError
 from .calendar import DAYS, MONTHS
+from .clock import NORMAL
 from .context import Context
+from .patient import Patient
 from .population import AGE_BANDS, CARE_HOME, RISK_TIERS, cohort
 
 CHUNK_DAYS = 7.0
@@ -220,8 +223,10 @@ class ArrivalStream:
         site = None if self._sites is None else self._sites[i]
         self._i = i = i + 1
         times, env = self._times, self.env
-        if i < len(times):           # the next arrival is in this chunk: schedule it without a call
-            env.call_later(times[i] - env.now, self._arrive_call)
+        now = env.now
+        if i < len(times):           # the next arrival is in this chunk: env.call_later without a call
+            # now + (time - now), not time: the sum call_later makes, so every result stays the same
+            heappush(env.queue, (now + (times[i] - now), NORMAL, next(env.sequence), self._arrive_call, None))
         else:
             self._schedule_next()
         self.generated += 1
@@ -231,8 +236,13 @@ class ArrivalStream:
                 self.averted += 1
                 return
         locality, age, risk, home = person
-        patient = self.patients.new(age, locality, risk, home, self.arrival_mode, self.name, self.balks, site,
-                                    self.home_of[locality])
+        # Patients.new without the call (the commonest way a patient is made): numbered, dated and placed
+        patients = self.patients
+        patients.created = number = patients.created + 1
+        day, months = int(now), patients.months
+        patient = Patient(number, age, locality, patients.site_of[locality] if site is None else site, risk, home,
+                          self.arrival_mode, self.name, now, self.balks, self.home_of[locality], None, None,
+                          months[day] if day < len(months) else None)
         if self.patience is not None:
             patient.patience, patient.renege_to = self.patience, self.renege_to
         self.router.choose(patient).offer(patient, None)

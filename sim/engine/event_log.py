@@ -1,8 +1,8 @@
 """An optional per-patient event log (``run.event_log=true``), written as ``events.parquet``.
 
 Statistics are streamed (:mod:`sim.engine.service`); nothing per patient is kept unless a planner asks for
-it.  With the log on, the model wraps each service's and sink's entry points so every step of every
-patient is recorded as ``(replication, time, patient, node, event)`` with ``event`` one of:
+it.  With the log on, the network is built of :class:`LoggedService` and :class:`LoggedSink` nodes, which
+record every step of every patient as ``(replication, time, patient, node, event)`` with ``event`` one of:
 
 * ``offered`` -- asked for a place (``node`` is the service);
 * ``start`` -- took a place;
@@ -11,50 +11,72 @@ patient is recorded as ``(replication, time, patient, node, event)`` with ``even
 * ``renege`` -- left the waiting list, patience exhausted;
 * ``exit`` -- reached a sink (home, death, ...).
 
-The wrapping happens only when the log is on, so an ordinary run pays nothing for it.
+The logging nodes are subclasses chosen when the network is built, so an ordinary run's nodes have no
+test of whether to log and pay nothing for it.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from .service import Service
+from .sink import Sink
+
 COLUMNS = ["replication", "time", "patient", "node", "event"]
 
 
 class EventLog:
-    """Collects events from the services and sinks it is attached to."""
+    """Collects the events the logging nodes of one replication record."""
 
     def __init__(self, env, replication: int):
         self.env = env
         self.replication = replication
         self.rows: list[tuple] = []
 
-    def _wrap(self, node, method: str, event: str, patient_of):
-        original = getattr(node, method)
-        rows, env, name, replication = self.rows, self.env, node.name, self.replication
-
-        def logged(*args, **kwargs):
-            rows.append((replication, env.now, patient_of(args).id, name, event))
-            return original(*args, **kwargs)
-        setattr(node, method, logged)
-
-    def attach_service(self, service) -> None:
-        first = lambda args: args[0]
-        self._wrap(service, "offer", "offered", first)
-        self._wrap(service, "_admit", "start", first)
-        self._wrap(service, "depart", "leave", first)
-        self._wrap(service, "_finish", "finish", first)
-        service._finish_call = service._finish        # what the clock calls when a stay ends: the logged one
-        original_renege = service._renege
-        rows, env, name, replication = self.rows, self.env, service.name, self.replication
-
-        def renege(entry):
-            if entry.live:                                 # still waiting: this renege takes effect
-                rows.append((replication, env.now, entry.patient.id, name, "renege"))
-            return original_renege(entry)
-        service._renege = renege
-
-    def attach_sink(self, sink) -> None:
-        self._wrap(sink, "offer", "exit", lambda args: args[0])
+    def record(self, patient, node, event: str) -> None:
+        self.rows.append((self.replication, self.env.now, patient.id, node.name, event))
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=COLUMNS)
+
+
+class LoggedService(Service):
+    """A :class:`~sim.engine.service.Service` that records each step of each patient in ``log``."""
+
+    __slots__ = ("log",)
+
+    def __init__(self, log: EventLog, env, spec, registry=None):
+        self.log = log
+        super().__init__(env, spec, registry)
+
+    def offer(self, patient, holder=None):
+        self.log.record(patient, self, "offered")
+        super().offer(patient, holder)
+
+    def _admit(self, patient, holder):
+        self.log.record(patient, self, "start")
+        super()._admit(patient, holder)
+
+    def _finish(self, patient):
+        self.log.record(patient, self, "finish")
+        super()._finish(patient)
+
+    def depart(self, patient):
+        self.log.record(patient, self, "leave")
+        super().depart(patient)
+
+    def _renege(self, entry):
+        if entry.live:                                 # still waiting: this renege takes effect
+            self.log.record(entry.patient, self, "renege")
+        super()._renege(entry)
+
+
+class LoggedSink(Sink):
+    """A :class:`~sim.engine.sink.Sink` that records each patient reaching it in ``log``."""
+
+    def __init__(self, log: EventLog, env, name, label=None):
+        self.log = log
+        super().__init__(env, name, label)
+
+    def offer(self, patient, holder=None):
+        self.log.record(patient, self, "exit")
+        super().offer(patient, holder)

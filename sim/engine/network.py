@@ -36,7 +36,7 @@ from .calendar import MONTHS
 from .context import Context
 from .demand import ArrivalStream
 from .discharge import DischargeTimes
-from .event_log import EventLog
+from .event_log import EventLog, LoggedService, LoggedSink
 from .partition import Partition, part_name
 from .pressure import Escalation, LosUnderPressure, Pressure, Redirect
 from .rota import Rota, RotaSchedule
@@ -111,14 +111,16 @@ class NetworkBuilder:
                   for s in self.sinks_spec.values()}
         self.labels["arrival_mode"] = sorted(modes)
         self.network = Network()
+        self.event_log: EventLog | None = None   # set by build: the nodes then log to it
 
     def build(self, event_log: EventLog | None = None) -> Network:
-        """The wired network; ``event_log`` (if any) is attached before the initial state is seeded,
-        so it records the patients found in service at time zero too."""
+        """The wired network; with an ``event_log`` its services and sinks record to it from the start
+        (:mod:`sim.engine.event_log`), the patients found in service at time zero included."""
         net = self.network
+        self.event_log = event_log
         for name, spec in self.sinks_spec.items():
             check_keys(spec or {}, SINK_KEYS, f"network.sinks.{name}")
-            net.sinks[name] = net.nodes[name] = Sink(self.context.env, name, (spec or {}).get("label"))
+            net.sinks[name] = net.nodes[name] = self._sink(name, (spec or {}).get("label"))
         for name, spec in self.services_spec.items():
             self._add_service(str(name), spec)
         for name, spec in self.streams_spec.items():
@@ -126,11 +128,6 @@ class NetworkBuilder:
         for name, spec in self.services_spec.items():
             self._wire_service(str(name), spec)
         _check_overflow_chains(self.services_spec)
-        if event_log is not None:
-            for service in net.services.values():
-                event_log.attach_service(service)
-            for sink in net.sinks.values():
-                event_log.attach_sink(sink)
         for name, spec in self.sinks_spec.items():
             self._wire_sink(name, spec or {})
         for name, spec in self.services_spec.items():
@@ -198,7 +195,9 @@ class NetworkBuilder:
         instances = {}
         for part, (instance_name, places) in self.capacities(name, spec).items():
             instance_spec = replace(base, name=instance_name, capacity=places, group=None if part is None else name)
-            instance = instances[part] = net.services[instance_name] = Service(env, instance_spec, registry)
+            instance = instances[part] = net.services[instance_name] = (
+                Service(env, instance_spec, registry) if self.event_log is None
+                else LoggedService(self.event_log, env, instance_spec, registry))
             if part is not None:
                 net.part_of[instance_name] = part
             self._add_responses(instance, spec, where)
@@ -267,6 +266,10 @@ class NetworkBuilder:
             stream.renege_to = self.resolve(spec["renege_to"], f"{where}.renege_to")
         return stream
 
+    def _sink(self, name: str, label: str | None = None) -> Sink:
+        env = self.context.env
+        return Sink(env, name, label) if self.event_log is None else LoggedSink(self.event_log, env, name, label)
+
     # ---------------------------------------------------------------- wiring
     def resolve(self, name, where):
         """The node called ``name`` (a service, partitioned service or sink)."""
@@ -274,7 +277,7 @@ class NetworkBuilder:
         net = self.network
         node = net.nodes.get(name)
         if node is None and name in BUILTIN_SINKS:
-            node = net.sinks[name] = net.nodes[name] = Sink(self.context.env, name)
+            node = net.sinks[name] = net.nodes[name] = self._sink(name)
         if node is None:
             raise ConfigError(where, name, f"a service or sink{did_you_mean(name, list(net.nodes) + list(BUILTIN_SINKS))}")
         return node

@@ -47,8 +47,9 @@ import heapq
 import math
 
 from .caseload import CrisisRegistry
+from .clock import NORMAL
 from .spec import REVISABLE, ServiceSpec
-from .tally import COUNTERS, UNLIMITED, Tally
+from .tally import STATISTICS, UNLIMITED, Tally
 
 
 class WaitingEntry:
@@ -66,6 +67,15 @@ class WaitingEntry:
 
 class Service(Tally):
     """A pathway setting with ``spec.capacity`` places and a waiting list."""
+
+    # Some eighty attributes, more than an instance dictionary shares keys for: slots make each a fixed place.
+    __slots__ = (
+        "env", "spec", "name", "group", "label", "unlimited", "capacity", "base_capacity", "blocking", "caseload",
+        "los", "patience", "holding_patience", "priority", "default_priority", "queue_capacity", "crisis_reduction",
+        "readmission_days", "pathway_labels", "corridor_places", "route_on_start", "registry", "sojourn_limits",
+        "wait_limits", "_sojourn_days", "_wait_days", "_finish_call", "router", "overflow", "renege_to",
+        "holding_renege_to", "los_pressure", "discharge", "waits_without_limit", "in_place", "blocked", "waiting",
+        "queued", "surge", "corridor", "_boarders", "_queue", "_seq", *STATISTICS)   # STATISTICS: Tally's
 
     def __init__(self, env, spec: ServiceSpec, registry: CrisisRegistry | None = None):
         self.env = env
@@ -103,23 +113,8 @@ class Service(Tally):
         self.surge = 0        # escalation places open on top of the base capacity
         self.corridor = 0     # patients boarding in the corridor: finished, waiting to move on, without a place
         self._boarders = {}   # blocked patients in the order they started blocking (when a corridor may open)
-        self._queue = []      # heap of (priority, sequence, WaitingEntry)
-        self._seq = 0
-        # sum(t x change) of each level, for its time integral (see module docstring).
-        self._tw_place = self._tw_blocked = self._tw_waiting = self._tw_capacity = 0.0
-        self._tw_surge = self._tw_corridor = 0.0
-        self._admitted_sum = 0.0   # sum of the admission times of the patients in a place now
-        # Monotone statistics (see COUNTERS).
-        for counter in COUNTERS:
-            setattr(self, counter, 0.0 if counter.endswith("_sum") else 0)
-        self.sojourn_over = [0] * len(self.sojourn_limits)
-        self.sojourn_n = 0    # sojourns judged against the limits: departures and patients who gave up waiting
-        self.sojourn_to: dict[str, list] = {}   # per destination: [sojourns, over each limit...]
-        self.wait_within = [0] * len(self.wait_limits)
-        self.wait_by_mode: dict[str, list] = {}   # per arrival mode: [starts, wait_sum, within each wait limit...]
-        self.by_origin: dict[str, int] = {}
-        self.left_by_mode: dict[str, int] = {}       # patients who left a place, by arrival mode
-        self.same_day_by_mode: dict[str, int] = {}   # ... of whom left on the day they took it
+        self._queue, self._seq = [], 0   # heap of (priority, sequence, WaitingEntry); the last sequence
+        self._start_statistics()
 
     # ------------------------------------------------------------------ flow
     def offer(self, patient, holder=None):
@@ -196,7 +191,8 @@ class Service(Tally):
             patient.longer_stay = None
         if self.los_pressure is not None:
             stay = self.los_pressure.adjust(stay)
-        self.env.call_later(stay, self._finish_call, patient)
+        env = self.env    # env.call_later(stay, self._finish_call, patient) without the call: every stay
+        heapq.heappush(env.queue, (now + stay, NORMAL, next(env.sequence), self._finish_call, patient))
 
     def _finish(self, patient):
         """Service is over (medically fit): choose where next, then leave, at once or at a discharge time."""
@@ -219,7 +215,11 @@ class Service(Tally):
                 self.discharge_wait_sum += leave - now
                 self.env.call_later(leave - now, self._release, patient)
                 return
-        self._release(patient)
+        if self.blocking:
+            self._release(patient)
+        else:                        # _release's other half, without the call: the commonest path
+            self.depart(patient)
+            destination.offer(patient, None)
 
     def _release(self, patient):
         """Hand the patient on to ``patient.next_node``: a blocking service keeps them in their place
@@ -253,7 +253,14 @@ class Service(Tally):
         else:
             self.in_place -= 1
             self._tw_place -= now
-            self._left_place(patient, now)
+            # Tally._left_place without the call (every departure): place time, and a zero-day stay
+            admitted, mode, left = patient.admitted, patient.arrival_mode, self.left_by_mode
+            self.place_sum += now - admitted
+            self._admitted_sum -= admitted
+            left[mode] = left.get(mode, 0) + 1
+            if int(now) == int(admitted):
+                self.same_day += 1
+                self.same_day_by_mode[mode] = self.same_day_by_mode.get(mode, 0) + 1
             if self.blocking:
                 self.blocked -= 1
                 self._tw_blocked -= now
