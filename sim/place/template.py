@@ -155,6 +155,9 @@ def walkthrough(name: str) -> list[str]:
         "4. **Test it on later years.** Fitting makes the base year no test; only later years count. Add your",
         "   trusts' later published figures to `data/actuals/actuals.csv` (place, trust code, measure, type,",
         "   period, value, source; `data/actuals/README.md`), pre-register what is compared and how closely",
-        "   before any run (as `configs/calibration/walsall_hindcast.yaml` does for Walsall), then run the place",
-        "   on from its base year and hold each year against the published figure and the naive forecasts",
-        "   (`carepath hindcast` does this for Walsall).", ""]
+        "   before any run in a file of your own (`configs/calibration/wirral_hindcast.yaml` for one site,",
+        "   `black_country_hindcast.yaml` for several, each measure naming its trust), commit it, then run",
+        f"   `carepath hindcast --preregistration configs/calibration/{name}_hindcast.yaml --out results/hindcast_{name}`:",
+        "   the place run on from its base year, each year held against the published figure and the naive",
+        "   forecasts. Learn from the first years after the base year; keep the latest back as a final test",
+        "   (`--final-test`) and run it once, when nothing is left to change.", ""]
