@@ -52,14 +52,16 @@ from ..place.template import PUBLISHED_COLUMNS
 
 #: published measure -> (the service partitioned by site, its figure for a site's instance); volumes are a year's
 SITE_METRICS = {"type1_attendances": ("ae", "{}.arrivals"), "ae_admissions": ("acute", "ae_admissions.{}"),
-                "ae_4h_pct": ("ae", "{}.within_4h_pct")}
+                "ae_4h_pct": ("ae", "{}.within_4h_pct"), "acute_occupancy_pct": ("acute", "{}.occupancy_pct")}
 #: a place of one site has no instances: its figures are the place's
-ONE_SITE = {"type1_attendances": "ae.arrivals", "ae_admissions": "ae_admissions", "ae_4h_pct": "ae.within_4h_pct"}
+ONE_SITE = {"type1_attendances": "ae.arrivals", "ae_admissions": "ae_admissions", "ae_4h_pct": "ae.within_4h_pct",
+            "acute_occupancy_pct": "acute.occupancy_pct"}
 VOLUMES = {"type1_attendances", "ae_admissions"}
 KINDS = {"volume", "rate"}
 ADMITTED = "ae_admitted_pct"       # derived: admissions per 100 type-1 attendances, what ed_conversion answers to
 LABELS = {"type1_attendances": "type-1 attendances", "ae_admissions": "emergency admissions via type-1 A&E",
-          "ae_4h_pct": "type-1 four-hour performance", ADMITTED: "share of type-1 attendances admitted"}
+          "ae_4h_pct": "type-1 four-hour performance", ADMITTED: "share of type-1 attendances admitted",
+          "acute_occupancy_pct": "general and acute bed occupancy"}
 COLUMNS = tuple(column for column, _ in PUBLISHED_COLUMNS)
 
 
