@@ -33,3 +33,11 @@ def test_quarters_and_their_yearly_means():
     whole = actuals.mean_of_quarters("walsall", "RBK", "ga_beds_available", "general and acute")
     assert 2021 not in whole and whole[2018] == pytest.approx((447.8 + 453.9 + 458.1 + 481.1) / 4)
     assert 2021 in actuals.mean_of_quarters("walsall", "RBK", "ga_beds_available", "general and acute", minimum=3)
+
+
+def test_walsalls_2023_base_year_has_the_published_beds_of_that_year():
+    import yaml
+
+    from sim.common.paths import CONFIG_DIR
+    capacity = yaml.safe_load((CONFIG_DIR / "capacity" / "walsall_2023.yaml").read_text())
+    assert capacity["acute_beds"] == {r["year"]: r for r in published_places.rows()}[2023]["places"]

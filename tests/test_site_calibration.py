@@ -138,3 +138,30 @@ def test_walsall_at_a_later_base_year_keeps_the_2017_calibration():
     assert cfg["place"]["calibration"] == load(["place=walsall"])["place"]["calibration"]
     assert cfg["place"]["site_calibration"]["year"] == 2023
     assert cfg["capacity"] == load(["place=walsall"])["capacity"]
+
+
+class _Figures:
+    """What evaluate() returns, for a model whose share admitted is 30 x the conversion factor."""
+
+    def __init__(self, factor):
+        self.factor = factor
+
+    def mean(self, site, measure):
+        return 30.0 * self.factor
+
+
+def test_the_fit_steps_back_from_factors_the_model_refuses(monkeypatch):
+    """Past a conversion factor of 1.3 a month's probability would pass 1: the model refuses it, and the fit
+    keeps to the factors it takes, reporting the target it cannot reach rather than failing."""
+    def evaluate(cfg, factors, replications, sites):
+        factor = factors["ed_conversion"]["manor"]
+        if factor > 1.3:
+            raise ConfigError("network.services.ae.seasonality.months.jan", factor, "a factor that keeps 'acute' in [0, 1]")
+        return _Figures(factor)
+
+    monkeypatch.setattr(calibrate_sites, "evaluate", evaluate)
+    spec = {"parameters": {"ed_conversion": {"target": "ae_admissions", "bounds": [0.5, 1.5], "factors": {"manor": 1.0}}}}
+    table = pd.DataFrame([{"site": "manor", "measure": calibrate_sites.ADMITTED, "value": 45.0, "kind": "volume",
+                           "tolerance": 0.05}])
+    factors = calibrate_sites.fit({}, spec, table, ["manor"], replications=1, rounds=5, log=lambda *_: None)
+    assert 1.0 < factors["ed_conversion"]["manor"] <= 1.3          # as far as the model goes, not the 1.5 it needs

@@ -52,14 +52,16 @@ from ..place.template import PUBLISHED_COLUMNS
 
 #: published measure -> (the service partitioned by site, its figure for a site's instance); volumes are a year's
 SITE_METRICS = {"type1_attendances": ("ae", "{}.arrivals"), "ae_admissions": ("acute", "ae_admissions.{}"),
-                "ae_4h_pct": ("ae", "{}.within_4h_pct")}
+                "ae_4h_pct": ("ae", "{}.within_4h_pct"), "acute_occupancy_pct": ("acute", "{}.occupancy_pct")}
 #: a place of one site has no instances: its figures are the place's
-ONE_SITE = {"type1_attendances": "ae.arrivals", "ae_admissions": "ae_admissions", "ae_4h_pct": "ae.within_4h_pct"}
+ONE_SITE = {"type1_attendances": "ae.arrivals", "ae_admissions": "ae_admissions", "ae_4h_pct": "ae.within_4h_pct",
+            "acute_occupancy_pct": "acute.occupancy_pct"}
 VOLUMES = {"type1_attendances", "ae_admissions"}
 KINDS = {"volume", "rate"}
 ADMITTED = "ae_admitted_pct"       # derived: admissions per 100 type-1 attendances, what ed_conversion answers to
 LABELS = {"type1_attendances": "type-1 attendances", "ae_admissions": "emergency admissions via type-1 A&E",
-          "ae_4h_pct": "type-1 four-hour performance", ADMITTED: "share of type-1 attendances admitted"}
+          "ae_4h_pct": "type-1 four-hour performance", ADMITTED: "share of type-1 attendances admitted",
+          "acute_occupancy_pct": "general and acute bed occupancy"}
 COLUMNS = tuple(column for column, _ in PUBLISHED_COLUMNS)
 
 
@@ -179,12 +181,27 @@ def fit(cfg: dict, spec: dict, table: pd.DataFrame, sites: list[str], replicatio
             out[n][s] = float(value)
         return out
 
-    def misfits(figures):
+    def misfits(x):
+        """The misfits at ``x``, or None where its factors leave the model's own limits (a probability pushed
+        past 1 by a conversion factor and the month's seasonality): a point the fit may not use."""
+        try:
+            figures = evaluate(cfg, as_factors(x), replications, sites)
+        except ConfigError as limit:
+            log(f"  factors {as_factors(x)} refused: {limit}")
+            return None
         return np.array([residual(figures.mean(s, m), goal[(s, m)]) for s, _, m in cells])
 
     best, best_misfit = theta, math.inf
     for round_ in range(1, rounds + 1):
-        r0 = misfits(evaluate(cfg, as_factors(theta), replications, sites))
+        r0 = misfits(theta)
+        for _ in range(3):                       # back towards the best point until the model takes the factors
+            if r0 is not None:
+                break
+            theta = (theta + best) / 2
+            r0 = misfits(theta)
+        if r0 is None:
+            log(f"round {round_}: no usable point near the last step; the best point seen is kept")
+            break
         log(f"round {round_}: misfit {np.round(r0, 2).tolist()} (in tolerances)")
         if float(r0 @ r0) < best_misfit:
             best, best_misfit = theta, float(r0 @ r0)
@@ -193,11 +210,14 @@ def fit(cfg: dict, spec: dict, table: pd.DataFrame, sites: list[str], replicatio
         jac = np.zeros((len(cells), len(cells)))
         for name in names:   # one parameter moved at every site at once: each site answers to its own
             moved = np.array([n == name for _, n, _ in cells])
-            r_up = misfits(evaluate(cfg, as_factors(theta + STEP * moved), replications, sites))
-            r_down = misfits(evaluate(cfg, as_factors(theta - STEP * moved), replications, sites))
+            r_up, r_down = misfits(theta + STEP * moved), misfits(theta - STEP * moved)
+            # a side the model refuses is replaced by the centre: a one-sided difference (none if both refuse)
+            slope = (np.zeros(len(cells)) if r_up is None and r_down is None else
+                     (r0 - r_down) / STEP if r_up is None else (r_up - r0) / STEP if r_down is None else
+                     (r_up - r_down) / (2 * STEP))
             for j in np.flatnonzero(moved):
                 same_site = np.array([s == cells[j][0] for s, _, _ in cells])
-                jac[same_site, j] = ((r_up - r_down) / (2 * STEP))[same_site]
+                jac[same_site, j] = slope[same_site]
         lo, hi = np.maximum(lower, theta - trust), np.minimum(upper, theta + trust)
 
         def surrogate(x, r0=r0, jac=jac, theta=theta):
