@@ -27,11 +27,16 @@ refits the factors.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ..common.checks import number
 from ..common.errors import ConfigError
+from ..common.files import atomic_write
 from .routing_tables import scale_probability
 
 #: How far the model may be from a calibration target: relative for volumes, percentage points for % measures,
@@ -79,13 +84,21 @@ def _scale(node, factor, keys):
             node[k] = v * factor
 
 
+def parameters_for(cfg: Mapping[str, Any], group: str) -> dict:
+    """The parameters of ``place.<group>`` (``calibration``, ``site_calibration``) that apply to the run's
+    network: none when the group has none, or names another network. Factors are fitted to one pathway;
+    another network (a textbook queue, say) keeps its own values."""
+    spec = (cfg.get("place") or {}).get(group) or {}
+    network = (cfg.get("network") or {}).get("name")
+    if spec.get("network") and network != spec["network"]:
+        return {}
+    return spec.get("parameters") or {}
+
+
 def apply(cfg: Mapping[str, Any]) -> dict:
     """The configuration with the place's calibration factors applied (a new dict)."""
-    spec = (cfg.get("place") or {}).get("calibration") or {}
-    parameters = spec.get("parameters") or {}
-    # Factors are fitted to one pathway; another network (a textbook queue, say) keeps its own values.
-    network = (cfg.get("network") or {}).get("name")
-    if not parameters or (spec.get("network") and network != spec["network"]):
+    parameters = parameters_for(cfg, "calibration")
+    if not parameters:
         return dict(cfg)
     out = copy.deepcopy(dict(cfg))
     for name, spec in parameters.items():
@@ -117,3 +130,17 @@ def adjust(cfg: dict, spec: Mapping[str, Any], factor: float, where: str, factor
 def factors(cfg: Mapping[str, Any]) -> dict[str, float]:
     parameters = ((cfg.get("place") or {}).get("calibration") or {}).get("parameters") or {}
     return {name: float(spec.get("factor", 1.0)) for name, spec in parameters.items()}
+
+
+def write_factor_lines(path, field: str, pattern: str, replacements: Mapping[str, str]) -> None:
+    """Rewrite, on the ``field:`` line of each named parameter of a calibration file's ``parameters``, the
+    first match of ``pattern`` (its group 1 kept) with the parameter's replacement, keeping every comment;
+    the file is written atomically. Used by both fits to write what they fitted."""
+    text = Path(path).read_text()
+    lines = text.splitlines(keepends=True)
+    params = next(v for k, v in yaml.compose(text).value if k.value == "parameters")
+    for key, node in params.value:
+        if key.value in replacements:
+            i = next(v for k, v in node.value if k.value == field).start_mark.line
+            lines[i] = re.sub(pattern, lambda m, new=replacements[key.value]: f"{m.group(1)}{new}", lines[i], count=1)
+    atomic_write(path, lambda tmp: Path(tmp).write_text("".join(lines)))

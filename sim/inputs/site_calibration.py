@@ -29,7 +29,7 @@ from typing import Any
 
 from ..common.checks import number
 from ..common.errors import ConfigError
-from .calibration import adjust
+from .calibration import adjust, parameters_for
 
 SITE = "site"
 
@@ -61,10 +61,8 @@ def by_site(cfg: dict, path: str, sites, where: str) -> dict:
 
 def apply(cfg: Mapping[str, Any]) -> dict:
     """The configuration with each site's calibration factors applied (a new dict)."""
-    spec = (cfg.get("place") or {}).get("site_calibration") or {}
-    parameters = spec.get("parameters") or {}
-    network = (cfg.get("network") or {}).get("name")
-    if not parameters or (spec.get("network") and network != spec["network"]):
+    parameters = parameters_for(cfg, "site_calibration")
+    if not parameters:
         return dict(cfg)
     out = copy.deepcopy(dict(cfg))
     for name, parameter in parameters.items():

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import copy
 import math
-import re
 import sys
 from pathlib import Path
 
@@ -48,7 +47,7 @@ from scipy.optimize import least_squares
 
 from ..common.errors import ConfigError
 from ..common.paths import CONFIG_DIR
-from ..inputs.calibration import RIDGE, STEP, TOLERANCE, TRUST, tolerance
+from ..inputs.calibration import RIDGE, STEP, TOLERANCE, TRUST, tolerance, write_factor_lines
 from ..inputs.config import load
 from ..jobs import runner
 
@@ -186,18 +185,7 @@ def fit(cfg: dict, spec: dict, replications: int, rounds: int, trust: float = TR
 
 def write_factors(factors: dict[str, float], path: Path = CALIBRATION) -> None:
     """Replace each parameter's ``factor:`` number in the calibration file, keeping its comment."""
-    text = path.read_text()
-    lines = text.splitlines(keepends=True)
-    root = yaml.compose(text)
-    params = next(v for k, v in root.value if k.value == "parameters")
-    for key, node in params.value:
-        if key.value not in factors:
-            continue
-        factor_node = next(v for k, v in node.value if k.value == "factor")
-        i = factor_node.start_mark.line
-        lines[i] = re.sub(r"(factor:\s*)[-+0-9.eE]+", lambda m, key=key: f"{m.group(1)}{factors[key.value]:.4f}", lines[i], count=1)
-    from ..common.files import atomic_write
-    atomic_write(path, lambda tmp: Path(tmp).write_text("".join(lines)))
+    write_factor_lines(path, "factor", r"(factor:\s*)[-+0-9.eE]+", {n: f"{f:.4f}" for n, f in factors.items()})
 
 
 def main(argv=None) -> int:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 import time
 from pathlib import Path
 
@@ -42,11 +41,10 @@ from scipy.optimize import least_squares
 
 from ..analysis.statistics import t_interval
 from ..common.errors import ConfigError
-from ..common.files import atomic_write
 from ..common.paths import CONFIG_DIR, ROOT
 from ..engine.partition import part_name
 from ..engine.population import Population
-from ..inputs.calibration import RIDGE, STEP, TRUST
+from ..inputs.calibration import RIDGE, STEP, TRUST, write_factor_lines
 from ..jobs import runner
 from ..place.template import PUBLISHED_COLUMNS
 
@@ -229,17 +227,8 @@ def fit(cfg: dict, spec: dict, table: pd.DataFrame, sites: list[str], replicatio
 
 def write_factors(factors: dict, path: Path) -> None:
     """Replace each parameter's ``factors:`` line in the site calibration file, keeping its comments."""
-    text = path.read_text()
-    lines = text.splitlines(keepends=True)
-    root = yaml.compose(text)
-    params = next(v for k, v in root.value if k.value == "parameters")
-    for key, node in params.value:
-        if key.value not in factors:
-            continue
-        line = next(v for k, v in node.value if k.value == "factors").start_mark.line
-        flow = ", ".join(f"{s}: {f:.4f}" for s, f in factors[key.value].items())
-        lines[line] = re.sub(r"(factors:\s*)\{.*\}", lambda m, flow=flow: f"{m.group(1)}{{{flow}}}", lines[line], count=1)
-    atomic_write(path, lambda tmp: Path(tmp).write_text("".join(lines)))
+    flows = {name: "{" + ", ".join(f"{s}: {f:.4f}" for s, f in by_site.items()) + "}" for name, by_site in factors.items()}
+    write_factor_lines(path, "factors", r"(factors:\s*)\{.*\}", flows)
 
 
 def report(figures: SiteFigures, table: pd.DataFrame, spec: dict) -> pd.DataFrame:
