@@ -48,7 +48,7 @@ def rows(spec: dict = SPEC) -> list[dict]:
     if not quarters:
         raise ValueError(f"the actuals pack has no {BEDS['measure']} for {spec['place']} {spec['site']}")
     reference = min(quarters)
-    mean = {year: sum(q.values()) / len(q) for year, q in quarters.items()}
+    mean = actuals.mean_of_quarters(spec["place"], spec["site"], BEDS["measure"], BEDS["type"], minimum=1)
     out = []
     for year in spec["years"]:
         if year <= reference:

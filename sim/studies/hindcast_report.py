@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..inputs import actuals as pack
+
 
 def figure(table: pd.DataFrame, reported: str = "reported"):
     """Per measure: the actuals (labelled ``reported``), the model's 80% band and mean in each mode, and the
@@ -162,7 +164,6 @@ def learning(table: pd.DataFrame, spec: dict, primary: str) -> str:
     type-1 and other-type attendances and their sum, the share of type-1 attendances admitted, and the
     model's bed occupancy against KH03's, each year from the one before the fitted year to the last learning
     year with a figure."""
-    from ..inputs import actuals as pack
     place, site = spec["place"], spec["site"]
     type1 = pack.yearly(place, site, "ae_attendances", "type-1")
     other = pack.yearly(place, site, "ae_attendances", "other")
