@@ -40,6 +40,7 @@ from ..common.errors import ConfigError
 from ..common.files import atomic_write, write_json
 from ..common.paths import CONFIG_DIR, ROOT
 from ..jobs.experiment import Experiment
+from ..uncertainty.coverage import kept_section
 from .hindcast_report import answer, caveats, figure, learning, verdicts
 from .hindcast_scores import compare, model_figures, scores, withhold
 
@@ -166,6 +167,7 @@ def main(argv=None) -> int:
                      question=f"Fitted on {fitted} alone and run on year by year, does the model forecast {name}'s "
                               "type-1 attendances, 4-hour performance and admissions via A&E better than carrying "
                               f"{fitted} forward or extending its trend, with honest 80% intervals?")
+    kept = kept_section(exp.out_dir)       # the coverage from the history-matched draws, written by its own command
     rows = []
     try:
         for mode in modes:
@@ -216,7 +218,7 @@ def main(argv=None) -> int:
             ("Final test run once, from the clean commit " + final_commit + ", after the mechanisms were frozen."
              if args.final_test else "Final-test years " + ", ".join(f"{y}/{(y + 1) % 100:02d}" for y in withheld)
              + " are simulated but withheld: `--final-test` is for when the mechanisms are frozen."), "",
-            learning(table, spec, next(iter(modes))), caveats(spec, modes, args.replications)]
+            learning(table, spec, next(iter(modes))), caveats(spec, modes, args.replications), *([kept] if kept else [])]
     atomic_write(readme, lambda tmp: Path(tmp).write_text(readme.read_text() + "\n" + "\n".join(note)))
     print(table[["mode", "financial_year", "measure", "actual", "model_mean", "model_p10", "model_p90", "model_error",
                  "naive_carried_error", "naive_trend_error"]].to_string(index=False))
