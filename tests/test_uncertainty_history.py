@@ -1,6 +1,7 @@
 """History matching a board can rely on: a stated discrepancy, both cut-offs, checked emulators, a stop rule."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -152,6 +153,7 @@ def test_waves_run_until_enough_draws_are_non_implausible(tmp_path, monkeypatch,
     assert len(calls) == 2 and calls[1][:2] == ["--draws", "40"] and "--refocus" in calls[1] and "run.year=2027" in calls[1]
     assert pd.read_csv(tmp_path / "waves.csv")["non_implausible"].tolist() == [60, 60]
     assert "stopped: 120 non-implausible draws" in capsys.readouterr().out
+    assert "Stopped: 120 non-implausible draws" in (tmp_path / "README.md").read_text()
     assert runner.main(["--out", str(tmp_path), "--max-waves", "0"]) == 2
 
 
@@ -184,3 +186,35 @@ def test_a_refocused_wave_tabulates_its_chain_with_itself_last(tmp_path):
     assert table["draws"].tolist() == [3, 4] and table["non_implausible"].tolist() == [2, 3]
     assert table.loc[1, "share_ruled_out_before"] == pytest.approx(0.6) and table.loc[1, "minutes"] == 2.0
     assert chain.stop(table).startswith("every target")
+
+
+def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_emulator_cannot_carry(tmp_path):
+    from sim.uncertainty import waves as runner
+    from sim.uncertainty import waves_report
+    for wave, worst in ((1, [1.0] * 30 + [5.0] * 10), (2, [1.0] * 20)):
+        folder = tmp_path / f"wave{wave}"
+        folder.mkdir()
+        pd.DataFrame({"draw": range(len(worst)), "a": worst}).to_csv(folder / "history_matching.csv", index=False)
+        (folder / "manifest.json").write_text(json.dumps({"command": f"python -m sim.uncertainty --out wave{wave}"}))
+    saving = "walsall_schemes_evidence vs do_nothing 2027: net_saving_gbp"
+    pd.DataFrame([{"result": saving, "draws": 38, "cv_r2": 0.55}, {"result": "x vs do_nothing 2027: net_saving_gbp",
+                                                                  "draws": 38, "cv_r2": 0.9}]).to_csv(
+        tmp_path / "wave1" / "emulator.csv", index=False)
+    pd.DataFrame([{"metric": "x vs do_nothing 2027: net_saving_gbp", "parameter": p, "method": "sobol_emulator", "index": "ST",
+                   "value": v, "ci_low": v - 0.05, "ci_high": v + 0.05} for p, v in (("trend", 0.6), ("effect", 0.3))]
+                 ).to_csv(tmp_path / "wave1" / "sensitivity.csv", index=False)
+    pd.DataFrame([{"comparison": "walsall_schemes_evidence vs do_nothing", "year": 2027, "net_saving_p10_gbp": -2e6,
+                   "net_saving_p50_gbp": 1e6, "net_saving_p90_gbp": 4e6, "net_saving_p10_with_ran_away_gbp": -3e6,
+                   "net_saving_p50_with_ran_away_gbp": 1e6, "net_saving_p90_with_ran_away_gbp": 4e6,
+                   "probability_saving": 0.6, "probability_loss": 0.35, "probability_ran_away": 0.05, "draws": 47,
+                   "draws_ran_away": 3, "plausible_draws": 50, "waves": 2}]).to_csv(
+        tmp_path / "wave2" / "headline_plausible.csv", index=False)
+    assert runner.main(["--out", str(tmp_path), "--report"]) == 0
+    text = (tmp_path / "README.md").read_text()
+    assert "2 waves, 60 draws, 50 non-implausible" in text and "was not met" in text
+    assert "| 47 of 50 (3) | -£2.0m | £1.0m | £4.0m | 60% | 35% | 5% | -£3.0m, £1.0m, £4.0m |" in text
+    assert "evidence register" in text                                  # the scenario says what its effects rest on
+    assert f"- {saving}: not ranked" in text and "0.55" in text         # R² below 0.7: no Sobol indices
+    assert "trend 0.60 [0.55, 0.65], effect 0.30" in text               # R² 0.9: Sobol total indices, largest first
+    assert waves_report.folders(tmp_path)[-1].name == "wave2"
+    assert runner.main(["--out", str(tmp_path / "none"), "--report"]) == 2

@@ -4,8 +4,9 @@
 [overrides]`` runs ``DIR/wave1``, then refocuses ``DIR/wave2`` on it, and so on, stopping by the rule
 of :mod:`sim.uncertainty.validation` (at least 100 non-implausible draws over the waves, or every
 emulator's variance below its target's) or at ``--max-waves``; after each wave it writes the per-wave
-table (:mod:`sim.uncertainty.chain`) to ``DIR/waves.csv``, and at the end says why it stopped.  Every
-other option is passed to ``python -m sim.uncertainty`` unchanged.
+table (:mod:`sim.uncertainty.chain`) to ``DIR/waves.csv``, and at the end says why it stopped and writes
+``DIR/README.md`` (:mod:`sim.uncertainty.waves_report`; ``--report`` writes it again from the folders, running
+nothing).  Every other option is passed to ``python -m sim.uncertainty`` unchanged.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..common.files import write_csv
-from . import chain
+from . import chain, waves_report
 
 
 def parser() -> argparse.ArgumentParser:
@@ -23,12 +24,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--draws", type=int, default=256, help="draws of the first wave")
     p.add_argument("--later-draws", type=int, default=128, help="draws of every later wave")
     p.add_argument("--max-waves", type=int, default=5, help="waves at most")
+    p.add_argument("--report", action="store_true", help="only write DIR/README.md from the waves already in DIR")
     return p
 
 
 def main(argv=None) -> int:
     from .cli import main as one_wave
     args, rest = parser().parse_known_args(argv)
+    if args.report:
+        if not waves_report.folders(args.out):
+            print(f"carepath: invalid configuration: --out: got '{args.out}'; expected a folder of waves (wave1, ...)",
+                  file=sys.stderr)
+            return 2
+        print(f"written to {waves_report.write(args.out)}")
+        return 0
     for name, value, low in (("--draws", args.draws, 1), ("--later-draws", args.later_draws, 1), ("--max-waves", args.max_waves, 1)):
         if value < low:
             print(f"carepath: invalid configuration: {name} = {value}: expected a whole number >= {low}", file=sys.stderr)
@@ -50,7 +59,7 @@ def main(argv=None) -> int:
             break
     print(f"{len(folders)} waves, {int(found['non_implausible'].sum())} non-implausible draws; "
           f"{'stopped: ' + reason if reason else f'stopped at --max-waves {args.max_waves} before the stop rule was met'}"
-          f"; per-wave table {args.out / 'waves.csv'}")
+          f"; per-wave table {args.out / 'waves.csv'}; {waves_report.write(args.out)}")
     return 0
 
 

@@ -1,0 +1,133 @@
+"""The README of a chain of waves: what a board reads from a study of several waves of history matching.
+
+Written by ``python -m sim.uncertainty.waves`` when its waves are done (``--report`` writes it again from the
+folders, running nothing).  Every number is read from the waves' own tables: the per-wave table
+(``waves.csv``: draws, non-implausible, space ruled out, emulator diagnostics, minutes) and why the chain
+stopped; the headline, the net saving of each scenario against do-nothing over the non-implausible draws of
+every wave (the last wave's ``headline_plausible.csv``, or the only wave's ``headline.csv``) with the
+probabilities of a saving, a loss and running away; and the drivers of each saving, from the first wave (the
+only one whose ranges are independent): Sobol total indices where its emulator's cross-validated R² is at
+least 0.7, otherwise a Morris ranking where a screening was given, otherwise no ranking, said so.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..common.files import atomic_write, table_file
+from . import analysis, chain, summary
+
+TOP = 5                                   # leading drivers shown
+SCENARIO_WORDS = {
+    "walsall_schemes_evidence": "Walsall's schemes, each effect from the evidence register (ranges that include no "
+                                "effect where the evidence does)",
+    "uk_comparator": "the UK comparator: the business case's assumed effects (a reproduction, not evidence)",
+    "international_comparator": "the international comparator: the business case's assumed effects",
+}
+
+
+def folders(out: Path) -> list[Path]:
+    """The waves of a chain in order: ``out/wave1``, ``out/wave2``, ..."""
+    found = [p for p in Path(out).glob("wave*") if p.name[4:].isdigit() and table_file(p, "history_matching").is_file()]
+    return sorted(found, key=lambda p: int(p.name[4:]))
+
+
+def _gbp(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"-£{abs(value) / 1e6:.1f}m" if value < 0 else f"£{value / 1e6:.1f}m"
+
+
+def _command(folder: Path) -> str:
+    manifest = folder / "manifest.json"
+    return json.loads(manifest.read_text()).get("command", "") if manifest.is_file() else ""
+
+
+def headline(waves: list[Path]) -> pd.DataFrame:
+    """The net saving over the non-implausible draws of every wave."""
+    last = waves[-1]
+    if len(waves) > 1 and table_file(last, "headline_plausible").is_file():
+        return pd.read_csv(table_file(last, "headline_plausible"))
+    if not table_file(last, "headline").is_file():
+        return pd.DataFrame()
+    found = pd.read_csv(table_file(last, "headline"))
+    return found.assign(waves=1, plausible_draws=found["draws_counted"])
+
+
+def drivers(first: Path, top: int = TOP) -> list[str]:
+    """A sentence on the drivers of each net saving, from the first wave."""
+    fits = pd.read_csv(table_file(first, "emulator")) if table_file(first, "emulator").is_file() else pd.DataFrame()
+    indices = (pd.read_csv(table_file(first, "sensitivity")) if table_file(first, "sensitivity").is_file()
+               else pd.DataFrame(columns=["metric", "parameter", "method", "index", "value", "ci_low", "ci_high"]))
+    lines = []
+    for fit in (fits[fits["result"].str.endswith(summary.SAVING)] if not fits.empty else fits).itertuples():
+        rows = indices[indices["metric"] == fit.result]
+        if fit.cv_r2 >= analysis.RELIABLE_R2:
+            ranked = rows[(rows["method"] == "sobol_emulator") & (rows["index"] == "ST")]
+            how = f"Sobol total indices from the emulator (cross-validated R² {fit.cv_r2:.2f})"
+        else:
+            ranked = rows[rows["method"] == "morris_direct"]
+            how = (f"a ranking by direct Morris screening (mu_star, not a share of variance; the emulator's "
+                   f"cross-validated R² {fit.cv_r2:.2f} is below {analysis.RELIABLE_R2}, so no Sobol indices)")
+        if ranked.empty:
+            lines.append(f"- {fit.result}: not ranked. The emulator's cross-validated R² is {fit.cv_r2:.2f}, below "
+                         f"{analysis.RELIABLE_R2}, so its Sobol indices are withheld, and no Morris screening was run.")
+            continue
+        leading = ranked.sort_values("value", ascending=False).head(top)
+        listed = ", ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in leading.itertuples())
+        lines.append(f"- {fit.result}, by {how}, over wave 1's {fit.draws} draws that did not run away: {listed}.")
+    return lines
+
+
+def text(out: Path) -> str:
+    """The chain's README."""
+    waves = folders(out)
+    table = chain.table(waves)
+    reason = chain.stop(table)
+    found = headline(waves)
+    kept = int(table["non_implausible"].sum())
+    lines = ["# Uncertainty: history-matched waves and the schemes' saving", "",
+             "**Question.** How far does each scheme's 2027/28 saving against the demand-led do-nothing move with the "
+             "assumptions, over the worlds that reproduce what Walsall's system did in 2017/18 and 2018/19?", "",
+             "**Commands** (from the repository root), one a wave:", "", "```bash",
+             *[_command(w) for w in waves], "```", "",
+             f"**Waves.** {len(waves)} waves, {int(table['draws'].sum())} draws, {kept} non-implausible (largest "
+             f"implausibility at most 3; {int(table['non_implausible_second'].sum())} by the second-largest). "
+             + (f"Stopped: {reason}." if reason else
+                "The stop rule (at least 100 non-implausible draws, or every emulator's variance below its target's "
+                "observation and discrepancy variance) was not met: the chain stopped at its last wave for time, so the "
+                "percentiles below rest on fewer draws than the rule asks for."), "",
+             "| wave | draws | non-implausible | by the second-largest | space ruled out before | lowest emulator R² | "
+             "held out | misclassified | emulator variance below target | minutes |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        lines.append(f"| {r.wave} | {r.draws} | {r.non_implausible} | {r.non_implausible_second} | "
+                     f"{r.share_ruled_out_before:.1%} | {'' if pd.isna(r.lowest_cv_r2) else f'{r.lowest_cv_r2:.2f}'} | "
+                     f"{'' if r.held_out is None or pd.isna(r.held_out) else int(r.held_out)} | "
+                     f"{'' if r.misclassified is None or pd.isna(r.misclassified) else int(r.misclassified)} | "
+                     f"{'' if r.variance_below_target is None or pd.isna(r.variance_below_target) else r.variance_below_target} | "
+                     f"{r.minutes} |")
+    lines += ["", "## Headline: the net saving over the non-implausible draws", "",
+              "Whole-system net saving in 2027/28 (do-nothing cost less the scenario's, 2017/18 prices, average unit "
+              "costs as the PSA runs them), each scenario against the demand-led do-nothing on common random numbers, "
+              "over the draws of every wave that passed history matching. Percentiles leave out draws where either run "
+              "ran away; the probabilities count them as their own outcome, the system not coping.", "",
+              "| scenario | draws (ran away) | P10 | P50 | P90 | P(saving) | P(loss) | P(ran away) | with runaways: P10, P50, P90 |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in found.itertuples():
+        name = r.comparison.removesuffix(" vs do_nothing")
+        lines.append(f"| {SCENARIO_WORDS.get(name, name)} | {r.draws} of {r.plausible_draws} ({r.draws_ran_away}) | "
+                     f"{_gbp(r.net_saving_p10_gbp)} | {_gbp(r.net_saving_p50_gbp)} | {_gbp(r.net_saving_p90_gbp)} | "
+                     f"{r.probability_saving:.0%} | {r.probability_loss:.0%} | {r.probability_ran_away:.0%} | "
+                     f"{_gbp(r.net_saving_p10_with_ran_away_gbp)}, {_gbp(r.net_saving_p50_with_ran_away_gbp)}, "
+                     f"{_gbp(r.net_saving_p90_with_ran_away_gbp)} |")
+    lines += ["", "## What drives each saving (wave 1)", "", *drivers(waves[0]), "",
+              "Each wave's own README has its tables, figures and the rest of its findings: "
+              + ", ".join(f"[{w.name}]({w.name}/README.md)" for w in waves) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def write(out: Path) -> Path:
+    readme = Path(out) / "README.md"
+    body = text(out)
+    atomic_write(readme, lambda tmp: Path(tmp).write_text(body))
+    return readme
