@@ -7,7 +7,8 @@ refocused by and their held-out check (``refocus.csv``, from the second wave) an
 draws (largest implausibility at most 3, and beside it the second-largest), the share of the stated
 input space ruled out before the wave was drawn, the emulators' lowest cross-validated R², the
 held-out runs they misclassified, whether their variance is below the targets' observation and
-discrepancy variance, and the minutes the wave took.  :func:`stop` applies the stop rule of
+discrepancy variance, the minutes the wave's command took, and how many of its runs it ran and how many it
+read back from the job cache (a wave written again from the cache takes minutes its runs did not).  :func:`stop` applies the stop rule of
 :mod:`sim.uncertainty.validation` to the chain.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..common.files import table_file
 from . import history, validation
 
 COLUMNS = ["wave", "folder", "draws", "non_implausible", "non_implausible_second", "share_ruled_out_before",
-           "lowest_cv_r2", "held_out", "misclassified", "variance_below_target", "minutes"]
+           "lowest_cv_r2", "held_out", "misclassified", "variance_below_target", "minutes", "runs_run", "runs_from_cache"]
 
 
 def _study(folder: Path) -> dict:
@@ -35,8 +36,10 @@ def row(folder: Path, wave: int, threshold: float = history.THRESHOLD) -> dict:
     folder = Path(folder)
     emulators = pd.read_csv(table_file(folder, "refocus")) if table_file(folder, "refocus").is_file() else pd.DataFrame()
     study = _study(folder)
-    return summarise(wave, folder, pd.read_csv(table_file(folder, "history_matching")), study.get("refocus") or {},
-                     emulators, study.get("timings", {}).get("total_seconds", np.nan), threshold)
+    runs = study.get("runs") or {}
+    return {**summarise(wave, folder, pd.read_csv(table_file(folder, "history_matching")), study.get("refocus") or {},
+                        emulators, study.get("timings", {}).get("total_seconds", np.nan), threshold),
+            "runs_run": runs.get("ran"), "runs_from_cache": runs.get("reused")}
 
 
 def summarise(wave: int, folder: Path, matched: pd.DataFrame, refocused: dict, emulators: pd.DataFrame,

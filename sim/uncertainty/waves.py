@@ -5,8 +5,8 @@
 of :mod:`sim.uncertainty.validation` (at least 100 non-implausible draws over the waves, or every
 emulator's variance below its target's) or at ``--max-waves``; after each wave it writes the per-wave
 table (:mod:`sim.uncertainty.chain`) to ``DIR/waves.csv``, and at the end says why it stopped and writes
-``DIR/README.md`` (:mod:`sim.uncertainty.waves_report`; ``--report`` writes it again from the folders, running
-nothing).  Every other option is passed to ``python -m sim.uncertainty`` unchanged.
+``DIR/README.md`` (:mod:`sim.uncertainty.waves_report`; ``--report`` writes both again from the folders,
+running nothing).  Every other option is passed to ``python -m sim.uncertainty`` unchanged.
 """
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--draws", type=int, default=256, help="draws of the first wave")
     p.add_argument("--later-draws", type=int, default=128, help="draws of every later wave")
     p.add_argument("--max-waves", type=int, default=5, help="waves at most")
-    p.add_argument("--report", action="store_true", help="only write DIR/README.md from the waves already in DIR")
+    p.add_argument("--report", action="store_true",
+                   help="only write DIR/waves.csv and DIR/README.md from the waves already in DIR")
     return p
 
 
@@ -36,7 +37,8 @@ def main(argv=None) -> int:
             print(f"carepath: invalid configuration: --out: got '{args.out}'; expected a folder of waves (wave1, ...)",
                   file=sys.stderr)
             return 2
-        print(f"written to {waves_report.write(args.out)}")
+        write_csv(chain.table(waves_report.folders(args.out)), args.out / "waves.csv")
+        print(f"written to {args.out / 'waves.csv'} and {waves_report.write(args.out)}")
         return 0
     for name, value, low in (("--draws", args.draws, 1), ("--later-draws", args.later_draws, 1), ("--max-waves", args.max_waves, 1)):
         if value < low:

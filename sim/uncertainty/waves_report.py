@@ -38,6 +38,10 @@ def _gbp(value: float) -> str:
     return "n/a" if pd.isna(value) else f"-£{abs(value) / 1e6:.1f}m" if value < 0 else f"£{value / 1e6:.1f}m"
 
 
+def _count(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
 def _command(folder: Path) -> str:
     manifest = folder / "manifest.json"
     return json.loads(manifest.read_text()).get("command", "") if manifest.is_file() else ""
@@ -98,15 +102,18 @@ def text(out: Path) -> str:
                 "observation and discrepancy variance) was not met: the chain stopped at its last wave for time, so the "
                 "percentiles below rest on fewer draws than the rule asks for."), "",
              "| wave | draws | non-implausible | by the second-largest | space ruled out before | lowest emulator R² | "
-             "held out | misclassified | emulator variance below target | minutes |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "held out | misclassified | emulator variance below target | minutes | runs run (from the cache) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         lines.append(f"| {r.wave} | {r.draws} | {r.non_implausible} | {r.non_implausible_second} | "
                      f"{r.share_ruled_out_before:.1%} | {'' if pd.isna(r.lowest_cv_r2) else f'{r.lowest_cv_r2:.2f}'} | "
                      f"{'' if r.held_out is None or pd.isna(r.held_out) else int(r.held_out)} | "
                      f"{'' if r.misclassified is None or pd.isna(r.misclassified) else int(r.misclassified)} | "
                      f"{'' if r.variance_below_target is None or pd.isna(r.variance_below_target) else r.variance_below_target} | "
-                     f"{r.minutes} |")
-    lines += ["", "## Headline: the net saving over the non-implausible draws", "",
+                     f"{r.minutes} | {_count(r.runs_run)} ({_count(r.runs_from_cache)}) |")
+    lines += ["", "Minutes are the wall-clock time of the command that wrote each wave (2 cores); a wave written again "
+              "from the job cache took less than its runs did.", "",
+              "## Headline: the net saving over the non-implausible draws", "",
               "Whole-system net saving in 2027/28 (do-nothing cost less the scenario's, 2017/18 prices, average unit "
               "costs as the PSA runs them), each scenario against the demand-led do-nothing on common random numbers, "
               "over the draws of every wave that passed history matching. Percentiles leave out draws where either run "
