@@ -1,6 +1,8 @@
 """The hindcast's intervals from the history-matched draws (sim/uncertainty/coverage.py)."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -82,3 +84,11 @@ def test_a_small_study_gives_intervals_from_its_draws(tmp_path):
     assert set(table["year"]) == {2022, 2023, 2024} and table["draws"].eq(2).all()
     assert (table["p10"] <= table["p50"]).all() and (table["p50"] <= table["p90"]).all()
     assert coverage.BEGIN in (tmp_path / "hindcast" / "README.md").read_text()
+    record = json.loads((tmp_path / "hindcast" / "manifest.json").read_text())["coverage_from_draws"]
+    assert record["draws"] == 2 and record["git"]["commit"] and "--threshold 1e9" in record["command"]
+
+
+def test_the_hindcast_keeps_the_coverage_its_own_command_wrote(tmp_path):
+    (tmp_path / "manifest.json").write_text(json.dumps({"coverage_from_draws": {"study": "results/uncertainty"}}))
+    assert coverage.kept_record(tmp_path) == {"coverage_from_draws": {"study": "results/uncertainty"}}
+    assert coverage.kept_record(tmp_path / "none") == {} and coverage.kept_section(tmp_path) == ""

@@ -40,7 +40,7 @@ from ..common.errors import ConfigError
 from ..common.files import atomic_write, write_json
 from ..common.paths import CONFIG_DIR, ROOT
 from ..jobs.experiment import Experiment
-from ..uncertainty.coverage import kept_section
+from ..uncertainty.coverage import kept_record, kept_section
 from .hindcast_report import answer, caveats, figure, learning, verdicts
 from .hindcast_scores import compare, model_figures, scores, withhold
 
@@ -167,7 +167,7 @@ def main(argv=None) -> int:
                      question=f"Fitted on {fitted} alone and run on year by year, does the model forecast {name}'s "
                               "type-1 attendances, 4-hour performance and admissions via A&E better than carrying "
                               f"{fitted} forward or extending its trend, with honest 80% intervals?")
-    kept = kept_section(exp.out_dir)       # the coverage from the history-matched draws, written by its own command
+    kept, kept_manifest = kept_section(exp.out_dir), kept_record(exp.out_dir)   # the coverage from the draws: its own command
     rows = []
     try:
         for mode in modes:
@@ -206,7 +206,7 @@ def main(argv=None) -> int:
     readme = exp.finish(said, method=__doc__.split("\n\n", 2)[2])
     withheld = [] if args.final_test else [int(y) for y in spec["years"]["final_test"]]
     records = [{**record, "verdict": verdict(table, version)} for record, version in chain]
-    record = {"preregistration": registered, "versions": records, "withheld_years": withheld,
+    record = {**(kept_manifest if kept else {}), "preregistration": registered, "versions": records, "withheld_years": withheld,
               "final_test": {"run": True, "commit": final_commit} if args.final_test else {"run": False},
               "end_year": end_year, "modes": modes}
     manifest = exp.out_dir / "manifest.json"

@@ -13,8 +13,9 @@ measure of the pre-registration (the rule's and the final test's own) gets, each
 10th to 90th percentile over the draws, and whether it covers the published figure.  Only final-test
 years are judged: the learning years are history-matching targets, so the draws were chosen to fit them.
 A draw whose waiting list ran away keeps its value (the system did not cope in that world) and is
-counted.  Writes ``coverage_from_draws.csv`` to ``--out`` and the section of its README between
-:data:`BEGIN` and :data:`END` (``carepath hindcast`` keeps that section when it rewrites the README).
+counted.  Writes ``coverage_from_draws.csv`` to ``--out``, the section of its README between :data:`BEGIN`
+and :data:`END` (``carepath hindcast`` keeps that section when it rewrites the README), and the command, its
+commit and the study under ``coverage_from_draws`` in its ``manifest.json``.
 """
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ import yaml
 from scipy import stats
 
 from ..common.errors import ConfigError, ConfigErrors
-from ..common.files import atomic_write, table_file, write_csv
+from ..common.files import atomic_write, table_file, write_csv, write_json
 from ..common.paths import CONFIG_DIR, ROOT
+from ..jobs.outputs import git_commit
 from ..jobs.runner import available_cores
 from . import apply, learning, register, runs, summary
 from .history import THRESHOLD
@@ -163,6 +165,14 @@ def kept_section(out_dir: Path) -> str:
     return BEGIN + text.split(BEGIN, 1)[1].split(END, 1)[0] + END if BEGIN in text and END in text else ""
 
 
+def kept_record(out_dir: Path) -> dict:
+    """``{"coverage_from_draws": ...}`` of the manifest in ``out_dir`` (empty if none): what ``carepath hindcast``
+    keeps with the section."""
+    manifest = Path(out_dir) / "manifest.json"
+    found = json.loads(manifest.read_text()).get("coverage_from_draws") if manifest.is_file() else None
+    return {"coverage_from_draws": found} if found else {}
+
+
 def jobs(folder: Path, drawn: pd.DataFrame, spec: dict, extra: list[str]) -> list[runs.Job]:
     """One job per non-implausible draw and final-test year, the draw's values written as the study writes
     them, with its own seed."""
@@ -223,6 +233,12 @@ def main(argv=None) -> int:
     readme = args.out / "README.md"
     before = readme.read_text() if readme.is_file() else ""
     atomic_write(readme, lambda tmp: Path(tmp).write_text(with_section(before, text)))
+    manifest = args.out / "manifest.json"
+    record = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    record["coverage_from_draws"] = {"command": " ".join(["python -m sim.uncertainty.coverage", *(argv or sys.argv[1:])]),
+                                     "git": git_commit([args.out]), "study": study, "draws": len(drawn),
+                                     "draws_over_waves": total}
+    write_json(record, manifest)
     print(text)
     return 0
 
