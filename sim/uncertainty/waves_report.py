@@ -114,10 +114,14 @@ def text(out: Path) -> str:
     lines += ["", "Minutes are the wall-clock time of the command that wrote each wave (2 cores); a wave written again "
               "from the job cache took less than its runs did.", "",
               "## Headline: the net saving over the non-implausible draws", "",
-              "Whole-system net saving in 2027/28 (do-nothing cost less the scenario's, 2017/18 prices, average unit "
-              "costs as the PSA runs them), each scenario against the demand-led do-nothing on common random numbers, "
-              "over the draws of every wave that passed history matching. Percentiles leave out draws where either run "
-              "ran away; the probabilities count them as their own outcome, the system not coping.", "",
+              "Whole-system net saving in 2027/28: the do-nothing's system cost less the scenario's, in 2017/18 prices "
+              "(real terms), at average unit costs, before optimism bias, with each scenario's top-down activity "
+              "changes (outpatients, GP attendances) in the cost, each scenario against the demand-led do-nothing on "
+              "common random numbers, over the draws of every wave that passed history matching. The ten-year "
+              "projection's headline values the same schemes otherwise (avoided activity at marginal cost, after "
+              "optimism bias: `results/ten_year_projection`), so the two are not to be set side by side. Percentiles "
+              "leave out draws where either run ran away; the probabilities count them as their own outcome, the "
+              "system not coping.", "",
               "| scenario | draws (ran away) | P10 | P50 | P90 | P(saving) | P(loss) | P(ran away) | with runaways: P10, P50, P90 |",
               "|---|---|---|---|---|---|---|---|---|"]
     for r in found.itertuples():
