@@ -2,7 +2,7 @@
 
     python -m sim.reproduce results/<experiment>            # every recorded run
     python -m sim.reproduce results/<experiment> --only baseline
-    python -m sim.reproduce results/uncertainty --draws 8   # a PSA: 8 of its draws, exactly, in minutes
+    python -m sim.reproduce results/uncertainty/wave1 --draws 8   # a PSA: 8 of its draws, exactly, in minutes
 
 Each run recorded in ``manifest.json`` is re-run from its resolved configuration (so later edits
 to ``configs/`` do not change what is reproduced) and its summary compared with the committed

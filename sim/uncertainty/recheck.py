@@ -1,7 +1,7 @@
 """A committed study checked in minutes: a few of its draws re-run and compared exactly with its tables.
 
-    python -m sim.reproduce results/uncertainty --draws 8      # (carepath reproduce ... --draws 8) runs this
-    python -m sim.uncertainty.recheck results/uncertainty --draws 8
+    python -m sim.reproduce results/uncertainty/wave1 --draws 8      # (carepath reproduce ... --draws 8) runs this
+    python -m sim.uncertainty.recheck results/uncertainty/wave1 --draws 8
 
 Re-running a PSA whole takes the better part of an hour on two cores.  Instead ``--draws N`` picks
 ``N`` draws spread evenly over the study's (the first, the last and between), rebuilds the study from
