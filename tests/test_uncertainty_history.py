@@ -212,9 +212,29 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
     assert runner.main(["--out", str(tmp_path), "--report"]) == 0
     text = (tmp_path / "README.md").read_text()
     assert "2 waves, 60 draws, 50 non-implausible" in text and "was not met" in text
-    assert "| 47 of 50 (3) | -£2.0m | £1.0m | £4.0m | 60% | 35% | 5% | -£3.0m, £1.0m, £4.0m |" in text
+    assert "| 47 of 50 (3) | -£2.0m | £1.0m | £4.0m |  | 60% | 35% | 5% | -£3.0m, £1.0m, £4.0m |" in text
     assert "evidence register" in text                                  # the scenario says what its effects rest on
     assert f"- {saving}: not ranked" in text and "0.55" in text         # R² below 0.7: no Sobol indices
     assert "trend 0.60 [0.55, 0.65], effect 0.30" in text               # R² 0.9: Sobol total indices, largest first
     assert waves_report.folders(tmp_path)[-1].name == "wave2"
     assert runner.main(["--out", str(tmp_path / "none"), "--report"]) == 2
+
+
+def test_a_handful_of_plausible_draws_is_shown_draw_by_draw_not_as_percentiles(tmp_path):
+    from sim.uncertainty import waves_report
+    comparison = "walsall_schemes_evidence vs do_nothing"
+    for wave, worst, saving in ((1, [5.0, 1.0], [9e6, 2e6]), (2, [1.0, 4.0], [6e6, 1e6])):
+        folder = tmp_path / f"wave{wave}"
+        folder.mkdir()
+        pd.DataFrame({"draw": [0, 1], "a": worst, "max_implausibility": worst}).to_csv(folder / "history_matching.csv",
+                                                                                   index=False)
+        pd.DataFrame({"draw": [0, 1]}).to_csv(folder / "draws.csv", index=False)
+        pd.DataFrame({"draw": [0, 1], "scenario": comparison, "year": 2027, "metric": "net_saving_gbp",
+                      "value": saving}).to_csv(folder / "psa.csv", index=False)
+    pd.DataFrame([{"comparison": comparison, "year": 2027, "net_saving_p10_gbp": 2.4e6, "net_saving_p50_gbp": 4e6,
+                   "net_saving_p90_gbp": 5.6e6, "probability_saving": 1.0, "probability_loss": 0.0,
+                   "probability_ran_away": 0.0, "draws": 2, "draws_ran_away": 0, "plausible_draws": 2, "waves": 2}]
+                 ).to_csv(tmp_path / "wave2" / "headline_plausible.csv", index=False)
+    assert waves_report.values(waves_report.folders(tmp_path), comparison) == [2e6, 6e6]   # wave 1's draw 1, wave 2's draw 0
+    text = waves_report.text(tmp_path)
+    assert "| 2 of 2 (0) | too few draws | £4.0m | too few draws | £2.0m, £6.0m |" in text

@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..common.files import atomic_write, table_file
-from . import analysis, chain, summary
+from . import analysis, chain, refocus, summary
 
 TOP = 5                                   # leading drivers shown
+FEW_DRAWS = 20                            # fewer draws than this: no P10 or P90, each draw's value instead
 SCENARIO_WORDS = {
     "walsall_schemes_evidence": "Walsall's schemes, each effect from the evidence register (ranges that include no "
                                 "effect where the evidence does)",
@@ -56,6 +58,16 @@ def headline(waves: list[Path]) -> pd.DataFrame:
         return pd.DataFrame()
     found = pd.read_csv(table_file(last, "headline"))
     return found.assign(waves=1, plausible_draws=found["draws_counted"])
+
+
+def values(waves: list[Path], comparison: str) -> list[float]:
+    """Each non-implausible draw's net saving of one comparison, over every wave (runaways left out), sorted."""
+    psa, passed, _ = refocus.plausible_draws(waves)
+    rows = psa[(psa["scenario"] == comparison) & (psa["metric"] == summary.SAVING)].set_index("draw")["value"]
+    steady = summary.steady_rows(pd.DataFrame({"draw": rows.index, "scenario": comparison,
+                                               "year": psa["year"].max()}), summary.stable(psa))
+    kept = rows[passed.reindex(rows.index).fillna(0).gt(0).to_numpy() & np.asarray(steady, dtype=bool)]
+    return sorted(kept.to_list())
 
 
 def drivers(first: Path, top: int = TOP) -> list[str]:
@@ -99,8 +111,9 @@ def text(out: Path) -> str:
              f"implausibility at most 3; {int(table['non_implausible_second'].sum())} by the second-largest). "
              + (f"Stopped: {reason}." if reason else
                 "The stop rule (at least 100 non-implausible draws, or every emulator's variance below its target's "
-                "observation and discrepancy variance) was not met: the chain stopped at its last wave for time, so the "
-                "percentiles below rest on fewer draws than the rule asks for."), "",
+                "observation and discrepancy variance) was not met when the chain ended (at the waves the command "
+                "allowed, for the time a wave takes), so the headline below rests on fewer draws than the rule asks "
+                "for."), "",
              "| wave | draws | non-implausible | by the second-largest | space ruled out before | lowest emulator R² | "
              "held out | misclassified | emulator variance below target | minutes | runs run (from the cache) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -122,15 +135,21 @@ def text(out: Path) -> str:
               "optimism bias: `results/ten_year_projection`), so the two are not to be set side by side. Percentiles "
               "leave out draws where either run ran away; the probabilities count them as their own outcome, the "
               "system not coping.", "",
-              "| scenario | draws (ran away) | P10 | P50 | P90 | P(saving) | P(loss) | P(ran away) | with runaways: P10, P50, P90 |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              f"With fewer than {FEW_DRAWS} draws a P10 or P90 would be the spread of a handful, not a percentile: "
+              "each draw's saving is given instead, and the probabilities are shares of a handful.", "",
+              "| scenario | draws (ran away) | P10 | P50 | P90 | each draw | P(saving) | P(loss) | P(ran away) | "
+              "with runaways: P10, P50, P90 |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in found.itertuples():
         name = r.comparison.removesuffix(" vs do_nothing")
+        few = r.draws < FEW_DRAWS
+        each = ", ".join(_gbp(v) for v in values(waves, r.comparison)) if few and len(waves) > 1 else ""
+        tails = (("too few draws",) * 2 if few else (_gbp(r.net_saving_p10_gbp), _gbp(r.net_saving_p90_gbp)))
         lines.append(f"| {SCENARIO_WORDS.get(name, name)} | {r.draws} of {r.plausible_draws} ({r.draws_ran_away}) | "
-                     f"{_gbp(r.net_saving_p10_gbp)} | {_gbp(r.net_saving_p50_gbp)} | {_gbp(r.net_saving_p90_gbp)} | "
+                     f"{tails[0]} | {_gbp(r.net_saving_p50_gbp)} | {tails[1]} | {each} | "
                      f"{r.probability_saving:.0%} | {r.probability_loss:.0%} | {r.probability_ran_away:.0%} | "
-                     f"{_gbp(r.net_saving_p10_with_ran_away_gbp)}, {_gbp(r.net_saving_p50_with_ran_away_gbp)}, "
-                     f"{_gbp(r.net_saving_p90_with_ran_away_gbp)} |")
+                     + ("too few draws |" if few else
+                        f"{_gbp(r.net_saving_p10_with_ran_away_gbp)}, {_gbp(r.net_saving_p50_with_ran_away_gbp)}, "
+                        f"{_gbp(r.net_saving_p90_with_ran_away_gbp)} |"))
     lines += ["", "## What drives each saving (wave 1)", "", *drivers(waves[0]), "",
               "Each wave's own README has its tables, figures and the rest of its findings: "
               + ", ".join(f"[{w.name}]({w.name}/README.md)" for w in waves) + "."]
