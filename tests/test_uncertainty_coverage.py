@@ -64,7 +64,8 @@ def test_the_section_says_how_many_intervals_cover_against_the_binomial_range(tm
                            "p10": 90_000.0, "p50": 95_000.0, "p90": 99_000.0, "covered": True}] * 10)
     text = coverage.section(table, SPEC, "results/uncertainty", 40, 160)
     assert "cover **10 of 10**" in text and "should cover 5 to 10 of 10" in text
-    assert "40 non-implausible draws (of 160" in text
+    assert "40 non-implausible draws (of 160" in text and "handful" not in text
+    assert "a handful's spread" in coverage.section(table, SPEC, "results/uncertainty", 6, 288)
     readme = tmp_path / "README.md"
     readme.write_text("# Hindcast\n\nAnswer.\n")
     once = coverage.with_section(readme.read_text(), text)

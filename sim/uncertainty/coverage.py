@@ -41,6 +41,7 @@ from .study import Settings, Study, _plain
 PREREGISTRATION = CONFIG_DIR / "calibration" / "walsall_hindcast_v2.yaml"
 TABLE = "coverage_from_draws.csv"
 BEGIN, END = "<!-- coverage from the history-matched draws -->", "<!-- end of coverage from the draws -->"
+FEW_DRAWS = 20                       # fewer draws than this: the interval is a handful's spread, said so
 LABEL = "hindcast_final"             # a final-test year's run is scenario "hindcast_final_<year>"
 
 
@@ -137,7 +138,10 @@ def section(table: pd.DataFrame, spec: dict, study: str, kept: int, drawn: int) 
              f"interval is the 10th to 90th percentile over those draws: parameter uncertainty left by history matching "
              f"plus replication noise. Over the final-test years they cover **{covered} of {len(judged)}** outturns; "
              f"{share:.0f}% intervals should cover {low} to {high} of {len(judged)} (the central "
-             f"{100 * float(spec['coverage_confidence']):.0f}% of Binomial({len(judged)}, {float(spec['interval']):g})).",
+             f"{100 * float(spec['coverage_confidence']):.0f}% of Binomial({len(judged)}, {float(spec['interval']):g}))."
+             + (f" With {kept} draws the 10th to 90th percentile is nearly their whole range: the intervals are a "
+                "handful's spread, and they are narrow because history matching left so few worlds, not because "
+                "the forecast is certain." if kept < FEW_DRAWS else ""),
              "", "| measure | year | actual | P10 | P50 | P90 | covered | draws (ran away) |", "|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         fmt = "{:,.1f}" if "pct" in r.measure else "{:,.0f}"
