@@ -36,7 +36,7 @@ from ..jobs.outputs import git_commit
 from ..jobs.runner import available_cores
 from . import apply, learning, register, runs, summary
 from .history import THRESHOLD
-from .study import Settings, Study, _plain
+from .study import Settings, Study, composed
 
 PREREGISTRATION = CONFIG_DIR / "calibration" / "walsall_hindcast_v2.yaml"
 TABLE = "coverage_from_draws.csv"
@@ -186,7 +186,7 @@ def jobs(folder: Path, drawn: pd.DataFrame, spec: dict, extra: list[str]) -> lis
     study = Study(Settings(draws=len(drawn), **keep))
     years = [int(y) for y in spec["years"]["final_test"]]
     for year in years:
-        study.base[f"{LABEL}_{year}"] = _plain(learning.overrides(keep["overrides"], year))
+        study.base[f"{LABEL}_{year}"] = composed(learning.overrides(keep["overrides"], year))
     study.resolved = apply.resolve(study.ranges, study.base, register.scenario_keys())
     names = study.names
     out = []

@@ -73,7 +73,9 @@ class Outcome:
     places: pd.DataFrame = field(default_factory=pd.DataFrame)   # each draw's sized places (demand-led)
 
 
-def _plain(overrides: list[str]) -> dict:
+def composed(overrides: list[str]) -> dict:
+    """The configuration ``python -m sim`` composes from ``overrides``, unresolved, as plain data: what a
+    study writes each draw into."""
     cfg = compose(overrides)
     from omegaconf import OmegaConf
     data = OmegaConf.to_container(cfg, resolve=False)
@@ -85,7 +87,7 @@ def fitting(names, overrides: list[str]) -> list[str]:
     """Those of the scenarios ``names`` whose levers fit the network ``overrides`` choose."""
     out = []
     for name in names:
-        cfg = apply.to_config(_plain([*overrides, f"scenario={name}"]))
+        cfg = apply.to_config(composed([*overrides, f"scenario={name}"]))
         if not misfits(cfg.get("scenario"), cfg["network"]):
             out.append(name)
     return out
@@ -98,7 +100,7 @@ class Study:
         s = settings
         if s.scenarios is None:
             s.scenarios = fitting(SCENARIOS, s.overrides)
-        self.base = {name: _plain([*s.overrides, f"scenario={name}"]) for name in s.scenarios}
+        self.base = {name: composed([*s.overrides, f"scenario={name}"]) for name in s.scenarios}
         unfit = []
         for name, data in self.base.items():
             cfg = apply.to_config(data)
@@ -127,10 +129,10 @@ class Study:
                 raise ConfigError("--history-match", s.history_match, "none: this place and network have no calibration "
                                   "targets (place.calibration.targets for this network)")
             self.calibration = spec
-            self.base[CALIBRATION] = _plain([*s.overrides, "scenario=baseline", f"run.year={int(spec['year'])}"])
+            self.base[CALIBRATION] = composed([*s.overrides, "scenario=baseline", f"run.year={int(spec['year'])}"])
             self.learning = learning.targets(str(first["place"].get("name"))) if s.learning_years else {}
             for year in self.learning:
-                self.base[learning.label(year)] = _plain(learning.overrides(s.overrides, year))
+                self.base[learning.label(year)] = composed(learning.overrides(s.overrides, year))
             self.targets = {**spec["targets"], **{learning.target_name(metric, year): target
                                                   for year, wanted in self.learning.items()
                                                   for metric, target in wanted.items()}}
