@@ -34,7 +34,7 @@ from ..common.files import atomic_write, table_file, write_csv, write_json
 from ..common.paths import CONFIG_DIR, ROOT
 from ..jobs.outputs import git_commit
 from ..jobs.runner import available_cores
-from . import apply, learning, register, runs, summary
+from . import apply, learning, register, runs, summary, waves_report
 from .history import THRESHOLD
 from .study import Settings, Study, composed
 
@@ -49,8 +49,7 @@ def waves(study: Path) -> list[Path]:
     """The waves of a study: ``study/wave1``, ``wave2``... of a chain (``python -m sim.uncertainty.waves``),
     or ``study`` itself when it is one wave."""
     study = Path(study)
-    found = sorted((p for p in study.glob("wave*") if table_file(p, "draws").is_file()),
-                   key=lambda p: int(p.name[4:]) if p.name[4:].isdigit() else 0)
+    found = waves_report.folders(study)
     if found:
         return found
     if table_file(study, "draws").is_file():
