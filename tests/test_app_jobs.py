@@ -65,8 +65,12 @@ def test_a_cancelled_run_stops_its_worker_and_leaves_nothing_behind(pool):
     _wait(running, {RUNNING})
     time.sleep(3)                                   # the worker is under way
     pool.cancel_session("a")
-    assert queued.state == CANCELLED
+    assert queued.state == CANCELLED and not queued.stopping           # it never started
+    assert running.state == CANCELLED and running.stopping             # "Cancelled." waits for the clean-up
     assert wait([running.process.sentinel], 30)     # the worker has exited (the pool's own thread reaps it)
-    assert running.state == CANCELLED
+    deadline = time.monotonic() + 30
+    while running.stopping:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert not running.out_dir.exists()             # gone by the time the page says "Cancelled."
     _wait(other, {DONE})                            # the other session's run goes ahead
-    assert not running.out_dir.exists()

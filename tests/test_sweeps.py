@@ -167,7 +167,8 @@ def test_a_command_line_run_shows_progress_on_a_terminal_only(monkeypatch, capsy
     cfg = compose([*SHORT, f"run.cache_dir={tmp_path / 'cache'}"])
     cli.run_job(cfg, tmp_path / "out")
     captured = capsys.readouterr()
-    assert ("baseline: replications" in captured.err and "2/2" in captured.err) if on else captured.err == ""
+    # the final "2/2" may be skipped within tqdm's minimum refresh interval (see the test above)
+    assert ("baseline: replications" in captured.err and "/2 [" in captured.err) if on else captured.err == ""
     assert "conservation of patients: balanced" in captured.out
 
 

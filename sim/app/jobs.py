@@ -49,10 +49,16 @@ class Job:
     submitted: float = field(default_factory=time.monotonic)
     process: Any = field(default=None, repr=False)
     prepared: Any = field(default=None, repr=False)   # the check's prepared job, run without preparing again
+    stopped: bool = False                 # cancelled and its worker gone, with what it had half-written
 
     @property
     def active(self) -> bool:
         return self.state in (QUEUED, RUNNING)
+
+    @property
+    def stopping(self) -> bool:
+        """Cancelled, but its worker has not yet exited and cleared its folder."""
+        return self.state == CANCELLED and not self.stopped
 
 
 class Pool:
@@ -98,7 +104,7 @@ class Pool:
         with self._lock:
             if job in self._queue:
                 self._queue.remove(job)
-                job.state = CANCELLED
+                job.state, job.stopped = CANCELLED, True    # it never started: nothing was written
                 return
             if job.state != RUNNING:
                 return
@@ -185,3 +191,4 @@ class Pool:
             self._dispatch()
         if job.state in (CANCELLED, FAILED):
             shutil.rmtree(job.out_dir, ignore_errors=True)             # nothing half-written is left behind
+        job.stopped = job.state == CANCELLED

@@ -202,8 +202,8 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
             active = False
             for purpose, value in jobs.items():
                 job = value.get()
-                snapshot = None if job is None else (job.id, job.state, job.finished, job.total, pool.ahead(job))
-                active = active or (job is not None and job.active)
+                snapshot = None if job is None else (job.id, job.state, job.stopping, job.finished, job.total, pool.ahead(job))
+                active = active or (job is not None and (job.active or job.stopping))
                 with reactive.isolate():
                     if seen[purpose].get() != snapshot:
                         seen[purpose].set(snapshot)

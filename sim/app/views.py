@@ -29,6 +29,8 @@ def status_view(job: Job | None, ahead: int, workers: int, checking: bool, secon
         return ui.p(f"Finished: {job.total or 'all'} replications{where}.", class_="text-success")
     if job.state == FAILED:
         return None                                       # the problem shows in the alert
+    if job.stopping:
+        return ui.p("Cancelling: stopping the run and removing what it had written…")
     return ui.p("Cancelled.")
 
 
