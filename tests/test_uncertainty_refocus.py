@@ -55,6 +55,22 @@ def test_a_later_wave_keeps_every_earlier_waves_rule_outs_and_narrows_them():
     assert emulators.set_index(["wave", "target"]).loc[(2, "made"), "share_ruled_out"] < 0.5
 
 
+def test_a_narrow_waves_emulator_learns_from_the_earlier_waves_runs_too():
+    # y = 10 x0^2 plus noise; wave 2's 12 runs lie where x0 is 0.45-0.55, so y moves by 1 there against noise
+    # of 0.15: alone they teach an emulator nothing (R^2 below 0), with wave 1's 80 runs across the range it
+    # predicts them
+    rng = np.random.default_rng(5)
+    first = sampling.unit_design("lhs", 3, 80, seed=5)
+    second = sampling.unit_design("lhs", 3, 12, seed=6)
+    second[:, 0] = 0.45 + 0.1 * second[:, 0]
+    waves = [(unit, pd.DataFrame({"made": 10 * unit[:, 0] ** 2 + rng.normal(0, 0.15, len(unit))})) for unit in (first, second)]
+    targets = {"made": {"value": 2.5, "kind": "volume"}}
+    _, table, _ = refocus.refocus(waves, targets, 10, candidates=2000, most=2000, seed=1)
+    _, alone, _ = refocus.refocus(waves[1:], targets, 10, candidates=2000, most=2000, seed=1)
+    assert table.set_index("wave").loc[2, "cv_r2"] > 0.5 and alone["cv_r2"].iloc[0] < 0.2
+    assert table.set_index("wave").loc[2, "held_out"] == 2              # a fifth of wave 2's own runs, none of wave 1's
+
+
 def _mmc_study(tmp_path, history_match="none", refocus_from=None) -> Study:
     ranges = tmp_path / "ranges.yaml"
     ranges.write_text(yaml.safe_dump({"ranges": {"network.lam": {"interval": [7.0, 9.0], "source": "assumption: test"},

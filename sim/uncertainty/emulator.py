@@ -82,14 +82,18 @@ class Emulator:
 
 
 def cross_validate(unit: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0,
-                   log: bool | None = None) -> tuple[float, np.ndarray]:
+                   log: bool | None = None, also: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, np.ndarray]:
     """Cross-validated R^2 of the emulator (on the scale ``log`` says, chosen from ``y`` when None), and its
-    out-of-sample prediction of each point."""
+    out-of-sample prediction of each point.  ``also``: points ``(unit, y)`` in every fold's training set that
+    are never predicted (an earlier wave's runs, when the R^2 asked for is over this wave's region)."""
     unit, y = np.asarray(unit, float), np.asarray(y, float)
+    also_unit, also_y = (np.empty((0, unit.shape[1])), np.empty(0)) if also is None else map(np.asarray, also)
     predicted = np.empty_like(y)
     log = log_scale(y) if log is None else log               # one scale for every fold, the full emulator's
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(unit):
-        predicted[test] = Emulator(restarts=0, seed=seed, log=log).fit(unit[train], y[train]).predict(unit[test])
+        emulator = Emulator(restarts=0, seed=seed, log=log).fit(np.vstack([unit[train], also_unit]),
+                                                                np.concatenate([y[train], also_y]))
+        predicted[test] = emulator.predict(unit[test])
     residual = float(((y - predicted) ** 2).sum())
     total = float(((y - y.mean()) ** 2).sum())
     return (1.0 - residual / total if total > 0 else np.nan), predicted

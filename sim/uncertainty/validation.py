@@ -7,8 +7,9 @@ implausibility, with its replication noise) and by the emulator's prediction (wi
 variance).  A *misclassified* run is one the emulator would rule out (implausibility above the
 cut-off) although the run itself is not implausible: the error that loses good inputs for ever.  The
 count is reported for every target and wave; the other error (an implausible run the emulator keeps)
-only costs runs in the next wave, and is reported beside it.  The emulator that refocuses is then
-fitted to every run.
+only costs runs in the next wave, and is reported beside it.  Only the wave's own runs are held out (the
+region it judges); its emulators are fitted to the earlier waves' runs as well
+(:mod:`sim.uncertainty.refocus`).  The emulator that refocuses is then fitted to every run.
 
 **The stop rule** (Vernon, Goldstein & Bower 2010, §4).  Waves continue until either at least
 :data:`ENOUGH` non-implausible draws exist over every wave, or, for every target, the emulator's
@@ -30,18 +31,21 @@ NOT_CHECKED = {"held_out": 0, "misclassified": 0, "kept_implausible": 0, "held_o
 
 
 def held_out(unit: np.ndarray, y: np.ndarray, spec: dict, *, noise_var: float = 0.0, discrepancy_sd: float = 0.0,
-             threshold: float = THRESHOLD, seed: int = 0) -> dict:
+             threshold: float = THRESHOLD, seed: int = 0, also: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Fit an emulator of one target without a held-out share of the runs and judge those runs with it:
     ``held_out`` runs, ``misclassified`` (ruled out by the emulator, not by the run), ``kept_implausible``
     (implausible runs the emulator keeps) and ``held_out_rmse_sd`` (the held-out errors over the
-    emulator's standard deviations, root mean square: about 1 for an emulator honest about its error)."""
+    emulator's standard deviations, root mean square: about 1 for an emulator honest about its error).
+    ``also``: runs ``(unit, y)`` the emulator is fitted to as well, never held out (earlier waves' runs)."""
     n = len(y)
     count = max(2, round(HELD_OUT * n))
     if np.ptp(y) == 0 or n - count < 3:
         return dict(NOT_CHECKED)
+    also_unit, also_y = (np.empty((0, unit.shape[1])), np.empty(0)) if also is None else map(np.asarray, also)
     order = np.random.default_rng(seed).permutation(n)
     test, train = order[:count], order[count:]
-    emulator = Emulator(restarts=0, seed=seed, log=False).fit(unit[train], y[train])
+    emulator = Emulator(restarts=0, seed=seed, log=False).fit(np.vstack([unit[train], also_unit]),
+                                                              np.concatenate([y[train], also_y]))
     mean, sd = emulator.model.predict(unit[test] - 0.5, return_std=True)
     by_run = misfit(y[test], spec, noise_var, discrepancy_sd=discrepancy_sd)
     by_emulator = misfit(mean, spec, sd ** 2, discrepancy_sd=discrepancy_sd)
