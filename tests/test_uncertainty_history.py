@@ -157,6 +157,32 @@ def test_waves_run_until_enough_draws_are_non_implausible(tmp_path, monkeypatch,
     assert runner.main(["--out", str(tmp_path), "--max-waves", "0"]) == 2
 
 
+def test_resumed_waves_keep_the_complete_ones_and_refuse_a_chain_run_otherwise(tmp_path, monkeypatch, capsys):
+    from sim.uncertainty import cli
+    from sim.uncertainty import waves as runner
+    calls = []
+
+    def one_wave(argv):                                     # a wave of 40 draws, 10 of them non-implausible
+        calls.append(argv)
+        out = Path(argv[argv.index("--out") + 1])
+        out.mkdir(parents=True)
+        pd.DataFrame({"draw": range(40), "a": [1.0] * 10 + [5.0] * 30}).to_csv(out / "history_matching.csv", index=False)
+        settings = vars(cli.settings_from(cli.parser().parse_args(argv)))
+        (out / "manifest.json").write_text(json.dumps({"runs": {"study": {"settings": {
+            k: (str(v) if v is not None and not isinstance(v, (int, float, list, str)) else v) for k, v in settings.items()}}}}))
+        return 0
+    monkeypatch.setattr(cli, "main", one_wave)
+    asked = ["--out", str(tmp_path), "--draws", "40", "--later-draws", "40", "run.year=2027"]
+    assert runner.main([*asked, "--max-waves", "2"]) == 0 and len(calls) == 2
+    assert runner.main([*asked, "--max-waves", "3", "--resume"]) == 0        # waves 1 and 2 kept, wave 3 run
+    assert len(calls) == 3 and calls[2][calls[2].index("--refocus") + 1] == str(tmp_path / "wave2")
+    assert "kept 2 complete wave(s)" in capsys.readouterr().out
+    assert pd.read_csv(tmp_path / "waves.csv")["wave"].tolist() == [1, 2, 3]
+    assert runner.main([*asked[:-1], "run.year=2026", "--max-waves", "4", "--resume"]) == 2   # another study's options
+    assert "wave1 was run with other settings (overrides: ['run.year=2027'] in the wave" in capsys.readouterr().err
+    assert len(calls) == 3
+
+
 def test_the_learning_years_join_the_targets_and_the_final_test_years_never_do():
     found = learning.targets("walsall")
     assert list(found) == [2018]                                       # 2019/20 has no yearly type-1 figure

@@ -40,6 +40,7 @@ have been tried.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +82,12 @@ def load_wave(folder: Path, resolved: Resolved) -> tuple[np.ndarray, pd.DataFram
 
 def active_ranges(unit: np.ndarray, y: np.ndarray, most: int = ACTIVE, seed: int = 0) -> np.ndarray:
     """The ranges a cross-validated lasso of ``y`` on all of them keeps, largest effect first (at least one)."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LassoCV
     z = (y - y.mean()) / y.std()
-    effect = np.abs(LassoCV(cv=5, random_state=seed).fit(unit - 0.5, z).coef_)
+    with warnings.catch_warnings():          # the weakest penalties of the path may not converge: they are not kept
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        effect = np.abs(LassoCV(cv=5, random_state=seed).fit(unit - 0.5, z).coef_)
     order = np.argsort(-effect, kind="stable")
     return order[:max(1, min(most, int((effect > 0).sum())))]
 

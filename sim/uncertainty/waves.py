@@ -7,10 +7,16 @@ emulator's variance below its target's) or at ``--max-waves``; after each wave i
 table (:mod:`sim.uncertainty.chain`) to ``DIR/waves.csv``, and at the end says why it stopped and writes
 ``DIR/README.md`` (:mod:`sim.uncertainty.waves_report`; ``--report`` writes both again from the folders,
 running nothing).  Every other option is passed to ``python -m sim.uncertainty`` unchanged.
+
+``--resume`` keeps the waves already complete in ``DIR`` and goes on from the last of them, so a chain
+stopped at ``--max-waves`` (or killed) gains waves without running its earlier ones again.  A kept wave
+must have been run with the options asked for now (the settings in its ``manifest.json``, all but its
+draws, folder and cores): a chain is one study, not waves of different ones.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -26,7 +32,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-waves", type=int, default=5, help="waves at most")
     p.add_argument("--report", action="store_true",
                    help="only write DIR/waves.csv and DIR/README.md from the waves already in DIR")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the waves already complete in DIR (run with these options) and go on from the last")
     return p
+
+
+#: settings a wave may differ in from the rest of its chain: they do not change what it finds
+PER_WAVE = ("draws", "refocus", "n_jobs", "backend", "address", "progress")
+
+
+def mismatches(folder: Path, rest: list[str]) -> list[str]:
+    """The settings of the wave in ``folder`` (its manifest's) that differ from those ``rest`` (the options
+    passed on to ``python -m sim.uncertainty``) asks for, as ``name: wave's value, asked value``."""
+    from .cli import parser as one_wave_parser
+    from .cli import settings_from
+    asked = vars(settings_from(one_wave_parser().parse_args(["--out", str(folder), *rest])))
+    manifest = folder / "manifest.json"
+    given = json.loads(manifest.read_text()).get("runs", {}).get("study", {}).get("settings", {}) if manifest.is_file() else {}
+    if not given:
+        return ["manifest.json: none with the wave's settings"]
+    plain = {k: (str(v) if v is not None and not isinstance(v, (int, float, list, str)) else v) for k, v in asked.items()}
+    return [f"{k}: {given.get(k)!r} in the wave, {v!r} asked" for k, v in plain.items()
+            if k not in PER_WAVE and given.get(k) != v]
 
 
 def main(argv=None) -> int:
@@ -46,7 +73,21 @@ def main(argv=None) -> int:
             return 2
     folders: list[Path] = []
     reason = None
-    for wave in range(1, args.max_waves + 1):
+    if args.resume:
+        for folder in waves_report.folders(args.out):
+            if folder.name != f"wave{len(folders) + 1}":
+                break                                   # a gap: the chain goes on from the wave before it
+            differ = mismatches(folder, rest)
+            if differ:
+                print(f"carepath: invalid configuration: --resume: {folder} was run with other settings "
+                      f"({'; '.join(differ)}); expected the options it was run with", file=sys.stderr)
+                return 2
+            folders.append(folder)
+        if folders:
+            found = chain.table(folders)
+            reason = chain.stop(found)
+            print(f"kept {len(folders)} complete wave(s) in {args.out}" + (f"; the stop rule is met: {reason}" if reason else ""))
+    for wave in range(len(folders) + 1, args.max_waves + 1 if not reason else 0):
         folder = args.out / f"wave{wave}"
         earlier = ["--refocus", str(folders[-1])] if folders else []
         draws = args.draws if wave == 1 else args.later_draws
