@@ -115,6 +115,37 @@ def test_refocusing_without_history_matching_is_refused_before_anything_runs(tmp
     assert "--refocus" in capsys.readouterr().err and not (tmp_path / "o").exists()
 
 
+def test_a_draw_the_model_refuses_stops_a_first_wave_before_anything_runs(tmp_path, capsys):
+    # the places of a ward drawn from a continuous range: 10.5 places is not a configuration the model can build
+    ranges = tmp_path / "ranges.yaml"
+    ranges.write_text(yaml.safe_dump({"ranges": {"network.c": {"interval": [8, 12], "source": "assumption: test"}}}))
+    code = cli.main(["--draws", "4", "--scenarios", "baseline", "--ranges", str(ranges), "--history-match", "none",
+                     "--out", str(tmp_path / "o"), "--no-progress", *MMC])
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "o").exists()
+    assert "draw 0 of the design: network.services.ward.capacity: got" in err and "expected a whole number of places" in err
+    assert "the model refuses this draw's values" in err
+
+
+def test_a_refocused_wave_puts_other_points_in_place_of_those_the_model_refuses(tmp_path, monkeypatch):
+    study = _mmc_study(tmp_path)
+    study.settings.draws, study.settings.refocus = 4, tmp_path
+    asked = []
+
+    def refocused(waves, targets, points, **_):                 # every point not ruled out, in order
+        asked.append(points)
+        return np.linspace(0.1, 0.9, points)[:, None].repeat(2, axis=1), pd.DataFrame(), {"draws_fitted": 10}
+    monkeypatch.setattr(refocus, "load_waves", lambda folder, resolved: [(tmp_path, None, None)])
+    monkeypatch.setattr(refocus, "wave_noise", lambda folder: pd.Series(dtype=float))
+    monkeypatch.setattr(refocus, "refocus", refocused)
+    monkeypatch.setattr(study, "refused", lambda values: {1: ConfigError("network.lam", 99.0, "less")})
+    points = study.design()
+    assert asked == [5]                                          # a quarter more than the draws, to stand in
+    np.testing.assert_allclose(points[:, 0], np.linspace(0.1, 0.9, 5)[[0, 2, 3, 4]])
+    assert study.refocused["refused"] == {"points": 1, "reasons": ["network.lam: got 99.0; expected less"]}
+    assert study.seed_offset == 10
+
+
 @pytest.mark.parametrize("distribution", ["uniform", "triangular", "normal", "lognormal", "logitnormal"])
 def test_every_distribution_gives_back_the_quantile_it_drew(distribution):
     from sim.uncertainty.ranges import Range

@@ -7,9 +7,10 @@ refocused by and their held-out check (``refocus.csv``, from the second wave) an
 draws (largest implausibility at most 3, and beside it the second-largest), the share of the stated
 input space ruled out before the wave was drawn, the emulators' lowest cross-validated R², the
 held-out runs they misclassified, whether their variance is below the targets' observation and
-discrepancy variance, the minutes the wave's command took, and how many of its runs it ran and how many it
-read back from the job cache (a wave written again from the cache takes minutes its runs did not).  :func:`stop` applies the stop rule of
-:mod:`sim.uncertainty.validation` to the chain.
+discrepancy variance, the minutes the wave's command took, how many of its runs it ran and how many it
+read back from the job cache (a wave written again from the cache takes minutes its runs did not), and
+how many points chosen for it the model refused (values it cannot build, each replaced by another point
+not ruled out).  :func:`stop` applies the stop rule of :mod:`sim.uncertainty.validation` to the chain.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from ..common.files import table_file
 from . import history, validation
 
 COLUMNS = ["wave", "folder", "draws", "non_implausible", "non_implausible_second", "share_ruled_out_before",
-           "lowest_cv_r2", "held_out", "misclassified", "variance_below_target", "minutes", "runs_run", "runs_from_cache"]
+           "lowest_cv_r2", "held_out", "misclassified", "variance_below_target", "minutes", "runs_run", "runs_from_cache",
+           "points_refused"]
 
 
 def _study(folder: Path) -> dict:
@@ -61,7 +63,9 @@ def summarise(wave: int, folder: Path, matched: pd.DataFrame, refocused: dict, e
             "held_out": total("held_out"), "misclassified": total("misclassified"),
             "variance_below_target": (bool(last["variance_below_target"].all()) if "variance_below_target" in last
                                       else None),
-            "minutes": round(float(seconds) / 60, 1)}
+            "minutes": round(float(seconds) / 60, 1),
+            # points the model refused as they were chosen (another took each one's place; none before this was checked)
+            "points_refused": (refocused.get("refused") or {}).get("points") if refocused else None}
 
 
 def table(folders: list, threshold: float = history.THRESHOLD) -> pd.DataFrame:

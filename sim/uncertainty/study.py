@@ -3,7 +3,8 @@
 :class:`Study` composes the configuration of each chosen scenario once (as ``python -m sim
 scenario=<name> [overrides]`` would), checks the ranges against it and against the scenario files
 of the parameter register, draws the design, writes every draw into each scenario's configuration
-(checking every draw before any run starts), runs the jobs (:mod:`sim.uncertainty.runs`) and
+(checking every draw, as the model would build it, before any run starts: a first wave with a draw the model
+refuses stops there; a refocused wave puts another point not ruled out in its place), runs the jobs (:mod:`sim.uncertainty.runs`) and
 tabulates them.  Besides the draws, each scenario and year is run once at the central values with
 ``noise_replications`` replications and seed ``run.seed``: the ordinary run, which gives the model's
 replication variance (history matching, variance split).  With ``history_match``, each draw is also
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from ..common.errors import ConfigError, ConfigErrors
 from ..inputs import capacity_policy
@@ -33,6 +35,19 @@ from .learning import CALIBRATION
 
 #: the scenarios a study runs unless told (those whose levers fit the network: do_nothing alone on a textbook queue)
 SCENARIOS = ("do_nothing", "uk_comparator")
+#: a refocused wave asks for this share more points than its draws, to stand in for any the model refuses
+SPARE = 0.25
+
+
+def refusal(cfg: dict) -> tuple | None:
+    """The first problem the model finds in ``cfg`` as it would build it (:func:`sim.jobs.runner.check`), if any,
+    as the ``(key, value, allowed)`` of its :class:`ConfigError` (which a worker process can send back)."""
+    try:
+        runner.check(cfg)
+    except ConfigError as error:
+        first = error.errors[0] if isinstance(error, ConfigErrors) else error
+        return first.key, first.value, first.allowed
+    return None
 
 
 @dataclass
@@ -167,16 +182,42 @@ class Study:
             return sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
         waves = refocus.load_waves(s.refocus, self.resolved)
         points, emulators, info = refocus.refocus([(unit, baseline) for _, unit, baseline in waves],
-                                                  self.targets, s.draws, threshold=s.threshold,
-                                                  discrepancy_sds=self.discrepancy_sds, seed=s.seed, names=self.names,
-                                                  n_jobs=s.n_jobs, noise=[refocus.wave_noise(folder) for folder, _, _ in waves])
+                                                  self.targets, s.draws + int(np.ceil(SPARE * s.draws)),
+                                                  threshold=s.threshold, discrepancy_sds=self.discrepancy_sds, seed=s.seed,
+                                                  names=self.names, n_jobs=s.n_jobs,
+                                                  noise=[refocus.wave_noise(folder) for folder, _, _ in waves])
         if not len(points):
             raise ConfigError("--refocus", str(s.refocus), "an earlier wave whose emulators leave some of the ranges not "
                                                            "ruled out (they rule out every candidate)")
+        # A point whose values the model refuses (an escalation limit drawn above its base capacity, say) is no world
+        # the model can run: it stands outside the prior's support, so another point not ruled out takes its place.
+        refused = self.refused(sampling.values(self.resolved, points))
+        kept = [i for i in range(len(points)) if i not in refused][:s.draws]
         self.refocused = {"from": str(s.refocus), "chain": [str(folder) for folder, _, _ in waves],
-                          "emulators": emulators, **info}
+                          "emulators": emulators, **info,
+                          "refused": {"points": len(refused), "reasons": sorted({str(e) for e in refused.values()})}}
         self.seed_offset = info["draws_fitted"]     # every earlier wave's draws had seeds before these
-        return points
+        return points[kept]
+
+    def refused(self, values: pd.DataFrame) -> dict[int, ConfigError]:
+        """The draws (rows of ``values``, by position) whose values give some scenario or year a configuration the
+        model refuses, with the first problem found: each draw's every run is checked as the model would build it."""
+        found: dict[int, ConfigError] = {}
+        checked = []
+        for i, row in enumerate(values.to_dict("records")):
+            for label, year in self.labels():
+                try:
+                    checked.append((i, self.job(i, label, year, row, 0, 1).config))
+                except ConfigErrors as error:              # refused as the values are written in
+                    found.setdefault(i, error.errors[0])
+                except ConfigError as error:
+                    found.setdefault(i, error)
+        checked = [(i, cfg) for i, cfg in checked if i not in found]
+        problems = Parallel(n_jobs=self.settings.n_jobs)(delayed(refusal)(cfg) for _, cfg in checked)
+        for (i, _), problem in zip(checked, problems):
+            if problem is not None:
+                found.setdefault(i, ConfigError(*problem))
+        return dict(sorted(found.items()))
 
     def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int,
             scale: dict | None = None) -> runs.Job:
@@ -258,8 +299,14 @@ class Study:
         started = time.perf_counter()
         unit = self.design()
         values = sampling.values(self.resolved, unit)
-        if self.sized_labels():
-            self.jobs(values)                      # every draw checked before its sizing runs start
+        self.jobs(values)                          # every draw's values written into its configurations
+        if self.refocused is None:                 # (a refocused wave's points were checked as they were chosen)
+            refused = self.refused(values)
+            if refused:
+                raise ConfigErrors([ConfigError(f"draw {i} of the design: {e.key}", e.value,
+                                                f"{e.allowed} (the model refuses this draw's values: narrow the range "
+                                                "that sets the key, or bound it with apply: odds)")
+                                    for i, e in refused.items()])
         setup = self.setup_seconds + time.perf_counter() - started
         stats = runs.RunStats()
         with cluster.session() if s.backend == "ray" else contextlib.nullcontext():   # one Ray for every run

@@ -124,8 +124,13 @@ def text(out: Path) -> str:
                      f"{'' if r.misclassified is None or pd.isna(r.misclassified) else int(r.misclassified)} | "
                      f"{'' if r.variance_below_target is None or pd.isna(r.variance_below_target) else r.variance_below_target} | "
                      f"{r.minutes} | {_count(r.runs_run)} ({_count(r.runs_from_cache)}) |")
+    refused = [f"wave {r.wave}: {int(r.points_refused)}" for r in table.itertuples()
+               if r.points_refused is not None and not pd.isna(r.points_refused) and r.points_refused > 0]
     lines += ["", "Minutes are the wall-clock time of the command that wrote each wave (2 cores); a wave written again "
-              "from the job cache took less than its runs did.", "",
+              "from the job cache took less than its runs did."
+              + (" Points chosen for a wave that the model refuses (values it cannot build, such as an escalation "
+                 f"limit above the service's base places) were replaced by other points not ruled out: {'; '.join(refused)} "
+                 "(the reasons are in each wave's manifest.json)." if refused else ""), "",
               "## Headline: the net saving over the non-implausible draws", "",
               "Whole-system net saving in 2027/28: the do-nothing's system cost less the scenario's, in 2017/18 prices "
               "(real terms), at average unit costs, before optimism bias, with each scenario's top-down activity "
