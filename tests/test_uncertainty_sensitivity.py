@@ -52,10 +52,12 @@ def test_the_emulator_reproduces_the_direct_indices_and_says_how_good_it_is():
 
 def test_morris_screening_ranks_the_influential_input_first():
     unit = sampling.unit_design("morris", 3, 20, seed=3)
+    assert unit.min() == pytest.approx(0.1) and unit.max() == pytest.approx(0.9)   # each range's 80% interval
     y = 10 * unit[:, 0] + 1 * unit[:, 1] + 0 * unit[:, 2]
     found = sensitivity.morris(["big", "small", "none"], unit, y, "linear")
     mu = found[found["index"] == "mu_star"].set_index("parameter")["value"]
-    assert mu["big"] == pytest.approx(10, rel=1e-4) and mu["small"] == pytest.approx(1, rel=1e-4) and mu["none"] == 0
+    # a step of the grid moves each range by 0.8 of what it would over the whole unit interval: every effect alike
+    assert mu["big"] == pytest.approx(8, rel=1e-4) and mu["small"] == pytest.approx(0.8, rel=1e-4) and mu["none"] == 0
 
 
 def test_the_variance_split_recovers_known_parameter_and_stochastic_variances():

@@ -8,7 +8,8 @@ transform of an independent input).
 * ``lhs`` -- a Latin hypercube (``scipy.stats.qmc.LatinHypercube``, optimised for low correlation
   between columns), the PSA default;
 * ``sobol`` -- a scrambled Sobol sequence (``scipy.stats.qmc.Sobol``; a power of two is balanced);
-* ``morris`` -- Morris trajectories (SALib), for elementary-effects screening;
+* ``morris`` -- Morris trajectories (SALib), for elementary-effects screening, on a grid spanning each
+  range's stated 80% interval (:data:`MORRIS_SPAN`);
 * ``saltelli`` -- Saltelli's design for Sobol indices run directly on the model (SALib), ``N (k + 2)``
   points, practical only for cheap models.
 
@@ -26,6 +27,12 @@ from .apply import Resolved
 
 DESIGNS = ("lhs", "sobol", "morris", "saltelli")
 EDGE = 1e-6          # quantiles 0 and 1 are infinite for unbounded distributions
+#: The quantiles the Morris grid's first and last levels stand at: each range's 10th and 90th percentiles, the
+#: ends of the 80% interval it is stated by.  SALib's grid runs from 0 to 1, and quantiles 0 and 1 of an unbounded
+#: distribution are a millionth from its ends (EDGE): elementary effects there measure values no one stated (an
+#: escalation limit of three times its central value), which the model may refuse outright.  The grid is mapped
+#: linearly, so every range's steps shrink alike and the ranking by mu_star is the grid's.
+MORRIS_SPAN = (0.1, 0.9)
 
 
 def problem(names: list[str]) -> dict:
@@ -47,7 +54,8 @@ def unit_design(design: str, k: int, n: int, seed: int, levels: int = 4, space_f
             points = qmc.Sobol(d=k, scramble=True, seed=seed).random(n)
     elif design == "morris":
         from SALib.sample import morris
-        points = morris.sample(problem([f"x{i}" for i in range(k)]), n, num_levels=levels, seed=seed)
+        grid = morris.sample(problem([f"x{i}" for i in range(k)]), n, num_levels=levels, seed=seed)
+        points = MORRIS_SPAN[0] + (MORRIS_SPAN[1] - MORRIS_SPAN[0]) * grid
     elif design == "saltelli":
         from SALib.sample import sobol
         with warnings.catch_warnings():
