@@ -244,6 +244,17 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
     assert "trend 0.60 [0.55, 0.65], effect 0.30" in text               # R² 0.9: Sobol total indices, largest first
     assert waves_report.folders(tmp_path)[-1].name == "wave2"
     assert runner.main(["--out", str(tmp_path / "none"), "--report"]) == 2
+    screening = tmp_path / "screening"                                  # a Morris study over the same ranges
+    screening.mkdir()
+    pd.DataFrame([{"metric": saving, "parameter": p, "method": "morris", "index": i, "value": v, "ci_low": v - 1e5,
+                   "ci_high": v + 1e5} for p, v in (("effect", 2.4e6), ("trend", 0.6e6)) for i in ("mu_star", "sigma")]
+                 ).to_csv(screening / "sensitivity.csv", index=False)
+    (screening / "manifest.json").write_text(json.dumps({"command": "python -m sim.uncertainty --method morris"}))
+    assert runner.main(["--out", str(tmp_path), "--report", "--screening", str(screening)]) == 0
+    text = (tmp_path / "README.md").read_text()
+    assert f"- {saving}, by a ranking by direct Morris screening" in text and "over the stated ranges" in text
+    assert "effect £2.4m [£2.3m, £2.5m], trend £0.6m" in text and "python -m sim.uncertainty --method morris" in text
+    assert runner.main(["--out", str(tmp_path), "--report", "--screening", str(tmp_path / "wave1")]) == 2
 
 
 def test_a_handful_of_plausible_draws_is_shown_draw_by_draw_not_as_percentiles(tmp_path):

@@ -20,8 +20,9 @@ import json
 import sys
 from pathlib import Path
 
+from ..common.errors import ConfigError
 from ..common.files import write_csv
-from . import chain, waves_report
+from . import analysis, chain, waves_report
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,6 +33,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-waves", type=int, default=5, help="waves at most")
     p.add_argument("--report", action="store_true",
                    help="only write DIR/waves.csv and DIR/README.md from the waves already in DIR")
+    p.add_argument("--screening", type=Path, default=None,
+                   help="a --method morris study's folder over the same ranges: the README's drivers of a saving whose "
+                        "emulator cannot carry Sobol indices")
     p.add_argument("--resume", action="store_true",
                    help="keep the waves already complete in DIR (run with these options) and go on from the last")
     return p
@@ -59,13 +63,19 @@ def mismatches(folder: Path, rest: list[str]) -> list[str]:
 def main(argv=None) -> int:
     from .cli import main as one_wave
     args, rest = parser().parse_known_args(argv)
+    if args.screening is not None:
+        try:
+            analysis.screening(args.screening)             # a folder that is not a screening fails before any wave
+        except ConfigError as error:
+            print(f"carepath: invalid configuration: {error}", file=sys.stderr)
+            return 2
     if args.report:
         if not waves_report.folders(args.out):
             print(f"carepath: invalid configuration: --out: got '{args.out}'; expected a folder of waves (wave1, ...)",
                   file=sys.stderr)
             return 2
         write_csv(chain.table(waves_report.folders(args.out)), args.out / "waves.csv")
-        print(f"written to {args.out / 'waves.csv'} and {waves_report.write(args.out)}")
+        print(f"written to {args.out / 'waves.csv'} and {waves_report.write(args.out, args.screening)}")
         return 0
     for name, value, low in (("--draws", args.draws, 1), ("--later-draws", args.later_draws, 1), ("--max-waves", args.max_waves, 1)):
         if value < low:
@@ -102,7 +112,7 @@ def main(argv=None) -> int:
             break
     print(f"{len(folders)} waves, {int(found['non_implausible'].sum())} non-implausible draws; "
           f"{'stopped: ' + reason if reason else f'stopped at --max-waves {args.max_waves} before the stop rule was met'}"
-          f"; per-wave table {args.out / 'waves.csv'}; {waves_report.write(args.out)}")
+          f"; per-wave table {args.out / 'waves.csv'}; {waves_report.write(args.out, args.screening)}")
     return 0
 
 

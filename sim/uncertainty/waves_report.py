@@ -7,7 +7,8 @@ stopped; the headline, the net saving of each scenario against do-nothing over t
 every wave (the last wave's ``headline_plausible.csv``, or the only wave's ``headline.csv``) with the
 probabilities of a saving, a loss and running away; and the drivers of each saving, from the first wave (the
 only one whose ranges are independent): Sobol total indices where its emulator's cross-validated R² is at
-least 0.7, otherwise a Morris ranking where a screening was given, otherwise no ranking, said so.
+least 0.7, otherwise a Morris ranking where a screening was given (the wave's own, or a ``--method morris``
+study's folder, ``--screening DIR``), otherwise no ranking, said so.
 """
 from __future__ import annotations
 
@@ -70,32 +71,45 @@ def values(waves: list[Path], comparison: str) -> list[float]:
     return sorted(kept.to_list())
 
 
-def drivers(first: Path, top: int = TOP) -> list[str]:
-    """A sentence on the drivers of each net saving, from the first wave."""
+def drivers(first: Path, top: int = TOP, screening: Path | None = None) -> list[str]:
+    """A sentence on the drivers of each net saving, from the first wave; where its emulator cannot carry Sobol
+    indices, from the Morris ranking of the wave's own screening or of ``screening`` (a ``--method morris``
+    study's folder, run over the same ranges)."""
     fits = pd.read_csv(table_file(first, "emulator")) if table_file(first, "emulator").is_file() else pd.DataFrame()
     indices = (pd.read_csv(table_file(first, "sensitivity")) if table_file(first, "sensitivity").is_file()
                else pd.DataFrame(columns=["metric", "parameter", "method", "index", "value", "ci_low", "ci_high"]))
+    screened = analysis.screening(screening) if screening is not None else None
     lines = []
     for fit in (fits[fits["result"].str.endswith(summary.SAVING)] if not fits.empty else fits).itertuples():
         rows = indices[indices["metric"] == fit.result]
         if fit.cv_r2 >= analysis.RELIABLE_R2:
             ranked = rows[(rows["method"] == "sobol_emulator") & (rows["index"] == "ST")]
             how = f"Sobol total indices from the emulator (cross-validated R² {fit.cv_r2:.2f})"
+            over = f"over wave 1's {fit.draws} draws that did not run away"
         else:
             ranked = rows[rows["method"] == "morris_direct"]
-            how = (f"a ranking by direct Morris screening (mu_star, not a share of variance; the emulator's "
+            over = f"over wave 1's {fit.draws} draws that did not run away"
+            if ranked.empty and screened is not None:
+                ranked = screened[(screened["metric"] == fit.result) & (screened["index"] == "mu_star")]
+                over = (f"over the stated ranges, not only the worlds history matching keeps ({screening}, "
+                        f"{_command(Path(screening))})")
+            how = (f"a ranking by direct Morris screening (mu_star, the mean absolute change in the saving for a step "
+                   f"of a range across its 80% interval: not a share of variance; wave 1's emulator's "
                    f"cross-validated R² {fit.cv_r2:.2f} is below {analysis.RELIABLE_R2}, so no Sobol indices)")
         if ranked.empty:
             lines.append(f"- {fit.result}: not ranked. The emulator's cross-validated R² is {fit.cv_r2:.2f}, below "
                          f"{analysis.RELIABLE_R2}, so its Sobol indices are withheld, and no Morris screening was run.")
             continue
         leading = ranked.sort_values("value", ascending=False).head(top)
-        listed = ", ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in leading.itertuples())
-        lines.append(f"- {fit.result}, by {how}, over wave 1's {fit.draws} draws that did not run away: {listed}.")
+        money = fit.result.endswith(summary.SAVING) and fit.cv_r2 < analysis.RELIABLE_R2
+        shown = _gbp if money else (lambda v: f"{v:.2f}")
+        listed = ", ".join(f"{r.parameter} {shown(r.value)} [{shown(r.ci_low)}, {shown(r.ci_high)}]"
+                           for r in leading.itertuples())
+        lines.append(f"- {fit.result}, by {how}, {over}: {listed}.")
     return lines
 
 
-def text(out: Path) -> str:
+def text(out: Path, screening: Path | None = None) -> str:
     """The chain's README."""
     waves = folders(out)
     table = chain.table(waves)
@@ -155,14 +169,14 @@ def text(out: Path) -> str:
                      + ("too few draws |" if few else
                         f"{_gbp(r.net_saving_p10_with_ran_away_gbp)}, {_gbp(r.net_saving_p50_with_ran_away_gbp)}, "
                         f"{_gbp(r.net_saving_p90_with_ran_away_gbp)} |"))
-    lines += ["", "## What drives each saving (wave 1)", "", *drivers(waves[0]), "",
+    lines += ["", "## What drives each saving", "", *drivers(waves[0], screening=screening), "",
               "Each wave's own README has its tables, figures and the rest of its findings: "
               + ", ".join(f"[{w.name}]({w.name}/README.md)" for w in waves) + "."]
     return "\n".join(lines) + "\n"
 
 
-def write(out: Path) -> Path:
+def write(out: Path, screening: Path | None = None) -> Path:
     readme = Path(out) / "README.md"
-    body = text(out)
+    body = text(out, screening)
     atomic_write(readme, lambda tmp: Path(tmp).write_text(body))
     return readme
