@@ -145,6 +145,22 @@ def test_a_draw_keeps_only_what_the_study_reads_and_a_full_run_completes_its_ent
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "replications.csv"), table)
 
 
+def test_a_morris_trajectory_runs_on_one_seed_and_a_recheck_reads_its_seeds_back(tmp_path):
+    # common random numbers along a trajectory: an elementary effect is the range's step, not two seeds' chance
+    from sim.uncertainty import recheck
+    out = tmp_path / "out"
+    assert cli.main(["--method", "morris", "--draws", "2", "--scenarios", "baseline", "--history-match", "none",
+                     "--ranges", str(_ranges(tmp_path, [7.0, 9.0])), "--metrics", "ward.occupancy_mean", "--out", str(out),
+                     "--n-jobs", "1", "--no-progress", "--noise-replications", "2", *MMC,
+                     f"run.cache_dir={tmp_path / 'cache'}"]) == 0
+    draws = pd.read_csv(out / "draws.csv")
+    k = len([c for c in draws.columns if c not in ("draw", "seed")])
+    trajectories = draws["seed"].to_numpy().reshape(2, k + 1)
+    assert (trajectories == trajectories[:, :1]).all() and trajectories[0, 0] != trajectories[1, 0]
+    said = []
+    assert recheck.recheck(out, 3, log=said.append) and ": exact" in said[0]
+
+
 def test_a_few_draws_of_a_study_are_re_run_and_checked_exactly_against_its_tables(tmp_path):
     from sim.uncertainty import recheck
     out = tmp_path / "out"

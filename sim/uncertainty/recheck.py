@@ -77,7 +77,7 @@ def recheck(folder: Path, count: int, log=print) -> bool:
         committed = pd.read_csv(table_file(folder, "draws"))
         picked = chosen_draws(count, len(committed))
         rows = committed.set_index("draw").loc[picked]
-        study.seed_offset = int(rows["seed"].iloc[0]) - runs.job_seed(int(study.run_cfg["seed"]), picked[0])
+        study.seeds = {int(draw): int(seed) for draw, seed in rows["seed"].items()}   # as committed, whatever the design
         added = [name for name in study.names if name not in rows.columns]
         dropped = [name for name in rows.columns if name not in (*study.names, "seed")]
         if added or dropped:                       # the ranges file changed since the study was drawn

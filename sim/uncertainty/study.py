@@ -162,6 +162,7 @@ class Study:
         self.resolved = apply.resolve(self.ranges, self.base, register.scenario_keys())
         self.refocused: dict | None = None
         self.seed_offset = 0                  # a refocused wave's draws take the seeds after the earlier wave's
+        self.seeds: dict[int, int] = {}       # seeds read back for draws (a re-check of a committed study): used as they are
         self.setup_seconds = time.perf_counter() - started
 
     @property
@@ -219,6 +220,16 @@ class Study:
                 found.setdefault(i, ConfigError(*problem))
         return dict(sorted(found.items()))
 
+    def draw_seed(self, draw: int) -> int:
+        """Draw ``draw``'s seed, shared by every scenario and year of it: its own, or in a Morris design its
+        trajectory's, so the points along a trajectory run on common random numbers and an elementary effect is
+        the range's step, not the chance of two seeds."""
+        if draw in self.seeds:
+            return self.seeds[draw]
+        if self.settings.design == "morris":
+            draw //= len(self.names) + 1                    # a trajectory is k + 1 consecutive points
+        return runs.job_seed(int(self.run_cfg["seed"]), self.seed_offset + draw)
+
     def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int,
             scale: dict | None = None) -> runs.Job:
         data, _ = apply.apply(self.resolved, label, values, draw)
@@ -245,7 +256,7 @@ class Study:
             return {}, pd.DataFrame()
         central = sampling.central_values(self.resolved)
         wanted = [(-1, label, year, central, seed, s.noise_replications) for label, year in labels]
-        wanted += [(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications)
+        wanted += [(d, label, year, row, self.draw_seed(d), s.replications)
                    for d, row in zip(values.index, values.to_dict("records")) for label, year in labels]
         jobs, rows = [], {}
         for draw, label, year, row, job_seed, replications in wanted:
@@ -284,7 +295,7 @@ class Study:
         for d, row in zip(values.index, values.to_dict("records")):    # the index: each draw's number
             for label, year in self.labels():
                 try:
-                    drawn.append(self.job(d, label, year, row, runs.job_seed(seed, self.seed_offset + d), s.replications,
+                    drawn.append(self.job(d, label, year, row, self.draw_seed(d), s.replications,
                                           (scale or {}).get((d, label, year))))
                 except ConfigErrors as error:
                     errors += error.errors
@@ -316,8 +327,7 @@ class Study:
             centre, drawn = self.jobs(values, scale)
             central = runs.run_jobs(centre, s.n_jobs, s.backend, s.progress, stats, s.address).drop(columns="draw")
             table = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats, s.address)
-        seed = int(self.run_cfg["seed"])
-        seeds = [runs.job_seed(seed, self.seed_offset + d) for d in range(len(values))]
+        seeds = [self.draw_seed(d) for d in range(len(values))]
         draws = pd.concat([pd.DataFrame({"draw": range(len(values)), "seed": seeds}), values], axis=1)
         return Outcome(self.resolved, unit, draws, table, central, stats,
                        {"setup_seconds": round(setup, 2), "sizing_seconds": round(sizing, 2),
