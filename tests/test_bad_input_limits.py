@@ -149,8 +149,10 @@ def test_ctrl_c_says_how_far_the_job_got_and_the_same_command_resumes_it(tmp_pat
     cache = tmp_path / "cache"
     args = ["run.horizon_days=120", "run.warmup_days=5", "run.replications=3", "run.n_jobs=1", f"run.cache_dir={cache}"]
     out = tmp_path / "run"
+    # SIGINT as a terminal delivers it, even where the test itself runs with it ignored (started in the background)
     job = subprocess.Popen([sys.executable, "-m", "sim", *args, f"hydra.run.dir={out}"], cwd=ROOT, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 240
     while not list(cache.glob("*.partial/rep-*.pkl")) and job.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)                                  # until the first replication has finished
