@@ -136,18 +136,29 @@ def test_a_range_limited_to_some_scenarios_moves_only_their_keys_and_the_evidenc
         ranges.load(path)
 
 
-def test_waves_run_until_enough_draws_are_non_implausible(tmp_path, monkeypatch, capsys):
-    from sim.uncertainty import cli
-    from sim.uncertainty import waves as runner
+def _fake_waves(monkeypatch, draws: int, passing: int, manifest: bool = False) -> list:
+    """Each wave the chain asks for written at once: ``draws`` draws, ``passing`` of them non-implausible, with the
+    manifest of its settings if ``manifest``; returns the list of the waves' command lines."""
+    from sim.uncertainty import cli, report
     calls = []
 
-    def one_wave(argv):                                     # a wave of 80 draws, 60 of them non-implausible
+    def one_wave(argv):
         calls.append(argv)
         out = Path(argv[argv.index("--out") + 1])
         out.mkdir(parents=True)
-        pd.DataFrame({"draw": range(80), "a": [1.0] * 60 + [5.0] * 20}).to_csv(out / "history_matching.csv", index=False)
+        worst = [1.0] * passing + [5.0] * (draws - passing)
+        pd.DataFrame({"draw": range(draws), "a": worst}).to_csv(out / "history_matching.csv", index=False)
+        if manifest:
+            settings = report.recorded(cli.settings_from(cli.parser().parse_args(argv)))
+            (out / "manifest.json").write_text(json.dumps({"runs": {"study": {"settings": settings}}}))
         return 0
     monkeypatch.setattr(cli, "main", one_wave)
+    return calls
+
+
+def test_waves_run_until_enough_draws_are_non_implausible(tmp_path, monkeypatch, capsys):
+    from sim.uncertainty import waves as runner
+    calls = _fake_waves(monkeypatch, 80, 60)
     assert runner.main(["--out", str(tmp_path), "--draws", "80", "--later-draws", "40", "--max-waves", "4",
                         "run.year=2027"]) == 0
     assert len(calls) == 2 and calls[1][:2] == ["--draws", "40"] and "--refocus" in calls[1] and "run.year=2027" in calls[1]
@@ -158,20 +169,8 @@ def test_waves_run_until_enough_draws_are_non_implausible(tmp_path, monkeypatch,
 
 
 def test_resumed_waves_keep_the_complete_ones_and_refuse_a_chain_run_otherwise(tmp_path, monkeypatch, capsys):
-    from sim.uncertainty import cli
     from sim.uncertainty import waves as runner
-    calls = []
-
-    def one_wave(argv):                                     # a wave of 40 draws, 10 of them non-implausible
-        calls.append(argv)
-        out = Path(argv[argv.index("--out") + 1])
-        out.mkdir(parents=True)
-        pd.DataFrame({"draw": range(40), "a": [1.0] * 10 + [5.0] * 30}).to_csv(out / "history_matching.csv", index=False)
-        settings = vars(cli.settings_from(cli.parser().parse_args(argv)))
-        (out / "manifest.json").write_text(json.dumps({"runs": {"study": {"settings": {
-            k: (str(v) if v is not None and not isinstance(v, (int, float, list, str)) else v) for k, v in settings.items()}}}}))
-        return 0
-    monkeypatch.setattr(cli, "main", one_wave)
+    calls = _fake_waves(monkeypatch, 40, 10, manifest=True)
     asked = ["--out", str(tmp_path), "--draws", "40", "--later-draws", "40", "run.year=2027"]
     assert runner.main([*asked, "--max-waves", "2"]) == 0 and len(calls) == 2
     assert runner.main([*asked, "--max-waves", "3", "--resume"]) == 0        # waves 1 and 2 kept, wave 3 run

@@ -128,8 +128,7 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
             for metric in (cost, summary.SAVING):
                 exp.figure(f"fan_{metric}", plots.fan_chart(table, metric, scenarios),
                            f"{metric} by year: P50 with the P10-P90 band over the draws.")
-    exp.runs["study"] = {"settings": {k: (str(v) if v is not None and not isinstance(v, (int, float, list, str)) else v)
-                                      for k, v in vars(s).items()},
+    exp.runs["study"] = {"settings": recorded(s),
                          "ranges_file": str(study.ranges.path), "history_matching": matched,
                          "refocus": ({k: v for k, v in study.refocused.items() if k != "emulators"}
                                      if study.refocused is not None else None),
@@ -142,6 +141,12 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
               f"analysis {timings['analysis_seconds']:.0f} s.")
     exp.finish(answer(study, outcome, headline, table, matched, split, sens, top, runaways(outcome), plausible) + timing,
                method=METHOD)
+
+
+def recorded(settings) -> dict:
+    """A study's settings as its manifest records them: paths and other objects as text."""
+    return {k: (str(v) if v is not None and not isinstance(v, (int, float, list, str)) else v)
+            for k, v in vars(settings).items()}
 
 
 WHOSE = {summary.SYSTEM_COST: "whole system, system_cost_gbp", summary.MODELLED_COST: "modelled settings, total_cost_gbp"}

@@ -50,13 +50,13 @@ def mismatches(folder: Path, rest: list[str]) -> list[str]:
     passed on to ``python -m sim.uncertainty``) asks for, as ``name: wave's value, asked value``."""
     from .cli import parser as one_wave_parser
     from .cli import settings_from
-    asked = vars(settings_from(one_wave_parser().parse_args(["--out", str(folder), *rest])))
+    from .report import recorded
+    asked = recorded(settings_from(one_wave_parser().parse_args(["--out", str(folder), *rest])))
     manifest = folder / "manifest.json"
     given = json.loads(manifest.read_text()).get("runs", {}).get("study", {}).get("settings", {}) if manifest.is_file() else {}
     if not given:
         return ["manifest.json: none with the wave's settings"]
-    plain = {k: (str(v) if v is not None and not isinstance(v, (int, float, list, str)) else v) for k, v in asked.items()}
-    return [f"{k}: {given.get(k)!r} in the wave, {v!r} asked" for k, v in plain.items()
+    return [f"{k}: {given.get(k)!r} in the wave, {v!r} asked" for k, v in asked.items()
             if k not in PER_WAVE and given.get(k) != v]
 
 
