@@ -10,7 +10,7 @@ import pytest
 
 from sim.common.errors import ConfigError
 from sim.inputs.config import load
-from sim.uncertainty import analysis, chain, discrepancy, history, learning, recheck, refocus, sensitivity, validation
+from sim.uncertainty import analysis, chain, discrepancy, history, learning, recheck, refocus, sampling, sensitivity, validation
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +253,18 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
     text = (tmp_path / "README.md").read_text()
     assert f"- {saving}, by a ranking by direct Morris screening" in text and "over the stated ranges" in text
     assert "effect £2.4m [£2.3m, £2.5m], trend £0.6m" in text and "python -m sim.uncertainty --method morris" in text
+    chance = pd.read_csv(screening / "sensitivity.csv")                  # with a step of chance: a floor
+    floor = pd.DataFrame([{"metric": saving, "parameter": sampling.CHANCE, "method": "morris", "index": "mu_star",
+                           "value": 1.0e6, "ci_low": 0.5e6, "ci_high": 1.5e6}])
+    pd.concat([chance, floor]).to_csv(screening / "sensitivity.csv", index=False)
+    assert runner.main(["--out", str(tmp_path), "--report", "--screening", str(screening)]) == 0
+    text = (tmp_path / "README.md").read_text()
+    assert "A change of seed alone moved it by £1.0m" in text and "1 of the ranges rises above that" in text
+    assert "effect £2.4m [£2.3m, £2.5m]." in text and "trend £0.6m" not in text
+    floor["value"] = 3.0e6
+    pd.concat([chance, floor]).to_csv(screening / "sensitivity.csv", index=False)
+    assert runner.main(["--out", str(tmp_path), "--report", "--screening", str(screening)]) == 0
+    assert "so the screening ranks nothing." in (tmp_path / "README.md").read_text()
     assert runner.main(["--out", str(tmp_path), "--report", "--screening", str(tmp_path / "wave1")]) == 2
 
 

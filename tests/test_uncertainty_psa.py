@@ -7,7 +7,7 @@ import yaml
 
 from sim.inputs.config import load
 from sim.jobs import runner
-from sim.uncertainty import cli, runs, sensitivity, summary
+from sim.uncertainty import cli, runs, sampling, sensitivity, summary
 from sim.uncertainty.study import Settings, Study
 
 MMC = ["network=mmc", "run.horizon_days=120", "run.warmup_days=10"]
@@ -155,8 +155,15 @@ def test_a_morris_trajectory_runs_on_one_seed_and_a_recheck_reads_its_seeds_back
                      f"run.cache_dir={tmp_path / 'cache'}"]) == 0
     draws = pd.read_csv(out / "draws.csv")
     k = len([c for c in draws.columns if c not in ("draw", "seed")])
-    trajectories = draws["seed"].to_numpy().reshape(2, k + 1)
-    assert (trajectories == trajectories[:, :1]).all() and trajectories[0, 0] != trajectories[1, 0]
+    trajectories = draws["seed"].to_numpy().reshape(2, k + 2)       # k + 1 points, then the step of chance
+    assert (trajectories[:, :-1] == trajectories[:, :1]).all() and trajectories[0, 0] != trajectories[1, 0]
+    chance = trajectories[:, -1]                                     # a seed no other point has
+    assert len(set(chance)) == 2 and not set(chance) & set(trajectories[:, 0])
+    values = draws.drop(columns=["draw", "seed"]).to_numpy().reshape(2, k + 2, k)
+    assert (values[:, -1] == values[:, -2]).all()                    # the same values, another seed
+    ranked = pd.read_csv(out / "sensitivity.csv")
+    assert sampling.CHANCE in set(ranked["parameter"])
+    assert "a change of seed alone moves it by" in (out / "README.md").read_text()
     said = []
     assert recheck.recheck(out, 3, log=said.append) and ": exact" in said[0]
 

@@ -60,6 +60,22 @@ def test_morris_screening_ranks_the_influential_input_first():
     assert mu["big"] == pytest.approx(8, rel=1e-4) and mu["small"] == pytest.approx(0.8, rel=1e-4) and mu["none"] == 0
 
 
+def test_a_range_is_ranked_only_where_it_moves_the_result_more_than_a_change_of_seed():
+    unit = sampling.with_chance(sampling.unit_design("morris", 3, 20, seed=3), 3)
+    assert unit.shape == (20 * 5, 4)
+    trajectories = unit.reshape(20, 5, 4)
+    assert (trajectories[:, :4, 3] == 0.1).all() and (trajectories[:, 4, 3] == 0.9).all()   # chance steps last
+    assert (trajectories[:, 4, :3] == trajectories[:, 3, :3]).all()                        # at the last point again
+    # the seed moves the result by 3 at the chance step; "big" by 10 and "small" by 1 over the unit interval
+    y = 10 * unit[:, 0] + 1 * unit[:, 1] + 3 * (unit[:, 3] > 0.5)
+    found = sensitivity.morris(["big", "small", "none", sampling.CHANCE], unit, y, "linear")
+    kept, chance = sensitivity.above_chance(found)
+    assert chance == pytest.approx(3 / (4 / 6), rel=1e-6)          # SALib divides by the grid's step, 4/6 of the interval
+    assert kept["parameter"].tolist() == ["big"]
+    without, none = sensitivity.above_chance(found[found["parameter"] != sampling.CHANCE])
+    assert none is None and without["parameter"].tolist() == ["big", "small", "none"]     # no floor: all, largest first
+
+
 def test_the_variance_split_recovers_known_parameter_and_stochastic_variances():
     rng = np.random.default_rng(4)
     draws, reps = 400, 5

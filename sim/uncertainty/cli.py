@@ -150,7 +150,7 @@ def main(argv=None) -> int:
             continue
         result = analysis.label(scenario, year, metric)
         if settings.design in ("morris", "saltelli"):
-            sens.append({"result": result, "indices": analysis.direct(settings.design, study.names, outcome.unit, y, result,
+            sens.append({"result": result, "indices": analysis.direct(settings.design, study.design_names, outcome.unit, y, result,
                                                                        settings.trajectories_levels, settings.seed)})
         elif settings.refocus is None:                       # a refocused wave's ranges are not independent
             steady = ~analysis.ran_away(psa, scenario, year, len(outcome.draws))   # a runaway's result is not an estimate

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import analysis, chain, discrepancy, history, learning, plots, refocus, summary
+from . import analysis, chain, discrepancy, history, learning, plots, refocus, sensitivity, summary
 from .study import judged_runs
 
 
@@ -289,9 +289,17 @@ def answer(study, outcome, headline, table, matched, split, sens, top, ran=(), p
         else:
             index = "ST" if "ST" in set(ranked["index"]) else "mu_star"
             label = f"{index}{check}"
-        leading = ranked[ranked["index"] == index].sort_values("value", ascending=False).head(top)
-        listed = ", ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in leading.itertuples())
-        parts.append(f"Drivers of {x['result']} by {label}: {listed}.")
+        leading, chance = ranked[ranked["index"] == index], None
+        if index == "mu_star":
+            leading, chance = sensitivity.above_chance(ranked)
+        leading = leading.sort_values("value", ascending=False).head(top)
+        shown = "{:.4g}" if index == "mu_star" else "{:.2f}"       # mu_star is in the result's units
+        listed = ", ".join(f"{r.parameter} {shown.format(r.value)} [{shown.format(r.ci_low)}, {shown.format(r.ci_high)}]"
+                           for r in leading.itertuples())
+        if chance is not None:
+            label += (f"; a change of seed alone moves it by {chance:.4g} (each trajectory's step of chance), and only "
+                      "ranges whose 95% interval stands above that are listed")
+        parts.append(f"Drivers of {x['result']} by {label}: {listed or 'none stands above chance'}.")
         if "switching" in x and not x["switching"].empty:
             words = []
             for r in x["switching"].itertuples():

@@ -33,6 +33,12 @@ EDGE = 1e-6          # quantiles 0 and 1 are infinite for unbounded distribution
 #: escalation limit of three times its central value), which the model may refuse outright.  The grid is mapped
 #: linearly, so every range's steps shrink alike and the ranking by mu_star is the grid's.
 MORRIS_SPAN = (0.1, 0.9)
+#: The Morris design's last column, not a range: a change of the run's seed alone.  A trajectory's points share one
+#: seed, so a range's elementary effect is its step and not two seeds' chance; but a step may still move the saving by
+#: chance (the draw's places are sized from its own noisy run and open a ward at a time), so each trajectory ends with
+#: its last point run again on another seed.  That step's mu_star is the change chance alone makes, the floor a range
+#: must rise above to be ranked (the dummy-parameter threshold of Khorashadi Zadeh et al. 2017, with the seed as the dummy).
+CHANCE = "chance (the seed alone)"
 
 
 def problem(names: list[str]) -> dict:
@@ -64,6 +70,18 @@ def unit_design(design: str, k: int, n: int, seed: int, levels: int = 4, space_f
     else:
         raise ValueError(f"design {design!r}: expected one of {', '.join(DESIGNS)}")
     return np.clip(points, EDGE, 1 - EDGE)
+
+
+def with_chance(unit: np.ndarray, k: int) -> np.ndarray:
+    """A Morris design over ``k`` ranges (``k + 1`` points a trajectory) with :data:`CHANCE` as a last column: it
+    stands at the span's low end along the trajectory, then steps to the high end at one more point, a copy of the
+    trajectory's last (``k + 2`` points a trajectory, ``k + 1`` columns)."""
+    trajectories = np.asarray(unit, dtype=float).reshape(-1, k + 1, k)
+    low, high = MORRIS_SPAN
+    steps = np.concatenate([trajectories, np.full(trajectories.shape[:2] + (1,), low)], axis=2)
+    again = steps[:, -1:, :].copy()
+    again[..., -1] = high
+    return np.concatenate([steps, again], axis=1).reshape(-1, k + 1)
 
 
 def values(resolved: Resolved, unit: np.ndarray) -> pd.DataFrame:

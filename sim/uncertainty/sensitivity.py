@@ -5,7 +5,9 @@ on the monotone map from its quantile to its value.
 
 * :func:`morris` -- elementary effects over Morris trajectories (``mu_star``, the mean absolute
   effect, with its 95% bootstrap interval; ``sigma``, its spread, which flags interactions and
-  non-linearity).  ``(k + 1) r`` runs for ``k`` ranges and ``r`` trajectories: a screen.
+  non-linearity).  ``(k + 1) r`` runs for ``k`` ranges and ``r`` trajectories: a screen.  A study adds a
+  step of :data:`~sim.uncertainty.sampling.CHANCE` to each trajectory, ``(k + 2) r`` runs, whose ``mu_star`` is
+  the floor a range must rise above (:func:`above_chance`).
 * :func:`sobol` -- first-order (``S1``) and total (``ST``) indices from Saltelli's design, with 95%
   bootstrap intervals (Saltelli et al. 2010 estimators, as SALib implements them).
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .sampling import problem
+from .sampling import CHANCE, problem
 
 COLUMNS = ["metric", "parameter", "method", "index", "value", "ci_low", "ci_high"]
 
@@ -41,6 +43,22 @@ def morris(names: list[str], unit: np.ndarray, outputs: np.ndarray, metric: str,
     sigma = np.asarray(result["sigma"])
     return pd.DataFrame(_rows(metric, names, "morris", {"mu_star": (result["mu_star"], result["mu_star_conf"]),
                                                          "sigma": (sigma, [np.nan] * len(names))}), columns=COLUMNS)
+
+
+def above_chance(ranked: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
+    """The ``mu_star`` rows of a Morris table that rise above chance, largest first, and chance's own ``mu_star``
+    (None when the design had no step of :data:`~sim.uncertainty.sampling.CHANCE`: then every range is kept).
+    A range rises above chance when the lower end of its 95% interval is above chance's ``mu_star``: with a few
+    trajectories a range whose interval reaches down to chance could have moved the result no more than a new
+    seed does."""
+    rows = ranked[ranked["index"] == "mu_star"]
+    floor = rows.loc[rows["parameter"] == CHANCE, "value"]
+    ranges = rows[rows["parameter"] != CHANCE].sort_values("value", ascending=False)
+    if floor.empty:
+        return ranges, None
+    chance = float(floor.iloc[0])
+    low = ranges["ci_low"].fillna(ranges["value"])
+    return ranges[low > chance], chance
 
 
 def sobol(names: list[str], outputs: np.ndarray, metric: str, method: str = "sobol", seed: int = 0) -> pd.DataFrame:

@@ -169,6 +169,11 @@ class Study:
     def names(self) -> list[str]:
         return self.ranges.names
 
+    @property
+    def design_names(self) -> list[str]:
+        """The design's columns: the ranges, and in a Morris design :data:`~sampling.CHANCE` last."""
+        return [*self.names, sampling.CHANCE] if self.settings.design == "morris" else self.names
+
     def labels(self) -> list[tuple[str, int]]:
         """(scenario, year) of every run of a draw."""
         out = [(name, year) for name in self.settings.scenarios for year in self.years]
@@ -180,7 +185,8 @@ class Study:
     def design(self) -> np.ndarray:
         s = self.settings
         if s.refocus is None:
-            return sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
+            unit = sampling.unit_design(s.design, len(self.names), s.draws, s.seed, s.trajectories_levels)
+            return sampling.with_chance(unit, len(self.names)) if s.design == "morris" else unit
         waves = refocus.load_waves(s.refocus, self.resolved)
         points, emulators, info = refocus.refocus([(unit, baseline) for _, unit, baseline in waves],
                                                   self.targets, s.draws + int(np.ceil(SPARE * s.draws)),
@@ -223,11 +229,14 @@ class Study:
     def draw_seed(self, draw: int) -> int:
         """Draw ``draw``'s seed, shared by every scenario and year of it: its own, or in a Morris design its
         trajectory's, so the points along a trajectory run on common random numbers and an elementary effect is
-        the range's step, not the chance of two seeds."""
+        the range's step, not the chance of two seeds; the trajectory's last point, its step of
+        :data:`~sampling.CHANCE`, runs on a seed after every trajectory's."""
         if draw in self.seeds:
             return self.seeds[draw]
         if self.settings.design == "morris":
-            draw //= len(self.names) + 1                    # a trajectory is k + 1 consecutive points
+            draw, step = divmod(draw, len(self.names) + 2)  # a trajectory is k + 2 consecutive points
+            if step == len(self.names) + 1:
+                draw += self.settings.draws
         return runs.job_seed(int(self.run_cfg["seed"]), self.seed_offset + draw)
 
     def job(self, draw: int, label: str, year: int, values: dict, seed: int, replications: int,

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.files import atomic_write, table_file
-from . import analysis, chain, refocus, summary
+from . import analysis, chain, refocus, sensitivity, summary
 
 TOP = 5                                   # leading drivers shown
 FEW_DRAWS = 20                            # fewer draws than this: no P10 or P90, each draw's value instead
@@ -100,12 +100,23 @@ def drivers(first: Path, top: int = TOP, screening: Path | None = None) -> list[
             lines.append(f"- {fit.result}: not ranked. The emulator's cross-validated R² is {fit.cv_r2:.2f}, below "
                          f"{analysis.RELIABLE_R2}, so its Sobol indices are withheld, and no Morris screening was run.")
             continue
-        leading = ranked.sort_values("value", ascending=False).head(top)
         money = fit.result.endswith(summary.SAVING) and fit.cv_r2 < analysis.RELIABLE_R2
         shown = _gbp if money else (lambda v: f"{v:.2f}")
+        chance = None
+        if money:                                   # a Morris ranking: only the ranges that rise above chance
+            ranked, chance = sensitivity.above_chance(ranked)
+        leading = ranked.sort_values("value", ascending=False).head(top)
         listed = ", ".join(f"{r.parameter} {shown(r.value)} [{shown(r.ci_low)}, {shown(r.ci_high)}]"
                            for r in leading.itertuples())
-        lines.append(f"- {fit.result}, by {how}, {over}: {listed}.")
+        floor = ("" if chance is None else
+                 f" A change of seed alone moved it by {shown(chance)} (the trajectories' step of chance): "
+                 + (f"{len(ranked)} of the ranges {'rise' if len(ranked) != 1 else 'rises'} above that (the low end "
+                    "of the 95% interval), largest first" if len(ranked) else
+                    "no range's 95% interval stands above that, so the screening ranks nothing"))
+        if chance is not None and not len(ranked):
+            lines.append(f"- {fit.result}, by {how}, {over}:{floor}.")
+            continue
+        lines.append(f"- {fit.result}, by {how}, {over}:{floor}{':' if floor else ''} {listed}.")
     return lines
 
 
