@@ -255,6 +255,10 @@ def answer(study, outcome, headline, table, matched, split, sens, top, ran=(), p
                      f"run's length and are not estimates): {'; '.join(ran)}. They stay in the results as an outcome, "
                      "the system not coping with the places it has (probability_ran_away in headline.csv); the "
                      "percentiles are given without them and, in headline.csv, with them at the value they reached.")
+    if study.settings.design in ("morris", "saltelli"):
+        parts.append("These draws are a screening design (Morris trajectories on a grid of each range's 80% interval, or "
+                     "Saltelli's design), not a sample of the ranges: the spreads and shares here and in psa_summary.csv "
+                     "describe the design's points, not percentiles or probabilities to quote.")
     for r in headline.itertuples():
         with_ran = (f" With the {r.draws_ran_away} that ran away at the value they reached: P10 "
                     f"{_gbp(r.net_saving_p10_with_ran_away_gbp)}, P50 {_gbp(r.net_saving_p50_with_ran_away_gbp)}, P90 "
@@ -293,12 +297,13 @@ def answer(study, outcome, headline, table, matched, split, sens, top, ran=(), p
         if index == "mu_star":
             leading, chance = sensitivity.above_chance(ranked)
         leading = leading.sort_values("value", ascending=False).head(top)
-        shown = "{:.4g}" if index == "mu_star" else "{:.2f}"       # mu_star is in the result's units
-        listed = ", ".join(f"{r.parameter} {shown.format(r.value)} [{shown.format(r.ci_low)}, {shown.format(r.ci_high)}]"
+        # mu_star is in the result's units (pounds for a cost); Sobol indices are shares
+        shown = (_gbp if x["result"].endswith("_gbp") else "{:.4g}".format) if index == "mu_star" else "{:.2f}".format
+        listed = ", ".join(f"{r.parameter} {shown(r.value)} [{shown(r.ci_low)}, {shown(r.ci_high)}]"
                            for r in leading.itertuples())
         if chance is not None:
-            label += (f"; a change of seed alone moves it by {chance:.4g} (each trajectory's step of chance), and only "
-                      "ranges whose 95% interval stands above that are listed")
+            label += (f"; a change of seed alone moves it by {shown(chance)} (each trajectory's step of chance), and "
+                      "only ranges whose 95% interval stands above that are listed")
         parts.append(f"Drivers of {x['result']} by {label}: {listed or 'none stands above chance'}.")
         if "switching" in x and not x["switching"].empty:
             words = []
