@@ -259,7 +259,7 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
     pd.concat([chance, floor]).to_csv(screening / "sensitivity.csv", index=False)
     assert runner.main(["--out", str(tmp_path), "--report", "--screening", str(screening)]) == 0
     text = (tmp_path / "README.md").read_text()
-    assert "A change of seed alone moved it by £1.0m" in text and "1 of the ranges rises above that" in text
+    assert "a change of seed alone gives £1.0m" in text and "and 1 of the ranges rises above that" in text
     assert "effect £2.4m [£2.3m, £2.5m]." in text and "trend £0.6m" not in text
     floor["value"] = 3.0e6
     pd.concat([chance, floor]).to_csv(screening / "sensitivity.csv", index=False)

@@ -163,7 +163,7 @@ def test_a_morris_trajectory_runs_on_one_seed_and_a_recheck_reads_its_seeds_back
     assert (values[:, -1] == values[:, -2]).all()                    # the same values, another seed
     ranked = pd.read_csv(out / "sensitivity.csv")
     assert sampling.CHANCE in set(ranked["parameter"])
-    assert "a change of seed alone moves it by" in (out / "README.md").read_text()
+    assert "a change of seed alone gives" in (out / "README.md").read_text()
     assert "not percentiles or probabilities to quote" in (out / "README.md").read_text()
     said = []
     assert recheck.recheck(out, 3, log=said.append) and ": exact" in said[0]

@@ -302,8 +302,8 @@ def answer(study, outcome, headline, table, matched, split, sens, top, ran=(), p
         listed = ", ".join(f"{r.parameter} {shown(r.value)} [{shown(r.ci_low)}, {shown(r.ci_high)}]"
                            for r in leading.itertuples())
         if chance is not None:
-            label += (f"; a change of seed alone moves it by {shown(chance)} (each trajectory's step of chance), and "
-                      "only ranges whose 95% interval stands above that are listed")
+            label += (f"; on the same scale a change of seed alone gives {shown(chance)} (each trajectory's step of "
+                      "chance), and only ranges whose 95% interval stands above that are listed")
         parts.append(f"Drivers of {x['result']} by {label}: {listed or 'none stands above chance'}.")
         if "switching" in x and not x["switching"].empty:
             words = []

@@ -109,10 +109,10 @@ def drivers(first: Path, top: int = TOP, screening: Path | None = None) -> list[
         listed = ", ".join(f"{r.parameter} {shown(r.value)} [{shown(r.ci_low)}, {shown(r.ci_high)}]"
                            for r in leading.itertuples())
         floor = ("" if chance is None else
-                 f" A change of seed alone moved it by {shown(chance)} (the trajectories' step of chance): "
-                 + (f"{len(ranked)} of the ranges {'rise' if len(ranked) != 1 else 'rises'} above that (the low end "
-                    "of the 95% interval), largest first" if len(ranked) else
-                    "no range's 95% interval stands above that, so the screening ranks nothing"))
+                 f" on the same scale a change of seed alone gives {shown(chance)} (each trajectory's step of chance), "
+                 + (f"and {len(ranked)} of the ranges {'rise' if len(ranked) != 1 else 'rises'} above that (the low end "
+                    "of their 95% interval), largest first" if len(ranked) else
+                    "and no range's 95% interval stands above that, so the screening ranks nothing"))
         if chance is not None and not len(ranked):
             lines.append(f"- {fit.result}, by {how}, {over}:{floor}.")
             continue
