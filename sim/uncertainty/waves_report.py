@@ -82,13 +82,13 @@ def drivers(first: Path, top: int = TOP, screening: Path | None = None) -> list[
     lines = []
     for fit in (fits[fits["result"].str.endswith(summary.SAVING)] if not fits.empty else fits).itertuples():
         rows = indices[indices["metric"] == fit.result]
-        if fit.cv_r2 >= analysis.RELIABLE_R2:
+        over = f"over wave 1's {fit.draws} draws that did not run away"
+        screen = fit.cv_r2 < analysis.RELIABLE_R2          # no Sobol indices: a Morris ranking, in pounds, above chance
+        if not screen:
             ranked = rows[(rows["method"] == "sobol_emulator") & (rows["index"] == "ST")]
             how = f"Sobol total indices from the emulator (cross-validated R² {fit.cv_r2:.2f})"
-            over = f"over wave 1's {fit.draws} draws that did not run away"
         else:
             ranked = rows[rows["method"] == "morris_direct"]
-            over = f"over wave 1's {fit.draws} draws that did not run away"
             if ranked.empty and screened is not None:
                 ranked = screened[(screened["metric"] == fit.result) & (screened["index"] == "mu_star")]
                 over = (f"over the stated ranges, not only the worlds history matching keeps ({screening}, "
@@ -100,10 +100,9 @@ def drivers(first: Path, top: int = TOP, screening: Path | None = None) -> list[
             lines.append(f"- {fit.result}: not ranked. The emulator's cross-validated R² is {fit.cv_r2:.2f}, below "
                          f"{analysis.RELIABLE_R2}, so its Sobol indices are withheld, and no Morris screening was run.")
             continue
-        money = fit.result.endswith(summary.SAVING) and fit.cv_r2 < analysis.RELIABLE_R2
-        shown = _gbp if money else (lambda v: f"{v:.2f}")
+        shown = _gbp if screen else (lambda v: f"{v:.2f}")
         chance = None
-        if money:                                   # a Morris ranking: only the ranges that rise above chance
+        if screen:
             ranked, chance = sensitivity.above_chance(ranked)
         leading = ranked.sort_values("value", ascending=False).head(top)
         listed = ", ".join(f"{r.parameter} {shown(r.value)} [{shown(r.ci_low)}, {shown(r.ci_high)}]"
@@ -113,10 +112,7 @@ def drivers(first: Path, top: int = TOP, screening: Path | None = None) -> list[
                  + (f"and {len(ranked)} of the ranges {'rise' if len(ranked) != 1 else 'rises'} above that (the low end "
                     "of their 95% interval), largest first" if len(ranked) else
                     "and no range's 95% interval stands above that, so the screening ranks nothing"))
-        if chance is not None and not len(ranked):
-            lines.append(f"- {fit.result}, by {how}, {over}:{floor}.")
-            continue
-        lines.append(f"- {fit.result}, by {how}, {over}:{floor}{':' if floor else ''} {listed}.")
+        lines.append(f"- {fit.result}, by {how}, {over}:{floor}" + (f"{':' if floor else ''} {listed}." if listed else "."))
     return lines
 
 
