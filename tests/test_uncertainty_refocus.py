@@ -71,6 +71,29 @@ def test_a_narrow_waves_emulator_learns_from_the_earlier_waves_runs_too():
     assert table.set_index("wave").loc[2, "held_out"] == 2              # a fifth of wave 2's own runs, none of wave 1's
 
 
+def test_an_earlier_waves_emulators_are_read_back_not_fitted_again(tmp_path, monkeypatch):
+    # the chain's second refocus fits the first wave's emulators on the same runs as the first refocus did:
+    # from the cache they are the same emulators, so the same points, and none is fitted a second time
+    unit = sampling.unit_design("lhs", 3, 40, seed=3)
+    baseline = pd.DataFrame({"made": 10 * unit[:, 0] + np.random.default_rng(0).normal(0.0, 0.02, 40)})
+    targets = {"made": {"value": 5.0, "kind": "volume"}}
+    settings = {"candidates": 2000, "most": 2000, "seed": 1, "cache": tmp_path / "emulators"}
+    fresh, fresh_table, _ = refocus.refocus([(unit, baseline)], targets, 20, **settings)
+    assert len(list((tmp_path / "emulators").glob("*.pkl"))) == 1
+    fitted = []
+    monkeypatch.setattr(refocus, "_emulate", lambda *args: fitted.append(args) or pytest.fail("fitted again"))
+    again, again_table, _ = refocus.refocus([(unit, baseline)], targets, 20, **settings)
+    assert not fitted and np.array_equal(fresh, again)
+    pd.testing.assert_frame_equal(fresh_table, again_table)
+    # other runs, another target or a changed noise are other emulators: fitted, not read back
+    monkeypatch.undo()
+    refocus.refocus([(unit, baseline * 1.01)], targets, 20, **settings)
+    refocus.refocus([(unit, baseline)], {"made": {"value": 5.5, "kind": "volume"}}, 20, **settings)
+    refocus.refocus([(unit, baseline)], targets, 20, noise=[pd.Series({"made": 0.1})], **settings)
+    assert len(list((tmp_path / "emulators").glob("*.pkl"))) == 4
+    assert not list((tmp_path / "emulators").glob("*.tmp"))          # nothing half-written left behind
+
+
 def _mmc_study(tmp_path, history_match="none", refocus_from=None) -> Study:
     ranges = tmp_path / "ranges.yaml"
     ranges.write_text(yaml.safe_dump({"ranges": {"network.lam": {"interval": [7.0, 9.0], "source": "assumption: test"},

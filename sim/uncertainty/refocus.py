@@ -36,10 +36,21 @@ emulators judging only the candidates the earlier ones left -- the region its dr
 where they are the more accurate.  The chain is read from each folder's ``manifest.json``.
 Candidates are drawn ``CANDIDATES`` at a time until the wave's draws are left or ``MAX_CANDIDATES``
 have been tried.
+
+So every wave fits every earlier wave's emulators again, on the same runs, and gets the same emulators:
+the committed chain's sixth wave spent 421 of its 1,509 seconds there, its second 14.  With ``cache`` (a
+folder; the study passes ``<run.cache_dir>/emulators``) each target's emulator and held-out check are
+kept, keyed by everything they are fitted from (:func:`fit_key`: the runs, the target, the noise and
+discrepancy, the seed, and the code and package versions, as the job cache keys a run), so a wave fits
+only its predecessor's emulators and reads the rest back: the same emulators, so the same draws.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -50,6 +61,7 @@ from joblib import Parallel, delayed
 from ..common.errors import ConfigError
 from ..common.files import table_file
 from ..common.paths import ROOT
+from ..jobs.outputs import git_commit, package_versions
 from . import learning, validation
 from .apply import Resolved
 from .emulator import Emulator, cross_validate
@@ -155,6 +167,50 @@ def wave_noise(folder: Path) -> pd.Series:
     return pd.Series(judged["std"].fillna(0.0).to_numpy() ** 2 / max(1, replications), index=names)
 
 
+def code_identity() -> dict:
+    """The code and packages that fit an emulator: the commit and versions the job cache keys a run by
+    (:func:`sim.jobs.cache.key`)."""
+    from sklearn import __version__ as sklearn_version  # the emulators' package, not one every run records
+    return {"commit": git_commit().get("commit"), "packages": {**package_versions(), "scikit-learn": sklearn_version}}
+
+
+def fit_key(unit: np.ndarray, y: np.ndarray, earlier: tuple[np.ndarray, np.ndarray], spec: dict, noise_var: float,
+            discrepancy_sd: float, threshold: float, seed: int, code: dict) -> str:
+    """The identity of one target's emulator and check: what :func:`_fit` is given, and ``code``
+    (:func:`code_identity`)."""
+    digest = hashlib.sha256()
+    for array in (unit, y, *earlier):
+        array = np.ascontiguousarray(array, dtype=float)
+        digest.update(repr(array.shape).encode())
+        digest.update(array.tobytes())
+    settings = {"spec": spec, "noise_var": noise_var, "discrepancy_sd": discrepancy_sd, "threshold": threshold,
+                "seed": seed, "code": code}
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _fit(unit: np.ndarray, y: np.ndarray, earlier: tuple[np.ndarray, np.ndarray], spec: dict, noise_var: float,
+         discrepancy_sd: float, threshold: float, seed: int, cache: Path | None, code: dict, force: bool = False):
+    """One target of one wave: its active ranges, cross-validated R^2, emulator (:func:`_emulate`) and held-out
+    check (:func:`_validate`), read back from ``cache`` when fitted before (unless ``force``), else fitted and
+    kept there."""
+    store = None
+    if cache is not None:
+        store = Path(cache) / f"{fit_key(unit, y, earlier, spec, noise_var, discrepancy_sd, threshold, seed, code)}.pkl"
+        if store.is_file() and not force:
+            with open(store, "rb") as handle:
+                return pickle.load(handle)
+    active, r2, emulator = _emulate(unit, y, earlier, seed)
+    fitted = (active, r2, emulator, _validate(unit, y, earlier, active, spec, noise_var, discrepancy_sd, threshold, seed))
+    if store is not None:                        # written whole, then renamed: a half-written file is never read
+        store.parent.mkdir(parents=True, exist_ok=True)
+        handle, scratch = tempfile.mkstemp(dir=store.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(fitted, out)
+        os.replace(scratch, store)
+    return fitted
+
+
 def _emulate(unit: np.ndarray, y: np.ndarray, earlier: tuple[np.ndarray, np.ndarray], seed: int):
     """One target's active ranges, cross-validated R^2 over the wave's own runs and emulator on its own scale
     (where its implausibility is measured), fitted to the wave's runs and the ``earlier`` waves' ``(unit,
@@ -186,11 +242,12 @@ def _earlier_runs(waves: list[tuple[np.ndarray, pd.DataFrame]], wave: int, metri
 
 def refocus(waves: list[tuple[np.ndarray, pd.DataFrame]], targets: dict, points: int, *, threshold: float = THRESHOLD,
             discrepancy_sds: dict | None = None, candidates: int = CANDIDATES, most: int = MAX_CANDIDATES, seed: int = 0,
-            names: list[str] | None = None, n_jobs: int = 1,
-            noise: list[pd.Series] | None = None) -> tuple[np.ndarray, pd.DataFrame, dict]:
+            names: list[str] | None = None, n_jobs: int = 1, noise: list[pd.Series] | None = None,
+            cache: Path | None = None, force: bool = False) -> tuple[np.ndarray, pd.DataFrame, dict]:
     """``points`` points of the unit cube that no wave's emulators rule out (fewer if fewer are left of
     ``most`` candidates), from ``waves``: each earlier wave's design and baselines, first wave first;
-    ``noise``: each wave's replication variance of a draw's baseline (:func:`wave_noise`).
+    ``noise``: each wave's replication variance of a draw's baseline (:func:`wave_noise`); ``cache``: a
+    folder of emulators fitted before (:func:`_fit`; ``force``: fit them again).
 
     Returns the points, a table of the emulators (``wave, target, active_ranges, cv_r2, share_ruled_out``,
     the share of the candidates that reached that wave; the held-out check,
@@ -205,12 +262,13 @@ def refocus(waves: list[tuple[np.ndarray, pd.DataFrame]], targets: dict, points:
               for wave, (unit, baseline) in enumerate(waves, start=1)
               for metric, spec in targets.items() if metric in baseline.columns]
     earlier = [_earlier_runs(waves, w, metric) for w, metric, _, _, _ in fitted]
-    emulators = Parallel(n_jobs=n_jobs)(delayed(_emulate)(unit, y, before, seed)
-                                        for (_, _, _, unit, y), before in zip(fitted, earlier))
-    checks = Parallel(n_jobs=n_jobs)(
-        delayed(_validate)(unit, y, before, active, spec, float(noise[w - 1].get(metric, 0.0)), sds.get(metric, 0.0),
-                           threshold, seed)
-        for (w, metric, spec, unit, y), before, (active, _, _) in zip(fitted, earlier, emulators))
+    code = code_identity() if cache is not None else {}
+    found = Parallel(n_jobs=n_jobs)(
+        delayed(_fit)(unit, y, before, spec, float(noise[w - 1].get(metric, 0.0)), sds.get(metric, 0.0), threshold,
+                      seed, cache, code, force)
+        for (w, metric, spec, unit, y), before in zip(fitted, earlier))
+    emulators = [(active, r2, emulator) for active, r2, emulator, _ in found]
+    checks = [check for *_, check in found]
     reached = dict.fromkeys(range(len(fitted)), 0)
     ruled = dict.fromkeys(range(len(fitted)), 0)
     left, tried, batch = [], 0, 0

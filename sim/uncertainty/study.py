@@ -28,7 +28,7 @@ from ..common.errors import ConfigError, ConfigErrors
 from ..inputs import capacity_policy
 from ..inputs.config import compose
 from ..inputs.levers import misfits
-from ..jobs import runner
+from ..jobs import cache, runner
 from . import apply, cluster, discrepancy, history, learning, places, ranges, refocus, register, runs, sampling, summary
 from .apply import Resolved
 from .learning import CALIBRATION
@@ -192,7 +192,9 @@ class Study:
                                                   self.targets, s.draws + int(np.ceil(SPARE * s.draws)),
                                                   threshold=s.threshold, discrepancy_sds=self.discrepancy_sds, seed=s.seed,
                                                   names=self.names, n_jobs=s.n_jobs,
-                                                  noise=[refocus.wave_noise(folder) for folder, _, _ in waves])
+                                                  noise=[refocus.wave_noise(folder) for folder, _, _ in waves],
+                                                  cache=Path(self.run_cfg.get("cache_dir") or cache.DEFAULT_DIR) / "emulators",
+                                                  force=bool(self.run_cfg.get("force", False)))
         if not len(points):
             raise ConfigError("--refocus", str(s.refocus), "an earlier wave whose emulators leave some of the ranges not "
                                                            "ruled out (they rule out every candidate)")
