@@ -87,10 +87,11 @@ def test_the_wave_table_reads_each_waves_folder(tmp_path):
     pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.8, "held_out": 2, "misclassified": 0,
                    "variance_below_target": False}]).to_csv(second / "refocus.csv", index=False)
     (second / "manifest.json").write_text('{"runs": {"study": {"refocus": {"share_not_ruled_out": 0.25}, '
-                                          '"timings": {"total_seconds": 600}}}}')
+                                          '"timings": {"total_seconds": 600, "setup_seconds": 90}}}}')
     table = chain.table([first, second])
     assert table["non_implausible"].tolist() == [1, 1] and table["non_implausible_second"].tolist() == [2, 2]
     assert table["share_ruled_out_before"].tolist() == [0.0, 0.75] and table.loc[1, "minutes"] == 10.0
+    assert table.loc[1, "setup_minutes"] == 1.5 and np.isnan(table.loc[0, "setup_minutes"])   # no manifest: not known
     assert chain.stop(table) is None
 
 
@@ -207,9 +208,10 @@ def test_a_refocused_wave_tabulates_its_chain_with_itself_last(tmp_path):
                                "variance_below_target": True}])
     study = SimpleNamespace(refocused={"chain": [str(first)], "share_not_ruled_out": 0.4, "emulators": emulators},
                             settings=SimpleNamespace(threshold=3.0))
-    table = report.per_wave(study, pd.DataFrame({"a": [0.5, 2.5, 3.5, 1.0]}), {"total_seconds": 120})
+    table = report.per_wave(study, pd.DataFrame({"a": [0.5, 2.5, 3.5, 1.0]}), {"total_seconds": 120, "setup_seconds": 30})
     assert table["draws"].tolist() == [3, 4] and table["non_implausible"].tolist() == [2, 3]
     assert table.loc[1, "share_ruled_out_before"] == pytest.approx(0.6) and table.loc[1, "minutes"] == 2.0
+    assert table.loc[1, "setup_minutes"] == 0.5
     assert chain.stop(table).startswith("every target")
 
 
@@ -220,7 +222,8 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
         folder = tmp_path / f"wave{wave}"
         folder.mkdir()
         pd.DataFrame({"draw": range(len(worst)), "a": worst}).to_csv(folder / "history_matching.csv", index=False)
-        (folder / "manifest.json").write_text(json.dumps({"command": f"python -m sim.uncertainty --out wave{wave}"}))
+        (folder / "manifest.json").write_text(json.dumps({"command": f"python -m sim.uncertainty --out wave{wave}", "runs": {
+            "study": {"timings": {"total_seconds": 600 * wave, "setup_seconds": 90 * wave}}}}))
     saving = "walsall_schemes_evidence vs do_nothing 2027: net_saving_gbp"
     pd.DataFrame([{"result": saving, "draws": 38, "cv_r2": 0.55}, {"result": "x vs do_nothing 2027: net_saving_gbp",
                                                                   "draws": 38, "cv_r2": 0.9}]).to_csv(
@@ -237,6 +240,7 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
     assert runner.main(["--out", str(tmp_path), "--report"]) == 0
     text = (tmp_path / "README.md").read_text()
     assert "2 waves, 60 draws, 50 non-implausible" in text and "was not met" in text
+    assert "| 10.0 (1.5) |" in text and "| 20.0 (3.0) |" in text        # each wave's minutes, of them setting up
     assert "| 47 of 50 (3) | -£2.0m | £1.0m | £4.0m |  | 60% | 35% | 5% | -£3.0m, £1.0m, £4.0m |" in text
     assert "evidence register" in text                                  # the scenario says what its effects rest on
     assert f"- {saving}: not ranked" in text and "0.55" in text         # R² below 0.7: no Sobol indices

@@ -7,7 +7,8 @@ refocused by and their held-out check (``refocus.csv``, from the second wave) an
 draws (largest implausibility at most 3, and beside it the second-largest), the share of the stated
 input space ruled out before the wave was drawn, the emulators' lowest cross-validated R², the
 held-out runs they misclassified, whether their variance is below the targets' observation and
-discrepancy variance, the minutes the wave's command took, how many of its runs it ran and how many it
+discrepancy variance, the minutes the wave's command took and how many of them went on setting up (drawing
+the wave: fitting the refocusing emulators, checking its points), how many of its runs it ran and how many it
 read back from the job cache (a wave written again from the cache takes minutes its runs did not), and
 how many points chosen for it the model refused (values it cannot build, each replaced by another point
 not ruled out).  :func:`stop` applies the stop rule of :mod:`sim.uncertainty.validation` to the chain.
@@ -24,8 +25,8 @@ from ..common.files import table_file
 from . import history, validation
 
 COLUMNS = ["wave", "folder", "draws", "non_implausible", "non_implausible_second", "share_ruled_out_before",
-           "lowest_cv_r2", "held_out", "misclassified", "variance_below_target", "minutes", "runs_run", "runs_from_cache",
-           "points_refused"]
+           "lowest_cv_r2", "held_out", "misclassified", "variance_below_target", "minutes", "setup_minutes", "runs_run",
+           "runs_from_cache", "points_refused"]
 
 
 def _study(folder: Path) -> dict:
@@ -38,17 +39,17 @@ def row(folder: Path, wave: int, threshold: float = history.THRESHOLD) -> dict:
     folder = Path(folder)
     emulators = pd.read_csv(table_file(folder, "refocus")) if table_file(folder, "refocus").is_file() else pd.DataFrame()
     study = _study(folder)
-    runs = study.get("runs") or {}
+    runs, timings = study.get("runs") or {}, study.get("timings", {})
     return {**summarise(wave, folder, pd.read_csv(table_file(folder, "history_matching")), study.get("refocus") or {},
-                        emulators, study.get("timings", {}).get("total_seconds", np.nan), threshold),
+                        emulators, timings.get("total_seconds", np.nan), threshold, timings.get("setup_seconds", np.nan)),
             "runs_run": runs.get("ran"), "runs_from_cache": runs.get("reused")}
 
 
 def summarise(wave: int, folder: Path, matched: pd.DataFrame, refocused: dict, emulators: pd.DataFrame,
-              seconds: float, threshold: float = history.THRESHOLD) -> dict:
+              seconds: float, threshold: float = history.THRESHOLD, setup_seconds: float = np.nan) -> dict:
     """One wave's row: ``matched`` is its ``history_matching`` table (a column per target), ``refocused``
     the summary of the refocusing it was drawn by (empty for a first wave), ``emulators`` that
-    refocusing's table of emulators."""
+    refocusing's table of emulators; ``seconds`` the wave's command took, ``setup_seconds`` of them setting up."""
     targets = [c for c in matched.columns if c not in ("draw", "max_implausibility", "second_implausibility", "weight")]
     judged = history.criteria(matched[targets])
     last = emulators[emulators["wave"] == emulators["wave"].max()] if not emulators.empty else emulators
@@ -63,7 +64,7 @@ def summarise(wave: int, folder: Path, matched: pd.DataFrame, refocused: dict, e
             "held_out": total("held_out"), "misclassified": total("misclassified"),
             "variance_below_target": (bool(last["variance_below_target"].all()) if "variance_below_target" in last
                                       else None),
-            "minutes": round(float(seconds) / 60, 1),
+            "minutes": round(float(seconds) / 60, 1), "setup_minutes": round(float(setup_seconds) / 60, 1),
             # points the model refused as they were chosen (another took each one's place; none before this was checked)
             "points_refused": (refocused.get("refused") or {}).get("points") if refocused else None}
 

@@ -166,7 +166,8 @@ def per_wave(study, implausible: pd.DataFrame, timings: dict) -> pd.DataFrame:
     chain_folders = study.refocused["chain"]
     here = chain.summarise(len(chain_folders) + 1, "(this wave)", implausible.reset_index(drop=True),
                            {k: v for k, v in study.refocused.items() if k != "emulators"}, study.refocused["emulators"],
-                           timings.get("total_seconds", np.nan), study.settings.threshold)
+                           timings.get("total_seconds", np.nan), study.settings.threshold,
+                           timings.get("setup_seconds", np.nan))
     return pd.concat([chain.table(chain_folders, study.settings.threshold), pd.DataFrame([here])], ignore_index=True)
 
 

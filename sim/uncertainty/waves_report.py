@@ -136,7 +136,7 @@ def text(out: Path, screening: Path | None = None) -> str:
                 "allowed, for the time a wave takes), so the headline below rests on fewer draws than the rule asks "
                 "for."), "",
              "| wave | draws | non-implausible | by the second-largest | space ruled out before | lowest emulator R² | "
-             "held out | misclassified | emulator variance below target | minutes | runs run (from the cache) |",
+             "held out | misclassified | emulator variance below target | minutes (setting up) | runs run (from the cache) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         lines.append(f"| {r.wave} | {r.draws} | {r.non_implausible} | {r.non_implausible_second} | "
@@ -144,11 +144,14 @@ def text(out: Path, screening: Path | None = None) -> str:
                      f"{'' if r.held_out is None or pd.isna(r.held_out) else int(r.held_out)} | "
                      f"{'' if r.misclassified is None or pd.isna(r.misclassified) else int(r.misclassified)} | "
                      f"{'' if r.variance_below_target is None or pd.isna(r.variance_below_target) else r.variance_below_target} | "
-                     f"{r.minutes} | {_count(r.runs_run)} ({_count(r.runs_from_cache)}) |")
+                     f"{r.minutes}{'' if pd.isna(r.setup_minutes) else f' ({r.setup_minutes})'} | "
+                     f"{_count(r.runs_run)} ({_count(r.runs_from_cache)}) |")
     refused = [f"wave {r.wave}: {int(r.points_refused)}" for r in table.itertuples()
                if r.points_refused is not None and not pd.isna(r.points_refused) and r.points_refused > 0]
     lines += ["", "Minutes are the wall-clock time of the command that wrote each wave (2 cores); a wave written again "
-              "from the job cache took less than its runs did."
+              "from the job cache took less than its runs did. Setting up (in brackets) is drawing the wave: fitting "
+              "the refocusing emulators, each earlier wave's read back from the job cache when it holds them, and "
+              "checking the points chosen."
               + (" Points chosen for a wave that the model refuses (values it cannot build, such as an escalation "
                  f"limit above the service's base places) were replaced by other points not ruled out: {'; '.join(refused)} "
                  "(the reasons are in each wave's manifest.json)." if refused else ""), "",
