@@ -48,9 +48,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -59,7 +57,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from ..common.errors import ConfigError
-from ..common.files import table_file
+from ..common.files import atomic_write, table_file
 from ..common.paths import ROOT
 from ..jobs.outputs import git_commit, package_versions
 from . import learning, validation
@@ -203,11 +201,7 @@ def _fit(unit: np.ndarray, y: np.ndarray, earlier: tuple[np.ndarray, np.ndarray]
     active, r2, emulator = _emulate(unit, y, earlier, seed)
     fitted = (active, r2, emulator, _validate(unit, y, earlier, active, spec, noise_var, discrepancy_sd, threshold, seed))
     if store is not None:                        # written whole, then renamed: a half-written file is never read
-        store.parent.mkdir(parents=True, exist_ok=True)
-        handle, scratch = tempfile.mkstemp(dir=store.parent, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(fitted, out)
-        os.replace(scratch, store)
+        atomic_write(store, lambda scratch: Path(scratch).write_bytes(pickle.dumps(fitted)))
     return fitted
 
 
