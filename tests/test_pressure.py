@@ -171,9 +171,10 @@ def test_patients_who_never_give_up_and_those_who_do():
 
 def test_cancelled_electives_come_back_from_the_waiting_list():
     """An elective cancelled on the day is rebooked: they return to acute (origin ``cancelled``), counted
-    as an elective admission, not an emergency one."""
+    as an elective admission, not an emergency one.  2030's demand on 2017/18's beds, fewer of them, so that
+    escalation beds run out and the beds are full."""
     cfg = load(["run.horizon_days=60", "run.warmup_days=5", "run.replications=1", "run.n_jobs=1", "run.year=2030",
-                "scenario=do_nothing"])
+                "scenario=do_nothing", "capacity.acute_beds=450"])
     results = runner.run(cfg, progress=False)
     summary = results.summary.set_index("metric")["mean"]
     returned = results.flows[(results.flows["origin"] == "cancelled") & (results.flows["destination"] == "acute")]

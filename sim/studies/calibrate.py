@@ -2,6 +2,7 @@
 
     python -m sim.calibrate            # run the calibrated baseline, print and write the target table
     python -m sim.calibrate --fit      # refit the factors, write them to the calibration file, then report
+    python -m sim.calibrate --fit --only acute_escalation_trigger   # refit one factor, the others as they are
     python -m sim.calibrate --place black_country [--fit]   # each acute site of a place (sim.studies.calibrate_sites)
 
 Targets, spend lines and free parameters live in ``configs/calibration/walsall_2017.yaml``.
@@ -30,7 +31,9 @@ most ten patients.
 **Held factors.** A parameter marked ``held: true`` keeps its factor: the fit does not move it, and its
 target is reported as a benchmark.  A factor is held when the model cannot reach its target without
 distorting the rest (its reason is written beside it in the calibration file); moving it would drag the
-other factors with it.
+other factors with it.  ``--only`` refits the named free factors alone, each to its own target, the
+others kept where they are: for a change that touches one mechanism (a gauge read another way), where a
+full refit would move every factor for the noise of one.
 """
 from __future__ import annotations
 
@@ -130,25 +133,35 @@ def _residuals(summary, targets, names) -> np.ndarray:
     return np.array(out)
 
 
-def free_parameters(spec: dict) -> list[str]:
-    """The parameters the fit moves: all but those ``held``."""
-    return [name for name, parameter in spec["parameters"].items() if not parameter.get("held", False)]
+def free_parameters(spec: dict, only: list[str] | None = None) -> list[str]:
+    """The parameters the fit moves: all but those ``held`` (of ``only``, when given: each must be free)."""
+    free = [name for name, parameter in spec["parameters"].items() if not parameter.get("held", False)]
+    if only is None:
+        return free
+    for name in only:
+        if name not in free:
+            raise ConfigError("--only", name, f"a free calibration parameter: one of {', '.join(free)}")
+    return [name for name in free if name in only]
 
 
-def fitted_targets(spec: dict) -> list[str]:
+def fitted_targets(spec: dict, only: list[str] | None = None) -> list[str]:
     """The targets the fit answers to: each free parameter's own, then the constraints no parameter owns
-    (stationary waiting lists).  The others are benchmarks."""
-    fitted = [spec["parameters"][name]["target"] for name in free_parameters(spec)]
+    (stationary waiting lists); with ``only``, those parameters' own targets alone.  The others are
+    benchmarks."""
+    fitted = [spec["parameters"][name]["target"] for name in free_parameters(spec, only)]
+    if only is not None:
+        return fitted
     return fitted + [t for t, v in spec["targets"].items() if v["kind"] == "stationary" and t not in fitted]
 
 
-def fit(cfg: dict, spec: dict, replications: int, rounds: int, trust: float = TRUST, log=print) -> dict[str, float]:
-    """Fit the free factors (least squares over a log-linear surrogate rebuilt each round); held factors keep
-    their values."""
+def fit(cfg: dict, spec: dict, replications: int, rounds: int, trust: float = TRUST, log=print,
+        only: list[str] | None = None) -> dict[str, float]:
+    """Fit the free factors (least squares over a log-linear surrogate rebuilt each round), or only those
+    named; held factors, and free ones not named, keep their values."""
     params = spec["parameters"]
-    names = free_parameters(spec)
+    names = free_parameters(spec, only)
     targets = spec["targets"]
-    fitted = fitted_targets(spec)
+    fitted = fitted_targets(spec, only)
     theta = np.log([float(params[p].get("factor", 1.0)) for p in names])
     lower = np.log([params[p]["bounds"][0] for p in names])
     upper = np.log([params[p]["bounds"][1] for p in names])
@@ -192,6 +205,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="carepath calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--fit", action="store_true", help="refit the factors and write them to the calibration file")
     parser.add_argument("--rounds", type=int, default=6, help="surrogate rounds when fitting (default 6)")
+    parser.add_argument("--only", type=lambda text: text.split(","), default=None,
+                        help="with --fit: refit only these free factors (comma-separated), each to its own target")
     parser.add_argument("--trust", type=float, default=TRUST, help=f"largest log change of a factor per round (default {TRUST})")
     parser.add_argument("--fit-replications", type=int, default=8, help="replications per run while fitting")
     parser.add_argument("--replications", type=int, default=20, help="replications for the reported table")
@@ -210,6 +225,8 @@ def main(argv=None) -> int:
     from ..jobs.experiment import Experiment
     spec = yaml.safe_load(CALIBRATION.read_text())
     try:
+        if args.only is not None:
+            free_parameters(spec, args.only)
         cfg = load(_settings(args))
         runner.check(cfg)
     except ConfigError as error:
@@ -220,9 +237,10 @@ def main(argv=None) -> int:
                               "delays and intermediate care figures, and how does its cost reconcile with the business "
                               "case's spend lines?")
     if args.fit:
-        factors = fit(cfg, spec, args.fit_replications, args.rounds, args.trust)
+        factors = fit(cfg, spec, args.fit_replications, args.rounds, args.trust, only=args.only)
         write_factors(factors)
-        exp.runs["fit"] = {"factors": factors, "rounds": args.rounds, "trust": args.trust, "replications": args.fit_replications}
+        exp.runs["fit"] = {"factors": factors, "rounds": args.rounds, "trust": args.trust, "replications": args.fit_replications,
+                           "only": args.only}
         cfg = load(_settings(args))
     summary_overrides = _settings(args) + [f"run.replications={args.replications}"]
     results = exp.run("baseline", summary_overrides)
