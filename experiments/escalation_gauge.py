@@ -42,7 +42,8 @@ def arms(factor: float, highs: list[float]) -> dict[str, list[str]]:
            "waiting_share (before)": [f"{GAUGE}.measure=waiting_share", f"{GAUGE}.low={BEFORE['low']!r}",
                                       f"{GAUGE}.high={BEFORE['high'] / factor!r}"]}
     for high in highs:
-        out[f"occupancy {START:.2f}-{high:.2f}"] = [f"{GAUGE}.high={high / factor!r}"]
+        if abs(high - factor) > 1e-9:   # the committed arm already
+            out[f"occupancy {START:.2f}-{high:.2f}"] = [f"{GAUGE}.high={high / factor!r}"]
     return out
 
 
