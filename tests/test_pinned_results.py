@@ -24,7 +24,7 @@ PINNED = {
     "walsall_2017": (SHORT, 2, "e864e8be8c7a2cc78ea316b5df60ca8f7948c225a388c955fa713c8edc1c1a78"),
     "uk_comparator_2027_demand_led": (["run.year=2027", "capacity_policy=demand_led",
                                        "capacity_policy.levers_checked=false", "scenario=uk_comparator", *SHORT], 2,
-                                      "054c8568e690a929ccf28cc5e366dbaebf878f14462714cb83a107334f906729"),
+                                      "eed4ff51690661df783a915af4a9780c16309a2a489f301f7821aa3744cbbb7f"),
     "walsall_2017_to_2018": (["run.end_year=2018", "run.horizon_days=430", "run.warmup_days=10"], 1,
                              "c71cfe3bf3421d2edafba8def407d0b503c3eff0c6446d4e0288486e6eb54edd"),
     "mmc": (["network=mmc", *THEORY], 2, "2927e54c5d1df849a2fbbdd163ffecfcea4e0677c99661014bae378afe17b61e"),
