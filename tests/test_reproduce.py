@@ -116,6 +116,7 @@ def test_a_run_writing_its_own_results_leaves_the_tree_clean(repository):
     (repository / "sim" / "extra.py").unlink()
     (repository / "sim" / "model.py").write_text("x = 2\n")                  # committed source changed
     assert outputs.git_commit()["dirty"] is True
+    assert outputs.git_commit([repository / "sim" / "model.py"])["dirty"] is False   # ...unless the run writes it by design
 
 
 def test_command_is_recorded_as_typed_from_the_root():

@@ -67,6 +67,8 @@ class Experiment:
     tables: list = field(default_factory=list)
     figures: list = field(default_factory=list)
     summaries: list = field(default_factory=list)
+    #: files outside the output folder the experiment writes by design (the demand-led table): not local changes
+    writes: list = field(default_factory=list)
 
     def __post_init__(self):
         self.out_dir = Path(self.out_dir) if self.out_dir else RESULTS / self.name
@@ -115,7 +117,7 @@ class Experiment:
                 "every run's summary (mean and 95% interval of each metric): what `python -m sim.reproduce` checks")
         manifest = {
             "experiment": self.name, "question": self.question, "command": self.command,
-            "git": outputs.git_commit([self.out_dir]), "packages": outputs.package_versions(), "lock": outputs.lock_file(),
+            "git": outputs.git_commit([self.out_dir, *self.writes]), "packages": outputs.package_versions(), "lock": outputs.lock_file(),
             "seconds": round(time.perf_counter() - self.started, 1),
             "tables": self.tables, "figures": self.figures, "runs": self.runs,
         }

@@ -67,6 +67,7 @@ def main(argv=None) -> int:
         cfg, scenario_loads = unconstrained(scenario)
         rows += sizing.size(cfg, scenario_loads, base_loads, services, [scenario])
     sizing.write_table(args.table, rows)
+    exp.writes.append(args.table)
     table = pd.DataFrame(rows)
     exp.table("sizes", table, f"places per service, part and year (also written to {args.table}): base places x load / "
                               "base load, less the scheme's own places")
