@@ -156,3 +156,10 @@ def test_a_sweeps_comparison_carries_the_labels_its_jobs_wrote(tmp_path):
         "A&E patients within 4 hours", "%", "higher"]
     line = report.differences_text(table, ["ae_4h_pct"]).splitlines()[2]
     assert line.strip().startswith("A&E patients within 4 hours (%)") and "-3.0 points" in line and " worse " in line
+
+
+def test_a_tiny_figure_is_written_out_not_as_an_exponent():
+    """A bounded interval's low end can be a millionth of a patient: a board paper reads 0.00000152, not 1.52e-06."""
+    assert report.number(1.52e-06) == "0.00000152"
+    assert report.number(-3.3e-05) == "-0.0000330"
+    assert [report.number(x) for x in (0.0457, 0.0, 2.5, 12.34, 164894.2)] == ["0.0457", "0", "2.5", "12.3", "164,894"]

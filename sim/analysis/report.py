@@ -33,7 +33,10 @@ def number(x: float) -> str:
         return f"{x:,.0f}"
     if abs(x) >= 10:
         return f"{x:,.1f}"
-    return f"{x:,.3g}"
+    text = f"{x:,.3g}"
+    if "e" in text:   # below 0.0001 "g" turns to an exponent, which a board paper should not show
+        text = f"{x:,.{2 - math.floor(math.log10(abs(x)))}f}"
+    return text
 
 
 def _interval(low: float, high: float) -> str:
