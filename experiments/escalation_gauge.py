@@ -20,7 +20,6 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from _common import options, run_settings
 
-from sim.inputs.calibration import tolerance
 from sim.inputs.config import load
 from sim.jobs.experiment import Experiment
 from sim.uncertainty import discrepancy, history, learning
@@ -63,8 +62,7 @@ def trade_off(occupancy: pd.Series, beds: pd.Series, targets: dict):
     """Winter escalation beds against occupancy, an arm a point, with the targets' tolerance box."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     beds_target, occupancy_target = targets["acute_escalation_beds_winter"], targets["acute_occupancy_mean"]
-    beds_half = tolerance(beds_target) * float(beds_target["value"])
-    occupancy_half = tolerance(occupancy_target)
+    beds_half, occupancy_half = history.half_width(beds_target), history.half_width(occupancy_target)
     ax.add_patch(plt.Rectangle((float(occupancy_target["value"]) - occupancy_half, float(beds_target["value"]) - beds_half),
                                2 * occupancy_half, 2 * beds_half, color="0.85", zorder=0))
     ax.scatter(occupancy[beds.index], beds, zorder=2)
@@ -87,8 +85,7 @@ def main():
     calibration = committed["place"]["calibration"]
     factor = float(calibration["parameters"]["acute_escalation_trigger"]["factor"])
     later = learning.targets(str(committed["place"]["name"]))
-    targets = {**calibration["targets"],
-               **{learning.target_name(m, y): spec for y, wanted in later.items() for m, spec in wanted.items()}}
+    targets = learning.judged_targets(calibration["targets"], later)
     sds = discrepancy.standard_deviations(discrepancy.load(), targets)
     rows, values = [], []
     for label, overrides in arms(factor, HIGHS[1:2] if args.quick else HIGHS).items():

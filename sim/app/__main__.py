@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))                       # bound first, so the address printed is the real one
     port = sock.getsockname()[1]
+    sock.listen(128)      # listening before the address is printed: a browser that opens it at once waits, not refused
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"carepath app: http://{shown}:{port}  ({args.workers} core(s) for runs; Ctrl+C stops)", flush=True)
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])

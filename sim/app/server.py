@@ -151,7 +151,9 @@ def make_server(pool: Pool, groups: list[choices.Group], run_defaults: dict):
                     asking = job is None and not checked.problems
                     pending.set((checked.overrides, seconds) if asking else None)
                     jobs["reference"].set(None)
-                    await mark(limits.marks(checked.problems, {**limits.RUN_FIELDS, **fields}, input.other() or ""))
+                    with reactive.isolate():   # marks follow a check, not typing: a mended field's note stays gone
+                        other = input.other() or ""
+                    await mark(limits.marks(checked.problems, {**limits.RUN_FIELDS, **fields}, other))
 
         for purpose in jobs:
             follow(purpose)

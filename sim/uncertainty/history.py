@@ -45,10 +45,15 @@ DISCREPANCIES = (0.0, 0.05, 0.10, 0.20)                  # relative model discre
 CRITERIA = ("largest", "second_largest", "third_largest")
 
 
+def half_width(spec: dict) -> float:
+    """A target's tolerance in its own unit: relative for a volume, in points (or patients) otherwise."""
+    allowed = tolerance(spec)
+    return allowed * float(spec["value"]) if spec["kind"] == "volume" else allowed
+
+
 def target_sd(spec: dict) -> float:
     """The standard deviation of a target's own uncertainty: its tolerance as a 95% half-width."""
-    allowed = tolerance(spec)
-    return (allowed * float(spec["value"]) if spec["kind"] == "volume" else allowed) / 1.96
+    return half_width(spec) / 1.96
 
 
 def misfit(model, spec: dict, variance, discrepancy: float = 0.0, discrepancy_sd: float = 0.0):

@@ -67,6 +67,11 @@ def targets(place: str) -> dict[int, dict[str, dict]]:
     return out
 
 
+def judged_targets(base: dict[str, dict], later: dict[int, dict[str, dict]]) -> dict[str, dict]:
+    """The base year's targets and the learning years' (``<metric>@<year>``), as history matching judges them."""
+    return {**base, **{target_name(metric, year): spec for year, wanted in later.items() for metric, spec in wanted.items()}}
+
+
 def overrides(study: list[str], year: int) -> list[str]:
     """The learning year's run, as the hindcast's unconditional run: the study's overrides less its
     capacity policy (the fixed policy's places, as the hindcast judges its rule on)."""

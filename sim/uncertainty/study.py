@@ -148,9 +148,7 @@ class Study:
             self.learning = learning.targets(str(first["place"].get("name"))) if s.learning_years else {}
             for year in self.learning:
                 self.base[learning.label(year)] = composed(learning.overrides(s.overrides, year))
-            self.targets = {**spec["targets"], **{learning.target_name(metric, year): target
-                                                  for year, wanted in self.learning.items()
-                                                  for metric, target in wanted.items()}}
+            self.targets = learning.judged_targets(spec["targets"], self.learning)
             self.discrepancy = discrepancy.load(s.discrepancy)
             self.discrepancy_sds = discrepancy.standard_deviations(self.discrepancy, self.targets)
         elif s.refocus is not None:
