@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from _common import options, run_settings
 
+from sim.inputs.calibration import half_width
 from sim.inputs.config import load
 from sim.jobs.experiment import Experiment
 from sim.uncertainty import discrepancy, history, learning
@@ -62,7 +63,7 @@ def trade_off(occupancy: pd.Series, beds: pd.Series, targets: dict):
     """Winter escalation beds against occupancy, an arm a point, with the targets' tolerance box."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     beds_target, occupancy_target = targets["acute_escalation_beds_winter"], targets["acute_occupancy_mean"]
-    beds_half, occupancy_half = history.half_width(beds_target), history.half_width(occupancy_target)
+    beds_half, occupancy_half = half_width(beds_target), half_width(occupancy_target)
     ax.add_patch(plt.Rectangle((float(occupancy_target["value"]) - occupancy_half, float(beds_target["value"]) - beds_half),
                                2 * occupancy_half, 2 * beds_half, color="0.85", zorder=0))
     ax.scatter(occupancy[beds.index], beds, zorder=2)

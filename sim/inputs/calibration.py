@@ -56,6 +56,12 @@ def tolerance(spec: Mapping[str, Any]) -> float:
     return float(spec.get("tolerance", TOLERANCE[spec["kind"]]))
 
 
+def half_width(spec: Mapping[str, Any]) -> float:
+    """A target's tolerance in its own unit: relative for a volume, in points (or patients) otherwise."""
+    allowed = tolerance(spec)
+    return allowed * float(spec["value"]) if spec["kind"] == "volume" else allowed
+
+
 def _exists(cfg, path) -> bool:
     node = cfg
     for part in path.split("."):

@@ -37,18 +37,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..inputs.calibration import tolerance
+from ..inputs.calibration import half_width
 
 MODES = ("reject", "weight", "report", "none")
 THRESHOLD = 3.0
 DISCREPANCIES = (0.0, 0.05, 0.10, 0.20)                  # relative model discrepancies reported beside the run's
 CRITERIA = ("largest", "second_largest", "third_largest")
-
-
-def half_width(spec: dict) -> float:
-    """A target's tolerance in its own unit: relative for a volume, in points (or patients) otherwise."""
-    allowed = tolerance(spec)
-    return allowed * float(spec["value"]) if spec["kind"] == "volume" else allowed
 
 
 def target_sd(spec: dict) -> float:
