@@ -290,3 +290,41 @@ def test_a_handful_of_plausible_draws_is_shown_draw_by_draw_not_as_percentiles(t
     assert waves_report.values(waves_report.folders(tmp_path), comparison) == [2e6, 6e6]   # wave 1's draw 1, wave 2's draw 0
     text = waves_report.text(tmp_path)
     assert "| 2 of 2 (0) | too few draws | £4.0m | too few draws | £2.0m, £6.0m |" in text
+
+
+def test_a_study_that_judges_first_runs_only_the_kept_draws_scenarios_and_gets_their_numbers_exactly(tmp_path):
+    # three Walsall draws on a 30-day run, whole and then judged first at a cut-off between the second and third
+    # draw's largest implausibility: the two kept draws' results are the same numbers, the third's scenarios never
+    # run, and a recheck of the judged study re-runs it as it ran
+    from sim.common.files import table_file
+    from sim.uncertainty import cli
+    from sim.uncertainty.study import Settings, Study, calibration_weights, psa_table
+    short = ["run.horizon_days=30", "run.warmup_days=5"]
+    whole = Study(Settings(draws=3, scenarios=["do_nothing"], history_match="reject", noise_replications=2, n_jobs=1,
+                           progress=False, overrides=[*short, f"run.cache_dir={tmp_path / 'whole'}"]))
+    ran_whole = whole.run()
+    _, implausible, _ = calibration_weights(whole, ran_whole)
+    largest = implausible.max(axis=1).sort_values()
+    cut = float(largest.iloc[1:3].mean())                                # two of the three kept
+    kept = sorted(largest.index[largest <= cut])
+    out = tmp_path / "judged"
+    assert cli.main(["--draws", "3", "--scenarios", "do_nothing", "--history-match", "reject", "--threshold", str(cut),
+                     "--noise-replications", "2", "--n-jobs", "1", "--judge-first", "--no-progress", "--out", str(out),
+                     "--metrics", "system_cost_gbp,ae_attendances", *short,
+                     f"run.cache_dir={tmp_path / 'judged_cache'}"]) == 0
+    psa_whole, _ = psa_table(ran_whole, ["system_cost_gbp", "ae_attendances"])
+    psa_judged = pd.read_csv(table_file(out, "psa"))
+    assert len(kept) == 2 and sorted(psa_judged["draw"].unique()) == kept
+    expected = psa_whole[psa_whole["draw"].isin(kept)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(psa_judged[expected.columns], expected, check_exact=False, rtol=1e-12)
+    matched = pd.read_csv(table_file(out, "history_matching")).set_index("draw")[implausible.columns]
+    pd.testing.assert_frame_equal(matched, implausible, check_exact=False, rtol=1e-12, check_names=False)
+    study = json.loads((out / "manifest.json").read_text())["runs"]["study"]
+    labels, judged_labels = len(whole.labels()), len(whole.judged_labels())
+    assert study["scenario_draws"] == 2 and study["settings"]["judge_first"] is True
+    assert ran_whole.stats.ran - study["runs"]["ran"] == labels - judged_labels    # the rejected draw's scenarios
+    said = []
+    assert recheck.recheck(out, 3, log=said.append)
+    assert "exact" in said[0] and "2 kept draws" in said[1]
+    with pytest.raises(ConfigError, match="--judge-first"):
+        Study(Settings(draws=2, scenarios=["do_nothing"], history_match="report", judge_first=True, progress=False))

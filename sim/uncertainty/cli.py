@@ -74,6 +74,10 @@ def parser() -> argparse.ArgumentParser:
                         "before each draw's places were sized for it); default: each draw's places sized for that draw")
     p.add_argument("--no-learning-years", action="store_true",
                    help="history match on the 2017/18 targets alone (default: the hindcast's learning years join them)")
+    p.add_argument("--judge-first", action="store_true",
+                   help="with --history-match reject: run every draw's history-matching runs first and its scenarios "
+                        "only if it is kept (a refocused wave's rejected draws then cost a fraction of a run whole; "
+                        "psa.csv has the kept draws' results only)")
     p.add_argument("--screening", type=Path, default=None,
                    help="a --method morris study's folder: the drivers of a result whose emulator's cross-validated "
                         "R² is below 0.7 (its Sobol indices are then withheld)")
@@ -95,7 +99,8 @@ def settings_from(args) -> Settings:
                     replications=args.replications, noise_replications=args.noise_replications, history_match=mode,
                     threshold=args.threshold, discrepancy=args.discrepancy, seed=args.seed, n_jobs=n_jobs,
                     backend=args.backend, address=args.address, progress=not args.no_progress, refocus=args.refocus,
-                    size_places=not args.central_places, learning_years=not args.no_learning_years)
+                    size_places=not args.central_places, learning_years=not args.no_learning_years,
+                    judge_first=args.judge_first)
 
 
 def headline(network: dict) -> list[str]:

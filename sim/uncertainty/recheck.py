@@ -87,15 +87,18 @@ def recheck(folder: Path, count: int, log=print) -> bool:
         central = sampling.central_values(study.resolved)
         values = pd.DataFrame({name: rows[name] if name in rows.columns else central[name] for name in study.names},
                               index=rows.index)
+        old = pd.read_csv(table_file(folder, "psa"))
+        # a study that judged first ran the scenarios of the draws it kept only: the others are re-run as it ran them
+        whole = values.index.isin(set(old["draw"])) if settings.judge_first else np.ones(len(values), bool)
         stats = runs.RunStats()
-        scale, _ = study.size_places(values, stats)
+        scale, _ = study.size_places(values[whole], stats)
         sizing_runs, sizing_seconds = stats.ran, stats.job_seconds
-        _, drawn = study.jobs(values, scale)
-        replications = runs.run_jobs(drawn, settings.n_jobs, progress=False, stats=stats)
+        _, drawn = study.jobs(values[whole], scale)
+        _, judged = study.jobs(values[~whole], labels=study.judged_labels())
+        replications = runs.run_jobs(drawn + judged, settings.n_jobs, progress=False, stats=stats)
     from .cli import headline
     metrics = args.metrics.split(",") if args.metrics else headline(study.network)
     psa = summary.draw_means(derive(replications[~replications["scenario"].map(learning.is_judged)], metrics))
-    old = pd.read_csv(table_file(folder, "psa"))
     checked, bad = compare(psa, old[old["draw"].isin(picked)])
     if table_file(folder, "baseline").is_file() and study.calibration is not None:
         base = judged_runs(study, replications).groupby(["draw", "year", "metric"])["value"].mean()
@@ -105,15 +108,20 @@ def recheck(folder: Path, count: int, log=print) -> bool:
     ordinary = (stats.job_seconds - sizing_seconds) / max(1, stats.ran - sizing_runs)
     generous = sizing_seconds / max(1, sizing_runs)
     draws, labels, sized = len(committed), len(study.labels()), len(study.sized_labels())
-    whole = (draws * labels * ordinary + (draws + 1) * sized * generous
+    judged_labels = len(study.judged_labels())
+    scenario_draws = old["draw"].nunique() if settings.judge_first else draws
+    whole = ((draws * judged_labels + scenario_draws * (labels - judged_labels)) * ordinary
+             + (scenario_draws + 1) * sized * generous
              + labels * settings.noise_replications * ordinary) / max(1, settings.n_jobs)
     verdict = "exact" if not bad else "mismatch"
     log(f"{folder}: draws {', '.join(map(str, picked))} of {draws} re-run ({stats.ran} runs in "
         f"{(time.perf_counter() - started) / 60:.1f} minutes on {settings.n_jobs} cores); {checked} committed numbers "
         f"compared: {verdict}" + (f" ({len(bad)} differ, e.g. {'; '.join(bad[:3])})" if bad else ""))
     log(f"the whole study would take about {whole / 60:.0f} minutes here on {settings.n_jobs} cores "
-        f"({draws} draws x {labels} runs of {ordinary:.1f} s each"
-        + (f", {draws + 1} x {sized} sizing runs of {generous:.1f} s" if sized else "")
+        + (f"({draws} draws x {labels} runs of {ordinary:.1f} s each" if scenario_draws == draws else
+           f"({draws} draws x {judged_labels} judged runs and {scenario_draws} kept draws x {labels - judged_labels} "
+           f"scenario runs, of {ordinary:.1f} s each")
+        + (f", {scenario_draws + 1} x {sized} sizing runs of {generous:.1f} s" if sized else "")
         + f", the central runs; then the analysis): {manifest['command']}")
     return not bad
 

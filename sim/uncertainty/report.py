@@ -132,7 +132,7 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
                          "ranges_file": str(study.ranges.path), "history_matching": matched,
                          "refocus": ({k: v for k, v in study.refocused.items() if k != "emulators"}
                                      if study.refocused is not None else None),
-                         "runs": vars(outcome.stats), "timings": timings,
+                         "runs": vars(outcome.stats), "timings": timings, "scenario_draws": outcome.scenario_draws,
                          "seconds_per_run": round(outcome.stats.job_seconds / max(1, outcome.stats.ran), 2)}
     timing = (f" {outcome.stats.jobs} runs ({outcome.stats.ran} run here, {outcome.stats.reused} from the job cache) in "
               f"{timings['total_seconds'] / 60:.1f} minutes: setup {timings['setup_seconds']:.0f} s, runs {timings['run_seconds']:.0f} s"
@@ -245,6 +245,10 @@ def answer(study, outcome, headline, table, matched, split, sens, top, ran=(), p
                      + _by_discrepancy(matched)
                      + (" Run a refocusing wave (--refocus on this folder) to draw where the baseline can still be "
                         "reproduced." if matched["plausible"] < matched["draws"] / 4 and study.refocused is None else ""))
+    if study.settings.judge_first:
+        parts.append(f"Judged first (--judge-first): each draw's history-matching runs came first, and only the "
+                     f"{outcome.scenario_draws} draws kept had their places sized and their scenarios run; psa.csv and "
+                     "places.csv hold theirs alone, and the variance split is over them.")
     if not outcome.places.empty:
         grown = outcome.places.groupby(["draw", "scenario"])["factor"].max()
         parts.append(f"Each draw's demand-led places are sized for that draw (places.csv): every standard service's places "

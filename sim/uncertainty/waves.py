@@ -8,6 +8,10 @@ table (:mod:`sim.uncertainty.chain`) to ``DIR/waves.csv``, and at the end says w
 ``DIR/README.md`` (:mod:`sim.uncertainty.waves_report`; ``--report`` writes both again from the folders,
 running nothing).  Every other option is passed to ``python -m sim.uncertainty`` unchanged.
 
+Every wave after the first judges its draws first (``--judge-first``): most of a refocused wave's draws are still
+ruled out, and their scenarios' runs, which no headline counts, are left out.  The first wave runs every draw whole,
+so its emulator of each saving spans the stated ranges.
+
 ``--resume`` keeps the waves already complete in ``DIR`` and goes on from the last of them, so a chain
 stopped at ``--max-waves`` (or killed) gains waves without running its earlier ones again.  A kept wave
 must have been run with the options asked for now (the settings in its ``manifest.json``, all but its
@@ -41,8 +45,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-#: settings a wave may differ in from the rest of its chain: they do not change what it finds
-PER_WAVE = ("draws", "refocus", "n_jobs", "backend", "address", "progress")
+#: settings a wave may differ in from the rest of its chain: they do not change what it finds (judging first leaves
+#: out only the rejected draws' scenario runs, which nothing the chain reports counts)
+PER_WAVE = ("draws", "refocus", "n_jobs", "backend", "address", "progress", "judge_first")
 
 
 def mismatches(folder: Path, rest: list[str]) -> list[str]:
@@ -99,7 +104,7 @@ def main(argv=None) -> int:
             print(f"kept {len(folders)} complete wave(s) in {args.out}" + (f"; the stop rule is met: {reason}" if reason else ""))
     for wave in range(len(folders) + 1, args.max_waves + 1 if not reason else 0):
         folder = args.out / f"wave{wave}"
-        earlier = ["--refocus", str(folders[-1])] if folders else []
+        earlier = ["--refocus", str(folders[-1]), "--judge-first"] if folders else []
         draws = args.draws if wave == 1 else args.later_draws
         code = one_wave(["--draws", str(draws), "--out", str(folder), *earlier, *rest])
         if code:
