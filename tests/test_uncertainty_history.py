@@ -59,6 +59,24 @@ def test_a_held_out_check_counts_the_runs_an_emulator_would_wrongly_rule_out():
     assert validation.held_out(unit[:4], np.ones(4), spec) == validation.NOT_CHECKED
 
 
+def test_an_emulator_that_misclassifies_a_held_out_run_has_its_variance_widened_until_it_keeps_it():
+    spec = {"value": 1.0, "kind": "rate", "tolerance": 0.196}                            # sd 0.1
+    rng = np.random.default_rng(11)
+    unit = rng.uniform(size=(40, 2))
+    rough = 1.0 + 0.6 * np.sign(np.sin(12 * unit[:, 0])) * (unit[:, 0] > 0.3)           # steps a smooth emulator misses
+    check = validation.held_out(unit, rough, spec, seed=11)
+    assert check["misclassified"] == 1 and check["variance_inflation"] > 10
+    # the factor is the least that keeps every misclassified prediction: the worst lands on the cut-off
+    mean, sd = np.array([1.9, 1.5, 0.2]), np.array([0.1, 0.05, 0.2])
+    factor = validation.inflation(mean, sd, spec, discrepancy_sd=0.05)
+    judged = history.misfit(mean, spec, sd ** 2 * factor, discrepancy_sd=0.05)
+    assert np.all(judged <= 3) and judged.max() == pytest.approx(3, rel=1e-6)
+    assert validation.inflation(np.array([]), np.array([]), spec) == 1.0
+    assert validation.inflation(np.array([1.05]), np.array([0.1]), spec) == 1.0         # kept already: not narrowed
+    assert validation.inflation(np.array([3.0]), np.array([0.0]), spec) == np.inf
+    assert not refocus._implausibility(object(), [0], np.ones(3), np.zeros((5, 1)), spec, 0.0, np.inf).any()
+
+
 def test_the_stop_rule_needs_enough_plausible_draws_or_emulators_no_less_certain_than_the_targets():
     assert validation.stop_reason(100, [False]).startswith("100 non-implausible")
     assert validation.stop_reason(40, [True, True]).startswith("every target")

@@ -50,6 +50,12 @@ def target_sd(spec: dict) -> float:
     return half_width(spec) / 1.96
 
 
+def gap(model, spec: dict):
+    """How far ``model`` is from a target's value; a stationary target (waiting-list growth) counts only growth."""
+    found = model - float(spec["value"])
+    return np.clip(found, 0.0, None) if spec["kind"] == "stationary" else found
+
+
 def misfit(model, spec: dict, variance, discrepancy: float = 0.0, discrepancy_sd: float = 0.0):
     """``|model - target| / sqrt(variance + var_target + var_discrepancy)`` for a target's ``spec``; ``model``
     and ``variance`` (of the model's value: its noise, or an emulator's) may be arrays.  The discrepancy
@@ -57,10 +63,7 @@ def misfit(model, spec: dict, variance, discrepancy: float = 0.0, discrepancy_sd
     ``discrepancy`` (a share of the target).  A stationary target (waiting-list growth) counts only
     growth: a list may shrink."""
     target = float(spec["value"])
-    gap = model - target
-    if spec["kind"] == "stationary":
-        gap = np.clip(gap, 0.0, None)
-    return np.abs(gap) / np.sqrt(variance + target_sd(spec) ** 2 + (discrepancy * target) ** 2 + discrepancy_sd ** 2)
+    return np.abs(gap(model, spec)) / np.sqrt(variance + target_sd(spec) ** 2 + (discrepancy * target) ** 2 + discrepancy_sd ** 2)
 
 
 def implausibility(means: pd.DataFrame, noise_var: pd.Series, replications: int, targets: dict,

@@ -274,7 +274,8 @@ def refocus(waves: list[tuple[np.ndarray, pd.DataFrame]], targets: dict, points:
             for key, ((w, metric, spec, _, y), (active, _, emulator)) in enumerate(zip(fitted, emulators)):
                 if w != wave:
                     continue
-                implausible = _implausibility(emulator, active, y, pool, spec, sds.get(metric, 0.0))
+                implausible = _implausibility(emulator, active, y, pool, spec, sds.get(metric, 0.0),
+                                              checks[key].get("variance_inflation", 1.0))
                 reached[key] += len(pool)
                 ruled[key] += int((implausible > threshold).sum())
                 worst = np.maximum(worst, implausible)
@@ -289,7 +290,8 @@ def refocus(waves: list[tuple[np.ndarray, pd.DataFrame]], targets: dict, points:
         row = {"wave": w, "target": metric, "active_ranges": "; ".join(names[j] for j in active), "cv_r2": r2,
                "share_ruled_out": ruled[key] / reached[key] if reached[key] else np.nan, **check}
         if w == len(waves):
-            row.update(validation.variance_below(emulator, active, sample, spec, sds.get(metric, 0.0)))
+            row.update(validation.variance_below(emulator, active, sample, spec, sds.get(metric, 0.0),
+                                                 check.get("variance_inflation", 1.0)))
         rows.append(row)
     table = pd.DataFrame(rows).sort_values(["wave", "share_ruled_out"], ascending=[True, False])
     last = table[table["wave"] == len(waves)]
@@ -301,10 +303,14 @@ def refocus(waves: list[tuple[np.ndarray, pd.DataFrame]], targets: dict, points:
     return left[np.sort(chosen)], table, info
 
 
-def _implausibility(emulator, active, y: np.ndarray, pool: np.ndarray, spec: dict, discrepancy_sd: float) -> np.ndarray:
-    """A target's implausibility at each candidate, with its emulator's variance added to the target's."""
+def _implausibility(emulator, active, y: np.ndarray, pool: np.ndarray, spec: dict, discrepancy_sd: float,
+                    inflation: float = 1.0) -> np.ndarray:
+    """A target's implausibility at each candidate, with its emulator's variance (times ``inflation``, the
+    widening its held-out check asked for) added to the target's."""
     if emulator is None:
         mean, sd = np.full(len(pool), y[0]), np.zeros(len(pool))
+    elif not np.isfinite(inflation):             # it misjudged a held-out run it had no doubt about: it rules out nothing
+        return np.zeros(len(pool))
     else:
         mean, sd = emulator.model.predict(pool[:, active] - 0.5, return_std=True)
-    return misfit(mean, spec, sd ** 2, discrepancy_sd=discrepancy_sd)
+    return misfit(mean, spec, sd ** 2 * inflation, discrepancy_sd=discrepancy_sd)

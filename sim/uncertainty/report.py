@@ -73,7 +73,8 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
                   f"the emulator of each calibration target of each earlier wave behind the refocusing on "
                   f"{study.refocused['from']}: the ranges it works on, its cross-validated R², the share it rules out "
                   "of the candidate points the waves before it left, its check on held-out runs (misclassified: ruled "
-                  "out by the emulator though the run is not implausible) and, for the last wave, its variance over "
+                  "out by the emulator though the run is not implausible; variance_inflation: the widening of its variance that "
+                  "keeps them, applied before it rules out) and, for the last wave, its variance over "
                   "the space left against the target's observation and discrepancy variance")
         exp.table("waves", per_wave(study, implausible, timings),
                   "each wave of the chain: draws, non-implausible draws (largest and second-largest implausibility at "

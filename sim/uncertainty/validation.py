@@ -6,8 +6,10 @@ emulator is fitted to the rest and each held-out run is judged twice: by its own
 implausibility, with its replication noise) and by the emulator's prediction (with the emulator's
 variance).  A *misclassified* run is one the emulator would rule out (implausibility above the
 cut-off) although the run itself is not implausible: the error that loses good inputs for ever.  The
-count is reported for every target and wave; the other error (an implausible run the emulator keeps)
-only costs runs in the next wave, and is reported beside it.  Only the wave's own runs are held out (the
+count is reported for every target and wave, and an emulator that misclassifies any run has its variance
+widened, by the least factor that keeps every one of them (``variance_inflation``), before it rules anything
+out.  The other error (an implausible run the emulator keeps) only costs runs in the next wave, and is reported
+beside it.  Only the wave's own runs are held out (the
 region it judges); its emulators are fitted to the earlier waves' runs as well
 (:mod:`sim.uncertainty.refocus`).  The emulator that refocuses is then fitted to every run.
 
@@ -22,12 +24,13 @@ from __future__ import annotations
 import numpy as np
 
 from .emulator import Emulator
-from .history import THRESHOLD, misfit, target_sd
+from .history import THRESHOLD, gap, misfit, target_sd
 
 HELD_OUT = 0.2          # share of a wave's runs held out to validate each emulator
 ENOUGH = 100            # non-implausible draws over every wave that end the waves
 #: the check of a target no range moves (or with too few runs to hold any out)
-NOT_CHECKED = {"held_out": 0, "misclassified": 0, "kept_implausible": 0, "held_out_rmse_sd": float("nan")}
+NOT_CHECKED = {"held_out": 0, "misclassified": 0, "kept_implausible": 0, "held_out_rmse_sd": float("nan"),
+               "variance_inflation": 1.0}
 
 
 def held_out(unit: np.ndarray, y: np.ndarray, spec: dict, *, noise_var: float = 0.0, discrepancy_sd: float = 0.0,
@@ -35,8 +38,10 @@ def held_out(unit: np.ndarray, y: np.ndarray, spec: dict, *, noise_var: float = 
     """Fit an emulator of one target without a held-out share of the runs and judge those runs with it:
     ``held_out`` runs, ``misclassified`` (ruled out by the emulator, not by the run), ``kept_implausible``
     (implausible runs the emulator keeps) and ``held_out_rmse_sd`` (the held-out errors over the
-    emulator's standard deviations, root mean square: about 1 for an emulator honest about its error).
-    ``also``: runs ``(unit, y)`` the emulator is fitted to as well, never held out (earlier waves' runs)."""
+    emulator's standard deviations, root mean square: about 1 for an emulator honest about its error), and
+    ``variance_inflation``: the least factor on the emulator's variance at which it would misclassify none of them
+    (1 when it misclassifies none).  ``also``: runs ``(unit, y)`` the emulator is fitted to as well, never held
+    out (earlier waves' runs)."""
     n = len(y)
     count = max(2, round(HELD_OUT * n))
     if np.ptp(y) == 0 or n - count < 3:
@@ -50,20 +55,36 @@ def held_out(unit: np.ndarray, y: np.ndarray, spec: dict, *, noise_var: float = 
     by_run = misfit(y[test], spec, noise_var, discrepancy_sd=discrepancy_sd)
     by_emulator = misfit(mean, spec, sd ** 2, discrepancy_sd=discrepancy_sd)
     scaled = (y[test] - mean) / np.where(sd > 0, sd, np.nan)
-    return {"held_out": int(count),
-            "misclassified": int(((by_emulator > threshold) & (by_run <= threshold)).sum()),
+    wrong = (by_emulator > threshold) & (by_run <= threshold)
+    return {"held_out": int(count), "misclassified": int(wrong.sum()),
             "kept_implausible": int(((by_emulator <= threshold) & (by_run > threshold)).sum()),
-            "held_out_rmse_sd": float(np.sqrt(np.nanmean(scaled ** 2)))}
+            "held_out_rmse_sd": float(np.sqrt(np.nanmean(scaled ** 2))),
+            "variance_inflation": inflation(mean[wrong], sd[wrong], spec, discrepancy_sd, threshold)}
 
 
-def variance_below(emulator, active, points: np.ndarray, spec: dict, discrepancy_sd: float) -> dict:
-    """The emulator's mean variance over ``points`` (the space not ruled out) against the target's
-    observation plus discrepancy variance, and whether it has fallen below it."""
+def inflation(mean: np.ndarray, sd: np.ndarray, spec: dict, discrepancy_sd: float = 0.0,
+              threshold: float = THRESHOLD) -> float:
+    """The least factor on an emulator's variance at which its predictions ``mean`` (standard deviations ``sd``)
+    of runs it misclassified are no longer ruled out: at least 1; infinite when it claimed no doubt at all about
+    one (then it may rule nothing out)."""
+    if not len(mean):
+        return 1.0
+    needed = (gap(np.asarray(mean, float), spec) / threshold) ** 2 - target_sd(spec) ** 2 - discrepancy_sd ** 2
+    sd = np.asarray(sd, float)
+    if np.any(sd <= 0):
+        return float("inf")
+    return max(1.0, float(np.max(needed / sd ** 2)) * (1 + 1e-9))
+
+
+def variance_below(emulator, active, points: np.ndarray, spec: dict, discrepancy_sd: float,
+                   inflation: float = 1.0) -> dict:
+    """The emulator's mean variance over ``points`` (the space not ruled out; widened by ``inflation``, as it
+    rules out) against the target's observation plus discrepancy variance, and whether it has fallen below it."""
     floor = target_sd(spec) ** 2 + discrepancy_sd ** 2
     if emulator is None or not len(points):
         return {"emulator_variance": 0.0, "target_variance": floor, "variance_below_target": True}
     _, sd = emulator.model.predict(points[:, active] - 0.5, return_std=True)
-    variance = float(np.mean(sd ** 2))
+    variance = float(np.mean(sd ** 2)) * inflation
     return {"emulator_variance": variance, "target_variance": floor, "variance_below_target": bool(variance < floor)}
 
 
