@@ -316,7 +316,8 @@ def test_a_study_that_judges_first_runs_only_the_kept_draws_scenarios_and_gets_t
     # run, and a recheck of the judged study re-runs it as it ran
     from sim.common.files import table_file
     from sim.uncertainty import cli
-    from sim.uncertainty.study import Settings, Study, calibration_weights, psa_table
+    from sim.uncertainty.judging import calibration_weights
+    from sim.uncertainty.study import Settings, Study, psa_table
     short = ["run.horizon_days=30", "run.warmup_days=5"]
     whole = Study(Settings(draws=3, scenarios=["do_nothing"], history_match="reject", noise_replications=2, n_jobs=1,
                            progress=False, overrides=[*short, f"run.cache_dir={tmp_path / 'whole'}"]))

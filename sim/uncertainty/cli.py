@@ -30,7 +30,8 @@ from ..common.errors import ConfigError, ConfigErrors
 from ..jobs.experiment import Experiment
 from ..jobs.runner import available_cores
 from . import analysis, history, runs, summary, variance
-from .study import Settings, Study, calibration_weights, derive, psa_table
+from .judging import calibration_weights
+from .study import Settings, Study, derive, psa_table
 
 METHODS = {"psa": "lhs", "morris": "morris", "sobol": "saltelli"}
 HEADLINE = ["system_cost_gbp", "total_cost_gbp", "acute_bed_need", "acute.occupancy_mean", "acute_delayed_bed_days", "ae_attendances",

@@ -31,7 +31,8 @@ import pandas as pd
 from ..common.errors import ConfigError, ConfigErrors
 from ..common.files import table_file
 from . import learning, runs, sampling, summary
-from .study import CALIBRATION, Study, derive, judged_runs
+from .judging import judged_runs
+from .study import CALIBRATION, Study, derive
 
 RTOL = 1e-9
 KEYS = ["draw", "scenario", "year", "metric"]

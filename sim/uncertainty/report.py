@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, chain, discrepancy, history, learning, plots, refocus, sensitivity, summary
-from .study import judged_runs
+from .judging import judged_runs
 
 
 def _gbp(value: float) -> str:

@@ -33,7 +33,7 @@ from ..inputs import capacity_policy
 from ..inputs.config import compose
 from ..inputs.levers import misfits
 from ..jobs import cache, runner
-from . import apply, cluster, discrepancy, history, learning, places, ranges, refocus, register, runs, sampling, summary
+from . import apply, cluster, discrepancy, history, judging, learning, places, ranges, refocus, register, runs, sampling, summary
 from .apply import Resolved
 from .learning import CALIBRATION
 
@@ -369,7 +369,7 @@ class Study:
         centre, judged = self.jobs(values, labels=self.judged_labels())
         central = runs.run_jobs(centre, s.n_jobs, s.backend, s.progress, stats, s.address).drop(columns="draw")
         first = runs.run_jobs(judged, s.n_jobs, s.backend, s.progress, stats, s.address)
-        implausible = judged_implausibility(self, first, central)
+        implausible = judging.judged_implausibility(self, first, central)
         kept = history.weights(implausible, "reject", s.threshold)
         ahead = values.loc[values.index.isin(kept.index[kept > 0])]
         sizing_started = time.perf_counter()
@@ -379,43 +379,6 @@ class Study:
         _, drawn = self.jobs(ahead, scale, scenarios)
         rest = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats, s.address)
         return pd.concat([first, rest], ignore_index=True), central, sized, sizing
-
-
-def calibration_weights(study: Study, outcome: Outcome) -> tuple[pd.Series, pd.DataFrame, dict]:
-    """History matching of every draw against the calibration targets."""
-    s = study.settings
-    draws = outcome.draws["draw"]
-    if study.calibration is None:
-        weight = pd.Series(1.0 / len(draws), index=draws.to_numpy())
-        return weight, pd.DataFrame(index=draws.to_numpy()), history.report(pd.DataFrame(), weight, "none", s.threshold)
-    implausible, means, noise = judged_implausibility(study, outcome.replications, outcome.central, parts=True)
-    targets = study.targets
-    weight = history.weights(implausible, s.history_match, s.threshold)
-    matched = history.report(implausible, weight, s.history_match, s.threshold)
-    matched["discrepancy_file"] = study.discrepancy["path"]
-    matched["by_discrepancy"] = history.kept_by_discrepancy(means, noise, s.replications, targets, s.threshold,
-                                                            discrepancy_sds=study.discrepancy_sds).to_dict("records")
-    return weight, implausible, matched
-
-
-def judged_implausibility(study: Study, replications: pd.DataFrame, central: pd.DataFrame, parts: bool = False):
-    """Each draw's implausibility against every target, from its judged runs in ``replications`` and the model's
-    replication variance (within draws, or the central runs' in ``central`` with one replication a draw); with
-    ``parts``, also the draws' means and that variance."""
-    s = study.settings
-    base = judged_runs(study, replications)
-    means = base.groupby(["draw", "metric"])["value"].mean().unstack("metric")
-    within = base.groupby(["draw", "metric"])["value"].var(ddof=1).groupby("metric").mean() if s.replications > 1 else None
-    noise = within if within is not None else judged_runs(study, central).groupby("metric")["value"].var(ddof=1)
-    implausible = history.implausibility(means, noise, s.replications, study.targets, discrepancy_sds=study.discrepancy_sds)
-    return (implausible, means, noise) if parts else implausible
-
-
-def judged_runs(study: Study, replications: pd.DataFrame) -> pd.DataFrame:
-    """The runs history matching judges, one metric per target: the 2017/18 baseline's target metrics and
-    the learning years' as ``<metric>@<year>`` (:mod:`sim.uncertainty.learning`)."""
-    base = replications[(replications["scenario"] == CALIBRATION) & replications["metric"].isin(list(study.targets))]
-    return pd.concat([base, learning.named(replications, study.learning)], ignore_index=True)
 
 
 def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
