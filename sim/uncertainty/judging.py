@@ -22,7 +22,7 @@ def calibration_weights(study, outcome) -> tuple[pd.Series, pd.DataFrame, dict]:
     if study.calibration is None:
         weight = pd.Series(1.0 / len(draws), index=draws.to_numpy())
         return weight, pd.DataFrame(index=draws.to_numpy()), history.report(pd.DataFrame(), weight, "none", s.threshold)
-    implausible, means, noise = judged_implausibility(study, outcome.replications, outcome.central, parts=True)
+    implausible, means, noise = judged_implausibility(study, outcome.replications, outcome.central)
     targets = study.targets
     weight = history.weights(implausible, s.history_match, s.threshold)
     matched = history.report(implausible, weight, s.history_match, s.threshold)
@@ -32,17 +32,17 @@ def calibration_weights(study, outcome) -> tuple[pd.Series, pd.DataFrame, dict]:
     return weight, implausible, matched
 
 
-def judged_implausibility(study, replications: pd.DataFrame, central: pd.DataFrame, parts: bool = False):
+def judged_implausibility(study, replications: pd.DataFrame, central: pd.DataFrame):
     """Each draw's implausibility against every target, from its judged runs in ``replications`` and the model's
-    replication variance (within draws, or the central runs' in ``central`` with one replication a draw); with
-    ``parts``, also the draws' means and that variance."""
+    replication variance (within draws, or the central runs' in ``central`` with one replication a draw), with the
+    draws' means and that variance it was taken from."""
     s = study.settings
     base = judged_runs(study, replications)
     means = base.groupby(["draw", "metric"])["value"].mean().unstack("metric")
     within = base.groupby(["draw", "metric"])["value"].var(ddof=1).groupby("metric").mean() if s.replications > 1 else None
     noise = within if within is not None else judged_runs(study, central).groupby("metric")["value"].var(ddof=1)
     implausible = history.implausibility(means, noise, s.replications, study.targets, discrepancy_sds=study.discrepancy_sds)
-    return (implausible, means, noise) if parts else implausible
+    return implausible, means, noise
 
 
 def judged_runs(study, replications: pd.DataFrame) -> pd.DataFrame:

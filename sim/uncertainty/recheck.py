@@ -90,12 +90,12 @@ def recheck(folder: Path, count: int, log=print) -> bool:
                               index=rows.index)
         old = pd.read_csv(table_file(folder, "psa"))
         # a study that judged first ran the scenarios of the draws it kept only: the others are re-run as it ran them
-        whole = values.index.isin(set(old["draw"])) if settings.judge_first else np.ones(len(values), bool)
+        run_whole = values.index.isin(set(old["draw"])) if settings.judge_first else np.ones(len(values), bool)
         stats = runs.RunStats()
-        scale, _ = study.size_places(values[whole], stats)
+        scale, _ = study.size_places(values[run_whole], stats)
         sizing_runs, sizing_seconds = stats.ran, stats.job_seconds
-        _, drawn = study.jobs(values[whole], scale)
-        _, judged = study.jobs(values[~whole], labels=study.judged_labels())
+        _, drawn = study.jobs(values[run_whole], scale)
+        _, judged = study.jobs(values[~run_whole], labels=study.judged_labels())
         replications = runs.run_jobs(drawn + judged, settings.n_jobs, progress=False, stats=stats)
     from .cli import headline
     metrics = args.metrics.split(",") if args.metrics else headline(study.network)

@@ -189,9 +189,10 @@ class Study:
             out += [(learning.label(year), year) for year in self.learning]
         return out
 
-    def judged_labels(self) -> list[tuple[str, int]]:
-        """(scenario, year) of the runs history matching judges: the calibration baseline and the learning years."""
-        return [(label, year) for label, year in self.labels() if learning.is_judged(label)]
+    def judged_labels(self, judged: bool = True) -> list[tuple[str, int]]:
+        """(scenario, year) of the runs history matching judges: the calibration baseline and the learning years
+        (with ``judged=False``, the others: the scenarios' runs)."""
+        return [(label, year) for label, year in self.labels() if learning.is_judged(label) == judged]
 
     def design(self) -> np.ndarray:
         s = self.settings
@@ -345,8 +346,9 @@ class Study:
         stats = runs.RunStats()
         with cluster.session() if s.backend == "ray" else contextlib.nullcontext():   # one Ray for every run
             if s.judge_first:
-                table, central, sized, sizing = self._judged_first(values, stats)
+                table, central, sized, sizing, scenario_draws = self._judged_first(values, stats)
             else:
+                scenario_draws = len(values)
                 sizing_started = time.perf_counter()
                 scale, sized = self.size_places(values, stats)
                 sizing = time.perf_counter() - sizing_started
@@ -355,10 +357,9 @@ class Study:
                 table = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats, s.address)
         seeds = [self.draw_seed(d) for d in range(len(values))]
         draws = pd.concat([pd.DataFrame({"draw": range(len(values)), "seed": seeds}), values], axis=1)
-        ran = table.loc[~table["scenario"].map(learning.is_judged), "draw"].nunique()
         return Outcome(self.resolved, unit, draws, table, central, stats,
                        {"setup_seconds": round(setup, 2), "sizing_seconds": round(sizing, 2),
-                        "run_seconds": round(stats.seconds, 2)}, sized, scenario_draws=int(ran))
+                        "run_seconds": round(stats.seconds, 2)}, sized, scenario_draws=scenario_draws)
 
     def _judged_first(self, values: pd.DataFrame, stats: runs.RunStats):
         """The runs of a study that judges first: the central runs, then every draw's judged runs, then, for the draws
@@ -369,16 +370,15 @@ class Study:
         centre, judged = self.jobs(values, labels=self.judged_labels())
         central = runs.run_jobs(centre, s.n_jobs, s.backend, s.progress, stats, s.address).drop(columns="draw")
         first = runs.run_jobs(judged, s.n_jobs, s.backend, s.progress, stats, s.address)
-        implausible = judging.judged_implausibility(self, first, central)
+        implausible, _, _ = judging.judged_implausibility(self, first, central)
         kept = history.weights(implausible, "reject", s.threshold)
         ahead = values.loc[values.index.isin(kept.index[kept > 0])]
         sizing_started = time.perf_counter()
         scale, sized = self.size_places(ahead, stats)
         sizing = time.perf_counter() - sizing_started
-        scenarios = [(label, year) for label, year in self.labels() if not learning.is_judged(label)]
-        _, drawn = self.jobs(ahead, scale, scenarios)
+        _, drawn = self.jobs(ahead, scale, self.judged_labels(judged=False))
         rest = runs.run_jobs(drawn, s.n_jobs, s.backend, s.progress, stats, s.address)
-        return pd.concat([first, rest], ignore_index=True), central, sized, sizing
+        return pd.concat([first, rest], ignore_index=True), central, sized, sizing, len(ahead)
 
 
 def derive(reps: pd.DataFrame, metrics: list[str] | None) -> pd.DataFrame:
