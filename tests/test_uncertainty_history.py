@@ -103,10 +103,15 @@ def test_the_wave_table_reads_each_waves_folder(tmp_path):
         frame = pd.DataFrame(worst, columns=["a", "b"]).rename_axis("draw").reset_index()
         frame.to_csv(folder / "history_matching.csv", index=False)
     pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.8, "held_out": 2, "misclassified": 0,
-                   "variance_below_target": False}]).to_csv(second / "refocus.csv", index=False)
+                   "variance_below_target": False, "variance_inflation": 1.0},
+                  {"wave": 1, "target": "b", "cv_r2": 0.6, "held_out": 2, "misclassified": 1,
+                   "variance_below_target": False, "variance_inflation": 4.5}]).to_csv(second / "refocus.csv", index=False)
     (second / "manifest.json").write_text('{"runs": {"study": {"refocus": {"share_not_ruled_out": 0.25}, '
                                           '"timings": {"total_seconds": 600, "setup_seconds": 90}}}}')
     table = chain.table([first, second])
+    # the misclassified run counted as the emulator was fitted, and the widening that took it in
+    assert table.loc[1, "misclassified"] == 1 and table.loc[1, "largest_variance_inflation"] == 4.5
+    assert pd.isna(table.loc[0, "largest_variance_inflation"])      # a first wave is refocused by nothing
     assert table["non_implausible"].tolist() == [1, 1] and table["non_implausible_second"].tolist() == [2, 2]
     assert table["share_ruled_out_before"].tolist() == [0.0, 0.75] and table.loc[1, "minutes"] == 10.0
     assert table.loc[1, "setup_minutes"] == 1.5 and np.isnan(table.loc[0, "setup_minutes"])   # no manifest: not known
@@ -255,8 +260,11 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
                    "probability_saving": 0.6, "probability_loss": 0.35, "probability_ran_away": 0.05, "draws": 47,
                    "draws_ran_away": 3, "plausible_draws": 50, "waves": 2}]).to_csv(
         tmp_path / "wave2" / "headline_plausible.csv", index=False)
+    pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.5, "held_out": 4, "misclassified": 1, "variance_below_target": False,
+                   "variance_inflation": np.inf}]).to_csv(tmp_path / "wave2" / "refocus.csv", index=False)
     assert runner.main(["--out", str(tmp_path), "--report"]) == 0
     text = (tmp_path / "README.md").read_text()
+    assert "| 4 | 1 | none (rules out nothing) |" in text     # an emulator that misjudged a run it had no doubt about
     assert "2 waves, 60 draws, 50 non-implausible" in text and "was not met" in text
     assert "| 10.0 (1.5) |" in text and "| 20.0 (3.0) |" in text        # each wave's minutes, of them setting up
     assert "| 47 of 50 (3) | -£2.0m | £1.0m | £4.0m |  | 60% | 35% | 5% | -£3.0m, £1.0m, £4.0m |" in text

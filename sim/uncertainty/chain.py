@@ -6,7 +6,8 @@ refocused by and their held-out check (``refocus.csv``, from the second wave) an
 (``manifest.json``).  :func:`table` reads a chain of waves into one row each: draws, non-implausible
 draws (largest implausibility at most 3, and beside it the second-largest), the share of the stated
 input space ruled out before the wave was drawn, the emulators' lowest cross-validated R², the
-held-out runs they misclassified, whether their variance is below the targets' observation and
+held-out runs they misclassified and the largest widening of an emulator's variance that took those runs in
+(:mod:`sim.uncertainty.validation`; 1 when none was misclassified), whether their variance is below the targets' observation and
 discrepancy variance, the minutes the wave's command took and how many of them went on setting up (drawing
 the wave: fitting the refocusing emulators, checking its points), how many of its runs it ran and how many it
 read back from the job cache (a wave written again from the cache takes minutes its runs did not), and
@@ -25,8 +26,8 @@ from ..common.files import table_file
 from . import history, validation
 
 COLUMNS = ["wave", "folder", "draws", "non_implausible", "non_implausible_second", "share_ruled_out_before",
-           "lowest_cv_r2", "held_out", "misclassified", "variance_below_target", "minutes", "setup_minutes", "runs_run",
-           "runs_from_cache", "points_refused"]
+           "lowest_cv_r2", "held_out", "misclassified", "largest_variance_inflation", "variance_below_target", "minutes",
+           "setup_minutes", "runs_run", "runs_from_cache", "points_refused"]
 
 
 def _study(folder: Path) -> dict:
@@ -62,6 +63,8 @@ def summarise(wave: int, folder: Path, matched: pd.DataFrame, refocused: dict, e
             "share_ruled_out_before": 1 - refocused["share_not_ruled_out"] if refocused else 0.0,
             "lowest_cv_r2": float(last["cv_r2"].min()) if "cv_r2" in last else np.nan,
             "held_out": total("held_out"), "misclassified": total("misclassified"),
+            # None for waves refocused before misclassifying emulators were widened
+            "largest_variance_inflation": float(last["variance_inflation"].max()) if "variance_inflation" in last else None,
             "variance_below_target": (bool(last["variance_below_target"].all()) if "variance_below_target" in last
                                       else None),
             "minutes": round(float(seconds) / 60, 1), "setup_minutes": round(float(setup_seconds) / 60, 1),

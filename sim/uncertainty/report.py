@@ -79,7 +79,8 @@ def write(exp, study, outcome, psa, weight, implausible, matched, split, sens, t
         exp.table("waves", per_wave(study, implausible, timings),
                   "each wave of the chain: draws, non-implausible draws (largest and second-largest implausibility at "
                   "most the cut-off), the share of the input space ruled out before it was drawn, its emulators' lowest "
-                  "cross-validated R², held-out runs and misclassified ones, and the minutes it took")
+                  "cross-validated R², held-out runs and misclassified ones (as fitted), the largest widening of an "
+                  "emulator's variance that took those in, and the minutes it took")
     split = split[split["metric"].isin(set(psa["metric"]))]
     exp.table("variance", split, "share of each result's variance from the parameters rather than chance (method named)")
     indices = [x["indices"] for x in sens if not x["indices"].empty]

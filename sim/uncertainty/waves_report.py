@@ -45,6 +45,14 @@ def _count(value) -> str:
     return "" if value is None or pd.isna(value) else f"{int(value):,}"
 
 
+def _factor(value) -> str:
+    """A variance widening: blank for a wave refocused before emulators were widened, "none" when an emulator that
+    misjudged a run it had no doubt about was let rule out nothing."""
+    if value is None or pd.isna(value):
+        return ""
+    return "none (rules out nothing)" if np.isinf(value) else f"{value:.3g}"
+
+
 def _command(folder: Path) -> str:
     manifest = folder / "manifest.json"
     return json.loads(manifest.read_text()).get("command", "") if manifest.is_file() else ""
@@ -136,19 +144,25 @@ def text(out: Path, screening: Path | None = None) -> str:
                 "allowed, for the time a wave takes), so the headline below rests on fewer draws than the rule asks "
                 "for."), "",
              "| wave | draws | non-implausible | by the second-largest | space ruled out before | lowest emulator R² | "
-             "held out | misclassified | emulator variance below target | minutes (setting up) | runs run (from the cache) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "held out | misclassified | variance widened by | emulator variance below target | minutes (setting up) | "
+             "runs run (from the cache) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         lines.append(f"| {r.wave} | {r.draws} | {r.non_implausible} | {r.non_implausible_second} | "
                      f"{r.share_ruled_out_before:.1%} | {'' if pd.isna(r.lowest_cv_r2) else f'{r.lowest_cv_r2:.2f}'} | "
                      f"{'' if r.held_out is None or pd.isna(r.held_out) else int(r.held_out)} | "
                      f"{'' if r.misclassified is None or pd.isna(r.misclassified) else int(r.misclassified)} | "
+                     f"{_factor(r.largest_variance_inflation)} | "
                      f"{'' if r.variance_below_target is None or pd.isna(r.variance_below_target) else r.variance_below_target} | "
                      f"{r.minutes}{'' if pd.isna(r.setup_minutes) else f' ({r.setup_minutes})'} | "
                      f"{_count(r.runs_run)} ({_count(r.runs_from_cache)}) |")
     refused = [f"wave {r.wave}: {int(r.points_refused)}" for r in table.itertuples()
                if r.points_refused is not None and not pd.isna(r.points_refused) and r.points_refused > 0]
-    lines += ["", "Minutes are the wall-clock time of the command that wrote each wave (2 cores); a wave written again "
+    lines += ["", "Misclassified held-out runs are those the refocusing emulators, as fitted, would have ruled out though the "
+              "run is not implausible; before ruling anything out, each such emulator's variance was widened by the "
+              "least factor that keeps all of them (the largest factor of the wave's emulators is given; 1 when none "
+              "misclassified a run), so no misclassified run shaped the wave.",
+              "", "Minutes are the wall-clock time of the command that wrote each wave (2 cores); a wave written again "
               "from the job cache took less than its runs did. Setting up (in brackets) is drawing the wave: fitting "
               "the refocusing emulators, each earlier wave's read back from the job cache when it holds them, and "
               "checking the points chosen."
