@@ -265,6 +265,15 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
     assert runner.main(["--out", str(tmp_path), "--report"]) == 0
     text = (tmp_path / "README.md").read_text()
     assert "| 4 | 1 | none (rules out nothing) |" in text     # an emulator that misjudged a run it had no doubt about
+    assert "So no misclassified run shaped the chain." in text
+    pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.5, "held_out": 4, "misclassified": 1,
+                   "variance_below_target": False}]).to_csv(tmp_path / "wave2" / "refocus.csv", index=False)
+    assert runner.main(["--out", str(tmp_path), "--report"]) == 0          # a wave refocused before the widening
+    assert "Wave 2 was refocused before this widening" in (tmp_path / "README.md").read_text()
+    pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.5, "held_out": 4, "misclassified": 1, "variance_below_target": False,
+                   "variance_inflation": np.inf}]).to_csv(tmp_path / "wave2" / "refocus.csv", index=False)
+    assert runner.main(["--out", str(tmp_path), "--report"]) == 0
+    text = (tmp_path / "README.md").read_text()
     assert "2 waves, 60 draws, 50 non-implausible" in text and "was not met" in text
     assert "| 10.0 (1.5) |" in text and "| 20.0 (3.0) |" in text        # each wave's minutes, of them setting up
     assert "| 47 of 50 (3) | -£2.0m | £1.0m | £4.0m |  | 60% | 35% | 5% | -£3.0m, £1.0m, £4.0m |" in text

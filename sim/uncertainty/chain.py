@@ -63,7 +63,7 @@ def summarise(wave: int, folder: Path, matched: pd.DataFrame, refocused: dict, e
             "share_ruled_out_before": 1 - refocused["share_not_ruled_out"] if refocused else 0.0,
             "lowest_cv_r2": float(last["cv_r2"].min()) if "cv_r2" in last else np.nan,
             "held_out": total("held_out"), "misclassified": total("misclassified"),
-            # None for waves refocused before misclassifying emulators were widened
+            # None for a first wave, and for waves refocused before misclassifying emulators were widened
             "largest_variance_inflation": float(last["variance_inflation"].max()) if "variance_inflation" in last else None,
             "variance_below_target": (bool(last["variance_below_target"].all()) if "variance_below_target" in last
                                       else None),

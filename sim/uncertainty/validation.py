@@ -69,22 +69,23 @@ def inflation(mean: np.ndarray, sd: np.ndarray, spec: dict, discrepancy_sd: floa
     one (then it may rule nothing out)."""
     if not len(mean):
         return 1.0
-    needed = (gap(np.asarray(mean, float), spec) / threshold) ** 2 - target_sd(spec) ** 2 - discrepancy_sd ** 2
     sd = np.asarray(sd, float)
     if np.any(sd <= 0):
         return float("inf")
+    needed = (gap(np.asarray(mean, float), spec) / threshold) ** 2 - target_sd(spec) ** 2 - discrepancy_sd ** 2
+    # a hair over the exact factor, so rounding cannot leave the worst run just above the cut-off
     return max(1.0, float(np.max(needed / sd ** 2)) * (1 + 1e-9))
 
 
 def variance_below(emulator, active, points: np.ndarray, spec: dict, discrepancy_sd: float,
-                   inflation: float = 1.0) -> dict:
-    """The emulator's mean variance over ``points`` (the space not ruled out; widened by ``inflation``, as it
-    rules out) against the target's observation plus discrepancy variance, and whether it has fallen below it."""
+                   widening: float = 1.0) -> dict:
+    """The emulator's mean variance over ``points`` (the space not ruled out; times ``widening``, its
+    :func:`inflation`, as it rules out) against the target's observation plus discrepancy variance, and whether it has fallen below it."""
     floor = target_sd(spec) ** 2 + discrepancy_sd ** 2
     if emulator is None or not len(points):
         return {"emulator_variance": 0.0, "target_variance": floor, "variance_below_target": True}
     _, sd = emulator.model.predict(points[:, active] - 0.5, return_std=True)
-    variance = float(np.mean(sd ** 2)) * inflation
+    variance = float(np.mean(sd ** 2)) * widening
     return {"emulator_variance": variance, "target_variance": floor, "variance_below_target": bool(variance < floor)}
 
 

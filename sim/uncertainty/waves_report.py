@@ -158,10 +158,17 @@ def text(out: Path, screening: Path | None = None) -> str:
                      f"{_count(r.runs_run)} ({_count(r.runs_from_cache)}) |")
     refused = [f"wave {r.wave}: {int(r.points_refused)}" for r in table.itertuples()
                if r.points_refused is not None and not pd.isna(r.points_refused) and r.points_refused > 0]
+    # waves refocused before the widening, by emulators that misclassified runs (blank factor)
+    unwidened = [str(r.wave) for r in table.itertuples() if r.wave > 1 and _factor(r.largest_variance_inflation) == ""
+                 and r.misclassified is not None and not pd.isna(r.misclassified) and r.misclassified > 0]
     lines += ["", "Misclassified held-out runs are those the refocusing emulators, as fitted, would have ruled out though the "
               "run is not implausible; before ruling anything out, each such emulator's variance was widened by the "
               "least factor that keeps all of them (the largest factor of the wave's emulators is given; 1 when none "
-              "misclassified a run), so no misclassified run shaped the wave.",
+              "misclassified a run). "
+              + (f"{'Waves' if len(unwidened) > 1 else 'Wave'} {', '.join(unwidened)} "
+                 f"{'were' if len(unwidened) > 1 else 'was'} refocused before this widening, by emulators as fitted, "
+                 "so the runs those misclassified shaped the chain." if unwidened else
+                 "So no misclassified run shaped the chain."),
               "", "Minutes are the wall-clock time of the command that wrote each wave (2 cores); a wave written again "
               "from the job cache took less than its runs did. Setting up (in brackets) is drawing the wave: fitting "
               "the refocusing emulators, each earlier wave's read back from the job cache when it holds them, and "
