@@ -1,6 +1,8 @@
 """Diverted patients keep their needs: admissions per 100 diverted are what they would have had at A&E."""
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from sim.analysis.statistics import t_interval
@@ -80,3 +82,23 @@ def test_the_usual_first_service_is_the_likeliest():
 def test_bad_diversion_keys_are_named(divert, key):
     with pytest.raises(ConfigError, match=key):
         levers.apply(pathway(**divert))
+
+
+def test_leaves_changes_a_row_several_cells_share_once_and_leaves_the_spec_as_it_was():
+    shared = {"ae": 0.5, "gp": 0.5}
+    spec = {"by": "risk_tier", "values": {"low": shared, "medium": shared, "high": "gp"}}
+    before = copy.deepcopy(spec)
+    changed = []
+    out = diversion.leaves(spec, lambda row: changed.append(row) or {d: p / 2 for d, p in row.items()})
+    assert spec == before
+    assert out == {"by": "risk_tier", "values": {"low": {"ae": 0.25, "gp": 0.25}, "medium": {"ae": 0.25, "gp": 0.25},
+                                                 "high": {"gp": 0.5}}}
+    assert out["values"]["low"] is out["values"]["medium"] and len(changed) == 2
+
+
+def test_the_usual_first_service_counts_a_shared_row_in_every_cell_that_holds_it():
+    # A&E's row is one object in three cells, the GP's two objects: by cells A&E sends 3 in 5, by objects 1 in 3
+    to_ae = {"ae": 1.0}
+    spec = {"by": "age_band", "values": {"age_0_17": to_ae, "age_18_64": to_ae, "age_65_74": to_ae,
+                                         "age_75_84": {"gp": 1.0}, "age_85_plus": {"gp": 1.0}}}
+    assert diversion.first_service(spec) == "ae"

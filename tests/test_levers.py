@@ -1,6 +1,8 @@
 """Shift-left levers: each effect changes the pathway data as described, only for its cohort."""
 from __future__ import annotations
 
+import copy
+
 import pandas as pd
 import pytest
 
@@ -241,3 +243,45 @@ def test_only_the_effects_of_the_kinds_asked_for_are_applied():
     assert every["capacity"] == places_only["capacity"] == 1020
     assert every["los"] != cfg["network"]["services"]["acute"]["los"]
     assert places_only["los"] == cfg["network"]["services"]["acute"]["los"]
+
+
+def _rows_and_objects(spec) -> tuple[int, int]:
+    """(cells holding a probability row, distinct row objects) of a routing spec."""
+    cells, objects = 0, set()
+    stack = [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict) and "by" in node:
+            stack.extend(node["values"].values())
+        else:
+            cells += 1
+            objects.add(id(node))
+    return cells, len(objects)
+
+
+def test_cohort_tables_share_their_entries_and_leave_the_route_they_wrap_as_it_was():
+    # each lever wraps the route in tables over its cohort: copied, the cells multiplied with every lever
+    cohort = {"risk_tier": ["medium", "high"], "age_band": ["age_75_84", "age_85_plus"]}
+    effects = [{"shift": {"service": "ae", "from": "acute", "to": "gp", "share": share}} for share in (0.5, 0.2)]
+    cfg = network_cfg(lever(*effects, cohort=cohort))
+    before = copy.deepcopy(cfg)
+    spec = levers.apply(cfg)["network"]["services"]["ae"]["next"]
+    assert cfg == before
+    cells, objects = _rows_and_objects(spec)
+    # cells: 2 ages x (2 tiers x 7 + 7) + 7, where the first lever's tables have 2 x 3 + 1; rows: as given,
+    # shifted by the first lever, by the second, by both (one object each however many cells hold it)
+    assert cells == 49 and objects == 4
+    in_both = spec["values"]["age_85_plus"]["values"]["high"]
+    assert in_both["values"]["age_85_plus"]["values"]["high"] == {"acute": pytest.approx(0.5 * 0.5 * 0.8), "home": 0.5,
+                                                                   "gp": pytest.approx(0.25 + 0.25 * 0.2)}
+    assert spec["values"]["default"]["values"]["default"] == {"acute": 0.5, "home": 0.5}   # outside both cohorts
+    runner.check(levers.apply(cfg))
+
+
+def test_the_uk_comparators_routing_holds_each_shared_table_once():
+    # its levers wrap the same routes in cohort tables again and again: 22,000 cells, most of them shared
+    network = prepare(load(["run.year=2027", "capacity_policy=demand_led", "capacity_policy.levers_checked=false",
+                            "scenario=uk_comparator"]))["network"]
+    routes = [s["next"] for s in network["services"].values() if "next" in s] + [s["to"] for s in network["streams"].values()]
+    cells, objects = map(sum, zip(*map(_rows_and_objects, routes)))
+    assert cells > 20_000 and objects < cells / 5           # 22,185 cells of 2,404 rows; copied, one row a cell

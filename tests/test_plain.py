@@ -23,3 +23,14 @@ def test_anything_else_is_copied_by_deepcopy():
     out["table"][0] = 9.0
     out["pair"][1].append(3)
     assert array[0] == 0.0 and out["pair"] == (1, [2, 3])
+
+
+def test_data_held_in_several_places_is_copied_once_and_its_copy_held_in_the_same_places():
+    # a lever's cohort tables share their rows: copies that did not would multiply with each lever
+    row = {"home": 0.7, "acute": 0.3}
+    table = {"low": row, "high": row, "rows": [row, {"home": 1.0}]}
+    out = copied(table)
+    assert out == copy.deepcopy(table)
+    assert out["low"] is out["high"] is out["rows"][0] and out["low"] is not row
+    out["low"]["home"] = 0.5
+    assert row["home"] == 0.7

@@ -48,3 +48,17 @@ def test_a_bad_row_is_named_where_it_first_appears_even_when_repeated():
     spec = {"by": "risk_tier", "values": {"low": dict(ROW), "medium": dict(bad), "high": dict(bad)}}
     with pytest.raises(ConfigError, match=r"acute\.next\.values\.medium.*summing to 1"):
         router(spec)
+
+
+def test_a_table_several_entries_share_is_compiled_once_and_its_destinations_named_once():
+    shared = {"by": "age_band", "values": {"age_85_plus": dict(ROW), "default": {"home": 1.0}}}
+    spec = {"by": "risk_tier", "values": {"low": shared, "medium": shared, "high": {"home": 0.5, "ic_bed": 0.5}}}
+    resolved = []
+    table = Router(spec, Uniform(1), "acute.next",
+                   lambda name, where: resolved.append(name) or SimpleNamespace(name=name), {})
+    assert table._root.values["low"] is table._root.values["medium"]
+    assert sorted(resolved) == ["care_home", "home", "home", "home", "ic_bed", "ic_bed"]   # 3 + 1 + 2 names
+    assert table.destinations == ["care_home", "home", "ic_bed"]
+    patient = SimpleNamespace(risk_tier="medium", age_band="age_85_plus")
+    alone = router(dict(ROW))
+    assert [table.choose(patient).name for _ in range(500)] == [alone.choose(patient).name for _ in range(500)]

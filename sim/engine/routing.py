@@ -66,7 +66,11 @@ class Router:
         self.source = source          # random numbers for the choice (sim.engine.randomness)
         self.where = where
         self._rows: dict[tuple, _Choice] = {}   # compiled rows by content: cohort tables repeat the same rows many times
+        # Compiled tables and rows by the spec object, while compiling: a lever's cohort tables share entries
+        # (sim.inputs.levers), compiled once each.  The spec is kept beside its node so its id stays its own.
+        self._compiled: dict[int, tuple[Any, Any]] = {}
         self._root = self._compile(spec, where, resolve, labels)
+        del self._compiled
         self.destinations = sorted(self._names(self._root))
         # Most routes are one destination or one row of probabilities: choose those without the table walk.
         if isinstance(self._root, _Choice):
@@ -75,6 +79,14 @@ class Router:
     def _compile(self, spec, where, resolve, labels):
         if isinstance(spec, str):
             return _Choice([resolve(spec, where)], [1.0])
+        known = self._compiled.get(id(spec))
+        if known is not None:
+            return known[1]
+        node = self._compile_mapping(spec, where, resolve, labels)
+        self._compiled[id(spec)] = (spec, node)
+        return node
+
+    def _compile_mapping(self, spec, where, resolve, labels):
         if not isinstance(spec, Mapping) or not spec:
             raise ConfigError(where, spec, "a destination name, probabilities per destination, or {by: attribute, values: {...}}")
         if "by" in spec:
@@ -117,10 +129,19 @@ class Router:
             self._rows[row] = choice
         return choice
 
-    def _names(self, node):
-        if isinstance(node, _Choice):
-            return {d.name for d in node.destinations}
-        return set().union(*(self._names(child) for child in node.values.values()))
+    @staticmethod
+    def _names(root) -> set[str]:
+        """Every destination's name, each node visited once (a table's entries may share a node)."""
+        names, seen, stack = set(), set(), [root]
+        while stack:
+            node = stack.pop()
+            if id(node) not in seen:
+                seen.add(id(node))
+                if isinstance(node, _Choice):
+                    names.update(d.name for d in node.destinations)
+                else:
+                    stack.extend(node.values.values())
+        return names
 
     def _fixed(self, patient):
         return self._root.only

@@ -23,11 +23,10 @@ attendance).  The kept share is the usual service's annual one: its month-by-mon
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..common.errors import ConfigError
-from ..common.plain import copied
 from ..engine.routing import REST
 
 #: what a diverted patient keeps by default: a need for a bed
@@ -38,12 +37,9 @@ MODE = "arrival_mode"
 def first_service(routing: Any) -> str:
     """The destination a stream's routing sends most of its patients to (its usual first service)."""
     totals: dict[str, float] = {}
-
-    def add(row):
+    for row in _rows(routing):
         for name, p in _numeric(row).items():
             totals[name] = totals.get(name, 0.0) + p
-        return row
-    _leaves(routing, add)
     return max(totals, key=totals.get)
 
 
@@ -59,25 +55,33 @@ def carry_needs(network: dict, stream_name: str, to: str, keeps: list[str], avoi
         if name not in services and name not in (network.get("sinks") or {}):
             raise ConfigError(f"{where}.keeps", name, "a list of services or sinks the diverted patients still need")
     mode = str(stream.get(MODE, stream_name))
-    need = _for_mode(copied(services[usual]["next"]), mode)
+    need = _for_mode(services[usual]["next"], mode)
     target = services[to]
     own = target["next"]
     if isinstance(own, Mapping) and own.get("by") == MODE:
         values = dict(own["values"])
-        values[mode] = _carried(need, _for_mode(copied(values.get(mode, values.get("default"))), mode),
+        values[mode] = _carried(need, _for_mode(values.get(mode, values.get("default")), mode),
                                 usual, keeps, avoided)
         target["next"] = {"by": MODE, "values": values}
     else:
-        target["next"] = {"by": MODE, "values": {mode: _carried(need, _for_mode(copied(own), mode), usual, keeps,
+        target["next"] = {"by": MODE, "values": {mode: _carried(need, _for_mode(own, mode), usual, keeps,
                                                                 avoided),
                                                  "default": own}}
 
 
 def _carried(need: Any, own: Any, usual: str, keeps: list[str], avoided: float) -> Any:
     """The routing of a diverted patient: each cell of ``need`` (the usual service's table) grafted onto each
-    cell of ``own`` (the service's own table)."""
-    return _leaves(need, lambda need_row: _leaves(copied(own), lambda own_row: _row(need_row, own_row, usual,
-                                                                                     keeps, avoided)))
+    cell of ``own`` (the service's own table).  Neither is changed.  A row of ``need`` that appears in several
+    cells (cohort tables share theirs, :mod:`sim.inputs.levers`) is grafted once and the graft shared."""
+    grafted: dict[int, tuple[Mapping, Any]] = {}     # by the row object, kept beside its graft so its id stays its own
+
+    def graft(need_row):
+        known = grafted.get(id(need_row))
+        if known is None:
+            known = grafted[id(need_row)] = (need_row, leaves(own, lambda own_row: _row(need_row, own_row, usual,
+                                                                                        keeps, avoided)))
+        return known[1]
+    return leaves(need, graft)
 
 
 def _row(need_row: Mapping, own_row: Mapping, usual: str, keeps: list[str], avoided: float) -> dict:
@@ -111,11 +115,32 @@ def _for_mode(spec: Any, mode: str) -> Any:
     return spec
 
 
-def _leaves(spec: Any, change: Callable[[Mapping], Any]) -> Any:
-    """``spec`` with each probability row replaced by ``change(row)`` (a single destination is a row of one)."""
+def leaves(spec: Any, change: Callable[[Mapping], Any]) -> Any:
+    """``spec`` with each probability row replaced by ``change(row)`` (a single destination is a row of one),
+    ``spec`` left as it is (``change`` must not change its argument either).  A table or row that several
+    cells share (cohort tables do, :mod:`sim.inputs.levers`) is changed once and the result shared: copies
+    would multiply with each lever."""
+    done: dict[int, tuple[Any, Any]] = {}     # by the object, kept beside its result so its id stays its own
+
+    def walk(node):
+        if isinstance(node, str):
+            return change({node: 1.0})
+        known = done.get(id(node))
+        if known is None:
+            result = ({"by": node["by"], "values": {k: walk(v) for k, v in node["values"].items()}}
+                      if "by" in node else change(node))
+            known = done[id(node)] = (node, result)
+        return known[1]
+    return walk(spec)
+
+
+def _rows(spec: Any) -> Iterator[Mapping]:
+    """Every probability row of a routing spec, once for each cell that holds it (a single destination is a row of one)."""
     if isinstance(spec, str):
-        return change({spec: 1.0})
-    if "by" in spec:
-        return {"by": spec["by"], "values": {k: _leaves(v, change) for k, v in spec["values"].items()}}
-    return change(spec)
+        yield {spec: 1.0}
+    elif "by" in spec:
+        for value in spec["values"].values():
+            yield from _rows(value)
+    else:
+        yield spec
 

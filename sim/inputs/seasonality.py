@@ -14,11 +14,11 @@ is the month a patient's episode began (:class:`sim.engine.patient.Patient`).
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from ..common.checks import check_keys, shares
+from ..common.plain import copied
 from ..engine.calendar import MONTHS
 from .routing_tables import scale_probability
 
@@ -32,7 +32,7 @@ def apply(cfg: Mapping[str, Any]) -> dict:
     holders += [("streams", name, "to") for name, s in (network.get("streams") or {}).items() if "seasonality" in (s or {})]
     if not holders:
         return dict(cfg)
-    out = copy.deepcopy(dict(cfg))
+    out = copied(dict(cfg))
     for kind, name, route in holders:
         holder = out["network"][kind][name]
         where = f"network.{kind}.{name}.seasonality"
@@ -40,7 +40,7 @@ def apply(cfg: Mapping[str, Any]) -> dict:
         factors = shares(spec.get("months"), MONTHS, f"{where}.months", total=None)
         by_month = {}
         for month, factor in zip(MONTHS, factors):
-            table = copy.deepcopy(holder[route])
+            table = copied(holder[route])
             table = {table: 1.0} if isinstance(table, str) else table
             scale_probability(table, float(factor), spec.get("key"), spec.get("balance"), f"{where}.months.{month}",
                               with_balance_only=True)
