@@ -72,16 +72,9 @@ def carry_needs(network: dict, stream_name: str, to: str, keeps: list[str], avoi
 def _carried(need: Any, own: Any, usual: str, keeps: list[str], avoided: float) -> Any:
     """The routing of a diverted patient: each cell of ``need`` (the usual service's table) grafted onto each
     cell of ``own`` (the service's own table).  Neither is changed.  A row of ``need`` that appears in several
-    cells (cohort tables share theirs, :mod:`sim.inputs.levers`) is grafted once and the graft shared."""
-    grafted: dict[int, tuple[Mapping, Any]] = {}     # by the row object, kept beside its graft so its id stays its own
-
-    def graft(need_row):
-        known = grafted.get(id(need_row))
-        if known is None:
-            known = grafted[id(need_row)] = (need_row, leaves(own, lambda own_row: _row(need_row, own_row, usual,
-                                                                                        keeps, avoided)))
-        return known[1]
-    return leaves(need, graft)
+    cells (cohort tables share theirs, :mod:`sim.inputs.levers`) is grafted once and the graft shared, as
+    :func:`leaves` shares what it changes."""
+    return leaves(need, lambda need_row: leaves(own, lambda own_row: _row(need_row, own_row, usual, keeps, avoided)))
 
 
 def _row(need_row: Mapping, own_row: Mapping, usual: str, keeps: list[str], avoided: float) -> dict:
