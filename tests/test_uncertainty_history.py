@@ -260,8 +260,9 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
                    "probability_saving": 0.6, "probability_loss": 0.35, "probability_ran_away": 0.05, "draws": 47,
                    "draws_ran_away": 3, "plausible_draws": 50, "waves": 2}]).to_csv(
         tmp_path / "wave2" / "headline_plausible.csv", index=False)
-    pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.5, "held_out": 4, "misclassified": 1, "variance_below_target": False,
-                   "variance_inflation": np.inf}]).to_csv(tmp_path / "wave2" / "refocus.csv", index=False)
+    widened = pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.5, "held_out": 4, "misclassified": 1,
+                             "variance_below_target": False, "variance_inflation": np.inf}])
+    widened.to_csv(tmp_path / "wave2" / "refocus.csv", index=False)
     assert runner.main(["--out", str(tmp_path), "--report"]) == 0
     text = (tmp_path / "README.md").read_text()
     assert "| 4 | 1 | none (rules out nothing) |" in text     # an emulator that misjudged a run it had no doubt about
@@ -270,8 +271,7 @@ def test_the_chains_readme_gives_the_pooled_headline_and_withholds_drivers_an_em
                    "variance_below_target": False}]).to_csv(tmp_path / "wave2" / "refocus.csv", index=False)
     assert runner.main(["--out", str(tmp_path), "--report"]) == 0          # a wave refocused before the widening
     assert "Wave 2 was refocused before this widening" in (tmp_path / "README.md").read_text()
-    pd.DataFrame([{"wave": 1, "target": "a", "cv_r2": 0.5, "held_out": 4, "misclassified": 1, "variance_below_target": False,
-                   "variance_inflation": np.inf}]).to_csv(tmp_path / "wave2" / "refocus.csv", index=False)
+    widened.to_csv(tmp_path / "wave2" / "refocus.csv", index=False)
     assert runner.main(["--out", str(tmp_path), "--report"]) == 0
     text = (tmp_path / "README.md").read_text()
     assert "2 waves, 60 draws, 50 non-implausible" in text and "was not met" in text

@@ -41,14 +41,19 @@ def _gbp(value: float) -> str:
     return "n/a" if pd.isna(value) else f"-£{abs(value) / 1e6:.1f}m" if value < 0 else f"£{value / 1e6:.1f}m"
 
 
+def _blank(value) -> bool:
+    """A value the wave's files do not give (None from a missing column, NaN from an empty cell)."""
+    return value is None or pd.isna(value)
+
+
 def _count(value) -> str:
-    return "" if value is None or pd.isna(value) else f"{int(value):,}"
+    return "" if _blank(value) else f"{int(value):,}"
 
 
 def _factor(value) -> str:
     """A variance widening: blank for a wave refocused before emulators were widened, "none" when an emulator that
     misjudged a run it had no doubt about was let rule out nothing."""
-    if value is None or pd.isna(value):
+    if _blank(value):
         return ""
     return "none (rules out nothing)" if np.isinf(value) else f"{value:.3g}"
 
@@ -150,17 +155,17 @@ def text(out: Path, screening: Path | None = None) -> str:
     for r in table.itertuples():
         lines.append(f"| {r.wave} | {r.draws} | {r.non_implausible} | {r.non_implausible_second} | "
                      f"{r.share_ruled_out_before:.1%} | {'' if pd.isna(r.lowest_cv_r2) else f'{r.lowest_cv_r2:.2f}'} | "
-                     f"{'' if r.held_out is None or pd.isna(r.held_out) else int(r.held_out)} | "
-                     f"{'' if r.misclassified is None or pd.isna(r.misclassified) else int(r.misclassified)} | "
+                     f"{'' if _blank(r.held_out) else int(r.held_out)} | "
+                     f"{'' if _blank(r.misclassified) else int(r.misclassified)} | "
                      f"{_factor(r.largest_variance_inflation)} | "
-                     f"{'' if r.variance_below_target is None or pd.isna(r.variance_below_target) else r.variance_below_target} | "
+                     f"{'' if _blank(r.variance_below_target) else r.variance_below_target} | "
                      f"{r.minutes}{'' if pd.isna(r.setup_minutes) else f' ({r.setup_minutes})'} | "
                      f"{_count(r.runs_run)} ({_count(r.runs_from_cache)}) |")
     refused = [f"wave {r.wave}: {int(r.points_refused)}" for r in table.itertuples()
-               if r.points_refused is not None and not pd.isna(r.points_refused) and r.points_refused > 0]
+               if not _blank(r.points_refused) and r.points_refused > 0]
     # waves refocused before the widening, by emulators that misclassified runs (blank factor)
-    unwidened = [str(r.wave) for r in table.itertuples() if r.wave > 1 and _factor(r.largest_variance_inflation) == ""
-                 and r.misclassified is not None and not pd.isna(r.misclassified) and r.misclassified > 0]
+    unwidened = [str(r.wave) for r in table.itertuples() if r.wave > 1 and _blank(r.largest_variance_inflation)
+                 and not _blank(r.misclassified) and r.misclassified > 0]
     lines += ["", "Misclassified held-out runs are those the refocusing emulators, as fitted, would have ruled out though the "
               "run is not implausible; before ruling anything out, each such emulator's variance was widened by the "
               "least factor that keeps all of them (the largest factor of the wave's emulators is given; 1 when none "
