@@ -1,10 +1,12 @@
 """The clock: scheduled calls run in exactly the order SimPy would run the same Timeouts."""
+import math
+
 import numpy as np
 import pytest
 import simpy
 from simpy.events import Timeout
 
-from sim.engine.clock import Clock
+from sim.engine.clock import SPLIT_ABOVE, Clock
 
 
 def _order(env, schedule_call, delays):
@@ -63,3 +65,52 @@ def test_until_must_be_in_the_future_and_a_failed_event_still_crashes_the_run():
     failed.fail(RuntimeError("a failure nobody handled"))
     with pytest.raises(RuntimeError, match="nobody handled"):
         env.run(until=2)
+
+
+def _mixed(env, delay, fn):
+    """A plain call or a SimPy Timeout, by the delay: both kinds on one clock."""
+    (_clock_call if int(delay * 10) % 3 else _simpy_timeout)(env, delay, fn)
+
+
+def _chains(env, schedule_call, starts, follow, on_day=None):
+    """Each start begins a chain of calls, each scheduling the next after its next delay in ``follow``
+    (as a patient's stay is scheduled when the last ends); returns the order the calls run in."""
+    seen = []
+
+    def step(chain, k):
+        seen.append((env.now, chain, k))
+        if k < len(follow[chain]):
+            schedule_call(env, follow[chain][k], lambda: step(chain, k + 1))
+
+    for chain, delay in enumerate(starts):
+        schedule_call(env, delay, lambda chain=chain: step(chain, 0))
+    for day in np.arange(0.5, 60, 1.0) if on_day else ():
+        env.call_later(day, lambda _: on_day())
+    env.run(until=60)
+    return seen, env.now
+
+
+def test_a_split_queue_runs_calls_in_simpy_order_through_each_window_and_back_to_one_heap():
+    rng = np.random.default_rng(5)
+    # Far more chains than SPLIT_ABOVE, stays from an hour to weeks, some ending exactly at a window's end.
+    starts = np.round(rng.uniform(0, 3, 3 * SPLIT_ABOVE), 1).tolist()
+    follow = [np.round(rng.choice([0.1, 0.5, 1.0, 2.0, 14.0], size=int(rng.integers(1, 6))) * rng.uniform(0.5, 2.0), 2).tolist()
+              for _ in starts]
+    expected = _chains(simpy.Environment(), _simpy_timeout, starts, follow)
+    env = Clock()
+    ends = []
+    assert _chains(env, _mixed, starts, follow, on_day=lambda: (env.split(), ends.append(env.near_end))) == expected
+    assert ends[0] == 1.5 and ends[1] == 2.5     # split on the first day, a window a day ...
+    assert math.inf in ends[2:]                  # ... and one heap again once few entries are left for later
+
+
+def test_a_split_queue_peeks_and_empties_as_one_heap_would():
+    env = Clock()
+    for delay in range(1, SPLIT_ABOVE + 100):
+        env.call_later(delay + 0.25, lambda _: None)
+    env.split()
+    assert env.later and env.peek() == 1.25
+    env.run(until=1.1)
+    assert env.peek() == 1.25      # the window's marker (at 1.0) is not an event
+    env.run()
+    assert env.now == SPLIT_ABOVE + 99.25 and env.peek() == math.inf

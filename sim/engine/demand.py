@@ -226,7 +226,8 @@ class ArrivalStream:
         now = env.now
         if i < len(times):           # the next arrival is in this chunk: env.call_later without a call
             # now + (time - now), not time: the sum call_later makes, so every result stays the same
-            heappush(env.queue, (now + (times[i] - now), NORMAL, next(env.sequence), self._arrive_call, None))
+            at = now + (times[i] - now)
+            heappush(env.queue if at < env.near_end else env.later, (at, NORMAL, next(env.sequence), self._arrive_call, None))
         else:
             self._schedule_next()
         self.generated += 1

@@ -116,6 +116,7 @@ class Model:
             row[4].append(corridor)
 
     def _on_day(self, _):
+        self.env.split()     # once the queue is long (sim.engine.clock); a day's record costs more than this check
         self._record_day()
         if self.env.now in self._month_days:
             self._month_marks.append((self.env.now, self._snapshot()))

@@ -191,8 +191,8 @@ class Service(Tally):
             patient.longer_stay = None
         if self.los_pressure is not None:
             stay = self.los_pressure.adjust(stay)
-        env = self.env    # env.call_later(stay, self._finish_call, patient) without the call: every stay
-        heapq.heappush(env.queue, (now + stay, NORMAL, next(env.sequence), self._finish_call, patient))
+        env, at = self.env, now + stay    # env.call_later(stay, self._finish_call, patient) without the call: every stay
+        heapq.heappush(env.queue if at < env.near_end else env.later, (at, NORMAL, next(env.sequence), self._finish_call, patient))
 
     def _finish(self, patient):
         """Service is over (medically fit): choose where next, then leave, at once or at a discharge time."""
