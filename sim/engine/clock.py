@@ -97,8 +97,11 @@ class Clock(simpy.Environment):
             self.near_end = math.inf
             return
         end = self.near_end + WINDOW
+        # The queue is empty (its entries were all before the marker), and `later` gives up its entries in
+        # order: appended, they are a heap already.
+        append = queue.append
         while later and later[0][0] < end:
-            heappush(queue, heappop(later))
+            append(heappop(later))
         self.near_end = end
         heappush(queue, (end, _BOUNDARY, 0, self._advance, None))
 
