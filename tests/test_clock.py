@@ -114,3 +114,14 @@ def test_a_split_queue_peeks_and_empties_as_one_heap_would():
     assert env.peek() == 1.25      # the window's marker (at 1.0) is not an event
     env.run()
     assert env.now == SPLIT_ABOVE + 99.25 and env.peek() == math.inf
+
+
+def test_a_queue_whose_later_part_all_comes_due_in_a_day_ends_at_its_last_event():
+    env = Clock()
+    env.call_later(0.5, lambda _: None)
+    for k in range(SPLIT_ABOVE):
+        env.call_later(1.0 + k / 1000, lambda _: None)     # all of them in the second day
+    env.split()
+    assert len(env.later) == SPLIT_ABOVE
+    env.run()
+    assert env.now == 1.0 + (SPLIT_ABOVE - 1) / 1000 and not env.later

@@ -73,37 +73,45 @@ class Clock(simpy.Environment):
         self.later: list = []
 
     def split(self) -> None:
-        """Split the event queue in two if it holds more than :data:`SPLIT_ABOVE` entries (the model
-        asks every day); the order entries run in is unchanged."""
+        """Split the event queue in two if it holds more than :data:`SPLIT_ABOVE` entries, more than half
+        of them a window or more away (the model asks every day); the order entries run in is unchanged."""
         queue = self._queue
         if self.near_end != math.inf or len(queue) <= SPLIT_ABOVE:
             return
         end = self.now + WINDOW
-        self.later[:] = [entry for entry in queue if entry[0] >= end]
+        later = [entry for entry in queue if entry[0] >= end]
+        if len(later) <= SPLIT_ABOVE // 2:
+            return
         queue[:] = [entry for entry in queue if entry[0] < end]   # in place: the loop holds this list
-        heapify(self.later)
         heapify(queue)
-        self.near_end = end
-        heappush(queue, (end, _BOUNDARY, 0, self._advance, None))
+        heapify(later)
+        self._window(later, end)
 
     def _advance(self, _) -> None:
-        """The end of a window: move the next window's entries from ``later`` to ``queue``, or, with
-        few left in ``later``, all of them (one heap again)."""
+        """The end of a window: move the next window's entries from ``later`` to ``queue``."""
         later, queue = self.later, self._queue
-        if len(later) <= SPLIT_ABOVE // 2:
-            queue.extend(later)
-            heapify(queue)
-            later.clear()
-            self.near_end = math.inf
-            return
         end = self.near_end + WINDOW
         # The queue is empty (its entries were all before the marker), and `later` gives up its entries in
         # order: appended, they are a heap already.
         append = queue.append
         while later and later[0][0] < end:
             append(heappop(later))
+        self._window(later, end)
+
+    def _window(self, later: list, end: float) -> None:
+        """Keep ``later`` (a heap of the entries at or after ``end``) beside the queue, with the marker at
+        ``end``; or, with no more than half :data:`SPLIT_ABOVE` entries in it, merge it into the queue.  A
+        marker is left only with entries after it, so a run to an empty queue ends at its last event."""
+        if len(later) <= SPLIT_ABOVE // 2:
+            queue = self._queue
+            queue.extend(later)
+            heapify(queue)
+            self.later = []
+            self.near_end = math.inf
+            return
+        self.later = later
         self.near_end = end
-        heappush(queue, (end, _BOUNDARY, 0, self._advance, None))
+        heappush(self._queue, (end, _BOUNDARY, 0, self._advance, None))
 
     def peek(self) -> float:
         """The time of the next scheduled call or event (``inf`` if none), as SimPy's."""
