@@ -130,14 +130,17 @@ class Clock(simpy.Environment):
     def _now(self, time: float) -> None:
         self.now = time
 
+    def _push(self, entry: tuple) -> None:
+        """Put ``entry`` on the queue, or in ``later`` when it is not before ``near_end``."""
+        heappush(self._queue if entry[0] < self.near_end else self.later, entry)
+
     def call_later(self, delay: float, callback, argument=None) -> None:
         """Call ``callback(argument)`` after ``delay`` (ordered as a SimPy ``Timeout`` would be)."""
-        at = self.now + delay
+        at = self.now + delay    # _push without its call: every renege timer, discharge time and return comes here
         heappush(self._queue if at < self.near_end else self.later, (at, NORMAL, next(self._eid), callback, argument))
 
     def schedule(self, event: Event, priority=NORMAL, delay=0) -> None:
-        at = self.now + delay
-        heappush(self._queue if at < self.near_end else self.later, (at, priority, next(self._eid), self._process, event))
+        self._push((self.now + delay, priority, next(self._eid), self._process, event))
 
     def step(self) -> None:
         """Process the next scheduled call or event."""
@@ -173,7 +176,7 @@ class Clock(simpy.Environment):
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
         queue = self._queue
         # The stop marker takes the place SimPy's own `until` event would: before any other event at `at`.
-        heappush(queue if at < self.near_end else self.later, (at, URGENT, next(self._eid), _stop, None))
+        self._push((at, URGENT, next(self._eid), _stop, None))
         try:
             while True:
                 when, _, _, callback, argument = heappop(queue)
@@ -186,8 +189,8 @@ class Clock(simpy.Environment):
         """As :meth:`run` to the time ``until``, but each entry is run by ``observe(callback, argument)``,
         which must call ``callback(argument)``: a profiler counts and times the calls there
         (:mod:`sim.studies.profile`).  The order of the calls, and so every result, is the same."""
-        queue, at = self._queue, float(until)
-        heappush(queue if at < self.near_end else self.later, (at, URGENT, next(self._eid), _stop, None))
+        queue = self._queue
+        self._push((float(until), URGENT, next(self._eid), _stop, None))
         try:
             while True:
                 when, _, _, callback, argument = heappop(queue)
